@@ -1,0 +1,601 @@
+//! Turning a [`RubricSpec`] into a [`Rubric`]: every problem is collected, none stops the check early, and
+//! nothing is built unless there are none.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use super::*;
+
+/// One thing wrong with a rubric. `path` names the field (`sections[0].items[2].rules[1].amount`) so an
+/// edge that knows where each field came from can say file, line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// Every problem found in a rubric, in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.0 {
+            writeln!(f, "{}: {}（{}）", p.path, p.message, p.hint)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// Formats a decimal the way people write points: `97.5`, never `97.50`.
+fn pts(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+    codes: FxHashMap<String, (Coded, String)>,
+}
+
+impl Checker {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        });
+    }
+
+    fn positive(&mut self, path: String, what: &str, value: Decimal) {
+        if value <= Decimal::ZERO {
+            self.problem(
+                path,
+                format!("{what}必须大于0，现为{}", pts(value)),
+                "请填写正数",
+            );
+        }
+    }
+
+    /// Chooses the code (explicit, else by position) and registers it.
+    fn code(&mut self, path: &str, explicit: Option<&str>, positional: String, coded: Coded) -> String {
+        let code = match explicit.map(str::trim) {
+            Some("") => {
+                self.problem(format!("{path}.code"), "编号不能为空", "删除 code 以按位置编号，或写一个编号");
+                positional
+            }
+            Some(c) if c.chars().any(char::is_whitespace) => {
+                self.problem(format!("{path}.code"), format!("编号“{c}”含有空白"), "编号中不要有空格");
+                c.to_string()
+            }
+            Some(c) => c.to_string(),
+            None => positional,
+        };
+        if let Some((_, first)) = self.codes.get(&code) {
+            let first = first.clone();
+            self.problem(
+                format!("{path}.code"),
+                format!("编号“{code}”重复，已用于 {first}"),
+                "每个栏目、评分项和规则的编号必须唯一",
+            );
+        } else {
+            self.codes.insert(code.clone(), (coded, path.to_string()));
+        }
+        code
+    }
+
+    fn level_list(&mut self, path: &str, levels: &[LevelSpec], max: Option<Decimal>) -> Vec<Level> {
+        if levels.is_empty() {
+            self.problem(format!("{path}.levels"), "没有任何等级", "至少写一个等级，如 { name = \"较好\", points = 5 }");
+        }
+        let mut names = HashSet::new();
+        let mut out = Vec::with_capacity(levels.len());
+        for (i, level) in levels.iter().enumerate() {
+            let lpath = format!("{path}.levels[{i}]");
+            let name = level.name.trim();
+            if name.is_empty() {
+                self.problem(format!("{lpath}.name"), "等级没有名称", "为每个等级写 name");
+            } else if !names.insert(name.to_string()) {
+                self.problem(format!("{lpath}.name"), format!("等级“{name}”重复"), "同一规则内等级名称必须唯一");
+            }
+            let Some(points) = level.points else {
+                self.problem(
+                    format!("{lpath}.points"),
+                    format!("等级“{name}”没有分值"),
+                    "为该等级写 points",
+                );
+                continue;
+            };
+            if points < Decimal::ZERO {
+                self.problem(format!("{lpath}.points"), format!("等级“{name}”的分值为负数"), "分值不能小于0");
+            }
+            if let Some(max) = max.filter(|m| points > *m) {
+                self.problem(
+                    format!("{lpath}.points"),
+                    format!("等级“{name}”的分值{}超过本项分值{}", pts(points), pts(max)),
+                    "等级分值不能超过评分项分值",
+                );
+            }
+            out.push(Level {
+                name: name.to_string(),
+                points,
+            });
+        }
+        out
+    }
+}
+
+impl Rubric {
+    /// Checks a spec and builds the rubric, or lists every problem.
+    ///
+    /// # Errors
+    /// [`Problems`] with every problem found, in document order; nothing is built then.
+    pub fn new(spec: RubricSpec) -> Result<Rubric, Problems> {
+        let mut ck = Checker {
+            problems: Vec::new(),
+            codes: FxHashMap::default(),
+        };
+        if spec.title.trim().is_empty() {
+            ck.problem("title", "考评细则没有标题", "写 title = \"…考评细则\"");
+        }
+        ck.positive("total".into(), "总分", spec.total);
+        if let Some(pass) = spec.pass_mark {
+            if pass < Decimal::ZERO || pass > spec.total {
+                ck.problem(
+                    "pass_mark",
+                    format!("合格线{}不在0到总分{}之间", pts(pass), pts(spec.total)),
+                    "请改为0到总分之间的分数",
+                );
+            }
+        }
+        if spec.total_decimals.is_some_and(|d| d > 6) {
+            ck.problem("decimals", "总分保留的小数位数过多", "请写0到6之间的整数");
+        }
+
+        let rounds = check_rounds(&mut ck, &spec.rounds);
+        let grades = check_grades(&mut ck, &spec.grades);
+        let (sections, items, rules) = check_sections(&mut ck, &spec);
+        let bonus = check_bonus(&mut ck, &spec.bonus);
+        let vetoes = check_vetoes(&mut ck, &spec.vetoes, &grades);
+
+        if !ck.problems.is_empty() {
+            return Err(Problems(ck.problems));
+        }
+        let mut round_codes = FxHashMap::default();
+        for (i, r) in rounds.iter().enumerate() {
+            round_codes.insert(r.code.clone(), i);
+            round_codes.insert(r.name.clone(), i);
+        }
+        Ok(Rubric {
+            title: spec.title.trim().to_string(),
+            issuer: spec.issuer,
+            issued: spec.issued,
+            total: spec.total,
+            pass_mark: spec.pass_mark,
+            total_decimals: spec.total_decimals,
+            rounds,
+            grades,
+            sections,
+            items,
+            rules,
+            bonus,
+            vetoes,
+            codes: ck.codes.into_iter().map(|(k, (c, _))| (k, c)).collect(),
+            round_codes,
+        })
+    }
+}
+
+fn check_rounds(ck: &mut Checker, specs: &[RoundSpec]) -> Vec<Round> {
+    if specs.is_empty() {
+        return vec![Round {
+            code: "年度".into(),
+            name: "年度考评".into(),
+            weight: Decimal::ONE,
+        }];
+    }
+    let mut seen = HashSet::new();
+    let mut sum = Decimal::ZERO;
+    let mut rounds = Vec::new();
+    for (i, r) in specs.iter().enumerate() {
+        let path = format!("rounds[{i}]");
+        let name = r.name.trim().to_string();
+        if name.is_empty() {
+            ck.problem(format!("{path}.name"), "轮次没有名称", "写 name = \"年终考评\"");
+        }
+        let code = r.code.as_deref().map(str::trim).unwrap_or(&name).to_string();
+        for key in [&code, &name] {
+            if !key.is_empty() && !seen.insert(key.clone()) {
+                ck.problem(format!("{path}.name"), format!("轮次“{key}”重复"), "每个轮次的名称和编号必须唯一");
+            }
+        }
+        ck.positive(format!("{path}.weight"), "轮次权重", r.weight);
+        sum += r.weight;
+        rounds.push(Round {
+            code,
+            name,
+            weight: r.weight,
+        });
+    }
+    if sum != Decimal::ONE {
+        ck.problem(
+            "rounds",
+            format!("各轮次权重之和为{}，应为1（100%）", pts(sum)),
+            "调整各轮次的 weight，如 \"30%\" 与 \"70%\"",
+        );
+    }
+    rounds
+}
+
+fn check_grades(ck: &mut Checker, specs: &[GradeSpec]) -> Vec<Grade> {
+    let mut names = HashSet::new();
+    let mut mins = HashSet::new();
+    let mut grades = Vec::new();
+    for (i, g) in specs.iter().enumerate() {
+        let name = g.name.trim().to_string();
+        if name.is_empty() {
+            ck.problem(format!("grades[{i}].name"), "等次没有名称", "写 name = \"优秀\"");
+        } else if !names.insert(name.clone()) {
+            ck.problem(format!("grades[{i}].name"), format!("等次“{name}”重复"), "等次名称必须唯一");
+        }
+        if !mins.insert(g.min) {
+            ck.problem(
+                format!("grades[{i}].min"),
+                format!("等次“{name}”的下限{}与另一等次相同", pts(g.min)),
+                "每个等次的下限必须不同",
+            );
+        }
+        grades.push(Grade { name, min: g.min });
+    }
+    grades.sort_by(|a, b| b.min.cmp(&a.min));
+    grades
+}
+
+fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Item>, Vec<Rule>) {
+    let (mut sections, mut items, mut rules) = (Vec::new(), Vec::new(), Vec::new());
+    if spec.sections.is_empty() {
+        ck.problem("sections", "没有任何栏目", "至少写一个 [[sections]]");
+    }
+    let mut sum = Decimal::ZERO;
+    for (si, s) in spec.sections.iter().enumerate() {
+        let path = format!("sections[{si}]");
+        let code = ck.code(&path, s.code.as_deref(), (si + 1).to_string(), Coded::Section(si));
+        if s.title.trim().is_empty() {
+            ck.problem(format!("{path}.title"), format!("栏目{code}没有名称"), "写 title = \"重点指标\"");
+        }
+        ck.positive(format!("{path}.points"), &format!("栏目{code}的分值"), s.points);
+        sum += s.points;
+        if s.items.is_empty() {
+            ck.problem(format!("{path}.items"), format!("栏目{code}没有评分项"), "至少写一个评分项");
+        }
+        let first_item = items.len();
+        let mut item_sum = Decimal::ZERO;
+        for (ii, it) in s.items.iter().enumerate() {
+            let ipath = format!("{path}.items[{ii}]");
+            let id = items.len();
+            // A section that is its own single item (scheme C's flat list) shares the section's code.
+            let flat = s.items.len() == 1 && it.code.as_deref() == Some(code.as_str());
+            let icode = if flat {
+                ck.codes.insert(code.clone(), (Coded::Item(id), ipath.clone()));
+                code.clone()
+            } else {
+                ck.code(&ipath, it.code.as_deref(), format!("{code}.{}", ii + 1), Coded::Item(id))
+            };
+            let max = match (s.pool, it.points) {
+                (true, Some(_)) => {
+                    ck.problem(
+                        format!("{ipath}.points"),
+                        format!("评分项{icode}属于共享分值栏目{code}，不能有自己的分值"),
+                        "删除该项的 points，或去掉栏目的 pool = true",
+                    );
+                    s.points
+                }
+                (true, None) => s.points,
+                (false, Some(p)) => {
+                    ck.positive(format!("{ipath}.points"), &format!("评分项{icode}的分值"), p);
+                    item_sum += p;
+                    p
+                }
+                (false, None) => {
+                    ck.problem(
+                        format!("{ipath}.points"),
+                        format!("评分项{icode}没有分值"),
+                        "写 points，或把栏目设为共享分值 pool = true",
+                    );
+                    Decimal::ZERO
+                }
+            };
+            if it.title.trim().is_empty() && it.content.trim().is_empty() {
+                ck.problem(format!("{ipath}.title"), format!("评分项{icode}没有名称"), "写 title 或 content");
+            }
+            let first_rule = rules.len();
+            check_rules(ck, &ipath, &icode, id, max, s.pool, it, &mut rules);
+            items.push(Item {
+                code: icode,
+                title: if it.title.trim().is_empty() {
+                    it.content.trim().chars().take(20).collect()
+                } else {
+                    it.title.trim().to_string()
+                },
+                max,
+                section: si,
+                content: it.content.trim().to_string(),
+                criteria: it.criteria.trim().to_string(),
+                method: it.method.trim().to_string(),
+                department: it.department.as_ref().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()),
+                inherit: it.inherit,
+                rules: first_rule..rules.len(),
+            });
+        }
+        if !s.pool && !s.items.is_empty() && item_sum != s.points {
+            ck.problem(
+                format!("{path}.points"),
+                format!("栏目{code}各评分项分值之和为{}，与栏目分值{}不符", pts(item_sum), pts(s.points)),
+                "调整各评分项的 points 或栏目的 points",
+            );
+        }
+        sections.push(Section {
+            code,
+            title: s.title.trim().to_string(),
+            points: s.points,
+            pool: s.pool,
+            items: first_item..items.len(),
+        });
+    }
+    if !spec.sections.is_empty() && sum != spec.total {
+        ck.problem(
+            "total",
+            format!("各栏目分值之和为{}，与总分{}不符", pts(sum), pts(spec.total)),
+            "调整各栏目的 points 或 total",
+        );
+    }
+    (sections, items, rules)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_rules(
+    ck: &mut Checker,
+    ipath: &str,
+    icode: &str,
+    item: ItemId,
+    max: Decimal,
+    pool: bool,
+    spec: &ItemSpec,
+    rules: &mut Vec<Rule>,
+) {
+    if spec.rules.is_empty() {
+        ck.problem(format!("{ipath}.rules"), format!("评分项{icode}没有评分规则"), "至少写一条 [[…rules]]");
+    }
+    let mut setters = 0;
+    for (ri, r) in spec.rules.iter().enumerate() {
+        let rpath = format!("{ipath}.rules[{ri}]");
+        let id = rules.len();
+        let code = ck.code(&rpath, r.code.as_deref(), format!("{icode}.{}", ri + 1), Coded::Rule(id));
+        let kind = check_kind(ck, &rpath, &code, max, &r.kind);
+        if kind.sets_score() {
+            setters += 1;
+            if setters == 2 {
+                ck.problem(
+                    format!("{rpath}.kind"),
+                    format!("评分项{icode}已有一条给分规则（分档、折合或酌情），规则{code}不能再给分"),
+                    "一个评分项最多一条给分规则，其余应为扣分规则",
+                );
+            }
+        }
+        let zeroes = matches!(kind, RuleKind::Zero | RuleKind::Deadline { penalty: None });
+        if pool && (kind.sets_score() || zeroes) {
+            ck.problem(
+                format!("{rpath}.kind"),
+                format!("规则{code}为“{}”，不能用于共享分值栏目中的评分项", kind.label()),
+                "共享分值栏目中只能使用扣分规则（定额、按次、累进、比率、频次）",
+            );
+        }
+        if spec.inherit && r.applies_to == AppliesTo::Unit {
+            ck.problem(
+                format!("{rpath}.applies_to"),
+                format!("评分项{icode}由组统一评分（inherit），规则{code}不能只适用于个人"),
+                "删除 applies_to 或改为 \"group\"",
+            );
+        }
+        if r.text.trim().is_empty() {
+            ck.problem(format!("{rpath}.text"), format!("规则{code}没有评分标准原文"), "写 text = \"…扣N分\"");
+        }
+        rules.push(Rule {
+            code,
+            text: r.text.trim().to_string(),
+            item,
+            kind,
+            applies_to: if spec.inherit { AppliesTo::Group } else { r.applies_to },
+        });
+    }
+}
+
+fn check_kind(ck: &mut Checker, rpath: &str, code: &str, max: Decimal, kind: &RuleKindSpec) -> RuleKind {
+    let amount_path = format!("{rpath}.amount");
+    match kind {
+        RuleKindSpec::Fixed { amount } => {
+            ck.positive(amount_path, &format!("规则{code}的扣分"), *amount);
+            RuleKind::Fixed { amount: *amount }
+        }
+        RuleKindSpec::PerOccurrence { amount, max_count } => {
+            ck.positive(amount_path, &format!("规则{code}的每次扣分"), *amount);
+            if *max_count == Some(0) {
+                ck.problem(format!("{rpath}.max_count"), format!("规则{code}的最多次数为0"), "删除 max_count 或写正整数");
+            }
+            RuleKind::PerOccurrence {
+                amount: *amount,
+                max_count: *max_count,
+            }
+        }
+        RuleKindSpec::Zero => RuleKind::Zero,
+        RuleKindSpec::Discretionary => RuleKind::Discretionary,
+        RuleKindSpec::Graded { levels } => RuleKind::Graded {
+            levels: ck.level_list(rpath, levels, Some(max)),
+        },
+        RuleKindSpec::Progressive { first, step, cap } => {
+            ck.positive(format!("{rpath}.first"), &format!("规则{code}的首次扣分"), *first);
+            if *step < Decimal::ZERO {
+                ck.problem(format!("{rpath}.step"), format!("规则{code}的累进加扣分为负数"), "写0或正数");
+            }
+            if let Some(cap) = cap {
+                ck.positive(format!("{rpath}.cap"), &format!("规则{code}的扣分上限"), *cap);
+            }
+            RuleKind::Progressive {
+                first: *first,
+                step: *step,
+                cap: *cap,
+            }
+        }
+        RuleKindSpec::Rate {
+            threshold,
+            per_point,
+            rounding,
+        } => {
+            if *threshold <= Decimal::ZERO || *threshold > Decimal::ONE_HUNDRED {
+                ck.problem(
+                    format!("{rpath}.threshold"),
+                    format!("规则{code}的达标率{}不在0到100之间", pts(*threshold)),
+                    "写百分数的数值，如 95 表示95%",
+                );
+            }
+            ck.positive(format!("{rpath}.per_point"), &format!("规则{code}每个百分点的扣分"), *per_point);
+            RuleKind::Rate {
+                threshold: *threshold,
+                per_point: *per_point,
+                rounding: rounding.unwrap_or_default(),
+            }
+        }
+        RuleKindSpec::Conversion {
+            scale_min,
+            scale_max,
+            decimals,
+        } => {
+            if scale_min >= scale_max {
+                ck.problem(
+                    format!("{rpath}.scale_max"),
+                    format!("规则{code}的原始分范围{}～{}无效", pts(*scale_min), pts(*scale_max)),
+                    "scale_max 必须大于 scale_min，如 0～100",
+                );
+            }
+            if *decimals > 6 {
+                ck.problem(format!("{rpath}.decimals"), "折合结果保留的小数位数过多", "请写0到6之间的整数");
+            }
+            RuleKind::Conversion {
+                scale_min: *scale_min,
+                scale_max: *scale_max,
+                decimals: *decimals,
+            }
+        }
+        RuleKindSpec::Frequency { expected, amount } => {
+            if *expected == 0 {
+                ck.problem(format!("{rpath}.expected"), format!("规则{code}的应开展次数为0"), "写一年应开展的次数，如每月一次为12");
+            }
+            ck.positive(amount_path, &format!("规则{code}的每缺一次扣分"), *amount);
+            RuleKind::Frequency {
+                expected: *expected,
+                amount: *amount,
+            }
+        }
+        RuleKindSpec::Deadline { penalty } => {
+            if let Some(p) = penalty {
+                ck.positive(amount_path, &format!("规则{code}的逾期扣分"), *p);
+            }
+            RuleKind::Deadline { penalty: *penalty }
+        }
+    }
+}
+
+fn check_bonus(ck: &mut Checker, spec: &BonusSpec) -> Bonus {
+    if let Some(cap) = spec.cap {
+        if cap < Decimal::ZERO {
+            ck.problem("bonus.cap", "加分上限为负数", "写0或正数");
+        }
+    }
+    if let Some(t) = spec.threshold {
+        if t < Decimal::ZERO {
+            ck.problem("bonus.threshold", "加分资格线为负数", "写0或正数");
+        }
+    }
+    let mut rules = Vec::new();
+    for (i, r) in spec.rules.iter().enumerate() {
+        let path = format!("bonus.rules[{i}]");
+        let code = ck.code(&path, r.code.as_deref(), format!("B{}", i + 1), Coded::Bonus(i));
+        if r.title.trim().is_empty() && r.text.trim().is_empty() {
+            ck.problem(format!("{path}.title"), format!("加分规则{code}没有名称"), "写 title");
+        }
+        let levels = match (&r.levels[..], r.amount) {
+            ([], Some(a)) => {
+                ck.positive(format!("{path}.amount"), &format!("加分规则{code}的加分"), a);
+                Vec::new()
+            }
+            ([], None) => {
+                ck.problem(format!("{path}.amount"), format!("加分规则{code}没有加分值"), "写 amount，或写 levels 等级");
+                Vec::new()
+            }
+            (_, Some(_)) => {
+                ck.problem(format!("{path}.amount"), format!("加分规则{code}同时有 amount 和 levels"), "二者只能写一个");
+                Vec::new()
+            }
+            (levels, None) => {
+                let levels = ck.level_list(&path, levels, None);
+                for (li, l) in levels.iter().enumerate() {
+                    if l.points == Decimal::ZERO {
+                        ck.problem(format!("{path}.levels[{li}].points"), format!("加分等级“{}”的分值为0", l.name), "写正数");
+                    }
+                }
+                levels
+            }
+        };
+        rules.push(BonusRule {
+            code,
+            title: r.title.trim().to_string(),
+            text: r.text.trim().to_string(),
+            combine: r.combine,
+            levels,
+            amount: r.amount,
+        });
+    }
+    Bonus {
+        cap: spec.cap,
+        threshold: spec.threshold,
+        rules,
+    }
+}
+
+fn check_vetoes(ck: &mut Checker, specs: &[VetoSpec], grades: &[Grade]) -> Vec<Veto> {
+    let mut out = Vec::new();
+    for (i, v) in specs.iter().enumerate() {
+        let path = format!("vetoes[{i}]");
+        let code = ck.code(&path, v.code.as_deref(), format!("V{}", i + 1), Coded::Veto(i));
+        if v.title.trim().is_empty() && v.text.trim().is_empty() {
+            ck.problem(format!("{path}.title"), format!("否决事项{code}没有名称"), "写 title");
+        }
+        let effect = match &v.effect {
+            VetoEffectSpec::Fail => VetoEffect::Fail,
+            VetoEffectSpec::MaxGrade(name) => match grades.iter().position(|g| g.name == name.trim()) {
+                Some(g) => VetoEffect::MaxGrade(g),
+                None => {
+                    ck.problem(
+                        format!("{path}.max_grade"),
+                        format!("否决事项{code}限定的等次“{name}”不存在"),
+                        "写 [[grades]] 中已有的等次名称",
+                    );
+                    VetoEffect::Fail
+                }
+            },
+        };
+        out.push(Veto {
+            code,
+            title: v.title.trim().to_string(),
+            text: v.text.trim().to_string(),
+            effect,
+        });
+    }
+    out
+}

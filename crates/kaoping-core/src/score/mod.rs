@@ -1,0 +1,182 @@
+//! Exact scoring. A [`Scorer`] takes resolved findings in any order, folds them into per-unit, per-round,
+//! per-rule tallies, and [`Scorer::finish`] turns the tallies into ranked [`UnitResult`]s.
+//!
+//! Tallies rather than finding lists keep scoring of millions of findings within memory; with
+//! [`Scorer::with_trace`] every finding is also kept so each point can be explained.
+
+mod rank;
+mod result;
+mod unit;
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+pub use rank::rank;
+pub use result::*;
+
+use crate::finding::{Finding, FindingError, Input, Target};
+use crate::rubric::{ItemId, RoundId, RuleId, RuleKind, Rubric};
+use crate::units::{GroupId, Party, UnitId, Units};
+
+type Key = (Party, RoundId, RuleId);
+
+/// Folds findings into tallies; see the module docs.
+#[derive(Debug)]
+pub struct Scorer<'r> {
+    rubric: &'r Rubric,
+    keep_trace: bool,
+    /// Tallies for count-like rules, `[party][round][rule]`, units and groups apart.
+    unit_counts: Vec<u64>,
+    group_counts: Vec<u64>,
+    /// Graded levels, discretionary points, rates: one per unit, rule and round.
+    entries: FxHashMap<Key, (Input, u64)>,
+    /// Conversion raw scores: sum and count, averaged at the end.
+    raw_scores: FxHashMap<Key, (Decimal, usize)>,
+    /// Frequency rules: sessions held (absent = nothing recorded).
+    held: FxHashMap<Key, u64>,
+    /// Bonus and veto findings, by the party they name.
+    awards: Vec<Finding>,
+    /// Inherited items: which group a member takes its score from.
+    inherits: FxHashMap<(UnitId, ItemId), GroupId>,
+    /// Every finding, by key, when tracing.
+    traced: FxHashMap<Key, Vec<Finding>>,
+}
+
+impl<'r> Scorer<'r> {
+    /// A scorer that keeps tallies only: results have empty traces.
+    pub fn new(rubric: &'r Rubric) -> Scorer<'r> {
+        Scorer {
+            rubric,
+            keep_trace: false,
+            unit_counts: Vec::new(),
+            group_counts: Vec::new(),
+            entries: FxHashMap::default(),
+            raw_scores: FxHashMap::default(),
+            held: FxHashMap::default(),
+            awards: Vec::new(),
+            inherits: FxHashMap::default(),
+            traced: FxHashMap::default(),
+        }
+    }
+
+    /// A scorer that also keeps every finding so results carry a full trace.
+    pub fn with_trace(rubric: &'r Rubric) -> Scorer<'r> {
+        Scorer {
+            keep_trace: true,
+            ..Scorer::new(rubric)
+        }
+    }
+
+    pub fn rubric(&self) -> &'r Rubric {
+        self.rubric
+    }
+
+    fn stride(&self) -> usize {
+        self.rubric.rounds().len() * self.rubric.rules().len()
+    }
+
+    fn slot(&mut self, party: Party, round: RoundId, rule: RuleId) -> &mut u64 {
+        let stride = self.stride();
+        let (counts, id) = match party {
+            Party::Unit(u) => (&mut self.unit_counts, u),
+            Party::Group(g) => (&mut self.group_counts, g),
+        };
+        let need = (id + 1) * stride;
+        if counts.len() < need {
+            counts.resize(need.max(counts.len() * 3 / 2), 0);
+        }
+        &mut counts[id * stride + round * self.rubric.rules().len() + rule]
+    }
+
+    pub(crate) fn count(&self, party: Party, round: RoundId, rule: RuleId) -> u64 {
+        let (counts, id) = match party {
+            Party::Unit(u) => (&self.unit_counts, u),
+            Party::Group(g) => (&self.group_counts, g),
+        };
+        let i = id * self.stride() + round * self.rubric.rules().len() + rule;
+        counts.get(i).copied().unwrap_or(0)
+    }
+
+    /// Adds one finding. `units` must be the register the finding was resolved with.
+    ///
+    /// # Errors
+    /// A second score-setting entry (graded level, discretionary points, rate) for the same unit, rule and
+    /// round, or a member of two groups that both scored an inherited item. The scorer is unchanged then.
+    pub fn add(&mut self, units: &Units, finding: Finding) -> Result<(), FindingError> {
+        let rule = match finding.target {
+            Target::Rule(r) => r,
+            Target::Bonus(_) | Target::Veto(_) => {
+                self.awards.push(finding);
+                return Ok(());
+            }
+        };
+        let rubric = self.rubric;
+        let rdef = &rubric.rules()[rule];
+        let key = (finding.party, finding.round, rule);
+        if let Party::Group(g) = finding.party {
+            let item = &rubric.items()[rdef.item];
+            if item.inherit {
+                self.claim_inheritance(units, g, rdef.item)?;
+            }
+        }
+        match (&rdef.kind, &finding.input) {
+            (RuleKind::Graded { .. } | RuleKind::Discretionary | RuleKind::Rate { .. }, input) => {
+                if let Some((_, previous)) = self.entries.get(&key) {
+                    return Err(FindingError::Duplicate {
+                        code: rdef.code.clone(),
+                        round: rubric.rounds()[finding.round].name.clone(),
+                        previous: *previous,
+                    });
+                }
+                self.entries.insert(key, (input.clone(), finding.origin));
+            }
+            (RuleKind::Conversion { .. }, Input::Value(v)) => {
+                let e = self.raw_scores.entry(key).or_insert((Decimal::ZERO, 0));
+                e.0 += *v;
+                e.1 += 1;
+            }
+            (RuleKind::Frequency { .. }, Input::Count(n)) => *self.held.entry(key).or_insert(0) += n,
+            (RuleKind::Deadline { .. }, Input::Dates { done, due }) => {
+                *self.slot(key.0, key.1, rule) += u64::from(done > due);
+            }
+            (_, Input::Count(n)) => *self.slot(key.0, key.1, rule) += n,
+            (_, _) => *self.slot(key.0, key.1, rule) += 1,
+        }
+        if self.keep_trace {
+            self.traced.entry(key).or_default().push(finding);
+        }
+        Ok(())
+    }
+
+    fn claim_inheritance(&mut self, units: &Units, group: GroupId, item: ItemId) -> Result<(), FindingError> {
+        let members = &units.group(group).members;
+        for &m in members {
+            if let Some(&other) = self.inherits.get(&(m, item)) {
+                if other != group {
+                    return Err(FindingError::AmbiguousInheritance {
+                        unit: units.unit(m).code.clone(),
+                        item: self.rubric.items()[item].code.clone(),
+                        groups: [units.group(other).code.clone(), units.group(group).code.clone()],
+                    });
+                }
+            }
+        }
+        for &m in members {
+            self.inherits.insert((m, item), group);
+        }
+        Ok(())
+    }
+
+    /// Scores every unit in the register (with or without findings) and ranks them.
+    pub fn finish(self, units: &Units) -> Vec<UnitResult> {
+        let mut awards: FxHashMap<Party, Vec<usize>> = FxHashMap::default();
+        for (i, f) in self.awards.iter().enumerate() {
+            awards.entry(f.party).or_default().push(i);
+        }
+        let mut results: Vec<UnitResult> = (0..units.len())
+            .map(|u| unit::score_unit(&self, units, &awards, u))
+            .collect();
+        rank(self.rubric, units, &mut results);
+        results
+    }
+}

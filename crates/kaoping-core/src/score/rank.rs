@@ -1,0 +1,39 @@
+//! Ranking (排名): within each ranking group, by published score; ties share a rank (1, 1, 3).
+
+use std::cmp::Reverse;
+
+use rustc_hash::FxHashMap;
+
+use super::UnitResult;
+use crate::rubric::{Rubric, VetoEffect};
+use crate::units::Units;
+
+/// Sets `rank` on every result. A unit failed by a veto (一票否决) ranks below every unit that was not,
+/// whatever its points: a vetoed unit at the top of a published list would contradict the veto.
+pub fn rank(rubric: &Rubric, units: &Units, results: &mut [UnitResult]) {
+    let vetoed = |r: &UnitResult| {
+        r.vetoes
+            .iter()
+            .any(|v| rubric.vetoes()[v.veto].effect == VetoEffect::Fail)
+    };
+    let mut groups: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
+    for (i, r) in results.iter().enumerate() {
+        groups
+            .entry(units.unit(r.unit).ranking_group.as_deref())
+            .or_default()
+            .push(i);
+    }
+    for members in groups.values_mut() {
+        members.sort_by_key(|&i| (vetoed(&results[i]), Reverse(results[i].final_score)));
+        let mut previous = None;
+        let mut rank = 0;
+        for (pos, &i) in members.iter().enumerate() {
+            let key = (vetoed(&results[i]), results[i].final_score);
+            if previous != Some(key) {
+                rank = pos + 1;
+                previous = Some(key);
+            }
+            results[i].rank = rank;
+        }
+    }
+}

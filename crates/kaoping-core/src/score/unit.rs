@@ -1,0 +1,514 @@
+//! Scoring one unit from the scorer's tallies: items within their bounds, pools, rounds, bonus, vetoes.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use rustc_hash::FxHashMap;
+
+use super::result::*;
+use super::{Key, Scorer};
+use crate::finding::{Finding, Input, Target};
+use crate::rubric::{BonusCombine, ItemId, RateRounding, RoundId, Rule, RuleKind, VetoEffect};
+use crate::units::{Party, UnitId, Units};
+
+/// Where an item's findings come from for one unit: the unit itself and the groups whose findings apply to
+/// it, or, for an inherited item, the one group it inherits from.
+struct Sources {
+    /// Parties whose counts add up.
+    parties: Vec<Party>,
+    /// The party whose score-setting entries count.
+    owner: Party,
+    inherited_from: Option<usize>,
+}
+
+/// What one rule saw for one unit in one round.
+struct RuleData<'a> {
+    count: u64,
+    entry: Option<&'a Input>,
+    raw: Option<(Decimal, usize)>,
+    held: Option<u64>,
+    findings: Vec<Finding>,
+}
+
+impl RuleData<'_> {
+    fn is_empty(&self) -> bool {
+        self.count == 0 && self.entry.is_none() && self.raw.is_none() && self.held.is_none() && self.findings.is_empty()
+    }
+}
+
+struct UnitScoring<'s, 'r> {
+    scorer: &'s Scorer<'r>,
+    trace: Option<Vec<TraceEntry>>,
+    missing: Vec<Missing>,
+}
+
+pub(super) fn score_unit(
+    scorer: &Scorer<'_>,
+    units: &Units,
+    awards: &FxHashMap<Party, Vec<usize>>,
+    u: UnitId,
+) -> UnitResult {
+    let rubric = scorer.rubric;
+    let mut s = UnitScoring {
+        scorer,
+        trace: scorer.keep_trace.then(Vec::new),
+        missing: Vec::new(),
+    };
+    let unit = units.unit(u);
+    let mut counted_parties = vec![Party::Unit(u)];
+    counted_parties.extend(unit.groups.iter().map(|&g| Party::Group(g)));
+    let sources: Vec<Sources> = rubric
+        .items()
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match scorer.inherits.get(&(u, i)) {
+            Some(&g) if item.inherit => Sources {
+                parties: vec![Party::Group(g)],
+                owner: Party::Group(g),
+                inherited_from: Some(g),
+            },
+            _ => Sources {
+                parties: counted_parties.clone(),
+                owner: Party::Unit(u),
+                inherited_from: None,
+            },
+        })
+        .collect();
+
+    let mut total = Decimal::ZERO;
+    let mut sections_w = vec![Decimal::ZERO; rubric.sections().len()];
+    let mut items_w: Vec<ItemScore> = rubric
+        .items()
+        .iter()
+        .map(|it| ItemScore {
+            score: (!rubric.sections()[it.section].pool).then_some(Decimal::ZERO),
+            deducted: Decimal::ZERO,
+        })
+        .collect();
+    let mut rounds = Vec::with_capacity(rubric.rounds().len());
+    for (r, round) in rubric.rounds().iter().enumerate() {
+        let rs = s.score_round(r, &sources);
+        total += round.weight * rs.total;
+        for (w, sec) in sections_w.iter_mut().zip(&rs.sections) {
+            *w += round.weight * sec;
+        }
+        for (w, it) in items_w.iter_mut().zip(&rs.items) {
+            if let (Some(ws), Some(is)) = (w.score.as_mut(), it.score) {
+                *ws += round.weight * is;
+            }
+            w.deducted += round.weight * it.deducted;
+        }
+        rounds.push(rs);
+    }
+    let total = total.normalize();
+
+    let mine: Vec<&Finding> = counted_parties
+        .iter()
+        .filter_map(|p| awards.get(p))
+        .flatten()
+        .map(|&i| &scorer.awards[i])
+        .collect();
+    let (bonus, bonus_eligible) = s.bonus(total, &mine);
+    let vetoes: Vec<VetoHit> = mine
+        .iter()
+        .filter_map(|f| match f.target {
+            Target::Veto(v) => Some(VetoHit {
+                veto: v,
+                finding: (*f).clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    if let Some(trace) = s.trace.as_mut() {
+        for hit in &vetoes {
+            trace.push(TraceEntry {
+                round: None,
+                subject: Subject::Veto(hit.veto),
+                findings: vec![hit.finding.clone()],
+                effect: Effect::Veto,
+                caps: Vec::new(),
+            });
+        }
+    }
+
+    let mut final_score = total + bonus;
+    if let Some(dp) = rubric.total_decimals() {
+        final_score = final_score.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    }
+    let final_score = final_score.normalize();
+    let effects = || vetoes.iter().map(|v| rubric.vetoes()[v.veto].effect);
+    let failed_by_veto = effects().any(|e| e == VetoEffect::Fail);
+    let pass = if failed_by_veto {
+        Some(false)
+    } else {
+        rubric.pass_mark().map(|p| final_score >= p)
+    };
+    let mut grade = rubric.grade_for(final_score);
+    let lowest = rubric.grades().len().checked_sub(1);
+    for effect in effects() {
+        let floor = match effect {
+            VetoEffect::Fail => lowest,
+            VetoEffect::MaxGrade(g) => Some(g),
+        };
+        grade = match (grade, floor) {
+            (Some(g), Some(f)) => Some(g.max(f)),
+            (g, _) => g,
+        };
+    }
+
+    UnitResult {
+        unit: u,
+        rounds,
+        total,
+        bonus,
+        bonus_eligible,
+        final_score,
+        pass,
+        grade,
+        rank: 0,
+        incomplete: s.missing,
+        vetoes,
+        sections: sections_w.into_iter().map(|d| d.normalize()).collect(),
+        items: items_w
+            .into_iter()
+            .map(|i| ItemScore {
+                score: i.score.map(|d| d.normalize()),
+                deducted: i.deducted.normalize(),
+            })
+            .collect(),
+        trace: s.trace.unwrap_or_default(),
+    }
+}
+
+impl<'s> UnitScoring<'s, '_> {
+    fn data(&self, src: &Sources, round: RoundId, rule: usize) -> RuleData<'s> {
+        let sc: &'s Scorer<'_> = self.scorer;
+        let mut d = RuleData {
+            count: 0,
+            entry: sc.entries.get(&(src.owner, round, rule)).map(|(i, _)| i),
+            raw: None,
+            held: None,
+            findings: Vec::new(),
+        };
+        for &p in &src.parties {
+            let key: Key = (p, round, rule);
+            d.count += sc.count(p, round, rule);
+            if let Some(&(sum, n)) = sc.raw_scores.get(&key) {
+                let (s0, n0) = d.raw.unwrap_or((Decimal::ZERO, 0));
+                d.raw = Some((s0 + sum, n0 + n));
+            }
+            if let Some(&h) = sc.held.get(&key) {
+                d.held = Some(d.held.unwrap_or(0) + h);
+            }
+            if sc.keep_trace {
+                if let Some(fs) = sc.traced.get(&key) {
+                    d.findings.extend(fs.iter().cloned());
+                }
+            }
+        }
+        d
+    }
+
+    fn record(&mut self, entry: TraceEntry) {
+        if let Some(t) = self.trace.as_mut() {
+            t.push(entry);
+        }
+    }
+
+    fn score_round(&mut self, round: RoundId, sources: &[Sources]) -> RoundScore {
+        let rubric = self.scorer.rubric;
+        let mut items = vec![
+            ItemScore {
+                score: None,
+                deducted: Decimal::ZERO
+            };
+            rubric.items().len()
+        ];
+        let mut sections = Vec::with_capacity(rubric.sections().len());
+        for section in rubric.sections() {
+            let score = if section.pool {
+                let mut remaining = section.points;
+                for i in section.items.clone() {
+                    let before = remaining;
+                    self.deduct_all(round, i, &sources[i], &mut remaining, Cap::PoolExhausted);
+                    items[i] = ItemScore {
+                        score: None,
+                        deducted: before - remaining,
+                    };
+                }
+                remaining
+            } else {
+                let mut sum = Decimal::ZERO;
+                for i in section.items.clone() {
+                    let score = self.score_item(round, i, &sources[i]);
+                    items[i] = ItemScore {
+                        score: Some(score),
+                        deducted: rubric.items()[i].max - score,
+                    };
+                    sum += score;
+                }
+                sum
+            };
+            sections.push(score);
+        }
+        RoundScore {
+            round,
+            total: sections.iter().sum(),
+            sections,
+            items,
+        }
+    }
+
+    /// An item of an ordinary section: its score-setting rule gives the base, then 不得分, then deductions.
+    fn score_item(&mut self, round: RoundId, item: ItemId, src: &Sources) -> Decimal {
+        let rubric = self.scorer.rubric;
+        let it = &rubric.items()[item];
+        let first_entry = self.trace.as_ref().map_or(0, Vec::len);
+        let mut score = it.max;
+        for rule_id in it.rules.clone() {
+            let rule = &rubric.rules()[rule_id];
+            if !rule.kind.sets_score() {
+                continue;
+            }
+            let d = self.data(src, round, rule_id);
+            let set = match (&rule.kind, d.entry, d.raw) {
+                (RuleKind::Graded { levels }, Some(Input::Level(l)), _) => Some(levels[*l].points),
+                (RuleKind::Discretionary, Some(Input::Value(v)), _) => Some(*v),
+                (
+                    RuleKind::Conversion {
+                        scale_min,
+                        scale_max,
+                        decimals,
+                    },
+                    _,
+                    Some((sum, n)),
+                ) => {
+                    let mean = sum / Decimal::from(n);
+                    let converted = it.max * (mean - scale_min) / (scale_max - scale_min);
+                    Some(converted.round_dp_with_strategy(*decimals, RoundingStrategy::MidpointAwayFromZero))
+                }
+                _ => None,
+            };
+            let mut caps = Vec::new();
+            if let Some(g) = src.inherited_from {
+                caps.push(Cap::Inherited { group: g });
+            }
+            if let Some((_, n)) = d.raw.filter(|(_, n)| *n > 1) {
+                caps.push(Cap::Averaged { count: n });
+            }
+            let effect = match set {
+                Some(v) => {
+                    score = v.clamp(Decimal::ZERO, it.max);
+                    Effect::SetScore(score)
+                }
+                None if rule.kind.required_entry() => {
+                    score = Decimal::ZERO;
+                    self.missing.push(crate::score::Missing { round, item });
+                    Effect::Missing
+                }
+                None => continue,
+            };
+            self.record(TraceEntry {
+                round: Some(round),
+                subject: Subject::Rule(rule_id),
+                findings: d.findings,
+                effect,
+                caps,
+            });
+        }
+        let zeroed = it.rules.clone().any(|r| {
+            let kind = &rubric.rules()[r].kind;
+            matches!(kind, RuleKind::Zero | RuleKind::Deadline { penalty: None })
+                && self.data(src, round, r).count > 0
+        });
+        if zeroed {
+            score = Decimal::ZERO;
+        }
+        self.deduct_all(round, item, src, &mut score, Cap::ItemExhausted);
+        if let Some(t) = self.trace.as_mut() {
+            t[first_entry..].sort_by_key(|e| match e.subject {
+                Subject::Rule(r) => r,
+                _ => usize::MAX,
+            });
+        }
+        score
+    }
+
+    /// Applies an item's deduction rules (and records its 不得分 rules) against `remaining`, which is the
+    /// item's score or its section's pool.
+    fn deduct_all(
+        &mut self,
+        round: RoundId,
+        item: ItemId,
+        src: &Sources,
+        remaining: &mut Decimal,
+        exhausted: Cap,
+    ) {
+        let rubric = self.scorer.rubric;
+        for rule_id in rubric.items()[item].rules.clone() {
+            let rule = &rubric.rules()[rule_id];
+            if rule.kind.sets_score() {
+                continue;
+            }
+            let d = self.data(src, round, rule_id);
+            if d.is_empty() {
+                continue;
+            }
+            let (effect, caps) = match deduction(rule, &d) {
+                Deduction::Zero(caps) => (Effect::Zero, caps),
+                Deduction::OnTime => (Effect::OnTime, Vec::new()),
+                Deduction::Points(requested, mut caps) => {
+                    let applied = requested.min(*remaining).max(Decimal::ZERO);
+                    if applied < requested {
+                        caps.push(exhausted.clone());
+                    }
+                    *remaining -= applied;
+                    (
+                        Effect::Deduct {
+                            requested: requested.normalize(),
+                            applied: applied.normalize(),
+                        },
+                        caps,
+                    )
+                }
+            };
+            let mut caps = caps;
+            if let Some(g) = src.inherited_from {
+                caps.insert(0, Cap::Inherited { group: g });
+            }
+            self.record(TraceEntry {
+                round: Some(round),
+                subject: Subject::Rule(rule_id),
+                findings: d.findings,
+                effect,
+                caps,
+            });
+        }
+    }
+
+    /// Bonus points for a unit whose weighted total is `total`: highest per matter, sums, cap, threshold.
+    fn bonus(&mut self, total: Decimal, findings: &[&Finding]) -> (Decimal, bool) {
+        let bonus = self.scorer.rubric.bonus();
+        let eligible = bonus.threshold.is_none_or(|t| total >= t);
+        // (rule, matter) -> (best points, findings), in first-seen order for a stable trace.
+        let mut matters: Vec<((usize, &str), Decimal, Vec<Finding>, Vec<Cap>)> = Vec::new();
+        let mut sorted: Vec<&&Finding> = findings.iter().filter(|f| matches!(f.target, Target::Bonus(_))).collect();
+        sorted.sort_by_key(|f| f.origin);
+        for f in sorted {
+            let (Target::Bonus(b), Input::Award { level, count, matter }) = (&f.target, &f.input) else {
+                continue;
+            };
+            let rule = &bonus.rules[*b];
+            let each = level.map_or(rule.amount.unwrap_or_default(), |l| rule.levels[l].points);
+            let key = (*b, if rule.combine == BonusCombine::Sum { "" } else { &**matter });
+            let pos = matters.iter().position(|m| m.0 == key);
+            let entry = match pos {
+                Some(p) => &mut matters[p],
+                None => {
+                    matters.push((key, Decimal::ZERO, Vec::new(), Vec::new()));
+                    matters.last_mut().expect("just pushed")
+                }
+            };
+            match rule.combine {
+                BonusCombine::Sum => entry.1 += each * Decimal::from(*count),
+                BonusCombine::HighestPerMatter => {
+                    if !entry.2.is_empty() && !entry.3.contains(&Cap::LowerAward) {
+                        entry.3.push(Cap::LowerAward);
+                    }
+                    entry.1 = entry.1.max(each);
+                }
+            }
+            entry.2.push((*f).clone());
+        }
+        let mut granted = Decimal::ZERO;
+        for ((b, _), requested, found, mut caps) in matters {
+            let room = match (eligible, bonus.cap) {
+                (false, _) => Decimal::ZERO,
+                (true, Some(cap)) => (cap - granted).max(Decimal::ZERO),
+                (true, None) => requested,
+            };
+            let applied = requested.min(room);
+            if !eligible {
+                caps.push(Cap::BelowBonusThreshold(bonus.threshold.unwrap_or_default()));
+            } else if applied < requested {
+                caps.push(Cap::BonusCap(bonus.cap.unwrap_or_default()));
+            }
+            granted += applied;
+            self.record(TraceEntry {
+                round: None,
+                subject: Subject::Bonus(b),
+                findings: found,
+                effect: Effect::Bonus {
+                    requested: requested.normalize(),
+                    applied: applied.normalize(),
+                },
+                caps,
+            });
+        }
+        (granted.normalize(), eligible)
+    }
+}
+
+enum Deduction {
+    Points(Decimal, Vec<Cap>),
+    Zero(Vec<Cap>),
+    OnTime,
+}
+
+/// What a deduction rule asks for, before the item's or pool's bounds.
+fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
+    let once = |found: u64| {
+        if found > 1 {
+            vec![Cap::AppliedOnce { found }]
+        } else {
+            Vec::new()
+        }
+    };
+    match &rule.kind {
+        RuleKind::Fixed { amount } if d.count > 0 => Deduction::Points(*amount, once(d.count)),
+        RuleKind::Zero if d.count > 0 => Deduction::Zero(once(d.count)),
+        RuleKind::PerOccurrence { amount, max_count } => {
+            let counted = max_count.map_or(d.count, |m| d.count.min(u64::from(m)));
+            let caps = match max_count {
+                Some(m) if d.count > u64::from(*m) => vec![Cap::MaxCount {
+                    found: d.count,
+                    max: *m,
+                }],
+                _ => Vec::new(),
+            };
+            Deduction::Points(amount * Decimal::from(counted), caps)
+        }
+        RuleKind::Progressive { first, step, cap } => {
+            let n = Decimal::from(d.count);
+            // n-th occurrence deducts first + (n-1)*step; the sum of the first n is closed-form.
+            let sum = first * n + step * n * (n - Decimal::ONE).max(Decimal::ZERO) / Decimal::TWO;
+            match cap {
+                Some(c) if sum > *c => Deduction::Points(*c, vec![Cap::RuleCap(*c)]),
+                _ => Deduction::Points(sum, Vec::new()),
+            }
+        }
+        RuleKind::Rate {
+            threshold,
+            per_point,
+            rounding,
+        } => {
+            let rate = match d.entry {
+                Some(Input::Value(v)) => *v,
+                _ => return Deduction::Points(Decimal::ZERO, Vec::new()),
+            };
+            let gap = (threshold - rate).max(Decimal::ZERO);
+            let gap = match rounding {
+                RateRounding::Exact => gap,
+                RateRounding::Down => gap.floor(),
+                RateRounding::Up => gap.ceil(),
+            };
+            Deduction::Points(gap * per_point, Vec::new())
+        }
+        RuleKind::Frequency { expected, amount } => {
+            let missed = u64::from(*expected).saturating_sub(d.held.unwrap_or(u64::from(*expected)));
+            Deduction::Points(amount * Decimal::from(missed), Vec::new())
+        }
+        RuleKind::Deadline { penalty: None } if d.count > 0 => Deduction::Zero(once(d.count)),
+        RuleKind::Deadline { penalty: Some(p) } if d.count > 0 => Deduction::Points(p * Decimal::from(d.count), Vec::new()),
+        RuleKind::Deadline { .. } => Deduction::OnTime,
+        _ => Deduction::Points(Decimal::ZERO, once(d.count)),
+    }
+}
