@@ -210,8 +210,9 @@ fn check_rounds(ck: &mut Checker, specs: &[RoundSpec]) -> Vec<Round> {
             ck.problem(format!("{path}.name"), "轮次没有名称", "写 name = \"年终考评\"");
         }
         let code = r.code.as_deref().map(str::trim).unwrap_or(&name).to_string();
-        for key in [&code, &name] {
-            if !key.is_empty() && !seen.insert(key.clone()) {
+        let keys: &[&String] = if code == name { &[&name] } else { &[&code, &name] };
+        for key in keys {
+            if !key.is_empty() && !seen.insert((*key).clone()) {
                 ck.problem(format!("{path}.name"), format!("轮次“{key}”重复"), "每个轮次的名称和编号必须唯一");
             }
         }

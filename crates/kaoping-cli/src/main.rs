@@ -1,0 +1,124 @@
+//! `kaoping`: the one binary. Subcommands parse their flags, call the formats and core crates, and turn
+//! every failure into a message that says what and where, with exit code 1 (2 for bad flags).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kaoping_core::finding::Resolver;
+use kaoping_core::score::Scorer;
+use kaoping_core::units::Units;
+use kaoping_formats::{read_findings, read_rubric_file, read_units, report};
+
+/// 考评 Kaoping: target-responsibility assessment (目标责任制考评), scored exactly.
+#[derive(Parser)]
+#[command(name = "kaoping", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a rubric file and print it as a table (检查考评细则).
+    Check {
+        /// The rubric TOML file.
+        rubric: PathBuf,
+    },
+    /// Score a findings CSV against a rubric (计分).
+    Score {
+        /// The rubric TOML file.
+        #[arg(long)]
+        rubric: PathBuf,
+        /// Findings CSV (`-` for standard input).
+        #[arg(long)]
+        findings: PathBuf,
+        /// Units CSV: code, name, ranking group, groups. Without it, the units are those the findings name.
+        #[arg(long)]
+        units: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { rubric } => check(&rubric),
+        Command::Score {
+            rubric,
+            findings,
+            units,
+            format,
+            output,
+        } => score(&rubric, &findings, units.as_deref(), format, output.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            let _ = writeln!(io::stderr().lock(), "{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(rubric: &Path) -> Result<(), String> {
+    let rubric = read_rubric_file(rubric).map_err(|e| e.to_string())?;
+    let out = io::stdout().lock();
+    report::write_rubric_table(out, &rubric).map_err(|e| format!("输出失败：{e}"))
+}
+
+fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+    if path == Path::new("-") {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    File::open(path)
+        .map(|f| Box::new(f) as Box<dyn Read>)
+        .map_err(|e| format!("{}: 无法打开：{e}", path.display()))
+}
+
+fn score(rubric_path: &Path, findings: &Path, units_path: Option<&Path>, format: Format, output: Option<&Path>) -> Result<(), String> {
+    let rubric = read_rubric_file(rubric_path).map_err(|e| e.to_string())?;
+    let mut units = match units_path {
+        Some(path) => read_units(&path.display().to_string(), open(path)?).map_err(|e| e.to_string())?,
+        None => Units::new(),
+    };
+    let resolver = Resolver::new(&rubric, units_path.is_none());
+    let mut scorer = match format {
+        Format::Json => Scorer::with_trace(&rubric),
+        Format::Table | Format::Csv => Scorer::new(&rubric),
+    };
+    let name = findings.display().to_string();
+    read_findings(&name, open(findings)?, |input, line| {
+        let finding = resolver
+            .resolve(&mut units, input, line)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        scorer.add(&units, finding).map_err(|e| vec![e.to_string()])
+    })
+    .map_err(|e| e.to_string())?;
+    let results = scorer.finish(&units);
+
+    let sink: Box<dyn Write> = match output {
+        Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: 无法写入：{e}", path.display()))?),
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut out = BufWriter::with_capacity(1 << 20, sink);
+    let written = match format {
+        Format::Table => report::write_table(&mut out, &rubric, &units, &results),
+        Format::Json => report::write_json(&mut out, &rubric, &units, &results),
+        Format::Csv => report::write_csv(&mut out, &rubric, &units, &results),
+    };
+    written.and_then(|()| out.flush()).map_err(|e| format!("输出失败：{e}"))
+}

@@ -1,0 +1,258 @@
+//! The findings CSV (see `docs/findings-csv.md`): one finding per row, English or Chinese headers, read as a
+//! stream so ten million rows need no more memory than the tallies they feed.
+
+use std::fmt;
+use std::io::Read;
+use std::str::FromStr;
+
+use kaoping_core::date::Date;
+use kaoping_core::finding::FindingInput;
+use kaoping_core::Decimal;
+
+/// The columns, with the header names each is recognised by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Unit,
+    Code,
+    Count,
+    Level,
+    Points,
+    Round,
+    Note,
+    Matter,
+    Date,
+    Due,
+}
+
+const COLUMNS: [(Column, &[&str]); 10] = [
+    (Column::Unit, &["unit", "单位", "单位编号", "对象"]),
+    (Column::Code, &["code", "编号", "规则编号", "项目编号"]),
+    (Column::Count, &["count", "次数"]),
+    (Column::Level, &["level", "等级", "档次"]),
+    (Column::Points, &["points", "分值", "得分", "分数"]),
+    (Column::Round, &["round", "轮次"]),
+    (Column::Note, &["note", "说明", "备注", "理由"]),
+    (Column::Matter, &["matter", "事项"]),
+    (Column::Date, &["date", "日期", "完成日期"]),
+    (Column::Due, &["due", "截止日期", "期限"]),
+];
+
+fn column_name(c: Column) -> &'static str {
+    COLUMNS.iter().find(|(col, _)| *col == c).map_or("", |(_, names)| names[1])
+}
+
+/// One rejected row: the line in the file and every problem with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Why a findings file was not accepted. Nothing from it is used then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingsError {
+    Unreadable { file: String, reason: String },
+    Header { file: String, message: String },
+    Rows { file: String, errors: Vec<RowError>, more: usize },
+}
+
+/// At most this many row errors are kept; the rest are counted.
+pub const MAX_ROW_ERRORS: usize = 200;
+
+impl fmt::Display for FindingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FindingsError::Unreadable { file, reason } => write!(f, "{file}: 无法读取：{reason}"),
+            FindingsError::Header { file, message } => write!(f, "{file}:1: {message}"),
+            FindingsError::Rows { file, errors, more } => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{file}:{}: {}", e.line, e.message)?;
+                }
+                if *more > 0 {
+                    write!(f, "\n……另有{more}行有错误")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for FindingsError {}
+
+/// Maps header positions to columns.
+struct Header {
+    positions: Vec<(Column, usize)>,
+}
+
+impl Header {
+    fn parse(file: &str, fields: &csv::ByteRecord) -> Result<Header, FindingsError> {
+        let header_err = |message: String| FindingsError::Header {
+            file: file.to_string(),
+            message,
+        };
+        let mut positions = Vec::new();
+        for (i, raw) in fields.iter().enumerate() {
+            let name = std::str::from_utf8(raw)
+                .map_err(|_| header_err("表头不是UTF-8编码，请在Excel中另存为“CSV UTF-8”".into()))?;
+            let name = name.trim_start_matches('\u{feff}').trim();
+            if name.is_empty() {
+                continue;
+            }
+            let lower = name.to_ascii_lowercase();
+            let Some((col, _)) = COLUMNS.iter().find(|(_, names)| names.contains(&lower.as_str())) else {
+                return Err(header_err(format!(
+                    "第{}列表头“{name}”无法识别，可用：unit,code,count,level,points,round,note,matter,date,due 或 单位,编号,次数,等级,分值,轮次,说明,事项,日期,截止日期",
+                    i + 1
+                )));
+            };
+            if positions.iter().any(|(c, _)| c == col) {
+                return Err(header_err(format!("第{}列表头“{name}”重复", i + 1)));
+            }
+            positions.push((*col, i));
+        }
+        for required in [Column::Unit, Column::Code] {
+            if !positions.iter().any(|(c, _)| *c == required) {
+                return Err(header_err(format!(
+                    "缺少“{}”列（表头应为 unit,code,count,level,points,round,note 或 单位,编号,次数,等级,分值,轮次,说明）",
+                    column_name(required)
+                )));
+            }
+        }
+        Ok(Header { positions })
+    }
+}
+
+/// Reads a findings CSV, handing each row to `sink` with its line number. Rows with problems (unparsable
+/// numbers or dates, or whatever `sink` rejects) are collected by line; any problem fails the whole file.
+///
+/// # Errors
+/// The file is unreadable, its header is wrong, or rows were rejected (up to [`MAX_ROW_ERRORS`] kept).
+pub fn read_findings<R: Read>(
+    file: &str,
+    input: R,
+    mut sink: impl FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
+) -> Result<u64, FindingsError> {
+    let unreadable = |e: csv::Error| FindingsError::Unreadable {
+        file: file.to_string(),
+        reason: e.to_string(),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).map_err(unreadable)? {
+        return Err(FindingsError::Header {
+            file: file.to_string(),
+            message: "文件是空的，第一行应为表头 unit,code,count,level,points,round,note".into(),
+        });
+    }
+    let header = Header::parse(file, &record)?;
+    let mut errors = Vec::new();
+    let mut more = 0;
+    let mut rows = 0u64;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(rows + 2, |p| p.line());
+                push(&mut errors, &mut more, line, vec![format!("无法读取此行：{e}")]);
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(rows + 2, |p| p.line());
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        rows += 1;
+        let result = parse_row(&header, &record).and_then(|input| sink(&input, line));
+        if let Err(messages) = result {
+            push(&mut errors, &mut more, line, messages);
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(FindingsError::Rows {
+            file: file.to_string(),
+            errors,
+            more,
+        })
+    }
+}
+
+fn push(errors: &mut Vec<RowError>, more: &mut usize, line: u64, messages: Vec<String>) {
+    if errors.len() < MAX_ROW_ERRORS {
+        errors.push(RowError {
+            line,
+            message: messages.join("；"),
+        });
+    } else {
+        *more += 1;
+    }
+}
+
+fn parse_row<'r>(header: &Header, record: &'r csv::ByteRecord) -> Result<FindingInput<'r>, Vec<String>> {
+    let mut input = FindingInput::default();
+    let mut problems = Vec::new();
+    for &(col, i) in &header.positions {
+        let Some(raw) = record.get(i) else { continue };
+        let Ok(text) = std::str::from_utf8(raw) else {
+            problems.push(format!("“{}”列不是UTF-8编码的文字", column_name(col)));
+            continue;
+        };
+        let value = text.trim();
+        if value.is_empty() {
+            continue;
+        }
+        match col {
+            Column::Unit => input.unit = value,
+            Column::Code => input.code = value,
+            Column::Round => input.round = value,
+            Column::Note => input.note = value,
+            Column::Level => input.level = Some(value),
+            Column::Matter => input.matter = Some(value),
+            Column::Count => match parse_count(value) {
+                Some(n) => input.count = Some(n),
+                None => problems.push(format!("次数“{value}”不是整数")),
+            },
+            Column::Points => match parse_points(value) {
+                Some(d) => input.value = Some(d),
+                None => problems.push(format!("分值“{value}”不是数字")),
+            },
+            Column::Date | Column::Due => match Date::from_str(value) {
+                Ok(d) if col == Column::Date => input.done = Some(d),
+                Ok(d) => input.due = Some(d),
+                Err(e) => problems.push(format!("{}：{e}", column_name(col))),
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(input)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Integers, fast for the common one- or two-digit case; `-3` parses so the core can say it is negative.
+fn parse_count(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if !bytes.is_empty() && bytes.len() <= 9 && bytes.iter().all(u8::is_ascii_digit) {
+        return Some(bytes.iter().fold(0i64, |n, b| n * 10 + i64::from(b - b'0')));
+    }
+    text.parse::<i64>().ok()
+}
+
+/// Points as written (`3.5`, `93.5%`, `4分`).
+fn parse_points(text: &str) -> Option<Decimal> {
+    let t = text.trim_end_matches(['分', '%', '％']).trim();
+    Decimal::from_str(t).ok()
+}

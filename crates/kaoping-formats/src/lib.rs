@@ -1,0 +1,16 @@
+//! Kaoping's file formats, at the edge around the core: the rubric TOML file, the findings and units CSV
+//! files, and the score reports (JSON, CSV, text table). Documented for other tools in `docs/`.
+//!
+//! Everything that reads user input reports what is wrong and where (file, line, column or CSV line), and
+//! returns nothing partial.
+
+mod location;
+pub mod findings_csv;
+pub mod report;
+pub mod rubric_toml;
+pub mod units_csv;
+
+pub use findings_csv::{read_findings, FindingsError, RowError};
+pub use location::Location;
+pub use rubric_toml::{parse_rubric, read_rubric_file, RubricFileError};
+pub use units_csv::{read_units, UnitsError};

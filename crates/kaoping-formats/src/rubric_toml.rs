@@ -1,0 +1,686 @@
+//! The rubric file (TOML, see `docs/rubric-format.md`): read with spans, turned into a
+//! [`RubricSpec`], validated by the core, and every problem located by file, line and column.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::str::FromStr;
+
+use kaoping_core::rubric::*;
+use kaoping_core::Decimal;
+use rustc_hash::FxHashMap;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::Location;
+
+/// One problem in a rubric file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RubricProblem {
+    pub at: Location,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Why a rubric file could not be loaded: every problem found, or the file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RubricFileError {
+    Unreadable { file: String, reason: String },
+    Invalid(Vec<RubricProblem>),
+}
+
+impl fmt::Display for RubricFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RubricFileError::Unreadable { file, reason } => write!(f, "{file}: 无法读取考评细则文件：{reason}"),
+            RubricFileError::Invalid(problems) => {
+                for (i, p) in problems.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{}: {}", p.at, p.message)?;
+                    if let Some(hint) = &p.hint {
+                        write!(f, "\n  提示：{hint}")?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RubricFileError {}
+
+/// Reads and validates a rubric file.
+///
+/// # Errors
+/// The file cannot be read or is not UTF-8, or the rubric has problems (all of them are listed).
+pub fn read_rubric_file(path: &Path) -> Result<Rubric, RubricFileError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| RubricFileError::Unreadable {
+        file: name.clone(),
+        reason: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| RubricFileError::Unreadable {
+        file: name.clone(),
+        reason: format!("不是UTF-8编码的文本（第{}字节），请另存为UTF-8", e.utf8_error().valid_up_to()),
+    })?;
+    parse_rubric(&name, &text)
+}
+
+/// Parses and validates rubric text; `file` names it in messages.
+///
+/// # Errors
+/// Every syntax problem, or else every structural and validation problem, located.
+pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
+    let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let offset = text.len() - text_no_bom.len();
+    let (doc, errors) = DeTable::parse_recoverable(text_no_bom);
+    if !errors.is_empty() {
+        return Err(RubricFileError::Invalid(
+            errors
+                .iter()
+                .map(|e| RubricProblem {
+                    at: Location::at(file, text, offset + e.span().map_or(0, |s| s.start)),
+                    message: format!("TOML格式错误：{}", e.message().trim()),
+                    hint: Some("检查引号、方括号和等号是否成对、完整".into()),
+                })
+                .collect(),
+        ));
+    }
+    let mut reader = Reader::default();
+    let spec = reader.rubric(doc.get_ref(), doc.span());
+    let locate = |span: &Range<usize>| Location::at(file, text, offset + span.start);
+    let mut problems: Vec<(usize, RubricProblem)> = reader
+        .problems
+        .iter()
+        .map(|(span, message, hint)| {
+            (
+                span.start,
+                RubricProblem {
+                    at: locate(span),
+                    message: message.clone(),
+                    hint: hint.clone(),
+                },
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        match Rubric::new(spec) {
+            Ok(rubric) => return Ok(rubric),
+            Err(Problems(found)) => {
+                for p in found {
+                    let span = reader.span_of(&p.path);
+                    problems.push((
+                        span.start,
+                        RubricProblem {
+                            at: locate(&span),
+                            message: p.message,
+                            hint: Some(p.hint),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    problems.sort_by_key(|(start, _)| *start);
+    Err(RubricFileError::Invalid(problems.into_iter().map(|(_, p)| p).collect()))
+}
+
+type Found<'t, 'i> = &'t Spanned<DeValue<'i>>;
+
+/// Walks the document, building the spec and remembering where each field was.
+#[derive(Default)]
+struct Reader {
+    spans: FxHashMap<String, Range<usize>>,
+    problems: Vec<(Range<usize>, String, Option<String>)>,
+}
+
+/// A table being read, with its path and the keys it may have.
+struct Fields<'t, 'i> {
+    table: &'t DeTable<'i>,
+    span: Range<usize>,
+    path: String,
+}
+
+impl Reader {
+    fn problem(&mut self, span: Range<usize>, message: impl Into<String>, hint: Option<&str>) {
+        self.problems.push((span, message.into(), hint.map(String::from)));
+    }
+
+    /// The span recorded for a validation path, or for its nearest recorded parent.
+    fn span_of(&self, path: &str) -> Range<usize> {
+        let mut p = path;
+        loop {
+            if let Some(span) = self.spans.get(p) {
+                return span.clone();
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return 0..0,
+            }
+        }
+    }
+
+    fn fields<'t, 'i>(&mut self, table: &'t DeTable<'i>, span: Range<usize>, path: &str, allowed: &[&str]) -> Fields<'t, 'i> {
+        self.spans.insert(path.to_string(), span.clone());
+        for (key, _) in table.iter() {
+            let name: &str = key.get_ref();
+            if !allowed.contains(&name) {
+                let hint = format!("可用的键：{}", allowed.join("、"));
+                let at = if path.is_empty() { String::new() } else { format!("（在 {path} 中）") };
+                self.problem(key.span(), format!("未知的键“{name}”{at}"), Some(&hint));
+            }
+        }
+        Fields {
+            table,
+            span,
+            path: path.to_string(),
+        }
+    }
+
+    fn get<'t, 'i>(&mut self, f: &Fields<'t, 'i>, key: &str) -> Option<Found<'t, 'i>> {
+        let (_, value) = f.table.iter().find(|(k, _)| {
+            let name: &str = k.get_ref();
+            name == key
+        })?;
+        self.spans.insert(join(&f.path, key), value.span());
+        Some(value)
+    }
+
+    fn string(&mut self, f: &Fields<'_, '_>, key: &str) -> Option<String> {
+        let v = self.get(f, key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            DeValue::Datetime(d) => Some(d.to_string()),
+            DeValue::Integer(i) => Some(i.as_str().to_string()),
+            other => {
+                self.problem(v.span(), format!("“{key}”应为文字，现为{}", type_name(other)), Some("用双引号括起来，如 \"…\""));
+                None
+            }
+        }
+    }
+
+    fn required_string(&mut self, f: &Fields<'_, '_>, key: &str, what: &str) -> String {
+        match self.string(f, key) {
+            Some(s) => s,
+            None => {
+                if self.get(f, key).is_none() {
+                    let span = f.span.clone();
+                    self.problem(span, format!("缺少{what}（{key}）"), Some(&format!("写 {key} = \"…\"")));
+                }
+                String::new()
+            }
+        }
+    }
+
+    fn decimal(&mut self, f: &Fields<'_, '_>, key: &str) -> Option<Decimal> {
+        let v = self.get(f, key)?;
+        let parsed = match v.get_ref() {
+            DeValue::Integer(i) if i.radix() == 10 => parse_decimal(i.as_str()),
+            DeValue::Float(x) => parse_decimal(x.as_str()),
+            DeValue::String(s) => parse_decimal(s.trim().trim_end_matches('分')),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.problem(
+                v.span(),
+                format!("“{key}”应为分数，现为{}", describe(v.get_ref())),
+                Some("写数字，如 5 或 0.5"),
+            );
+        }
+        parsed
+    }
+
+    fn required_decimal(&mut self, f: &Fields<'_, '_>, key: &str, what: &str) -> Decimal {
+        if self.get(f, key).is_none() {
+            let span = f.span.clone();
+            self.problem(span, format!("缺少{what}（{key}）"), Some(&format!("写 {key} = 数字")));
+        }
+        self.decimal(f, key).unwrap_or_default()
+    }
+
+    /// A weight: a decimal, or a percentage string such as "30%".
+    fn weight(&mut self, f: &Fields<'_, '_>, key: &str) -> Option<Decimal> {
+        let v = self.get(f, key)?;
+        if let DeValue::String(s) = v.get_ref() {
+            let s = s.trim();
+            if let Some(pct) = s.strip_suffix('%').or_else(|| s.strip_suffix('％')) {
+                return match parse_decimal(pct.trim()) {
+                    Some(d) => Some(d / Decimal::ONE_HUNDRED),
+                    None => {
+                        self.problem(v.span(), format!("“{s}”不是有效的百分比"), Some("写 \"30%\" 或 0.3"));
+                        None
+                    }
+                };
+            }
+        }
+        self.decimal(f, key)
+    }
+
+    fn unsigned(&mut self, f: &Fields<'_, '_>, key: &str) -> Option<u32> {
+        let v = self.get(f, key)?;
+        let n = match v.get_ref() {
+            DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', "").parse::<u32>().ok(),
+            DeValue::String(s) => s.trim().parse::<u32>().ok(),
+            _ => None,
+        };
+        if n.is_none() {
+            self.problem(v.span(), format!("“{key}”应为非负整数，现为{}", describe(v.get_ref())), Some("写整数，如 12"));
+        }
+        n
+    }
+
+    fn boolean(&mut self, f: &Fields<'_, '_>, key: &str) -> bool {
+        let Some(v) = self.get(f, key) else { return false };
+        match v.get_ref() {
+            DeValue::Boolean(b) => *b,
+            other => {
+                self.problem(v.span(), format!("“{key}”应为 true 或 false，现为{}", type_name(other)), Some("写 true 或 false（不加引号）"));
+                false
+            }
+        }
+    }
+
+    /// An array of tables (`[[sections]]`, `levels = [{…}]`), each as (table, span).
+    fn tables<'t, 'i>(&mut self, f: &Fields<'t, 'i>, key: &str) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+        let Some(v) = self.get(f, key) else { return Vec::new() };
+        match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|item| match item.get_ref() {
+                    DeValue::Table(t) => Some((t, item.span())),
+                    other => {
+                        self.problem(item.span(), format!("“{key}”中的每一项应为表，现为{}", type_name(other)), None);
+                        None
+                    }
+                })
+                .collect(),
+            DeValue::Table(t) => vec![(t, v.span())],
+            other => {
+                self.problem(v.span(), format!("“{key}”应为表的数组，现为{}", type_name(other)), Some(&format!("写 [[{key}]]")));
+                Vec::new()
+            }
+        }
+    }
+
+    fn rubric(&mut self, doc: &DeTable<'_>, span: Range<usize>) -> RubricSpec {
+        let f = self.fields(
+            doc,
+            span,
+            "",
+            &[
+                "title", "issuer", "issued", "total", "pass_mark", "rate_rounding", "decimals", "rounds", "grades",
+                "sections", "bonus", "vetoes",
+            ],
+        );
+        let title = self.required_string(&f, "title", "考评细则标题");
+        let rate_rounding = match self.string(&f, "rate_rounding").as_deref() {
+            None => RateRounding::default(),
+            Some(s) => self.rate_rounding(&f, "rate_rounding", s).unwrap_or_default(),
+        };
+        let rounds = self
+            .tables(&f, "rounds")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, span))| {
+                let r = self.fields(t, span, &format!("rounds[{i}]"), &["code", "name", "weight"]);
+                RoundSpec {
+                    code: self.string(&r, "code"),
+                    name: self.required_string(&r, "name", "轮次名称"),
+                    weight: match self.weight(&r, "weight") {
+                        Some(w) => w,
+                        None => {
+                            if self.get(&r, "weight").is_none() {
+                                let span = r.span.clone();
+                                self.problem(span, "轮次缺少权重（weight）", Some("写 weight = \"30%\""));
+                            }
+                            Decimal::ZERO
+                        }
+                    },
+                }
+            })
+            .collect();
+        let grades = self
+            .tables(&f, "grades")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, span))| {
+                let g = self.fields(t, span, &format!("grades[{i}]"), &["name", "min"]);
+                GradeSpec {
+                    name: self.required_string(&g, "name", "等次名称"),
+                    min: self.required_decimal(&g, "min", "等次下限"),
+                }
+            })
+            .collect();
+        let sections = self
+            .tables(&f, "sections")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, span))| self.section(t, span, i))
+            .collect();
+        let bonus = match self.get(&f, "bonus") {
+            Some(v) => match v.get_ref() {
+                DeValue::Table(t) => self.bonus(t, v.span()),
+                other => {
+                    self.problem(v.span(), format!("“bonus”应为表，现为{}", type_name(other)), Some("写 [bonus]"));
+                    BonusSpec::default()
+                }
+            },
+            None => BonusSpec::default(),
+        };
+        let vetoes = self
+            .tables(&f, "vetoes")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, span))| self.veto(t, span, i))
+            .collect();
+        RubricSpec {
+            title,
+            issuer: self.string(&f, "issuer"),
+            issued: self.string(&f, "issued"),
+            total: self.decimal(&f, "total").unwrap_or(Decimal::ONE_HUNDRED),
+            pass_mark: self.decimal(&f, "pass_mark"),
+            rate_rounding,
+            total_decimals: self.unsigned(&f, "decimals"),
+            rounds,
+            grades,
+            sections,
+            bonus,
+            vetoes,
+        }
+    }
+
+    fn rate_rounding(&mut self, f: &Fields<'_, '_>, key: &str, value: &str) -> Option<RateRounding> {
+        match value.trim() {
+            "exact" | "按实际" => Some(RateRounding::Exact),
+            "down" | "只计整数" => Some(RateRounding::Down),
+            "up" | "不足一个百分点按一个计" => Some(RateRounding::Up),
+            other => {
+                let span = self.get(f, key).map_or(f.span.clone(), |v| v.span());
+                self.problem(span, format!("未知的百分点取整方式“{other}”"), Some("可用：exact（按实际）、down（只计整数）、up（不足一个百分点按一个计）"));
+                None
+            }
+        }
+    }
+
+    const ITEM_KEYS: [&'static str; 9] = [
+        "code", "title", "points", "content", "criteria", "method", "department", "inherit", "rules",
+    ];
+
+    fn section(&mut self, t: &DeTable<'_>, span: Range<usize>, i: usize) -> SectionSpec {
+        let path = format!("sections[{i}]");
+        // A section with rules and no items is its own single item (a flat rubric).
+        let flat = t.iter().any(|(k, _)| {
+            let name: &str = k.get_ref();
+            name == "rules"
+        });
+        let mut allowed = vec!["code", "title", "points", "pool", "items"];
+        if flat {
+            allowed.extend(Self::ITEM_KEYS);
+        }
+        let f = self.fields(t, span.clone(), &path, &allowed);
+        let code = self.string(&f, "code");
+        let items = if flat {
+            if self.get(&f, "items").is_some() {
+                let span = f.span.clone();
+                self.problem(span, "栏目同时有 rules 和 items", Some("栏目本身就是评分项时写 rules；否则把规则写在各 [[sections.items]] 下"));
+            }
+            let mut item = self.item(t, span, &format!("{path}.items[0]"), true);
+            item.code = Some(code.clone().unwrap_or_else(|| (i + 1).to_string()));
+            vec![item]
+        } else {
+            self.tables(&f, "items")
+                .into_iter()
+                .enumerate()
+                .map(|(j, (t, span))| self.item(t, span, &format!("{path}.items[{j}]"), false))
+                .collect()
+        };
+        SectionSpec {
+            code,
+            title: self.required_string(&f, "title", "栏目名称"),
+            points: self.required_decimal(&f, "points", "栏目分值"),
+            pool: self.boolean(&f, "pool"),
+            items,
+        }
+    }
+
+    /// An item table. For a flat section the table is the section's own, whose keys `section` checked.
+    fn item(&mut self, t: &DeTable<'_>, span: Range<usize>, path: &str, flat: bool) -> ItemSpec {
+        let f = if flat {
+            self.spans.insert(path.to_string(), span.clone());
+            Fields {
+                table: t,
+                span,
+                path: path.to_string(),
+            }
+        } else {
+            self.fields(t, span, path, &Self::ITEM_KEYS)
+        };
+        let rules = self
+            .tables(&f, "rules")
+            .into_iter()
+            .enumerate()
+            .map(|(k, (t, span))| self.rule(t, span, &format!("{path}.rules[{k}]")))
+            .collect();
+        ItemSpec {
+            code: if flat { None } else { self.string(&f, "code") },
+            title: self.string(&f, "title").unwrap_or_default(),
+            points: self.decimal(&f, "points"),
+            content: self.string(&f, "content").unwrap_or_default(),
+            criteria: self.string(&f, "criteria").unwrap_or_default(),
+            method: self.string(&f, "method").unwrap_or_default(),
+            department: self.string(&f, "department"),
+            inherit: self.boolean(&f, "inherit"),
+            rules,
+        }
+    }
+
+    fn rule(&mut self, t: &DeTable<'_>, span: Range<usize>, path: &str) -> RuleSpec {
+        let f = self.fields(
+            t,
+            span,
+            path,
+            &[
+                "code", "kind", "text", "applies_to", "amount", "max_count", "levels", "first", "step", "cap",
+                "threshold", "per_point", "rounding", "scale_min", "scale_max", "decimals", "expected",
+            ],
+        );
+        let kind_name = self.required_string(&f, "kind", "规则类型");
+        let kind = self.kind(&f, &kind_name);
+        let applies_to = match self.string(&f, "applies_to").as_deref().map(str::trim) {
+            None | Some("any") => AppliesTo::Any,
+            Some("unit") | Some("个人") | Some("单位") => AppliesTo::Unit,
+            Some("group") | Some("组") => AppliesTo::Group,
+            Some(other) => {
+                let span = self.get(&f, "applies_to").map_or(f.span.clone(), |v| v.span());
+                self.problem(span, format!("未知的适用对象“{other}”"), Some("可用：unit、group"));
+                AppliesTo::Any
+            }
+        };
+        RuleSpec {
+            code: self.string(&f, "code"),
+            text: self.string(&f, "text").unwrap_or_default(),
+            kind,
+            applies_to,
+        }
+    }
+
+    fn kind(&mut self, f: &Fields<'_, '_>, name: &str) -> RuleKindSpec {
+        let amount = |r: &mut Reader, what: &str| r.required_decimal(f, "amount", what);
+        match name.trim() {
+            "fixed" | "定额扣分" => RuleKindSpec::Fixed {
+                amount: amount(self, "扣分"),
+            },
+            "per_occurrence" | "按次扣分" => RuleKindSpec::PerOccurrence {
+                amount: amount(self, "每次扣分"),
+                max_count: self.unsigned(f, "max_count"),
+            },
+            "zero" | "不得分" => RuleKindSpec::Zero,
+            "graded" | "分档得分" => RuleKindSpec::Graded {
+                levels: self.levels(f),
+            },
+            "progressive" | "累进扣分" => {
+                let first = self.required_decimal(f, "first", "首次扣分");
+                RuleKindSpec::Progressive {
+                    first,
+                    step: self.decimal(f, "step").unwrap_or(first),
+                    cap: self.decimal(f, "cap"),
+                }
+            }
+            "rate" | "比率扣分" => RuleKindSpec::Rate {
+                threshold: self.required_decimal(f, "threshold", "达标百分比"),
+                per_point: self.required_decimal(f, "per_point", "每个百分点的扣分"),
+                rounding: match self.string(f, "rounding") {
+                    Some(s) => self.rate_rounding(f, "rounding", &s),
+                    None => None,
+                },
+            },
+            "conversion" | "折合得分" => RuleKindSpec::Conversion {
+                scale_min: self.decimal(f, "scale_min").unwrap_or(Decimal::ZERO),
+                scale_max: self.decimal(f, "scale_max").unwrap_or(Decimal::ONE_HUNDRED),
+                decimals: self.unsigned(f, "decimals").unwrap_or(2),
+            },
+            "discretionary" | "酌情评分" => RuleKindSpec::Discretionary,
+            "frequency" | "频次扣分" => RuleKindSpec::Frequency {
+                expected: match self.unsigned(f, "expected") {
+                    Some(n) => n,
+                    None => {
+                        if self.get(f, "expected").is_none() {
+                            let span = f.span.clone();
+                            self.problem(span, "缺少应开展次数（expected）", Some("写 expected = 12"));
+                        }
+                        1
+                    }
+                },
+                amount: amount(self, "每缺一次扣分"),
+            },
+            "deadline" | "时限规则" => RuleKindSpec::Deadline {
+                penalty: self.decimal(f, "amount"),
+            },
+            "" => RuleKindSpec::Zero,
+            other => {
+                let span = self.get(f, "kind").map_or(f.span.clone(), |v| v.span());
+                self.problem(
+                    span,
+                    format!("未知的规则类型“{other}”"),
+                    Some("可用：fixed、per_occurrence、zero、graded、progressive、rate、conversion、discretionary、frequency、deadline"),
+                );
+                RuleKindSpec::Zero
+            }
+        }
+    }
+
+    fn levels(&mut self, f: &Fields<'_, '_>) -> Vec<LevelSpec> {
+        self.tables(f, "levels")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, span))| {
+                let l = self.fields(t, span, &format!("{}.levels[{i}]", f.path), &["name", "points"]);
+                LevelSpec {
+                    name: self.string(&l, "name").unwrap_or_default(),
+                    points: self.decimal(&l, "points"),
+                }
+            })
+            .collect()
+    }
+
+    fn bonus(&mut self, t: &DeTable<'_>, span: Range<usize>) -> BonusSpec {
+        let f = self.fields(t, span, "bonus", &["cap", "threshold", "rules"]);
+        let rules = self
+            .tables(&f, "rules")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, span))| {
+                let r = self.fields(
+                    t,
+                    span,
+                    &format!("bonus.rules[{i}]"),
+                    &["code", "title", "text", "combine", "levels", "amount"],
+                );
+                let combine = match self.string(&r, "combine").as_deref().map(str::trim) {
+                    None | Some("highest") | Some("就高") => BonusCombine::HighestPerMatter,
+                    Some("sum") | Some("累计") => BonusCombine::Sum,
+                    Some(other) => {
+                        let span = self.get(&r, "combine").map_or(r.span.clone(), |v| v.span());
+                        self.problem(span, format!("未知的加分方式“{other}”"), Some("可用：highest（就高不就低）、sum（累计）"));
+                        BonusCombine::HighestPerMatter
+                    }
+                };
+                BonusRuleSpec {
+                    code: self.string(&r, "code"),
+                    title: self.string(&r, "title").unwrap_or_default(),
+                    text: self.string(&r, "text").unwrap_or_default(),
+                    combine,
+                    levels: self.levels(&r),
+                    amount: self.decimal(&r, "amount"),
+                }
+            })
+            .collect();
+        BonusSpec {
+            cap: self.decimal(&f, "cap"),
+            threshold: self.decimal(&f, "threshold"),
+            rules,
+        }
+    }
+
+    fn veto(&mut self, t: &DeTable<'_>, span: Range<usize>, i: usize) -> VetoSpec {
+        let f = self.fields(t, span, &format!("vetoes[{i}]"), &["code", "title", "text", "effect", "max_grade"]);
+        let effect = match self.string(&f, "effect").as_deref().map(str::trim) {
+            None | Some("fail") | Some("不合格") => VetoEffectSpec::Fail,
+            Some("max_grade") | Some("限定等次") => {
+                VetoEffectSpec::MaxGrade(self.required_string(&f, "max_grade", "限定的最高等次"))
+            }
+            Some(other) => {
+                let span = self.get(&f, "effect").map_or(f.span.clone(), |v| v.span());
+                self.problem(span, format!("未知的否决效果“{other}”"), Some("可用：fail、max_grade"));
+                VetoEffectSpec::Fail
+            }
+        };
+        VetoSpec {
+            code: self.string(&f, "code"),
+            title: self.string(&f, "title").unwrap_or_default(),
+            text: self.string(&f, "text").unwrap_or_default(),
+            effect,
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A decimal exactly as written: `5`, `0.5`, `1_000`, `2.5e1`.
+fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim().replace('_', "");
+    if t.is_empty() || t.contains(['n', 'i', 'N', 'I']) {
+        return None;
+    }
+    if t.contains(['e', 'E']) {
+        return Decimal::from_scientific(&t).ok();
+    }
+    Decimal::from_str(t.strip_prefix('+').unwrap_or(&t)).ok()
+}
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "文字",
+        DeValue::Integer(_) => "整数",
+        DeValue::Float(_) => "小数",
+        DeValue::Boolean(_) => "真假值",
+        DeValue::Datetime(_) => "日期",
+        DeValue::Array(_) => "数组",
+        DeValue::Table(_) => "表",
+    }
+}
+
+fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("“{s}”"),
+        other => type_name(other).to_string(),
+    }
+}
