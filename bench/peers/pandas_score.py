@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import rubric_table as rt  # noqa: E402
 
 KEYS = ["unit", "round", "item"]
+NO_LIMIT = 1 << 60  # no max_count / no cap (exact as a float64, so it casts cleanly)
 
 
 def fail(msg):
@@ -100,10 +101,10 @@ def main():
     per_rule = per_rule.merge(rules, on="code", how="left")
     n = per_rule["n"].to_numpy()
     amount = per_rule["amount"].fillna(0).to_numpy(dtype=np.int64)
-    max_count = per_rule["max_count"].fillna(np.iinfo(np.int64).max).to_numpy(dtype=np.int64)
+    max_count = per_rule["max_count"].fillna(NO_LIMIT).to_numpy(dtype=np.int64)
     first = per_rule["first"].fillna(0).to_numpy(dtype=np.int64)
     step = per_rule["step"].fillna(0).to_numpy(dtype=np.int64)
-    cap = per_rule["cap"].fillna(np.iinfo(np.int64).max).to_numpy(dtype=np.int64)
+    cap = per_rule["cap"].fillna(NO_LIMIT).to_numpy(dtype=np.int64)
     k = per_rule["kind"].to_numpy()
     progressive = np.minimum(n * first + step * (n * (n - 1) // 2), cap)
     per_rule["deduct"] = np.select(

@@ -115,6 +115,6 @@ def baseline(items, sections) -> int:
 
 def fmt_total(value: int, scale: int) -> str:
     """`value / scale` written as Kaoping writes a normalized decimal: 97.5, 100, 0."""
-    d = (Decimal(value) / Decimal(scale)).normalize()
+    d = (Decimal(int(value)) / Decimal(scale)).normalize()
     s = format(d, "f")
     return "0" if s in ("-0", "") else s

@@ -77,7 +77,16 @@ fn main() -> ExitCode {
 fn check(rubric: &Path) -> Result<(), String> {
     let rubric = read_rubric_file(rubric).map_err(|e| e.to_string())?;
     let out = io::stdout().lock();
-    report::write_rubric_table(out, &rubric).map_err(|e| format!("输出失败：{e}"))
+    report::write_rubric_table(out, &rubric).or_else(output_error)
+}
+
+/// A closed pipe (`kaoping check … | head`) is the reader's choice, not a failure.
+fn output_error(e: io::Error) -> Result<(), String> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(format!("输出失败：{e}"))
+    }
 }
 
 fn open(path: &Path) -> Result<Box<dyn Read>, String> {
@@ -120,5 +129,5 @@ fn score(rubric_path: &Path, findings: &Path, units_path: Option<&Path>, format:
         Format::Json => report::write_json(&mut out, &rubric, &units, &results),
         Format::Csv => report::write_csv(&mut out, &rubric, &units, &results),
     };
-    written.and_then(|()| out.flush()).map_err(|e| format!("输出失败：{e}"))
+    written.and_then(|()| out.flush()).or_else(output_error)
 }

@@ -195,7 +195,13 @@ impl<'r> Resolver<'r> {
     ) -> Result<Finding, Vec<FindingError>> {
         let mut errors = Vec::new();
         let target = self.target(input.code).map_err(|e| errors.push(e)).ok();
-        let round = self.round(input.round).map_err(|e| errors.push(e)).ok();
+        // Bonus and veto findings belong to the whole period; a round, if given, must still exist.
+        let period_wide = matches!(target, Some(Target::Bonus(_) | Target::Veto(_)));
+        let round = if period_wide && input.round.trim().is_empty() {
+            Some(0)
+        } else {
+            self.round(input.round).map_err(|e| errors.push(e)).ok()
+        };
         let unit = input.unit.trim();
         let party = match units.find(unit) {
             Some(p) => Some(p),

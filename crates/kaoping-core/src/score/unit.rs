@@ -355,9 +355,13 @@ impl<'s> UnitScoring<'s, '_> {
             let (effect, caps) = match deduction(rule, &d) {
                 Deduction::Zero(caps) => (Effect::Zero, caps),
                 Deduction::OnTime => (Effect::OnTime, Vec::new()),
-                Deduction::Points(requested, mut caps) => {
-                    let applied = requested.min(*remaining).max(Decimal::ZERO);
-                    if applied < requested {
+                Deduction::Points {
+                    requested,
+                    allowed,
+                    mut caps,
+                } => {
+                    let applied = allowed.min(*remaining).max(Decimal::ZERO);
+                    if applied < allowed {
                         caps.push(exhausted.clone());
                     }
                     *remaining -= applied;
@@ -448,9 +452,20 @@ impl<'s> UnitScoring<'s, '_> {
 }
 
 enum Deduction {
-    Points(Decimal, Vec<Cap>),
+    /// What the findings ask for, and what the rule's own limits allow of it.
+    Points { requested: Decimal, allowed: Decimal, caps: Vec<Cap> },
     Zero(Vec<Cap>),
     OnTime,
+}
+
+impl Deduction {
+    fn plain(amount: Decimal, caps: Vec<Cap>) -> Deduction {
+        Deduction::Points {
+            requested: amount,
+            allowed: amount,
+            caps,
+        }
+    }
 }
 
 /// What a deduction rule asks for, before the item's or pool's bounds.
@@ -463,26 +478,33 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
         }
     };
     match &rule.kind {
-        RuleKind::Fixed { amount } if d.count > 0 => Deduction::Points(*amount, once(d.count)),
+        RuleKind::Fixed { amount } if d.count > 0 => Deduction::plain(*amount, once(d.count)),
         RuleKind::Zero if d.count > 0 => Deduction::Zero(once(d.count)),
         RuleKind::PerOccurrence { amount, max_count } => {
-            let counted = max_count.map_or(d.count, |m| d.count.min(u64::from(m)));
-            let caps = match max_count {
-                Some(m) if d.count > u64::from(*m) => vec![Cap::MaxCount {
-                    found: d.count,
-                    max: *m,
-                }],
-                _ => Vec::new(),
-            };
-            Deduction::Points(amount * Decimal::from(counted), caps)
+            let requested = amount * Decimal::from(d.count);
+            match max_count {
+                Some(m) if d.count > u64::from(*m) => Deduction::Points {
+                    requested,
+                    allowed: amount * Decimal::from(*m),
+                    caps: vec![Cap::MaxCount {
+                        found: d.count,
+                        max: *m,
+                    }],
+                },
+                _ => Deduction::plain(requested, Vec::new()),
+            }
         }
         RuleKind::Progressive { first, step, cap } => {
             let n = Decimal::from(d.count);
-            // n-th occurrence deducts first + (n-1)*step; the sum of the first n is closed-form.
-            let sum = first * n + step * n * (n - Decimal::ONE).max(Decimal::ZERO) / Decimal::TWO;
+            // The n-th occurrence deducts first + (n-1)*step; the sum of the first n is closed-form.
+            let requested = first * n + step * n * (n - Decimal::ONE).max(Decimal::ZERO) / Decimal::TWO;
             match cap {
-                Some(c) if sum > *c => Deduction::Points(*c, vec![Cap::RuleCap(*c)]),
-                _ => Deduction::Points(sum, Vec::new()),
+                Some(c) if requested > *c => Deduction::Points {
+                    requested,
+                    allowed: *c,
+                    caps: vec![Cap::RuleCap(*c)],
+                },
+                _ => Deduction::plain(requested, Vec::new()),
             }
         }
         RuleKind::Rate {
@@ -492,7 +514,7 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
         } => {
             let rate = match d.entry {
                 Some(Input::Value(v)) => *v,
-                _ => return Deduction::Points(Decimal::ZERO, Vec::new()),
+                _ => return Deduction::plain(Decimal::ZERO, Vec::new()),
             };
             let gap = (threshold - rate).max(Decimal::ZERO);
             let gap = match rounding {
@@ -500,15 +522,17 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
                 RateRounding::Down => gap.floor(),
                 RateRounding::Up => gap.ceil(),
             };
-            Deduction::Points(gap * per_point, Vec::new())
+            Deduction::plain(gap * per_point, Vec::new())
         }
         RuleKind::Frequency { expected, amount } => {
             let missed = u64::from(*expected).saturating_sub(d.held.unwrap_or(u64::from(*expected)));
-            Deduction::Points(amount * Decimal::from(missed), Vec::new())
+            Deduction::plain(amount * Decimal::from(missed), Vec::new())
         }
         RuleKind::Deadline { penalty: None } if d.count > 0 => Deduction::Zero(once(d.count)),
-        RuleKind::Deadline { penalty: Some(p) } if d.count > 0 => Deduction::Points(p * Decimal::from(d.count), Vec::new()),
+        RuleKind::Deadline { penalty: Some(p) } if d.count > 0 => {
+            Deduction::plain(p * Decimal::from(d.count), Vec::new())
+        }
         RuleKind::Deadline { .. } => Deduction::OnTime,
-        _ => Deduction::Points(Decimal::ZERO, once(d.count)),
+        _ => Deduction::plain(Decimal::ZERO, once(d.count)),
     }
 }

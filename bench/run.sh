@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Kaoping's scoring benchmark: kaoping against its peers on one synthetic findings file.
+#
+#   bench/run.sh            100,000 units, 10,000,000 findings (scheme A rubric); median of 3 runs each
+#   bench/run.sh --small    1,000 units, 100,000 findings, one run each, on every rubric below: a quick
+#                           check that kaoping, pandas and DuckDB give every unit the same total
+#
+# Options: --runs N (runs per scorer; the median is reported), --pandas-runs N (default: as --runs).
+# Environment: KAOPING_BENCH_SEED (default 1).
+#
+# Measured, each with GNU time for peak RSS and the wall clock around it:
+#   parse floor  target/release/kaoping-bench-parse-floor FILE        (csv crate, nothing but parsing)
+#   kaoping      target/release/kaoping score --rubric R --findings FILE --format csv -o OUT
+#   pandas       python3 bench/peers/pandas_score.py --rubric R --findings FILE -o OUT
+#   duckdb       python3 bench/peers/duckdb_score.py --rubric R --findings FILE -o OUT
+# then the unit totals of the three scorers are compared (bench/compare_totals.py); any disagreement
+# fails the run. Data and outputs go to bench-data/ (ignored by git). See docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODE=full
+RUNS=3
+PANDAS_RUNS=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --small) MODE=small ;;
+    --runs) RUNS=$2; RUNS_SET=1; shift ;;
+    --pandas-runs) PANDAS_RUNS=$2; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+SEED=${KAOPING_BENCH_SEED:-1}
+if [ "$MODE" = small ]; then
+  UNITS=1000; FINDINGS=100000; TAG=small
+  RUBRICS=(rubrics/dongli-2023.toml rubrics/village-2023.toml bench/testdata/mixed.toml)
+  [ -n "${RUNS_SET:-}" ] || RUNS=1
+else
+  UNITS=100000; FINDINGS=10000000; TAG=10m
+  RUBRICS=(rubrics/dongli-2023.toml)
+fi
+PANDAS_RUNS=${PANDAS_RUNS:-$RUNS}
+
+# --- tools ---------------------------------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+  echo "== installing GNU time" >&2
+  apt-get update -qq >&2 && apt-get install -y -qq time >&2
+fi
+if ! python3 -c 'import pandas, duckdb' 2>/dev/null; then
+  echo "== installing pandas and duckdb" >&2
+  python3 -m pip install --quiet pandas duckdb >&2
+fi
+
+echo "== building (release)" >&2
+KAOPING_BUILT=yes
+if ! cargo build --release -p kaoping-bench >&2; then
+  echo "bench/run.sh: kaoping-bench does not build" >&2
+  exit 1
+fi
+if ! cargo build --release -p kaoping-cli >&2; then
+  echo "bench/run.sh: WARNING: kaoping-cli does not build; measuring the others only" >&2
+  KAOPING_BUILT=no
+fi
+GEN=target/release/kaoping-bench-gen
+FLOOR=target/release/kaoping-bench-parse-floor
+KAOPING=target/release/kaoping
+
+mkdir -p bench-data/out
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# --- helpers -------------------------------------------------------------------------------------------
+now_ns() { date +%s%N; }
+
+# measure NAME RUNS CMD…: runs CMD RUNS times (stdout to bench-data/out/NAME.stdout); sets SECS and MB to
+# the medians of the wall time and the peak RSS.
+measure() {
+  local name=$1 runs=$2; shift 2
+  local i t0 t1 secs_list=() mb_list=()
+  for ((i = 1; i <= runs; i++)); do
+    t0=$(now_ns)
+    if ! /usr/bin/time -f "%M" -o "$TMP/rss" "$@" > "bench-data/out/$name.stdout" 2> "$TMP/stderr"; then
+      echo "bench/run.sh: $name failed: $*" >&2
+      cat "$TMP/stderr" >&2
+      exit 1
+    fi
+    t1=$(now_ns)
+    secs_list+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')")
+    mb_list+=("$(awk '/^[0-9]+$/ { v = $1 } END { printf "%.0f", v / 1024 }' "$TMP/rss")")
+    echo "   $name run $i: ${secs_list[-1]} s, ${mb_list[-1]} MB" >&2
+  done
+  SECS=$(printf '%s\n' "${secs_list[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  MB=$(printf '%s\n' "${mb_list[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "–" }'; }
+
+# data_for RUBRIC: generates (if missing or made from another rubric or generator) and echoes the path.
+data_for() {
+  local rubric=$1 base data stamp want
+  base=$(basename "$rubric" .toml)
+  if [ "$MODE" = full ] && [ "$rubric" = rubrics/dongli-2023.toml ]; then
+    data=bench-data/findings-$TAG.csv
+  else
+    data=bench-data/findings-$base-$TAG.csv
+  fi
+  stamp=$data.stamp
+  want="units=$UNITS findings=$FINDINGS seed=$SEED rubric=$(sha256sum < "$rubric" | cut -c1-16) gen=$(sha256sum < "$GEN" | cut -c1-16)"
+  if [ ! -f "$data" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "== generating $data ($UNITS units, $FINDINGS findings, $rubric, seed $SEED)" >&2
+    "$GEN" --rubric "$rubric" --units "$UNITS" --findings "$FINDINGS" --seed "$SEED" -o "$data" >&2
+    echo "$want" > "$stamp"
+  fi
+  echo "$data"
+}
+
+# --- the benchmark -------------------------------------------------------------------------------------
+STATUS=0
+for RUBRIC in "${RUBRICS[@]}"; do
+  DATA=$(data_for "$RUBRIC")
+  BASE=$(basename "$RUBRIC" .toml)
+  SIZE_MB=$(du -m "$DATA" | cut -f1)
+  echo "== $RUBRIC, $DATA ($SIZE_MB MB)" >&2
+  OUT=bench-data/out/$BASE-$TAG
+
+  measure floor "$RUNS" "$FLOOR" "$DATA"
+  FLOOR_S=$SECS FLOOR_MB=$MB
+  ROWS=$(awk '$1 == "rows" { print $2 }' bench-data/out/floor.stdout)
+  if [ "$ROWS" != "$FINDINGS" ]; then
+    echo "bench/run.sh: the parse floor read $ROWS rows, expected $FINDINGS" >&2
+    exit 1
+  fi
+
+  if [ "$KAOPING_BUILT" = yes ]; then
+    measure kaoping "$RUNS" "$KAOPING" score --rubric "$RUBRIC" --findings "$DATA" --format csv -o "$OUT-kaoping.csv"
+    KAOPING_S=$SECS KAOPING_MB=$MB
+  fi
+  measure duckdb "$RUNS" python3 bench/peers/duckdb_score.py --rubric "$RUBRIC" --findings "$DATA" -o "$OUT-duckdb.csv"
+  DUCKDB_S=$SECS DUCKDB_MB=$MB
+  measure pandas "$PANDAS_RUNS" python3 bench/peers/pandas_score.py --rubric "$RUBRIC" --findings "$DATA" -o "$OUT-pandas.csv"
+  PANDAS_S=$SECS PANDAS_MB=$MB
+
+  echo
+  echo "### $RUBRIC: $UNITS units, $FINDINGS findings ($SIZE_MB MB CSV)"
+  echo
+  echo "| scorer | runs | seconds (median) | peak RSS MB | × parse floor | × DuckDB |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  echo "| parse floor (csv crate) | $RUNS | $FLOOR_S | $FLOOR_MB | 1.00× | $(ratio "$FLOOR_S" "$DUCKDB_S") |"
+  if [ "$KAOPING_BUILT" = yes ]; then
+    echo "| **kaoping score** | $RUNS | $KAOPING_S | $KAOPING_MB | $(ratio "$KAOPING_S" "$FLOOR_S") | $(ratio "$KAOPING_S" "$DUCKDB_S") |"
+  else
+    echo "| **kaoping score** | – | not built | – | – | – |"
+  fi
+  echo "| DuckDB (SQL) | $RUNS | $DUCKDB_S | $DUCKDB_MB | $(ratio "$DUCKDB_S" "$FLOOR_S") | 1.00× |"
+  echo "| pandas | $PANDAS_RUNS | $PANDAS_S | $PANDAS_MB | $(ratio "$PANDAS_S" "$FLOOR_S") | $(ratio "$PANDAS_S" "$DUCKDB_S") |"
+  echo
+
+  echo "== equivalence: $RUBRIC" >&2
+  SCORED=()
+  [ "$KAOPING_BUILT" = yes ] && SCORED+=("kaoping=$OUT-kaoping.csv")
+  SCORED+=("pandas=$OUT-pandas.csv" "duckdb=$OUT-duckdb.csv")
+  if python3 bench/compare_totals.py "${SCORED[@]}"; then
+    echo "equivalence ($BASE): PASS"
+  else
+    echo "equivalence ($BASE): FAIL"
+    STATUS=1
+  fi
+  echo
+done
+exit $STATUS
