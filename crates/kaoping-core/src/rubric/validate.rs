@@ -316,7 +316,7 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
                 ck.problem(format!("{ipath}.title"), format!("评分项{icode}没有名称"), "写 title 或 content");
             }
             let first_rule = rules.len();
-            check_rules(ck, &ipath, &icode, id, max, s.pool, it, &mut rules);
+            check_rules(ck, &ipath, &icode, id, max, s.pool, it, spec.rate_rounding, &mut rules);
             items.push(Item {
                 code: icode,
                 title: if it.title.trim().is_empty() {
@@ -368,6 +368,7 @@ fn check_rules(
     max: Decimal,
     pool: bool,
     spec: &ItemSpec,
+    rate_rounding: RateRounding,
     rules: &mut Vec<Rule>,
 ) {
     if spec.rules.is_empty() {
@@ -378,7 +379,7 @@ fn check_rules(
         let rpath = format!("{ipath}.rules[{ri}]");
         let id = rules.len();
         let code = ck.code(&rpath, r.code.as_deref(), format!("{icode}.{}", ri + 1), Coded::Rule(id));
-        let kind = check_kind(ck, &rpath, &code, max, &r.kind);
+        let kind = check_kind(ck, &rpath, &code, max, &r.kind, rate_rounding);
         if kind.sets_score() {
             setters += 1;
             if setters == 2 {
@@ -417,7 +418,14 @@ fn check_rules(
     }
 }
 
-fn check_kind(ck: &mut Checker, rpath: &str, code: &str, max: Decimal, kind: &RuleKindSpec) -> RuleKind {
+fn check_kind(
+    ck: &mut Checker,
+    rpath: &str,
+    code: &str,
+    max: Decimal,
+    kind: &RuleKindSpec,
+    rate_rounding: RateRounding,
+) -> RuleKind {
     let amount_path = format!("{rpath}.amount");
     match kind {
         RuleKindSpec::Fixed { amount } => {
@@ -469,7 +477,7 @@ fn check_kind(ck: &mut Checker, rpath: &str, code: &str, max: Decimal, kind: &Ru
             RuleKind::Rate {
                 threshold: *threshold,
                 per_point: *per_point,
-                rounding: rounding.unwrap_or_default(),
+                rounding: rounding.unwrap_or(rate_rounding),
             }
         }
         RuleKindSpec::Conversion {
