@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use kaoping_core::finding::Resolver;
-use kaoping_core::score::Scorer;
 use kaoping_core::units::Units;
-use kaoping_formats::{read_findings, read_rubric_file, read_units, report};
+use kaoping_formats::{read_rubric_file, read_units, report, score_findings};
 
 /// 考评 Kaoping: target-responsibility assessment (目标责任制考评), scored exactly.
 #[derive(Parser)]
@@ -104,20 +102,10 @@ fn score(rubric_path: &Path, findings: &Path, units_path: Option<&Path>, format:
         Some(path) => read_units(&path.display().to_string(), open(path)?).map_err(|e| e.to_string())?,
         None => Units::new(),
     };
-    let resolver = Resolver::new(&rubric, units_path.is_none());
-    let mut scorer = match format {
-        Format::Json => Scorer::with_trace(&rubric),
-        Format::Table | Format::Csv => Scorer::new(&rubric),
-    };
     let name = findings.display().to_string();
-    read_findings(&name, open(findings)?, |input, line| {
-        let finding = resolver
-            .resolve(&mut units, input, line)
-            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        scorer.add(&units, finding).map_err(|e| vec![e.to_string()])
-    })
-    .map_err(|e| e.to_string())?;
-    let results = scorer.finish(&units);
+    let trace = matches!(format, Format::Json);
+    let results = score_findings(&rubric, &mut units, units_path.is_none(), &name, open(findings)?, trace)
+        .map_err(|e| e.to_string())?;
 
     let sink: Box<dyn Write> = match output {
         Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: 无法写入：{e}", path.display()))?),

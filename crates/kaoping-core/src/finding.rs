@@ -156,7 +156,7 @@ impl fmt::Display for FindingError {
                 previous,
             } => write!(
                 f,
-                "规则{code}在轮次“{round}”已有一条给分记录（来源 {previous}），同一轮次只能有一条"
+                "规则{code}在轮次“{round}”已有一条给分记录（记录{previous}），同一轮次只能有一条"
             ),
             AmbiguousInheritance { unit, item, groups } => write!(
                 f,
@@ -168,6 +168,20 @@ impl fmt::Display for FindingError {
 }
 
 impl std::error::Error for FindingError {}
+
+impl FindingError {
+    /// The message, naming the other finding involved (a duplicate's first entry) the way the caller
+    /// names origins: a CSV line, a ledger entry.
+    pub fn message_with(&self, origin: impl Fn(u64) -> String) -> String {
+        match self {
+            FindingError::Duplicate { code, round, previous } => format!(
+                "规则{code}在轮次“{round}”已有一条给分记录（{}），同一轮次只能有一条",
+                origin(*previous)
+            ),
+            other => other.to_string(),
+        }
+    }
+}
 
 /// Resolves [`FindingInput`]s against one rubric.
 #[derive(Debug, Clone, Copy)]

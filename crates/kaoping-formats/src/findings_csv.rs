@@ -6,7 +6,10 @@ use std::io::Read;
 use std::str::FromStr;
 
 use kaoping_core::date::Date;
-use kaoping_core::finding::FindingInput;
+use kaoping_core::finding::{FindingInput, Resolver};
+use kaoping_core::rubric::Rubric;
+use kaoping_core::score::{Scorer, UnitResult};
+use kaoping_core::units::Units;
 use kaoping_core::Decimal;
 
 /// The columns, with the header names each is recognised by.
@@ -255,4 +258,35 @@ fn parse_count(text: &str) -> Option<i64> {
 fn parse_points(text: &str) -> Option<Decimal> {
     let t = text.trim_end_matches(['分', '%', '％']).trim();
     Decimal::from_str(t).ok()
+}
+
+/// Reads a findings CSV and scores it: every row resolved against the rubric and units and added to a
+/// scorer. `open_units` registers units the findings name (when there is no unit list); `trace` keeps every
+/// finding so results explain each point.
+///
+/// # Errors
+/// As [`read_findings`]; a rejected row fails the whole file and nothing is scored.
+pub fn score_findings<R: Read>(
+    rubric: &Rubric,
+    units: &mut Units,
+    open_units: bool,
+    file: &str,
+    input: R,
+    trace: bool,
+) -> Result<Vec<UnitResult>, FindingsError> {
+    let resolver = Resolver::new(rubric, open_units);
+    let mut scorer = if trace {
+        Scorer::with_trace(rubric)
+    } else {
+        Scorer::new(rubric)
+    };
+    read_findings(file, input, |input, line| {
+        let finding = resolver
+            .resolve(units, input, line)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        scorer
+            .add(units, finding)
+            .map_err(|e| vec![e.message_with(|line| format!("见第{line}行"))])
+    })?;
+    Ok(scorer.finish(units))
 }

@@ -10,7 +10,7 @@ pub mod report;
 pub mod rubric_toml;
 pub mod units_csv;
 
-pub use findings_csv::{read_findings, FindingsError, RowError};
+pub use findings_csv::{read_findings, score_findings, FindingsError, RowError};
 pub use location::Location;
 pub use rubric_toml::{parse_rubric, read_rubric_file, RubricFileError};
 pub use units_csv::{read_units, UnitsError};

@@ -105,21 +105,32 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
             )
         })
         .collect();
-    if problems.is_empty() {
-        match Rubric::new(spec) {
-            Ok(rubric) => return Ok(rubric),
-            Err(Problems(found)) => {
-                for p in found {
-                    let span = reader.span_of(&p.path);
-                    problems.push((
-                        span.start,
-                        RubricProblem {
-                            at: locate(&span),
-                            message: p.message,
-                            hint: Some(p.hint),
-                        },
-                    ));
+    // Validation runs even after unreadable fields, so every problem is listed at once; but a problem in an
+    // object whose field could not be read may only echo that field, so those are left out.
+    let tainted = reader.tainted_objects();
+    match Rubric::new(spec) {
+        Ok(rubric) if problems.is_empty() => return Ok(rubric),
+        Ok(_) => {}
+        Err(Problems(found)) => {
+            for p in found {
+                let object = object_of(&p.path);
+                if tainted.iter().any(|t| within(&object, t) || (p.aggregate && within(t, &object))) {
+                    continue;
                 }
+                let span = reader.span_of(&p.path);
+                let mut message = p.message;
+                if let Some(also) = &p.also {
+                    let first = locate(&reader.span_of(also));
+                    message.push_str(&format!("（第一次出现在第{}行）", first.line));
+                }
+                problems.push((
+                    span.start,
+                    RubricProblem {
+                        at: locate(&span),
+                        message,
+                        hint: Some(p.hint),
+                    },
+                ));
             }
         }
     }
@@ -143,7 +154,39 @@ struct Fields<'t, 'i> {
     path: String,
 }
 
+/// The object a field path belongs to: `sections[1].items[0].points` → `sections[1].items[0]`.
+fn object_of(path: &str) -> String {
+    match path.rfind('.') {
+        Some(i) if !path[i..].contains('[') => path[..i].to_string(),
+        Some(_) => path.to_string(),
+        None if path.contains('[') => path.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Whether object `inner` is `outer` or inside it, by path segments (`sections[1]` is not in
+/// `sections[10]`); the root (`""`) holds everything.
+fn within(inner: &str, outer: &str) -> bool {
+    outer.is_empty()
+        || (inner.starts_with(outer)
+            && (inner.len() == outer.len() || inner[outer.len()..].starts_with(['.', '['])))
+}
+
 impl Reader {
+    /// The objects holding a field that could not be read, found from the problems' positions.
+    fn tainted_objects(&self) -> Vec<String> {
+        self.problems
+            .iter()
+            .filter_map(|(span, _, _)| {
+                self.spans
+                    .iter()
+                    .filter(|(_, r)| r.start <= span.start && span.start < r.end.max(r.start + 1))
+                    .max_by_key(|(p, _)| p.len())
+                    .map(|(p, _)| object_of(p))
+            })
+            .collect()
+    }
+
     fn problem(&mut self, span: Range<usize>, message: impl Into<String>, hint: Option<&str>) {
         self.problems.push((span, message.into(), hint.map(String::from)));
     }

@@ -17,6 +17,10 @@ pub struct Problem {
     pub message: String,
     /// What to do about it.
     pub hint: String,
+    /// Another field the problem involves (the first use of a duplicate code).
+    pub also: Option<String>,
+    /// A sum over the object's children (points that do not add up): meaningless if a child was unreadable.
+    pub aggregate: bool,
 }
 
 /// Every problem found in a rubric, in document order.
@@ -50,6 +54,8 @@ impl Checker {
             path: path.into(),
             message: message.into(),
             hint: hint.into(),
+            also: None,
+            aggregate: false,
         });
     }
 
@@ -60,6 +66,13 @@ impl Checker {
                 format!("{what}必须大于0，现为{}", pts(value)),
                 "请填写正数",
             );
+        }
+    }
+
+    fn aggregate_problem(&mut self, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) {
+        self.problem(path, message, hint);
+        if let Some(p) = self.problems.last_mut() {
+            p.aggregate = true;
         }
     }
 
@@ -81,9 +94,12 @@ impl Checker {
             let first = first.clone();
             self.problem(
                 format!("{path}.code"),
-                format!("编号“{code}”重复，已用于 {first}"),
+                format!("编号“{code}”重复"),
                 "每个栏目、评分项和规则的编号必须唯一",
             );
+            if let Some(p) = self.problems.last_mut() {
+                p.also = Some(first);
+            }
         } else {
             self.codes.insert(code.clone(), (coded, path.to_string()));
         }
@@ -225,7 +241,7 @@ fn check_rounds(ck: &mut Checker, specs: &[RoundSpec]) -> Vec<Round> {
         });
     }
     if sum != Decimal::ONE {
-        ck.problem(
+        ck.aggregate_problem(
             "rounds",
             format!("各轮次权重之和为{}，应为1（100%）", pts(sum)),
             "调整各轮次的 weight，如 \"30%\" 与 \"70%\"",
@@ -335,7 +351,7 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
             });
         }
         if !s.pool && !s.items.is_empty() && item_sum != s.points {
-            ck.problem(
+            ck.aggregate_problem(
                 format!("{path}.points"),
                 format!("栏目{code}各评分项分值之和为{}，与栏目分值{}不符", pts(item_sum), pts(s.points)),
                 "调整各评分项的 points 或栏目的 points",
@@ -350,7 +366,7 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
         });
     }
     if !spec.sections.is_empty() && sum != spec.total {
-        ck.problem(
+        ck.aggregate_problem(
             "total",
             format!("各栏目分值之和为{}，与总分{}不符", pts(sum), pts(spec.total)),
             "调整各栏目的 points 或 total",

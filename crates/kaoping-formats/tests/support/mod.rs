@@ -6,12 +6,11 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use kaoping_core::finding::Resolver;
 use kaoping_core::rubric::Rubric;
-use kaoping_core::score::{Effect, Scorer, Subject, UnitResult};
+use kaoping_core::score::{Effect, Subject, UnitResult};
 use kaoping_core::units::Units;
 use kaoping_formats::report::points;
-use kaoping_formats::{parse_rubric, read_findings, read_rubric_file, read_units};
+use kaoping_formats::{parse_rubric, read_rubric_file, read_units, score_findings};
 
 pub fn repo_file(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
@@ -27,38 +26,23 @@ pub fn rubric(text: &str) -> Rubric {
 
 /// Scores `findings` (CSV text) with traces; `units` is an optional units CSV.
 pub fn score(rubric: &Rubric, findings: &str, units: Option<&str>) -> (Units, Vec<UnitResult>) {
-    let mut reg = match units {
+    let mut reg = units_of(units);
+    let results = score_findings(rubric, &mut reg, units.is_none(), "findings.csv", findings.as_bytes(), true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    (reg, results)
+}
+
+fn units_of(units: Option<&str>) -> Units {
+    match units {
         Some(text) => read_units("units.csv", text.as_bytes()).unwrap_or_else(|e| panic!("{e}")),
         None => Units::new(),
-    };
-    let resolver = Resolver::new(rubric, units.is_none());
-    let mut scorer = Scorer::with_trace(rubric);
-    read_findings("findings.csv", findings.as_bytes(), |input, line| {
-        let f = resolver
-            .resolve(&mut reg, input, line)
-            .map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        scorer.add(&reg, f).map_err(|e| vec![e.to_string()])
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
-    let results = scorer.finish(&reg);
-    (reg, results)
+    }
 }
 
 /// The error text a findings file produces (panics if it is accepted).
 pub fn findings_error(rubric: &Rubric, findings: &str, units: Option<&str>) -> String {
-    let mut reg = match units {
-        Some(text) => read_units("units.csv", text.as_bytes()).unwrap(),
-        None => Units::new(),
-    };
-    let resolver = Resolver::new(rubric, units.is_none());
-    let mut scorer = Scorer::new(rubric);
-    let result = read_findings("findings.csv", findings.as_bytes(), |input, line| {
-        let f = resolver
-            .resolve(&mut reg, input, line)
-            .map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        scorer.add(&reg, f).map_err(|e| vec![e.to_string()])
-    });
-    match result {
+    let mut reg = units_of(units);
+    match score_findings(rubric, &mut reg, units.is_none(), "findings.csv", findings.as_bytes(), false) {
         Ok(_) => panic!("findings were accepted"),
         Err(e) => e.to_string(),
     }

@@ -1,0 +1,1203 @@
+//! Property tests for the scoring invariants.
+//!
+//! Rubrics are built directly from [`RubricSpec`] by proptest strategies that only generate valid rubrics
+//! (1–5 sections, pools and ordinary sections, every rule kind, optional rounds, bonus and veto rules).
+//! Findings are generated from small random "seeds" that are turned into findings against the validated
+//! rubric, so most of them resolve; the few the resolver or the scorer rejects (a second graded entry for
+//! one unit, rule and round is an error by design) are skipped.
+
+use std::collections::HashMap;
+
+use kaoping_core::date::Date;
+use kaoping_core::finding::{Finding, FindingInput, Input, Resolver, Target};
+use kaoping_core::rubric::*;
+use kaoping_core::score::{Effect, Scorer, Subject, UnitResult};
+use kaoping_core::units::{Party, Units};
+use kaoping_core::Decimal;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use rust_decimal::RoundingStrategy;
+
+// ---------------------------------------------------------------------------------------------------------
+// Configuration
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        // Never write regression files next to the tests (other engineers own the tree).
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Small helpers
+
+/// `h` half points: 3 → 1.5.
+fn half(h: i64) -> Decimal {
+    Decimal::new(h * 5, 1)
+}
+
+fn halves(lo: i64, hi: i64) -> impl Strategy<Value = Decimal> + Clone {
+    (lo..=hi).prop_map(half)
+}
+
+fn zero() -> Decimal {
+    Decimal::ZERO
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rubric strategies
+
+/// A deduction (or 不得分) rule kind. Pools get only the kinds the validator allows there.
+fn deduction_kind(pool: bool) -> BoxedStrategy<RuleKindSpec> {
+    let fixed = halves(1, 10).prop_map(|amount| RuleKindSpec::Fixed { amount });
+    let per = (halves(1, 6), prop::option::of(1u32..=4))
+        .prop_map(|(amount, max_count)| RuleKindSpec::PerOccurrence { amount, max_count });
+    let prog = (halves(1, 4), halves(0, 4), prop::option::of(halves(1, 20)))
+        .prop_map(|(first, step, cap)| RuleKindSpec::Progressive { first, step, cap });
+    let rate = (
+        prop::sample::select(vec![80i64, 90, 95, 100]),
+        halves(1, 4),
+        prop::option::of(prop_oneof![
+            Just(RateRounding::Exact),
+            Just(RateRounding::Down),
+            Just(RateRounding::Up)
+        ]),
+    )
+        .prop_map(|(t, per_point, rounding)| RuleKindSpec::Rate {
+            threshold: Decimal::from(t),
+            per_point,
+            rounding,
+        });
+    let freq = (1u32..=12, halves(1, 4)).prop_map(|(expected, amount)| RuleKindSpec::Frequency { expected, amount });
+    let late = halves(1, 4).prop_map(|p| RuleKindSpec::Deadline { penalty: Some(p) });
+    if pool {
+        prop_oneof![3 => fixed, 3 => per, 3 => prog, 1 => rate, 1 => freq, 1 => late].boxed()
+    } else {
+        prop_oneof![
+            3 => fixed,
+            3 => per,
+            3 => prog,
+            1 => rate,
+            1 => freq,
+            1 => late,
+            1 => Just(RuleKindSpec::Zero),
+            1 => Just(RuleKindSpec::Deadline { penalty: None }),
+        ]
+        .boxed()
+    }
+}
+
+/// A score-setting rule kind. Graded levels carry a percentage of the item's points, rescaled in `item`.
+fn setter_kind() -> BoxedStrategy<RuleKindSpec> {
+    let graded = prop::collection::vec(0i64..=100, 1..=3).prop_map(|pcts| RuleKindSpec::Graded {
+        levels: pcts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| LevelSpec {
+                name: format!("L{i}"),
+                points: Some(Decimal::from(p)),
+            })
+            .collect(),
+    });
+    let conversion = (prop::sample::select(vec![(0i64, 100i64), (60, 100), (0, 10)]), 0u32..=2).prop_map(
+        |((lo, hi), decimals)| RuleKindSpec::Conversion {
+            scale_min: Decimal::from(lo),
+            scale_max: Decimal::from(hi),
+            decimals,
+        },
+    );
+    prop_oneof![2 => graded, 1 => conversion, 1 => Just(RuleKindSpec::Discretionary)].boxed()
+}
+
+fn applies_to() -> impl Strategy<Value = AppliesTo> + Clone {
+    prop_oneof![6 => Just(AppliesTo::Any), 1 => Just(AppliesTo::Unit), 1 => Just(AppliesTo::Group)]
+}
+
+fn rule(kind: RuleKindSpec, applies_to: AppliesTo) -> RuleSpec {
+    RuleSpec {
+        code: None,
+        text: format!("{kind:?}"),
+        kind,
+        applies_to,
+    }
+}
+
+/// An item of an ordinary section: points (0.5–10), at most one score-setting rule, 0–3 other rules.
+fn item() -> impl Strategy<Value = ItemSpec> {
+    (
+        1i64..=20,
+        prop::option::weighted(0.4, (setter_kind(), applies_to())),
+        prop::collection::vec((deduction_kind(false), applies_to()), 0..=3),
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(|(points_h, setter, deductions, inherit)| {
+            let mut rules = Vec::new();
+            if let Some((kind, to)) = setter {
+                let kind = match kind {
+                    // Level points are a percentage of the item's points, floored to half points.
+                    RuleKindSpec::Graded { levels } => RuleKindSpec::Graded {
+                        levels: levels
+                            .into_iter()
+                            .map(|l| {
+                                let pct = l.points.unwrap();
+                                let h = (Decimal::from(points_h) * pct / Decimal::ONE_HUNDRED).floor();
+                                LevelSpec {
+                                    points: Some(h / Decimal::TWO),
+                                    ..l
+                                }
+                            })
+                            .collect(),
+                    },
+                    k => k,
+                };
+                rules.push(rule(kind, to));
+            }
+            rules.extend(deductions.into_iter().map(|(k, to)| rule(k, to)));
+            if rules.is_empty() {
+                rules.push(rule(RuleKindSpec::Fixed { amount: half(1) }, AppliesTo::Any));
+            }
+            if inherit {
+                for r in &mut rules {
+                    r.applies_to = AppliesTo::Any;
+                }
+            }
+            ItemSpec {
+                title: "项".into(),
+                points: Some(half(points_h)),
+                inherit,
+                rules,
+                ..ItemSpec::default()
+            }
+        })
+}
+
+fn pool_item() -> impl Strategy<Value = ItemSpec> {
+    prop::collection::vec((deduction_kind(true), applies_to()), 1..=3).prop_map(|rules| ItemSpec {
+        title: "共享项".into(),
+        points: None,
+        rules: rules.into_iter().map(|(k, to)| rule(k, to)).collect(),
+        ..ItemSpec::default()
+    })
+}
+
+fn section() -> impl Strategy<Value = SectionSpec> {
+    let ordinary = prop::collection::vec(item(), 1..=4).prop_map(|items| SectionSpec {
+        title: "栏目".into(),
+        points: items.iter().map(|i| i.points.unwrap()).sum(),
+        pool: false,
+        items,
+        ..SectionSpec::default()
+    });
+    let pool = (2i64..=40, prop::collection::vec(pool_item(), 1..=3)).prop_map(|(h, items)| SectionSpec {
+        title: "共享栏目".into(),
+        points: half(h),
+        pool: true,
+        items,
+        ..SectionSpec::default()
+    });
+    prop_oneof![3 => ordinary, 1 => pool]
+}
+
+/// `(weight1, weight2)` in hundredths, or no rounds at all.
+fn rounds() -> impl Strategy<Value = Vec<RoundSpec>> {
+    prop_oneof![
+        2 => Just(Vec::new()),
+        1 => prop::sample::select(vec![(30i64, 70i64), (25, 75), (50, 50)]).prop_map(|(a, b)| vec![
+            RoundSpec { code: None, name: "R1".into(), weight: Decimal::new(a, 2) },
+            RoundSpec { code: None, name: "R2".into(), weight: Decimal::new(b, 2) },
+        ]),
+    ]
+}
+
+/// Bonus rules; the threshold is a percentage of the rubric total, filled in by `rubric_spec`.
+fn bonus() -> impl Strategy<Value = BonusSpec> {
+    let rule = (
+        prop::bool::ANY,
+        prop::option::of(prop::collection::vec(halves(1, 10), 1..=3)),
+        halves(1, 6),
+    )
+        .prop_map(|(sum, levels, amount)| BonusRuleSpec {
+            code: None,
+            title: "奖励".into(),
+            text: "奖励".into(),
+            combine: if sum {
+                BonusCombine::Sum
+            } else {
+                BonusCombine::HighestPerMatter
+            },
+            amount: if levels.is_some() { None } else { Some(amount) },
+            levels: levels
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| LevelSpec {
+                    name: format!("B{i}"),
+                    points: Some(p),
+                })
+                .collect(),
+        });
+    (
+        prop::option::of(halves(0, 20)),
+        prop::option::of(prop::sample::select(vec![0i64, 50, 80, 90, 95, 100])),
+        prop::collection::vec(rule, 1..=3),
+    )
+        .prop_map(|(cap, threshold_pct, rules)| BonusSpec {
+            cap,
+            threshold: threshold_pct.map(Decimal::from),
+            rules,
+        })
+}
+
+fn rubric_spec() -> impl Strategy<Value = RubricSpec> {
+    (
+        prop::collection::vec(section(), 1..=5),
+        rounds(),
+        prop::option::weighted(0.6, bonus()),
+        prop::bool::weighted(0.2),
+        prop::option::weighted(0.2, 0u32..=2),
+    )
+        .prop_map(|(sections, rounds, bonus, veto, total_decimals)| {
+            let total: Decimal = sections.iter().map(|s| s.points).sum();
+            let mut bonus = bonus.unwrap_or_default();
+            // Threshold percentages become points of this rubric's total.
+            bonus.threshold = bonus.threshold.map(|pct| (total * pct / Decimal::ONE_HUNDRED).round_dp(1));
+            RubricSpec {
+                title: "考评细则".into(),
+                total,
+                total_decimals,
+                rounds,
+                sections,
+                bonus,
+                vetoes: if veto {
+                    vec![VetoSpec {
+                        code: None,
+                        title: "否决".into(),
+                        text: "一票否决".into(),
+                        effect: VetoEffectSpec::Fail,
+                    }]
+                } else {
+                    Vec::new()
+                },
+                ..RubricSpec::default()
+            }
+        })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Units and findings
+
+#[derive(Debug, Clone)]
+struct UnitDef {
+    ranking_group: Option<u8>,
+    groups: Vec<u8>,
+}
+
+fn units_strategy() -> impl Strategy<Value = Vec<UnitDef>> {
+    prop::collection::vec(
+        (
+            prop::option::of(0u8..2),
+            prop_oneof![2 => Just(Vec::new()), 3 => prop::collection::vec(0u8..3, 1..=2)],
+        )
+            .prop_map(|(ranking_group, groups)| UnitDef { ranking_group, groups }),
+        1..=6,
+    )
+}
+
+fn build_units(defs: &[UnitDef]) -> Units {
+    let mut units = Units::new();
+    for (i, d) in defs.iter().enumerate() {
+        let rg = d.ranking_group.map(|g| format!("排名{g}"));
+        let groups: Vec<String> = d.groups.iter().map(|g| format!("G{g}")).collect();
+        let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+        units
+            .add_unit(&format!("U{i}"), &format!("单位{i}"), rg.as_deref(), &groups)
+            .expect("unit codes are unique");
+    }
+    units
+}
+
+/// The raw randomness behind one finding; turned into a finding against a concrete rubric by `materialize`.
+#[derive(Debug, Clone)]
+struct Seed {
+    target: u16,
+    party: u8,
+    round: u8,
+    a: u16,
+    b: u16,
+    flags: u8,
+}
+
+fn seed() -> impl Strategy<Value = Seed> {
+    any::<(u16, u8, u8, u16, u16, u8)>().prop_map(|(target, party, round, a, b, flags)| Seed {
+        target,
+        party,
+        round,
+        a,
+        b,
+        flags,
+    })
+}
+
+/// An owned [`FindingInput`].
+#[derive(Debug, Clone, Default)]
+struct OwnedFinding {
+    unit: String,
+    code: String,
+    round: String,
+    count: Option<i64>,
+    level: Option<String>,
+    value: Option<Decimal>,
+    note: String,
+    matter: Option<String>,
+    done: Option<Date>,
+    due: Option<Date>,
+}
+
+impl OwnedFinding {
+    fn input(&self) -> FindingInput<'_> {
+        FindingInput {
+            unit: &self.unit,
+            code: &self.code,
+            round: &self.round,
+            count: self.count,
+            level: self.level.as_deref(),
+            value: self.value,
+            note: &self.note,
+            matter: self.matter.as_deref(),
+            done: self.done,
+            due: self.due,
+        }
+    }
+}
+
+fn is_counted(kind: &RuleKind) -> bool {
+    matches!(
+        kind,
+        RuleKind::Fixed { .. } | RuleKind::Zero | RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. }
+    )
+}
+
+/// Turns a seed into a finding that (almost always) makes sense for the rubric.
+fn materialize(rubric: &Rubric, units: &Units, s: &Seed) -> OwnedFinding {
+    let unit_codes: Vec<&str> = units.units().iter().map(|u| u.code.as_str()).collect();
+    let group_codes: Vec<&str> = units.groups().iter().map(|g| g.code.as_str()).collect();
+    let party = s.party as usize;
+    let pick_unit = || unit_codes[party % unit_codes.len()].to_string();
+    let pick = |group: bool| {
+        if group && !group_codes.is_empty() {
+            group_codes[party % group_codes.len()].to_string()
+        } else {
+            pick_unit()
+        }
+    };
+    let mut f = OwnedFinding {
+        round: match rubric.rounds().len() {
+            1 => String::new(),
+            n => rubric.rounds()[s.round as usize % n].code.clone(),
+        },
+        ..OwnedFinding::default()
+    };
+    let a = s.a as usize;
+    let sel = s.target as usize;
+    if !rubric.vetoes().is_empty() && sel % 23 == 0 {
+        f.unit = pick_unit();
+        f.code = rubric.vetoes()[0].code.clone();
+        return f;
+    }
+    let bonus = &rubric.bonus().rules;
+    if !bonus.is_empty() && sel % 5 == 0 {
+        let rule = &bonus[(sel / 5) % bonus.len()];
+        f.unit = pick(s.party % 5 == 0);
+        f.code = rule.code.clone();
+        f.level = (!rule.levels.is_empty()).then(|| rule.levels[a % rule.levels.len()].name.clone());
+        f.matter = Some(format!("事项{}", s.b % 3));
+        f.count = match rule.combine {
+            BonusCombine::Sum if s.flags & 1 == 1 => Some(1 + (s.a % 3) as i64),
+            _ => None,
+        };
+        return f;
+    }
+    let r = sel % rubric.rules().len();
+    let rule = &rubric.rules()[r];
+    let item = &rubric.items()[rule.item];
+    f.code = if s.flags & 2 == 2 && rubric.item_rules(rule.item).len() == 1 {
+        item.code.clone()
+    } else {
+        rule.code.clone()
+    };
+    let group = match rule.applies_to {
+        AppliesTo::Group => true,
+        AppliesTo::Unit => false,
+        AppliesTo::Any => is_counted(&rule.kind) && s.party % 4 == 0,
+    };
+    f.unit = pick(group);
+    match &rule.kind {
+        RuleKind::Fixed { .. } | RuleKind::Zero => {}
+        RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
+            f.count = (s.flags & 4 == 4).then_some((s.a % 4) as i64);
+        }
+        RuleKind::Frequency { .. } => f.count = Some((s.a % 14) as i64),
+        RuleKind::Graded { levels } => f.level = Some(levels[a % levels.len()].name.clone()),
+        RuleKind::Discretionary => {
+            f.value = Some(item.max * Decimal::from(a % 5) / Decimal::from(4));
+            f.note = "酌情".into();
+        }
+        RuleKind::Conversion { scale_min, scale_max, .. } => {
+            f.value = Some(scale_min + (scale_max - scale_min) * Decimal::from(a % 1001) / Decimal::from(1000));
+        }
+        RuleKind::Rate { .. } => f.value = Some(Decimal::from(80) + Decimal::new((s.a % 201) as i64, 1)),
+        RuleKind::Deadline { .. } => {
+            if s.flags & 8 == 8 {
+                f.count = Some((s.a % 3) as i64);
+            } else {
+                f.due = Date::new(2023, 7, 5);
+                f.done = Date::new(2023, 7, 1 + (s.a % 10) as u8);
+            }
+        }
+    }
+    // A few findings are plainly wrong; the resolver must reject them and we skip them.
+    if s.flags % 41 == 40 {
+        f.code = "不存在".into();
+    }
+    f
+}
+
+fn materialize_all(rubric: &Rubric, units: &Units, seeds: &[Seed]) -> Vec<OwnedFinding> {
+    seeds.iter().map(|s| materialize(rubric, units, s)).collect()
+}
+
+/// Resolves findings, skipping the ones the resolver rejects. Origins are the findings' positions.
+fn resolve_all(rubric: &Rubric, units: &mut Units, findings: &[OwnedFinding]) -> Vec<Finding> {
+    let resolver = Resolver::new(rubric, false);
+    findings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| resolver.resolve(units, &f.input(), i as u64).ok())
+        .collect()
+}
+
+/// Scores findings, skipping the ones the scorer rejects; returns the results and the accepted findings.
+fn score(rubric: &Rubric, units: &Units, findings: &[Finding], trace: bool) -> (Vec<UnitResult>, Vec<Finding>) {
+    let mut scorer = if trace {
+        Scorer::with_trace(rubric)
+    } else {
+        Scorer::new(rubric)
+    };
+    let mut accepted = Vec::new();
+    for f in findings {
+        if scorer.add(units, f.clone()).is_ok() {
+            accepted.push(f.clone());
+        }
+    }
+    (scorer.finish(units), accepted)
+}
+
+/// A random rubric, unit register and findings.
+#[derive(Debug, Clone)]
+struct Case {
+    spec: RubricSpec,
+    units: Vec<UnitDef>,
+    seeds: Vec<Seed>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (rubric_spec(), units_strategy(), prop::collection::vec(seed(), 0..=40))
+        .prop_map(|(spec, units, seeds)| Case { spec, units, seeds })
+}
+
+/// Everything a test needs, built from a case.
+struct Setup {
+    rubric: Rubric,
+    units: Units,
+    findings: Vec<Finding>,
+}
+
+fn setup(case: &Case) -> Setup {
+    let rubric = match Rubric::new(case.spec.clone()) {
+        Ok(r) => r,
+        Err(p) => panic!("the generator made an invalid rubric:\n{p}"),
+    };
+    let mut units = build_units(&case.units);
+    let owned = materialize_all(&rubric, &units, &case.seeds);
+    let findings = resolve_all(&rubric, &mut units, &owned);
+    Setup {
+        rubric,
+        units,
+        findings,
+    }
+}
+
+/// The scores of a result, without the trace (and without the vetoes list, whose order follows input order).
+#[derive(Debug, PartialEq)]
+struct Scores<'a> {
+    unit: usize,
+    total: Decimal,
+    bonus: Decimal,
+    bonus_eligible: bool,
+    final_score: Decimal,
+    sections: &'a [Decimal],
+    items: &'a [kaoping_core::score::ItemScore],
+    rounds: &'a [kaoping_core::score::RoundScore],
+    rank: usize,
+    incomplete: &'a [kaoping_core::score::Missing],
+}
+
+fn scores(r: &UnitResult) -> Scores<'_> {
+    Scores {
+        unit: r.unit,
+        total: r.total,
+        bonus: r.bonus,
+        bonus_eligible: r.bonus_eligible,
+        final_score: r.final_score,
+        sections: &r.sections,
+        items: &r.items,
+        rounds: &r.rounds,
+        rank: r.rank,
+        incomplete: &r.incomplete,
+    }
+}
+
+/// Fisher–Yates driven by proptest-generated indices.
+fn shuffle<T>(v: &mut [T], idx: &[Index]) {
+    if idx.is_empty() {
+        return;
+    }
+    for i in (1..v.len()).rev() {
+        let j = idx[i % idx.len()].index(i + 1);
+        v.swap(i, j);
+    }
+}
+
+fn is_vetoed(rubric: &Rubric, r: &UnitResult) -> bool {
+    r.vetoes.iter().any(|v| rubric.vetoes()[v.veto].effect == VetoEffect::Fail)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. Bounds
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Bounds: in every round every item of an ordinary section scores within 0..=its points, every section
+    /// within 0..=its points and the round total within 0..=the rubric total; the weighted sections, items
+    /// and total stay within the same bounds.
+    #[test]
+    fn scores_stay_within_bounds(case in case()) {
+        let s = setup(&case);
+        let (results, _) = score(&s.rubric, &s.units, &s.findings, false);
+        prop_assert_eq!(results.len(), s.units.len());
+        let total = s.rubric.total();
+        for res in &results {
+            prop_assert_eq!(res.rounds.len(), s.rubric.rounds().len());
+            for rs in &res.rounds {
+                for (i, item) in s.rubric.items().iter().enumerate() {
+                    let pool = s.rubric.sections()[item.section].pool;
+                    match (pool, rs.items[i].score) {
+                        (true, None) => {}
+                        (false, Some(sc)) => {
+                            prop_assert!(sc >= zero() && sc <= item.max,
+                                "item {} scored {} of {} in round {}", item.code, sc, item.max, rs.round);
+                        }
+                        (p, sc) => prop_assert!(false, "item {} pool={} has score {:?}", item.code, p, sc),
+                    }
+                    prop_assert!(rs.items[i].deducted >= zero() && rs.items[i].deducted <= item.max);
+                }
+                for (j, sec) in s.rubric.sections().iter().enumerate() {
+                    prop_assert!(rs.sections[j] >= zero() && rs.sections[j] <= sec.points,
+                        "section {} scored {} of {}", sec.code, rs.sections[j], sec.points);
+                }
+                prop_assert!(rs.total >= zero() && rs.total <= total, "round total {}", rs.total);
+                prop_assert_eq!(rs.total, rs.sections.iter().copied().sum::<Decimal>());
+            }
+            for (j, sec) in s.rubric.sections().iter().enumerate() {
+                prop_assert!(res.sections[j] >= zero() && res.sections[j] <= sec.points);
+            }
+            for (i, item) in s.rubric.items().iter().enumerate() {
+                if let Some(sc) = res.items[i].score {
+                    prop_assert!(sc >= zero() && sc <= item.max);
+                }
+            }
+            prop_assert!(res.total >= zero() && res.total <= total, "weighted total {} of {}", res.total, total);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. Pools
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Pools: a pool section scores max(0, points − Σ deducted of its items) and its items never deduct
+    /// more than the section's points in all (per round, and weighted over rounds).
+    #[test]
+    fn pools_draw_on_the_section_points(case in case()) {
+        let s = setup(&case);
+        let (results, _) = score(&s.rubric, &s.units, &s.findings, false);
+        for res in &results {
+            for (j, sec) in s.rubric.sections().iter().enumerate().filter(|(_, sec)| sec.pool) {
+                for rs in &res.rounds {
+                    let deducted: Decimal = sec.items.clone().map(|i| rs.items[i].deducted).sum();
+                    prop_assert!(deducted <= sec.points, "pool {} deducted {} of {}", sec.code, deducted, sec.points);
+                    prop_assert_eq!(rs.sections[j], (sec.points - deducted).max(zero()));
+                    for i in sec.items.clone() {
+                        prop_assert!(rs.items[i].score.is_none());
+                        prop_assert!(rs.items[i].deducted >= zero());
+                    }
+                }
+                let deducted: Decimal = sec.items.clone().map(|i| res.items[i].deducted).sum();
+                prop_assert!(deducted <= sec.points);
+                prop_assert_eq!(res.sections[j], (sec.points - deducted).max(zero()));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 3. Order independence
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Order independence: the findings a scorer accepts, fed again in any order, are all accepted again
+    /// and give identical results (totals, final scores, sections, items, rounds, ranks, incomplete items),
+    /// for the tally-only scorer and (scores only) for the trace scorer.
+    #[test]
+    fn findings_order_does_not_matter(case in case(), idx in prop::collection::vec(any::<Index>(), 1..64)) {
+        let s = setup(&case);
+        let (plain, accepted) = score(&s.rubric, &s.units, &s.findings, false);
+        let mut shuffled = accepted.clone();
+        shuffle(&mut shuffled, &idx);
+
+        let (again, reaccepted) = score(&s.rubric, &s.units, &shuffled, false);
+        prop_assert_eq!(reaccepted.len(), accepted.len(), "a reordered finding was rejected");
+        for (a, b) in plain.iter().zip(&again) {
+            prop_assert_eq!(scores(a), scores(b));
+        }
+
+        let (traced, reaccepted) = score(&s.rubric, &s.units, &shuffled, true);
+        prop_assert_eq!(reaccepted.len(), accepted.len());
+        for (a, b) in plain.iter().zip(&traced) {
+            prop_assert_eq!(scores(a), scores(b));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 4. Bonus
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Bonus: it never exceeds the yearly cap and is never negative; a unit whose total is below the
+    /// threshold is not eligible and gets 0; an eligible unit gets min(cap, Σ over rules of the highest award
+    /// per matter or the sum of awards); the final score is total + bonus (rounded half-up when the rubric
+    /// says so), which is just the total when the unit is not eligible.
+    #[test]
+    fn bonus_respects_cap_and_threshold(case in case()) {
+        let s = setup(&case);
+        let (results, accepted) = score(&s.rubric, &s.units, &s.findings, false);
+        let bonus = s.rubric.bonus();
+        for res in &results {
+            prop_assert!(res.bonus >= zero());
+            if let Some(cap) = bonus.cap {
+                prop_assert!(res.bonus <= cap, "bonus {} above cap {}", res.bonus, cap);
+            }
+            let eligible = bonus.threshold.is_none_or(|t| res.total >= t);
+            prop_assert_eq!(res.bonus_eligible, eligible);
+            if !eligible {
+                prop_assert_eq!(res.bonus, zero());
+            }
+
+            // Independent bonus: awards naming the unit or one of its groups.
+            let unit = s.units.unit(res.unit);
+            let mine = |p: &Party| match p {
+                Party::Unit(u) => *u == res.unit,
+                Party::Group(g) => unit.groups.contains(g),
+            };
+            let mut highest: HashMap<(usize, &str), Decimal> = HashMap::new();
+            let mut sum = zero();
+            for f in accepted.iter().filter(|f| mine(&f.party)) {
+                let (Target::Bonus(b), Input::Award { level, count, matter }) = (&f.target, &f.input) else { continue };
+                let rule = &bonus.rules[*b];
+                let each = match level {
+                    Some(l) => rule.levels[*l].points,
+                    None => rule.amount.unwrap(),
+                };
+                match rule.combine {
+                    BonusCombine::Sum => sum += each * Decimal::from(*count),
+                    BonusCombine::HighestPerMatter => {
+                        let e = highest.entry((*b, &**matter)).or_insert(zero());
+                        *e = (*e).max(each);
+                    }
+                }
+            }
+            let requested = sum + highest.values().copied().sum::<Decimal>();
+            let expected = if eligible { bonus.cap.map_or(requested, |c| requested.min(c)) } else { zero() };
+            prop_assert_eq!(res.bonus, expected);
+
+            match s.rubric.total_decimals() {
+                None => prop_assert_eq!(res.final_score, res.total + res.bonus),
+                Some(dp) => prop_assert_eq!(
+                    res.final_score,
+                    (res.total + res.bonus).round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+                ),
+            }
+            if !eligible && s.rubric.total_decimals().is_none() {
+                prop_assert_eq!(res.final_score, res.total);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 5. Trace and tally agree; the trace explains every point
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Trace and tally agree: `Scorer::with_trace` and `Scorer::new` accept the same findings and give the
+    /// same scores. The trace explains every point: for an ordinary item in a round, its base (the item's
+    /// points; the set score; 0 for a missing required entry or 不得分) minus Σ `applied` of its Deduct
+    /// entries equals its score — in particular max − Σ applied = score when nothing set or zeroed it; for a
+    /// pool item, Σ applied equals its `deducted`.
+    #[test]
+    fn trace_explains_every_point(case in case()) {
+        let s = setup(&case);
+        let (tally, acc_tally) = score(&s.rubric, &s.units, &s.findings, false);
+        let (traced, acc_trace) = score(&s.rubric, &s.units, &s.findings, true);
+        prop_assert_eq!(acc_tally.len(), acc_trace.len());
+        for (a, b) in tally.iter().zip(&traced) {
+            prop_assert_eq!(scores(a), scores(b));
+            prop_assert!(a.trace.is_empty());
+        }
+        for res in &traced {
+            for rs in &res.rounds {
+                for (i, item) in s.rubric.items().iter().enumerate() {
+                    let entries: Vec<_> = res
+                        .trace
+                        .iter()
+                        .filter(|e| e.round == Some(rs.round))
+                        .filter(|e| matches!(e.subject, Subject::Rule(r) if s.rubric.rules()[r].item == i))
+                        .collect();
+                    let applied: Decimal = entries
+                        .iter()
+                        .filter_map(|e| match e.effect {
+                            Effect::Deduct { applied, requested } => {
+                                assert!(applied <= requested && applied >= zero());
+                                Some(applied)
+                            }
+                            _ => None,
+                        })
+                        .sum();
+                    if s.rubric.sections()[item.section].pool {
+                        prop_assert_eq!(applied, rs.items[i].deducted, "pool item {}", &item.code);
+                        continue;
+                    }
+                    let mut base = item.max;
+                    let mut plain = true;
+                    for e in &entries {
+                        match e.effect {
+                            Effect::SetScore(v) => { base = v; plain = false; }
+                            Effect::Missing => { base = zero(); plain = false; }
+                            _ => {}
+                        }
+                    }
+                    if entries.iter().any(|e| e.effect == Effect::Zero) {
+                        base = zero();
+                        plain = false;
+                    }
+                    let sc = rs.items[i].score.unwrap();
+                    prop_assert_eq!(base - applied, sc, "item {} round {}: trace {:?}", &item.code, rs.round, &entries);
+                    if plain {
+                        prop_assert_eq!(item.max - applied, sc);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 6. Exactness
+
+/// A rubric whose expected scores are easy to compute in integer half points: fixed, per-occurrence and
+/// progressive deductions in 0.5 steps, ordinary sections and pools, two weighted rounds.
+#[derive(Debug, Clone)]
+struct ExactCase {
+    /// (pool, section points in halves (pools only), items: (points in halves, rules))
+    sections: Vec<(bool, i64, Vec<(i64, Vec<ExactRule>)>)>,
+    weights: (i64, i64),
+    units: usize,
+    /// (unit, rule index into the flattened rule list, round, count)
+    findings: Vec<(usize, usize, usize, Option<i64>)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ExactRule {
+    Fixed(i64),
+    Per(i64, Option<i64>),
+    Progressive(i64, i64, Option<i64>),
+}
+
+fn exact_rule() -> impl Strategy<Value = ExactRule> {
+    prop_oneof![
+        (1i64..=4).prop_map(ExactRule::Fixed),
+        (1i64..=3, prop::option::of(1i64..=4)).prop_map(|(a, m)| ExactRule::Per(a, m)),
+        (1i64..=3, 0i64..=3, prop::option::of(1i64..=12)).prop_map(|(f, s, c)| ExactRule::Progressive(f, s, c)),
+    ]
+}
+
+fn exact_case() -> impl Strategy<Value = ExactCase> {
+    let item = (1i64..=20, prop::collection::vec(exact_rule(), 1..=3));
+    let section = (prop::bool::weighted(0.3), 2i64..=40, prop::collection::vec(item, 1..=4));
+    (
+        prop::collection::vec(section, 1..=4),
+        prop::sample::select(vec![(30i64, 70i64), (25, 75)]),
+        1usize..=3,
+        prop::collection::vec((0usize..3, any::<usize>(), 0usize..2, prop::option::of(0i64..=4)), 0..=30),
+    )
+        .prop_map(|(sections, weights, units, findings)| ExactCase {
+            sections,
+            weights,
+            units,
+            findings,
+        })
+}
+
+impl ExactRule {
+    fn spec(self) -> RuleKindSpec {
+        match self {
+            ExactRule::Fixed(a) => RuleKindSpec::Fixed { amount: half(a) },
+            ExactRule::Per(a, m) => RuleKindSpec::PerOccurrence {
+                amount: half(a),
+                max_count: m.map(|m| m as u32),
+            },
+            ExactRule::Progressive(f, s, c) => RuleKindSpec::Progressive {
+                first: half(f),
+                step: half(s),
+                cap: c.map(half),
+            },
+        }
+    }
+
+    /// Half points this rule asks for at `n` occurrences, after its own limits.
+    fn allowed(self, n: i64) -> i64 {
+        match self {
+            ExactRule::Fixed(a) => if n > 0 { a } else { 0 },
+            ExactRule::Per(a, m) => a * m.map_or(n, |m| n.min(m)),
+            ExactRule::Progressive(f, s, c) => {
+                let sum = n * f + s * n * (n - 1).max(0) / 2;
+                c.map_or(sum, |c| sum.min(c))
+            }
+        }
+    }
+}
+
+impl ExactCase {
+    fn spec(&self) -> RubricSpec {
+        let sections: Vec<SectionSpec> = self
+            .sections
+            .iter()
+            .map(|(pool, points_h, items)| SectionSpec {
+                title: "栏目".into(),
+                pool: *pool,
+                points: if *pool { half(*points_h) } else { half(items.iter().map(|i| i.0).sum()) },
+                items: items
+                    .iter()
+                    .map(|(p, rules)| ItemSpec {
+                        title: "项".into(),
+                        points: (!*pool).then(|| half(*p)),
+                        rules: rules.iter().map(|r| rule(r.spec(), AppliesTo::Any)).collect(),
+                        ..ItemSpec::default()
+                    })
+                    .collect(),
+                ..SectionSpec::default()
+            })
+            .collect();
+        RubricSpec {
+            title: "考评细则".into(),
+            total: sections.iter().map(|s| s.points).sum(),
+            rounds: vec![
+                RoundSpec { code: None, name: "专项督查".into(), weight: Decimal::new(self.weights.0, 2) },
+                RoundSpec { code: None, name: "年终考评".into(), weight: Decimal::new(self.weights.1, 2) },
+            ],
+            sections,
+            ..RubricSpec::default()
+        }
+    }
+
+    /// Positional rule codes (`1.2.3`) with their rules, in rubric order.
+    fn rules(&self) -> Vec<(String, ExactRule)> {
+        let mut out = Vec::new();
+        for (si, (_, _, items)) in self.sections.iter().enumerate() {
+            for (ii, (_, rules)) in items.iter().enumerate() {
+                for (ri, r) in rules.iter().enumerate() {
+                    out.push((format!("{}.{}.{}", si + 1, ii + 1, ri + 1), *r));
+                }
+            }
+        }
+        out
+    }
+
+    /// The weighted total of each unit in thousandths, computed in integers.
+    fn expected_thousandths(&self) -> Vec<i64> {
+        let rules = self.rules();
+        // counts[unit][round][rule]
+        let mut counts = vec![vec![vec![0i64; rules.len()]; 2]; self.units];
+        for &(u, r, round, count) in &self.findings {
+            counts[u % self.units][round][r % rules.len()] += count.unwrap_or(1);
+        }
+        counts
+            .iter()
+            .map(|per_round| {
+                let mut weighted = 0;
+                for (round, counts) in per_round.iter().enumerate() {
+                    let mut k = 0;
+                    let mut round_halves = 0;
+                    for (pool, points_h, items) in &self.sections {
+                        let mut pool_asked = 0;
+                        let mut section = 0;
+                        for (p, rs) in items {
+                            let asked: i64 = rs
+                                .iter()
+                                .map(|r| {
+                                    let a = r.allowed(counts[k]);
+                                    k += 1;
+                                    a
+                                })
+                                .sum();
+                            if *pool {
+                                pool_asked += asked;
+                            } else {
+                                section += p - asked.min(*p);
+                            }
+                        }
+                        if *pool {
+                            section = points_h - pool_asked.min(*points_h);
+                        }
+                        round_halves += section;
+                    }
+                    let w = if round == 0 { self.weights.0 } else { self.weights.1 };
+                    // w hundredths × halves × 0.5 = w × h × 5 thousandths.
+                    weighted += w * round_halves * 5;
+                }
+                weighted
+            })
+            .collect()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Exactness: with round weights 0.3/0.7 (or 0.25/0.75) and deductions in 0.5-point steps, every unit's
+    /// weighted total equals, digit for digit, the total computed independently in integer thousandths.
+    #[test]
+    fn weighted_totals_are_exact(case in exact_case()) {
+        let rubric = Rubric::new(case.spec()).expect("valid exact rubric");
+        let mut units = Units::new();
+        for u in 0..case.units {
+            units.add_unit(&format!("U{u}"), "", None, &[]).unwrap();
+        }
+        let rules = case.rules();
+        let rounds = ["专项督查", "年终考评"];
+        let owned: Vec<OwnedFinding> = case
+            .findings
+            .iter()
+            .map(|&(u, r, round, count)| OwnedFinding {
+                unit: format!("U{}", u % case.units),
+                code: rules[r % rules.len()].0.clone(),
+                round: rounds[round].into(),
+                count: match rules[r % rules.len()].1 {
+                    ExactRule::Fixed(_) => None,
+                    _ => count,
+                },
+                ..OwnedFinding::default()
+            })
+            .collect();
+        // Fixed findings carry no count; the model counts each as 1.
+        let findings = resolve_all(&rubric, &mut units, &owned);
+        prop_assert_eq!(findings.len(), owned.len(), "every exact finding resolves");
+        let (results, accepted) = score(&rubric, &units, &findings, false);
+        prop_assert_eq!(accepted.len(), findings.len());
+        for (res, expected) in results.iter().zip(case.expected_thousandths()) {
+            let expected = Decimal::new(expected, 3);
+            prop_assert_eq!(res.total, expected);
+            prop_assert_eq!(res.total.normalize().to_string(), expected.normalize().to_string());
+            prop_assert_eq!(res.final_score, expected);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 7. Ranking
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Ranking: within a ranking group a unit's rank is 1 + the number of units that beat it (competition
+    /// ranking: ties share, the next rank skips, 1, 1, 3); a higher final score never has a worse rank among
+    /// units not vetoed, and a unit failed by a veto ranks below every unit that was not.
+    #[test]
+    fn ranks_are_competition_ranks(case in case()) {
+        let s = setup(&case);
+        let (results, _) = score(&s.rubric, &s.units, &s.findings, false);
+        let group_of = |r: &UnitResult| s.units.unit(r.unit).ranking_group.clone();
+        for a in &results {
+            let peers: Vec<&UnitResult> = results.iter().filter(|b| group_of(b) == group_of(a)).collect();
+            let va = is_vetoed(&s.rubric, a);
+            let better = peers
+                .iter()
+                .filter(|b| {
+                    let vb = is_vetoed(&s.rubric, b);
+                    (!vb && va) || (vb == va && b.final_score > a.final_score)
+                })
+                .count();
+            prop_assert_eq!(a.rank, better + 1, "unit {} score {}", a.unit, a.final_score);
+            for b in &peers {
+                let vb = is_vetoed(&s.rubric, b);
+                if !va && !vb && a.final_score > b.final_score {
+                    prop_assert!(a.rank < b.rank);
+                }
+                if !va && !vb && a.final_score == b.final_score {
+                    prop_assert_eq!(a.rank, b.rank);
+                }
+                if !va && vb {
+                    prop_assert!(a.rank < b.rank);
+                }
+            }
+        }
+        // Every ranking group has a unit ranked 1.
+        let mut firsts: HashMap<Option<String>, bool> = HashMap::new();
+        for r in &results {
+            *firsts.entry(group_of(r)).or_default() |= r.rank == 1;
+        }
+        prop_assert!(firsts.values().all(|&f| f));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 8. Monotonicity
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Monotonicity: adding one more deduction finding (fixed, per-occurrence or progressive) never raises
+    /// any unit's total, section or item score.
+    #[test]
+    fn one_more_deduction_never_raises_a_total(
+        case in case(),
+        extra_rule in any::<Index>(),
+        extra_party in any::<Index>(),
+        extra_round in 0usize..2,
+        extra_count in prop::option::of(0i64..=3),
+    ) {
+        let s = setup(&case);
+        let deductions: Vec<&Rule> = s
+            .rubric
+            .rules()
+            .iter()
+            .filter(|r| matches!(r.kind, RuleKind::Fixed { .. } | RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. }))
+            .collect();
+        prop_assume!(!deductions.is_empty());
+        let rule = extra_rule.get(&deductions);
+        let group = rule.applies_to == AppliesTo::Group;
+        let unit = if group {
+            prop_assume!(!s.units.groups().is_empty());
+            extra_party.get(s.units.groups()).code.clone()
+        } else {
+            extra_party.get(s.units.units()).code.clone()
+        };
+        let extra = OwnedFinding {
+            unit,
+            code: rule.code.clone(),
+            round: if s.rubric.rounds().len() == 1 { String::new() } else { s.rubric.rounds()[extra_round].code.clone() },
+            count: if matches!(rule.kind, RuleKind::Fixed { .. }) { None } else { extra_count },
+            ..OwnedFinding::default()
+        };
+        let mut units = s.units.clone();
+        let extra = Resolver::new(&s.rubric, false)
+            .resolve(&mut units, &extra.input(), 10_000)
+            .expect("the extra deduction resolves");
+
+        let (before, accepted) = score(&s.rubric, &s.units, &s.findings, false);
+        let mut more = accepted.clone();
+        more.push(extra);
+        let (after, accepted_after) = score(&s.rubric, &s.units, &more, false);
+        prop_assume!(accepted_after.len() == more.len());
+        for (b, a) in before.iter().zip(&after) {
+            prop_assert!(a.total <= b.total, "unit {} total rose from {} to {}", b.unit, b.total, a.total);
+            for (sb, sa) in b.sections.iter().zip(&a.sections) {
+                prop_assert!(sa <= sb);
+            }
+            for (ib, ia) in b.items.iter().zip(&a.items) {
+                if let (Some(x), Some(y)) = (ib.score, ia.score) {
+                    prop_assert!(y <= x);
+                }
+                prop_assert!(ia.deducted >= ib.deducted);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 9. Conversion averages exactly
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Conversion: several raw scores in a round are averaged and converted to the item's points, rounded
+    /// half-up to the rule's decimals — the same as rounding the exact rational
+    /// points × (Σ raw − n·min) / (n·(max − min)), computed here in integers.
+    #[test]
+    fn conversion_rounds_the_exact_average(
+        points_h in 1i64..=20,
+        scale in prop::sample::select(vec![(0i64, 100i64), (60, 100), (0, 10), (0, 1)]),
+        decimals in 0u32..=3,
+        raw in prop::collection::vec(0i64..=1000, 1..=5),
+    ) {
+        let (lo, hi) = scale;
+        // Raw scores in tenths within the scale.
+        let raw: Vec<i64> = raw.iter().map(|r| lo * 10 + r % ((hi - lo) * 10 + 1)).collect();
+        let spec = RubricSpec {
+            title: "折合".into(),
+            total: half(points_h),
+            sections: vec![SectionSpec {
+                title: "考试".into(),
+                points: half(points_h),
+                items: vec![ItemSpec {
+                    title: "考试成绩".into(),
+                    points: Some(half(points_h)),
+                    rules: vec![rule(
+                        RuleKindSpec::Conversion { scale_min: Decimal::from(lo), scale_max: Decimal::from(hi), decimals },
+                        AppliesTo::Any,
+                    )],
+                    ..ItemSpec::default()
+                }],
+                ..SectionSpec::default()
+            }],
+            ..RubricSpec::default()
+        };
+        let rubric = Rubric::new(spec).unwrap();
+        let mut units = Units::new();
+        units.add_unit("U", "", None, &[]).unwrap();
+        let owned: Vec<OwnedFinding> = raw
+            .iter()
+            .map(|&t| OwnedFinding { unit: "U".into(), code: "1.1.1".into(), value: Some(Decimal::new(t, 1)), ..OwnedFinding::default() })
+            .collect();
+        let findings = resolve_all(&rubric, &mut units, &owned);
+        prop_assert_eq!(findings.len(), raw.len());
+        let (results, _) = score(&rubric, &units, &findings, false);
+
+        // points_h/2 × (Σt/10 − n·lo) / (n·(hi − lo)) = points_h × (Σt − 10·n·lo) / (20·n·(hi − lo))
+        let n = raw.len() as i128;
+        let num = points_h as i128 * (raw.iter().sum::<i64>() as i128 - 10 * n * lo as i128) * 10i128.pow(decimals);
+        let den = 20 * n * (hi - lo) as i128;
+        let rounded = (2 * num + den) / (2 * den); // half-up, num ≥ 0
+        let expected = Decimal::from_i128_with_scale(rounded, decimals);
+        prop_assert_eq!(results[0].total, expected, "raw scores (tenths) {:?}", raw);
+    }
+}
