@@ -189,12 +189,26 @@ pub struct Resolver<'r> {
     rubric: &'r Rubric,
     /// Without a unit list, any unit a finding names is registered on first sight.
     open_units: bool,
+    /// Notes are only needed for traces; not copying them keeps bulk scoring allocation-free.
+    keep_notes: bool,
 }
 
 impl<'r> Resolver<'r> {
     /// `open_units`: register unknown unit codes instead of rejecting them (when no unit list was given).
     pub fn new(rubric: &'r Rubric, open_units: bool) -> Resolver<'r> {
-        Resolver { rubric, open_units }
+        Resolver {
+            rubric,
+            open_units,
+            keep_notes: true,
+        }
+    }
+
+    /// Whether resolved findings keep their notes (default yes). Bonus and veto findings always do.
+    pub fn keep_notes(self, keep: bool) -> Resolver<'r> {
+        Resolver {
+            keep_notes: keep,
+            ..self
+        }
     }
 
     /// Checks one finding. Every problem with it is returned, not just the first.
@@ -239,13 +253,18 @@ impl<'r> Resolver<'r> {
             // Only reached in open mode: the code is new and nothing else was wrong.
             None => Party::Unit(units.add_unit(unit, unit, None, &[]).map_err(|_| vec![FindingError::EmptyUnit])?),
         };
+        let note = if self.keep_notes || period_wide {
+            input.note.trim().into()
+        } else {
+            Box::default()
+        };
         Ok(Finding {
             party,
             target: target.expect("checked above"),
             round: round.expect("checked above"),
             input: quantity.expect("checked above"),
             origin,
-            note: input.note.trim().into(),
+            note,
         })
     }
 
@@ -316,19 +335,19 @@ impl<'r> Resolver<'r> {
         input: &FindingInput<'_>,
     ) -> Result<Input, FindingError> {
         let rule = &self.rubric.rules()[r];
-        let code = rule.code.clone();
+        let code = &rule.code;
         let label = rule.kind.label();
         let is_group = matches!(party, Some(Party::Group(_)));
         match rule.applies_to {
             AppliesTo::Group if !is_group => {
                 return Err(FindingError::GroupRequired {
-                    code,
+                    code: code.clone(),
                     unit: unit.to_string(),
                 })
             }
             AppliesTo::Unit if is_group => {
                 return Err(FindingError::UnitRequired {
-                    code,
+                    code: code.clone(),
                     group: unit.to_string(),
                 })
             }
@@ -345,23 +364,24 @@ impl<'r> Resolver<'r> {
         );
         if is_group && !item.inherit && !counted {
             return Err(FindingError::UnitRequired {
-                code,
+                code: code.clone(),
                 group: unit.to_string(),
             });
         }
         match &rule.kind {
             RuleKind::Fixed { .. } | RuleKind::Zero => {
-                no_count(&code, label, input)?;
-                no_level(&code, label, input)?;
-                no_value(&code, label, input)?;
+                no_count(code, label, input)?;
+                no_level(code, label, input)?;
+                no_value(code, label, input)?;
                 Ok(Input::Found)
             }
             RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } | RuleKind::Frequency { .. } => {
-                no_level(&code, label, input)?;
-                no_value(&code, label, input)?;
+                no_level(code, label, input)?;
+                no_value(code, label, input)?;
                 Ok(Input::Count(count(input.count.unwrap_or(1))?))
             }
             RuleKind::Graded { levels } => {
+                let code = code.clone();
                 no_count(&code, label, input)?;
                 no_value(&code, label, input)?;
                 let names = || levels.iter().map(|l| l.name.clone()).collect();
@@ -382,6 +402,7 @@ impl<'r> Resolver<'r> {
                 }
             }
             RuleKind::Discretionary | RuleKind::Conversion { .. } | RuleKind::Rate { .. } => {
+                let code = code.clone();
                 no_count(&code, label, input)?;
                 no_level(&code, label, input)?;
                 let Some(value) = input.value else {
@@ -410,12 +431,12 @@ impl<'r> Resolver<'r> {
                 Ok(Input::Value(value))
             }
             RuleKind::Deadline { .. } => {
-                no_level(&code, label, input)?;
-                no_value(&code, label, input)?;
+                no_level(code, label, input)?;
+                no_value(code, label, input)?;
                 match (input.count, input.done, input.due) {
                     (Some(n), None, None) => Ok(Input::Count(count(n)?)),
                     (None, Some(done), Some(due)) => Ok(Input::Dates { done, due }),
-                    _ => Err(FindingError::DatesRequired { code }),
+                    _ => Err(FindingError::DatesRequired { code: code.clone() }),
                 }
             }
         }

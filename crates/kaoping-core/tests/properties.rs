@@ -6,6 +6,9 @@
 //! rubric, so most of them resolve; the few the resolver or the scorer rejects (a second graded entry for
 //! one unit, rule and round is an error by design) are skipped.
 
+// `is_multiple_of` is newer than the workspace's rust-version (1.85).
+#![allow(clippy::manual_is_multiple_of)]
+
 use std::collections::HashMap;
 
 use kaoping_core::date::Date;
@@ -70,7 +73,8 @@ fn deduction_kind(pool: bool) -> BoxedStrategy<RuleKindSpec> {
             per_point,
             rounding,
         });
-    let freq = (1u32..=12, halves(1, 4)).prop_map(|(expected, amount)| RuleKindSpec::Frequency { expected, amount });
+    let freq = (1u32..=12, halves(1, 4))
+        .prop_map(|(expected, amount)| RuleKindSpec::Frequency { expected, amount });
     let late = halves(1, 4).prop_map(|p| RuleKindSpec::Deadline { penalty: Some(p) });
     if pool {
         prop_oneof![3 => fixed, 3 => per, 3 => prog, 1 => rate, 1 => freq, 1 => late].boxed()
@@ -101,13 +105,15 @@ fn setter_kind() -> BoxedStrategy<RuleKindSpec> {
             })
             .collect(),
     });
-    let conversion = (prop::sample::select(vec![(0i64, 100i64), (60, 100), (0, 10)]), 0u32..=2).prop_map(
-        |((lo, hi), decimals)| RuleKindSpec::Conversion {
+    let conversion = (
+        prop::sample::select(vec![(0i64, 100i64), (60, 100), (0, 10)]),
+        0u32..=2,
+    )
+        .prop_map(|((lo, hi), decimals)| RuleKindSpec::Conversion {
             scale_min: Decimal::from(lo),
             scale_max: Decimal::from(hi),
             decimals,
-        },
-    );
+        });
     prop_oneof![2 => graded, 1 => conversion, 1 => Just(RuleKindSpec::Discretionary)].boxed()
 }
 
@@ -142,7 +148,8 @@ fn item() -> impl Strategy<Value = ItemSpec> {
                             .into_iter()
                             .map(|l| {
                                 let pct = l.points.unwrap();
-                                let h = (Decimal::from(points_h) * pct / Decimal::ONE_HUNDRED).floor();
+                                let h =
+                                    (Decimal::from(points_h) * pct / Decimal::ONE_HUNDRED).floor();
                                 LevelSpec {
                                     points: Some(h / Decimal::TWO),
                                     ..l
@@ -156,7 +163,10 @@ fn item() -> impl Strategy<Value = ItemSpec> {
             }
             rules.extend(deductions.into_iter().map(|(k, to)| rule(k, to)));
             if rules.is_empty() {
-                rules.push(rule(RuleKindSpec::Fixed { amount: half(1) }, AppliesTo::Any));
+                rules.push(rule(
+                    RuleKindSpec::Fixed { amount: half(1) },
+                    AppliesTo::Any,
+                ));
             }
             if inherit {
                 for r in &mut rules {
@@ -190,13 +200,14 @@ fn section() -> impl Strategy<Value = SectionSpec> {
         items,
         ..SectionSpec::default()
     });
-    let pool = (2i64..=40, prop::collection::vec(pool_item(), 1..=3)).prop_map(|(h, items)| SectionSpec {
-        title: "共享栏目".into(),
-        points: half(h),
-        pool: true,
-        items,
-        ..SectionSpec::default()
-    });
+    let pool =
+        (2i64..=40, prop::collection::vec(pool_item(), 1..=3)).prop_map(|(h, items)| SectionSpec {
+            title: "共享栏目".into(),
+            points: half(h),
+            pool: true,
+            items,
+            ..SectionSpec::default()
+        });
     prop_oneof![3 => ordinary, 1 => pool]
 }
 
@@ -262,7 +273,9 @@ fn rubric_spec() -> impl Strategy<Value = RubricSpec> {
             let total: Decimal = sections.iter().map(|s| s.points).sum();
             let mut bonus = bonus.unwrap_or_default();
             // Threshold percentages become points of this rubric's total.
-            bonus.threshold = bonus.threshold.map(|pct| (total * pct / Decimal::ONE_HUNDRED).round_dp(1));
+            bonus.threshold = bonus
+                .threshold
+                .map(|pct| (total * pct / Decimal::ONE_HUNDRED).round_dp(1));
             RubricSpec {
                 title: "考评细则".into(),
                 total,
@@ -300,7 +313,10 @@ fn units_strategy() -> impl Strategy<Value = Vec<UnitDef>> {
             prop::option::of(0u8..2),
             prop_oneof![2 => Just(Vec::new()), 3 => prop::collection::vec(0u8..3, 1..=2)],
         )
-            .prop_map(|(ranking_group, groups)| UnitDef { ranking_group, groups }),
+            .prop_map(|(ranking_group, groups)| UnitDef {
+                ranking_group,
+                groups,
+            }),
         1..=6,
     )
 }
@@ -312,7 +328,12 @@ fn build_units(defs: &[UnitDef]) -> Units {
         let groups: Vec<String> = d.groups.iter().map(|g| format!("G{g}")).collect();
         let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
         units
-            .add_unit(&format!("U{i}"), &format!("单位{i}"), rg.as_deref(), &groups)
+            .add_unit(
+                &format!("U{i}"),
+                &format!("单位{i}"),
+                rg.as_deref(),
+                &groups,
+            )
             .expect("unit codes are unique");
     }
     units
@@ -375,7 +396,10 @@ impl OwnedFinding {
 fn is_counted(kind: &RuleKind) -> bool {
     matches!(
         kind,
-        RuleKind::Fixed { .. } | RuleKind::Zero | RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. }
+        RuleKind::Fixed { .. }
+            | RuleKind::Zero
+            | RuleKind::PerOccurrence { .. }
+            | RuleKind::Progressive { .. }
     )
 }
 
@@ -411,7 +435,8 @@ fn materialize(rubric: &Rubric, units: &Units, s: &Seed) -> OwnedFinding {
         let rule = &bonus[(sel / 5) % bonus.len()];
         f.unit = pick(s.party % 5 == 0);
         f.code = rule.code.clone();
-        f.level = (!rule.levels.is_empty()).then(|| rule.levels[a % rule.levels.len()].name.clone());
+        f.level =
+            (!rule.levels.is_empty()).then(|| rule.levels[a % rule.levels.len()].name.clone());
         f.matter = Some(format!("事项{}", s.b % 3));
         f.count = match rule.combine {
             BonusCombine::Sum if s.flags & 1 == 1 => Some(1 + (s.a % 3) as i64),
@@ -444,10 +469,18 @@ fn materialize(rubric: &Rubric, units: &Units, s: &Seed) -> OwnedFinding {
             f.value = Some(item.max * Decimal::from(a % 5) / Decimal::from(4));
             f.note = "酌情".into();
         }
-        RuleKind::Conversion { scale_min, scale_max, .. } => {
-            f.value = Some(scale_min + (scale_max - scale_min) * Decimal::from(a % 1001) / Decimal::from(1000));
+        RuleKind::Conversion {
+            scale_min,
+            scale_max,
+            ..
+        } => {
+            f.value = Some(
+                scale_min + (scale_max - scale_min) * Decimal::from(a % 1001) / Decimal::from(1000),
+            );
         }
-        RuleKind::Rate { .. } => f.value = Some(Decimal::from(80) + Decimal::new((s.a % 201) as i64, 1)),
+        RuleKind::Rate { .. } => {
+            f.value = Some(Decimal::from(80) + Decimal::new((s.a % 201) as i64, 1))
+        }
         RuleKind::Deadline { .. } => {
             if s.flags & 8 == 8 {
                 f.count = Some((s.a % 3) as i64);
@@ -465,7 +498,10 @@ fn materialize(rubric: &Rubric, units: &Units, s: &Seed) -> OwnedFinding {
 }
 
 fn materialize_all(rubric: &Rubric, units: &Units, seeds: &[Seed]) -> Vec<OwnedFinding> {
-    seeds.iter().map(|s| materialize(rubric, units, s)).collect()
+    seeds
+        .iter()
+        .map(|s| materialize(rubric, units, s))
+        .collect()
 }
 
 /// Resolves findings, skipping the ones the resolver rejects. Origins are the findings' positions.
@@ -479,7 +515,12 @@ fn resolve_all(rubric: &Rubric, units: &mut Units, findings: &[OwnedFinding]) ->
 }
 
 /// Scores findings, skipping the ones the scorer rejects; returns the results and the accepted findings.
-fn score(rubric: &Rubric, units: &Units, findings: &[Finding], trace: bool) -> (Vec<UnitResult>, Vec<Finding>) {
+fn score(
+    rubric: &Rubric,
+    units: &Units,
+    findings: &[Finding],
+    trace: bool,
+) -> (Vec<UnitResult>, Vec<Finding>) {
     let mut scorer = if trace {
         Scorer::with_trace(rubric)
     } else {
@@ -503,7 +544,11 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    (rubric_spec(), units_strategy(), prop::collection::vec(seed(), 0..=40))
+    (
+        rubric_spec(),
+        units_strategy(),
+        prop::collection::vec(seed(), 0..=40),
+    )
         .prop_map(|(spec, units, seeds)| Case { spec, units, seeds })
 }
 
@@ -571,7 +616,9 @@ fn shuffle<T>(v: &mut [T], idx: &[Index]) {
 }
 
 fn is_vetoed(rubric: &Rubric, r: &UnitResult) -> bool {
-    r.vetoes.iter().any(|v| rubric.vetoes()[v.veto].effect == VetoEffect::Fail)
+    r.vetoes
+        .iter()
+        .any(|v| rubric.vetoes()[v.veto].effect == VetoEffect::Fail)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -825,10 +872,12 @@ proptest! {
 
 /// A rubric whose expected scores are easy to compute in integer half points: fixed, per-occurrence and
 /// progressive deductions in 0.5 steps, ordinary sections and pools, two weighted rounds.
+/// (pool, section points in halves (pools only), items: (points in halves, rules))
+type ExactSection = (bool, i64, Vec<(i64, Vec<ExactRule>)>);
+
 #[derive(Debug, Clone)]
 struct ExactCase {
-    /// (pool, section points in halves (pools only), items: (points in halves, rules))
-    sections: Vec<(bool, i64, Vec<(i64, Vec<ExactRule>)>)>,
+    sections: Vec<ExactSection>,
     weights: (i64, i64),
     units: usize,
     /// (unit, rule index into the flattened rule list, round, count)
@@ -846,18 +895,31 @@ fn exact_rule() -> impl Strategy<Value = ExactRule> {
     prop_oneof![
         (1i64..=4).prop_map(ExactRule::Fixed),
         (1i64..=3, prop::option::of(1i64..=4)).prop_map(|(a, m)| ExactRule::Per(a, m)),
-        (1i64..=3, 0i64..=3, prop::option::of(1i64..=12)).prop_map(|(f, s, c)| ExactRule::Progressive(f, s, c)),
+        (1i64..=3, 0i64..=3, prop::option::of(1i64..=12))
+            .prop_map(|(f, s, c)| ExactRule::Progressive(f, s, c)),
     ]
 }
 
 fn exact_case() -> impl Strategy<Value = ExactCase> {
     let item = (1i64..=20, prop::collection::vec(exact_rule(), 1..=3));
-    let section = (prop::bool::weighted(0.3), 2i64..=40, prop::collection::vec(item, 1..=4));
+    let section = (
+        prop::bool::weighted(0.3),
+        2i64..=40,
+        prop::collection::vec(item, 1..=4),
+    );
     (
         prop::collection::vec(section, 1..=4),
         prop::sample::select(vec![(30i64, 70i64), (25, 75)]),
         1usize..=3,
-        prop::collection::vec((0usize..3, any::<usize>(), 0usize..2, prop::option::of(0i64..=4)), 0..=30),
+        prop::collection::vec(
+            (
+                0usize..3,
+                any::<usize>(),
+                0usize..2,
+                prop::option::of(0i64..=4),
+            ),
+            0..=30,
+        ),
     )
         .prop_map(|(sections, weights, units, findings)| ExactCase {
             sections,
@@ -894,7 +956,13 @@ impl ExactRule {
     /// Half points this rule asks for at `n` occurrences, after its own limits.
     fn allowed(self, n: i64) -> i64 {
         match self {
-            ExactRule::Fixed(a) => if n > 0 { a } else { 0 },
+            ExactRule::Fixed(a) => {
+                if n > 0 {
+                    a
+                } else {
+                    0
+                }
+            }
             ExactRule::Per(a, m) => a * m.map_or(n, |m| n.min(m)),
             ExactRule::Progressive(f, s, c) => {
                 let sum = n * f + s * n * (n - 1).max(0) / 2;
@@ -912,13 +980,20 @@ impl ExactCase {
             .map(|(pool, points_h, items)| SectionSpec {
                 title: "栏目".into(),
                 pool: *pool,
-                points: if *pool { half(*points_h) } else { half(items.iter().map(|i| i.0).sum()) },
+                points: if *pool {
+                    half(*points_h)
+                } else {
+                    half(items.iter().map(|i| i.0).sum())
+                },
                 items: items
                     .iter()
                     .map(|(p, rules)| ItemSpec {
                         title: "项".into(),
                         points: (!*pool).then(|| half(*p)),
-                        rules: rules.iter().map(|r| rule(r.spec(), AppliesTo::Any)).collect(),
+                        rules: rules
+                            .iter()
+                            .map(|r| rule(r.spec(), AppliesTo::Any))
+                            .collect(),
                         ..ItemSpec::default()
                     })
                     .collect(),
@@ -929,8 +1004,16 @@ impl ExactCase {
             title: "考评细则".into(),
             total: sections.iter().map(|s| s.points).sum(),
             rounds: vec![
-                RoundSpec { code: None, name: "专项督查".into(), weight: Decimal::new(self.weights.0, 2) },
-                RoundSpec { code: None, name: "年终考评".into(), weight: Decimal::new(self.weights.1, 2) },
+                RoundSpec {
+                    code: None,
+                    name: "专项督查".into(),
+                    weight: Decimal::new(self.weights.0, 2),
+                },
+                RoundSpec {
+                    code: None,
+                    name: "年终考评".into(),
+                    weight: Decimal::new(self.weights.1, 2),
+                },
             ],
             sections,
             ..RubricSpec::default()
@@ -989,7 +1072,11 @@ impl ExactCase {
                         }
                         round_halves += section;
                     }
-                    let w = if round == 0 { self.weights.0 } else { self.weights.1 };
+                    let w = if round == 0 {
+                        self.weights.0
+                    } else {
+                        self.weights.1
+                    };
                     // w hundredths × halves × 0.5 = w × h × 5 thousandths.
                     weighted += w * round_halves * 5;
                 }
@@ -1158,13 +1245,16 @@ proptest! {
 
     /// Conversion: several raw scores in a round are averaged and converted to the item's points, rounded
     /// half-up to the rule's decimals — the same as rounding the exact rational
-    /// points × (Σ raw − n·min) / (n·(max − min)), computed here in integers.
+    /// points × (Σ raw − n·min) / (n·(max − min)), computed here in integers (and at most the item's points).
     #[test]
     fn conversion_rounds_the_exact_average(
-        points_h in 1i64..=20,
+        // Points divisible by 3 meet a repeating average of three scores at exact midpoints.
+        points_h in prop_oneof![1i64..=20, prop::sample::select(vec![6i64, 12, 18, 30])],
         scale in prop::sample::select(vec![(0i64, 100i64), (60, 100), (0, 10), (0, 1)]),
         decimals in 0u32..=3,
-        raw in prop::collection::vec(0i64..=1000, 1..=5),
+        // Three raw scores (quarterly exams) make a repeating average, where rounding is most delicate.
+        raw in prop::sample::select(vec![1usize, 2, 3, 3, 3, 4, 5])
+            .prop_flat_map(|n| prop::collection::vec(0i64..=1000, n)),
     ) {
         let (lo, hi) = scale;
         // Raw scores in tenths within the scale.
@@ -1204,13 +1294,14 @@ proptest! {
         let num = points_h as i128 * (raw.iter().sum::<i64>() as i128 - 10 * n * lo as i128) * 10i128.pow(decimals);
         let den = 20 * n * (hi - lo) as i128;
         let rounded = (2 * num + den) / (2 * den); // half-up, num ≥ 0
-        let expected = Decimal::from_i128_with_scale(rounded, decimals);
+        // Rounding up may pass the item's points (7.5 at 0 decimals is 8); an item never scores above them.
+        let expected = Decimal::from_i128_with_scale(rounded, decimals).min(half(points_h));
         prop_assert_eq!(results[0].total, expected, "raw scores (tenths) {:?}", raw);
     }
 }
 
-/// A fixed example of the conversion property: three raw scores 0.5, 1 and 1 on a 0–10 scale for a 3-point
-/// item, one decimal. Exactly: 3 × (2.5 / 3) / 10 = 0.25, half-up 0.3.
+/// A fixed example of the conversion property: three quarterly exam scores 80, 80 and 79.5 (0–100) for a
+/// 3-point item at the default 2 decimals. Exactly: 3 × (239.5 / 3) / 100 = 2.395, half-up 2.40.
 #[test]
 fn conversion_average_at_a_midpoint() {
     let spec = RubricSpec {
@@ -1223,7 +1314,11 @@ fn conversion_average_at_a_midpoint() {
                 title: "考试成绩".into(),
                 points: Some(Decimal::from(3)),
                 rules: vec![rule(
-                    RuleKindSpec::Conversion { scale_min: Decimal::ZERO, scale_max: Decimal::TEN, decimals: 1 },
+                    RuleKindSpec::Conversion {
+                        scale_min: Decimal::ZERO,
+                        scale_max: Decimal::ONE_HUNDRED,
+                        decimals: 2,
+                    },
                     AppliesTo::Any,
                 )],
                 ..ItemSpec::default()
@@ -1235,40 +1330,18 @@ fn conversion_average_at_a_midpoint() {
     let rubric = Rubric::new(spec).unwrap();
     let mut units = Units::new();
     units.add_unit("U", "", None, &[]).unwrap();
-    let owned: Vec<OwnedFinding> = [Decimal::new(5, 1), Decimal::ONE, Decimal::ONE]
+    let owned: Vec<OwnedFinding> = [Decimal::from(80), Decimal::from(80), Decimal::new(795, 1)]
         .into_iter()
-        .map(|v| OwnedFinding { unit: "U".into(), code: "1.1.1".into(), value: Some(v), ..OwnedFinding::default() })
+        .map(|v| OwnedFinding {
+            unit: "U".into(),
+            code: "1.1.1".into(),
+            value: Some(v),
+            ..OwnedFinding::default()
+        })
         .collect();
     let findings = resolve_all(&rubric, &mut units, &owned);
     assert_eq!(findings.len(), 3);
     let (results, _) = score(&rubric, &units, &findings, false);
-    assert_eq!(results[0].total, Decimal::new(3, 1));
-}
-
-#[test]
-fn zz_probe() {
-    let mut bad = 0;
-    for n in [3i64, 6, 7] {
-        for (lo, hi) in [(0i64, 100i64), (60, 100), (0, 10), (0, 1), (0, 5), (0, 3)] {
-            for ph in 1i64..=40 {
-                for dec in 0u32..=3 {
-                    for s in 0..=(n * (hi - lo) * 10) {
-                        let sum = Decimal::new(s + n * lo * 10, 1);
-                        let mean = sum / Decimal::from(n);
-                        let max = half(ph);
-                        let conv = max * (mean - Decimal::from(lo)) / Decimal::from(hi - lo);
-                        let got = conv.round_dp_with_strategy(dec, RoundingStrategy::MidpointAwayFromZero);
-                        let num = ph as i128 * s as i128 * 10i128.pow(dec);
-                        let den = 20 * n as i128 * (hi - lo) as i128;
-                        let exp = Decimal::from_i128_with_scale((2 * num + den) / (2 * den), dec);
-                        if got != exp {
-                            bad += 1;
-                            if bad < 10 { eprintln!("n={n} scale={lo}..{hi} max={max} dec={dec} sum={sum}: got {got} exp {exp} conv {conv}"); }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    eprintln!("bad = {bad}");
+    assert_eq!(results[0].items[0].score, Some(Decimal::new(240, 2)));
+    assert_eq!(results[0].total, Decimal::new(24, 1));
 }

@@ -207,15 +207,15 @@ fn parse_row<'r>(header: &Header, record: &'r csv::ByteRecord) -> Result<Finding
     let mut input = FindingInput::default();
     let mut problems = Vec::new();
     for &(col, i) in &header.positions {
-        let Some(raw) = record.get(i) else { continue };
+        let Some(raw) = record.get(i).map(<[u8]>::trim_ascii) else { continue };
+        if raw.is_empty() {
+            continue;
+        }
         let Ok(text) = std::str::from_utf8(raw) else {
             problems.push(format!("“{}”列不是UTF-8编码的文字", column_name(col)));
             continue;
         };
-        let value = text.trim();
-        if value.is_empty() {
-            continue;
-        }
+        let value = text;
         match col {
             Column::Unit => input.unit = value,
             Column::Code => input.code = value,
@@ -274,7 +274,7 @@ pub fn score_findings<R: Read>(
     input: R,
     trace: bool,
 ) -> Result<Vec<UnitResult>, FindingsError> {
-    let resolver = Resolver::new(rubric, open_units);
+    let resolver = Resolver::new(rubric, open_units).keep_notes(trace);
     let mut scorer = if trace {
         Scorer::with_trace(rubric)
     } else {

@@ -11,9 +11,9 @@ use crate::units::{Party, UnitId, Units};
 
 /// Where an item's findings come from for one unit: the unit itself and the groups whose findings apply to
 /// it, or, for an inherited item, the one group it inherits from.
-struct Sources {
+struct Sources<'p> {
     /// Parties whose counts add up.
-    parties: Vec<Party>,
+    parties: &'p [Party],
     /// The party whose score-setting entries count.
     owner: Party,
     inherited_from: Option<usize>,
@@ -55,18 +55,22 @@ pub(super) fn score_unit(
     let unit = units.unit(u);
     let mut counted_parties = vec![Party::Unit(u)];
     counted_parties.extend(unit.groups.iter().map(|&g| Party::Group(g)));
+    let group_parties: Vec<Party> = unit.groups.iter().map(|&g| Party::Group(g)).collect();
     let sources: Vec<Sources> = rubric
         .items()
         .iter()
         .enumerate()
         .map(|(i, item)| match scorer.inherits.get(&(u, i)) {
-            Some(&g) if item.inherit => Sources {
-                parties: vec![Party::Group(g)],
-                owner: Party::Group(g),
-                inherited_from: Some(g),
-            },
+            Some(&g) if item.inherit => {
+                let at = unit.groups.iter().position(|&x| x == g).expect("inherited from a group of the unit");
+                Sources {
+                    parties: &group_parties[at..=at],
+                    owner: Party::Group(g),
+                    inherited_from: Some(g),
+                }
+            }
             _ => Sources {
-                parties: counted_parties.clone(),
+                parties: &counted_parties,
                 owner: Party::Unit(u),
                 inherited_from: None,
             },
@@ -181,6 +185,20 @@ pub(super) fn score_unit(
 impl<'s> UnitScoring<'s, '_> {
     fn data(&self, src: &Sources, round: RoundId, rule: usize) -> RuleData<'s> {
         let sc: &'s Scorer<'_> = self.scorer;
+        // Count-only kinds never use the maps; bulk scoring skips the lookups.
+        let counted_only = matches!(
+            sc.rubric.rules()[rule].kind,
+            RuleKind::Fixed { .. } | RuleKind::Zero | RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. }
+        );
+        if counted_only && !sc.keep_trace {
+            return RuleData {
+                count: src.parties.iter().map(|&p| sc.count(p, round, rule)).sum(),
+                entry: None,
+                raw: None,
+                held: None,
+                findings: Vec::new(),
+            };
+        }
         let mut d = RuleData {
             count: 0,
             entry: sc.entries.get(&(src.owner, round, rule)).map(|(i, _)| i),
@@ -188,7 +206,7 @@ impl<'s> UnitScoring<'s, '_> {
             held: None,
             findings: Vec::new(),
         };
-        for &p in &src.parties {
+        for &p in src.parties {
             let key: Key = (p, round, rule);
             d.count += sc.count(p, round, rule);
             if let Some(&(sum, n)) = sc.raw_scores.get(&key) {
@@ -213,7 +231,7 @@ impl<'s> UnitScoring<'s, '_> {
         }
     }
 
-    fn score_round(&mut self, round: RoundId, sources: &[Sources]) -> RoundScore {
+    fn score_round(&mut self, round: RoundId, sources: &[Sources<'_>]) -> RoundScore {
         let rubric = self.scorer.rubric;
         let mut items = vec![
             ItemScore {
@@ -281,8 +299,10 @@ impl<'s> UnitScoring<'s, '_> {
                     _,
                     Some((sum, n)),
                 ) => {
-                    let mean = sum / Decimal::from(n);
-                    let converted = it.max * (mean - scale_min) / (scale_max - scale_min);
+                    // One division only: dividing the mean first would truncate a repeating decimal
+                    // and turn an exact midpoint (2.395) into 2.3949… before half-up rounding.
+                    let n = Decimal::from(n);
+                    let converted = it.max * (sum - n * scale_min) / (n * (scale_max - scale_min));
                     Some(converted.round_dp_with_strategy(*decimals, RoundingStrategy::MidpointAwayFromZero))
                 }
                 _ => None,
