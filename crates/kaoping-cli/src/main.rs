@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kaoping_core::units::Units;
-use kaoping_formats::{read_rubric_file, read_units, report, score_findings};
+use kaoping_formats::{read_rubric_file, read_units, report, score_findings_bytes};
 
 /// 考评 Kaoping: target-responsibility assessment (目标责任制考评), scored exactly.
 #[derive(Parser)]
@@ -61,7 +61,13 @@ fn main() -> ExitCode {
             units,
             format,
             output,
-        } => score(&rubric, &findings, units.as_deref(), format, output.as_deref()),
+        } => score(
+            &rubric,
+            &findings,
+            units.as_deref(),
+            format,
+            output.as_deref(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,19 +102,49 @@ fn open(path: &Path) -> Result<Box<dyn Read>, String> {
         .map_err(|e| format!("{}: 无法打开：{e}", path.display()))
 }
 
-fn score(rubric_path: &Path, findings: &Path, units_path: Option<&Path>, format: Format, output: Option<&Path>) -> Result<(), String> {
+/// The whole file (or standard input): findings files are read in parallel from memory.
+fn read_all(path: &Path) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    open(path)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: 无法读取：{e}", path.display()))?;
+    Ok(bytes)
+}
+
+fn score(
+    rubric_path: &Path,
+    findings: &Path,
+    units_path: Option<&Path>,
+    format: Format,
+    output: Option<&Path>,
+) -> Result<(), String> {
     let rubric = read_rubric_file(rubric_path).map_err(|e| e.to_string())?;
     let mut units = match units_path {
-        Some(path) => read_units(&path.display().to_string(), open(path)?).map_err(|e| e.to_string())?,
+        Some(path) => {
+            read_units(&path.display().to_string(), open(path)?).map_err(|e| e.to_string())?
+        }
         None => Units::new(),
     };
     let name = findings.display().to_string();
     let trace = matches!(format, Format::Json);
-    let results = score_findings(&rubric, &mut units, units_path.is_none(), &name, open(findings)?, trace)
-        .map_err(|e| e.to_string())?;
+    let bytes = read_all(findings)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results = score_findings_bytes(
+        &rubric,
+        &mut units,
+        units_path.is_none(),
+        &name,
+        &bytes,
+        trace,
+        threads,
+    )
+    .map_err(|e| e.to_string())?;
+    drop(bytes);
 
     let sink: Box<dyn Write> = match output {
-        Some(path) => Box::new(File::create(path).map_err(|e| format!("{}: 无法写入：{e}", path.display()))?),
+        Some(path) => {
+            Box::new(File::create(path).map_err(|e| format!("{}: 无法写入：{e}", path.display()))?)
+        }
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 fn kaoping(args: &[&str], dir: &Path) -> Output {
@@ -42,7 +44,11 @@ fn assert_fails_with(o: &Output, expected: &str) {
 
 #[test]
 fn every_shipped_rubric_checks_clean() {
-    for name in ["dongli-2023.toml", "village-2023.toml", "jishengju-2023.toml"] {
+    for name in [
+        "dongli-2023.toml",
+        "village-2023.toml",
+        "jishengju-2023.toml",
+    ] {
         let o = kaoping(&["check", &format!("rubrics/{name}")], &repo(""));
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         assert!(stdout(&o).contains("总分100分"), "{name}");
@@ -55,14 +61,21 @@ fn check_prints_the_rubric_as_a_table_with_codes_kinds_and_owners() {
     let out = stdout(&o);
     assert!(out.starts_with("动力厂党委2023年度党建工作目标责任制考评细则\n总分100分\n"));
     let line = out.lines().find(|l| l.starts_with("1.4.2 ")).unwrap();
-    assert!(line.contains("累进扣分") && line.contains("首次扣5分，每次累进加扣5分，最多扣20分"), "{line}");
+    assert!(
+        line.contains("累进扣分") && line.contains("首次扣5分，每次累进加扣5分，最多扣20分"),
+        "{line}"
+    );
     let line = out.lines().find(|l| l.starts_with("6.1 ")).unwrap();
     assert!(line.contains("党工部"), "{line}");
 }
 
 #[test]
 fn the_shipped_examples_score_in_every_format() {
-    for (rubric, stem) in [("dongli-2023", "dongli"), ("village-2023", "village"), ("jishengju-2023", "jishengju")] {
+    for (rubric, stem) in [
+        ("dongli-2023", "dongli"),
+        ("village-2023", "village"),
+        ("jishengju-2023", "jishengju"),
+    ] {
         for format in ["table", "json", "csv"] {
             let o = kaoping(
                 &[
@@ -88,20 +101,52 @@ fn json_output_has_the_documented_shape_and_exact_decimals() {
     let findings = "unit,code,count,level,points,round,note\nD,1.4.2,2,,,,两起事故\nD,6.1,,,4.5,,较好\nD,7.1,,,5,,特色\n";
     let o = run_with(
         &[("f.csv", findings)],
-        &["score", "--rubric", repo("rubrics/dongli-2023.toml").to_str().unwrap(), "--findings", "f.csv", "--format", "json"],
+        &[
+            "score",
+            "--rubric",
+            repo("rubrics/dongli-2023.toml").to_str().unwrap(),
+            "--findings",
+            "f.csv",
+            "--format",
+            "json",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("\"total\": 84.5"), "exact decimal printed as written: {text}");
+    assert!(
+        text.contains("\"total\": 84.5"),
+        "exact decimal printed as written: {text}"
+    );
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let unit = &v["units"][0];
-    for key in ["unit", "total", "rounds", "bonus", "final", "pass", "grade", "rank", "incomplete", "sections", "items", "trace"] {
+    for key in [
+        "unit",
+        "total",
+        "rounds",
+        "bonus",
+        "final",
+        "pass",
+        "grade",
+        "rank",
+        "incomplete",
+        "sections",
+        "items",
+        "trace",
+    ] {
         assert!(unit.get(key).is_some(), "missing {key}");
     }
     assert_eq!(unit["rank"], 1);
     assert_eq!(unit["sections"][0]["code"], "1");
-    let safety = unit["trace"].as_array().unwrap().iter().find(|e| e["code"] == "1.4.2").unwrap();
-    assert_eq!(safety["criteria"], "发生一般性安全事故扣5分;每重复发生一起一般性安全事故累进加扣5分,直至20分扣完");
+    let safety = unit["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "1.4.2")
+        .unwrap();
+    assert_eq!(
+        safety["criteria"],
+        "发生一般性安全事故扣5分;每重复发生一起一般性安全事故累进加扣5分,直至20分扣完"
+    );
     assert_eq!(safety["findings"][0]["line"], 2);
     assert_eq!(safety["findings"][0]["count"], 2);
     assert_eq!(safety["amount"].to_string(), "-15");
@@ -112,9 +157,22 @@ fn a_units_file_gives_units_without_findings_their_full_sheet() {
     let o = run_with(
         &[
             ("u.csv", "code,name,group\nA,第一党支部,\nB,第二党支部,\n"),
-            ("f.csv", "单位,编号,次数,等级,分值,轮次,说明\nA,1.4.2,1,,,,\n"),
+            (
+                "f.csv",
+                "单位,编号,次数,等级,分值,轮次,说明\nA,1.4.2,1,,,,\n",
+            ),
         ],
-        &["score", "--rubric", repo("rubrics/dongli-2023.toml").to_str().unwrap(), "--findings", "f.csv", "--units", "u.csv", "--format", "csv"],
+        &[
+            "score",
+            "--rubric",
+            repo("rubrics/dongli-2023.toml").to_str().unwrap(),
+            "--findings",
+            "f.csv",
+            "--units",
+            "u.csv",
+            "--format",
+            "csv",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -144,7 +202,13 @@ unit,code,count,level,points,round,note
 ";
     let o = run_with(
         &[("bad.csv", findings)],
-        &["score", "--rubric", repo("rubrics/dongli-2023.toml").to_str().unwrap(), "--findings", "bad.csv"],
+        &[
+            "score",
+            "--rubric",
+            repo("rubrics/dongli-2023.toml").to_str().unwrap(),
+            "--findings",
+            "bad.csv",
+        ],
     );
     assert_fails_with(
         &o,
@@ -185,7 +249,13 @@ f.csv:4: 本考评细则有多个轮次，请填写轮次：专项督查、年�
 fn a_findings_file_with_a_wrong_header_is_refused_at_line_one() {
     let o = run_with(
         &[("f.csv", "unit,code,cnt\nA,1.1.1,1\n")],
-        &["score", "--rubric", repo("rubrics/dongli-2023.toml").to_str().unwrap(), "--findings", "f.csv"],
+        &[
+            "score",
+            "--rubric",
+            repo("rubrics/dongli-2023.toml").to_str().unwrap(),
+            "--findings",
+            "f.csv",
+        ],
     );
     assert_fails_with(
         &o,
@@ -193,9 +263,18 @@ fn a_findings_file_with_a_wrong_header_is_refused_at_line_one() {
     );
     let o = run_with(
         &[("f.csv", "")],
-        &["score", "--rubric", repo("rubrics/dongli-2023.toml").to_str().unwrap(), "--findings", "f.csv"],
+        &[
+            "score",
+            "--rubric",
+            repo("rubrics/dongli-2023.toml").to_str().unwrap(),
+            "--findings",
+            "f.csv",
+        ],
     );
-    assert_fails_with(&o, "f.csv:1: 文件是空的，第一行应为表头 unit,code,count,level,points,round,note");
+    assert_fails_with(
+        &o,
+        "f.csv:1: 文件是空的，第一行应为表头 unit,code,count,level,points,round,note",
+    );
 }
 
 const BROKEN: &str = r#"title = "坏的细则"
@@ -302,12 +381,19 @@ r.toml:24:52: 等级“一般”的分值7超过本项分值5
 
 #[test]
 fn toml_syntax_errors_and_missing_files_are_located() {
-    let o = run_with(&[("s.toml", "title = \"x\"\n[[sections]\npoints = 5\n")], &["check", "s.toml"]);
+    let o = run_with(
+        &[("s.toml", "title = \"x\"\n[[sections]\npoints = 5\n")],
+        &["check", "s.toml"],
+    );
     assert_fails_with(
         &o,
         "s.toml:2:12: TOML格式错误：unclosed array table, expected `]`\n  提示：检查引号、方括号和等号是否成对、完整",
     );
     let o = run_with(&[], &["check", "missing.toml"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).starts_with("missing.toml: 无法读取考评细则文件："), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("missing.toml: 无法读取考评细则文件："),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -47,7 +47,9 @@ impl Date {
 
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -89,7 +91,10 @@ mod tests {
 
     #[test]
     fn parses_common_forms_and_rejects_impossible_days() {
-        assert_eq!("2023/7/5".parse::<Date>().unwrap().to_string(), "2023-07-05");
+        assert_eq!(
+            "2023/7/5".parse::<Date>().unwrap().to_string(),
+            "2023-07-05"
+        );
         assert!("2023-02-29".parse::<Date>().is_err());
         assert!("2024-02-29".parse::<Date>().is_ok());
         assert_eq!(

@@ -6,7 +6,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::date::Date;
-use crate::rubric::{AppliesTo, Coded, RoundId, RuleId, RuleKind, Rubric};
+use crate::rubric::{AppliesTo, Coded, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{Party, Units};
 
 /// A finding as an edge read it (a CSV row, a form, a ledger entry), fields already typed but not checked
@@ -60,7 +60,10 @@ pub enum Input {
     Count(u64),
     Level(usize),
     Value(Decimal),
-    Dates { done: Date, due: Date },
+    Dates {
+        done: Date,
+        due: Date,
+    },
     Award {
         level: Option<usize>,
         count: u64,
@@ -76,26 +79,76 @@ pub enum FindingError {
     EmptyCode,
     UnknownCode(String),
     SectionCode(String),
-    AmbiguousItem { item: String, rules: Vec<String> },
-    UnknownRound { round: String, known: Vec<String> },
-    MissingRound { known: Vec<String> },
+    AmbiguousItem {
+        item: String,
+        rules: Vec<String>,
+    },
+    UnknownRound {
+        round: String,
+        known: Vec<String>,
+    },
+    MissingRound {
+        known: Vec<String>,
+    },
     NegativeCount(i64),
     CountTooLarge(i64),
-    CountNotAllowed { code: String, kind: &'static str },
-    LevelRequired { code: String, levels: Vec<String> },
-    UnknownLevel { code: String, level: String, levels: Vec<String> },
-    LevelNotAllowed { code: String, kind: &'static str },
-    ValueRequired { code: String, kind: &'static str },
-    ValueNotAllowed { code: String, kind: &'static str },
-    ValueOutOfRange { code: String, value: String, min: String, max: String },
-    ReasonRequired { code: String },
-    DatesRequired { code: String },
-    GroupRequired { code: String, unit: String },
-    UnitRequired { code: String, group: String },
+    CountNotAllowed {
+        code: String,
+        kind: &'static str,
+    },
+    LevelRequired {
+        code: String,
+        levels: Vec<String>,
+    },
+    UnknownLevel {
+        code: String,
+        level: String,
+        levels: Vec<String>,
+    },
+    LevelNotAllowed {
+        code: String,
+        kind: &'static str,
+    },
+    ValueRequired {
+        code: String,
+        kind: &'static str,
+    },
+    ValueNotAllowed {
+        code: String,
+        kind: &'static str,
+    },
+    ValueOutOfRange {
+        code: String,
+        value: String,
+        min: String,
+        max: String,
+    },
+    ReasonRequired {
+        code: String,
+    },
+    DatesRequired {
+        code: String,
+    },
+    GroupRequired {
+        code: String,
+        unit: String,
+    },
+    UnitRequired {
+        code: String,
+        group: String,
+    },
     /// Two entries that each set the item's score, for one unit, rule and round.
-    Duplicate { code: String, round: String, previous: u64 },
+    Duplicate {
+        code: String,
+        round: String,
+        previous: u64,
+    },
     /// A member of two groups that both scored an inherited item.
-    AmbiguousInheritance { unit: String, item: String, groups: [String; 2] },
+    AmbiguousInheritance {
+        unit: String,
+        item: String,
+        groups: [String; 2],
+    },
 }
 
 fn list(items: &[String]) -> String {
@@ -117,15 +170,23 @@ impl fmt::Display for FindingError {
                 rules.len(),
                 list(rules)
             ),
-            UnknownRound { round, known } => write!(f, "轮次“{round}”不存在，可填：{}", list(known)),
-            MissingRound { known } => write!(f, "本考评细则有多个轮次，请填写轮次：{}", list(known)),
+            UnknownRound { round, known } => {
+                write!(f, "轮次“{round}”不存在，可填：{}", list(known))
+            }
+            MissingRound { known } => {
+                write!(f, "本考评细则有多个轮次，请填写轮次：{}", list(known))
+            }
             NegativeCount(n) => write!(f, "次数不能为负数（现为{n}）"),
             CountTooLarge(n) => write!(f, "次数{n}过大"),
             CountNotAllowed { code, kind } => write!(f, "规则{code}为{kind}，不填次数"),
             LevelRequired { code, levels } => {
                 write!(f, "规则{code}为分档得分，请填写等级：{}", list(levels))
             }
-            UnknownLevel { code, level, levels } => {
+            UnknownLevel {
+                code,
+                level,
+                levels,
+            } => {
                 write!(f, "规则{code}没有等级“{level}”，可填：{}", list(levels))
             }
             LevelNotAllowed { code, kind } => write!(f, "规则{code}为{kind}，不填等级"),
@@ -146,10 +207,7 @@ impl fmt::Display for FindingError {
                 f,
                 "规则{code}按组（科室、调查组）评分，“{unit}”是单位，请填写组编号"
             ),
-            UnitRequired { code, group } => write!(
-                f,
-                "规则{code}只能记在单位上，“{group}”是组"
-            ),
+            UnitRequired { code, group } => write!(f, "规则{code}只能记在单位上，“{group}”是组"),
             Duplicate {
                 code,
                 round,
@@ -174,7 +232,11 @@ impl FindingError {
     /// names origins: a CSV line, a ledger entry.
     pub fn message_with(&self, origin: impl Fn(u64) -> String) -> String {
         match self {
-            FindingError::Duplicate { code, round, previous } => format!(
+            FindingError::Duplicate {
+                code,
+                round,
+                previous,
+            } => format!(
                 "规则{code}在轮次“{round}”已有一条给分记录（{}），同一轮次只能有一条",
                 origin(*previous)
             ),
@@ -243,7 +305,9 @@ impl<'r> Resolver<'r> {
                 None
             }
         };
-        let parsed = target.map(|t| self.input(t, party, unit, input)).transpose();
+        let parsed = target
+            .map(|t| self.input(t, party, unit, input))
+            .transpose();
         let quantity = parsed.map_err(|e| errors.push(e)).ok().flatten();
         if !errors.is_empty() {
             return Err(errors);
@@ -251,7 +315,11 @@ impl<'r> Resolver<'r> {
         let party = match party {
             Some(p) => p,
             // Only reached in open mode: the code is new and nothing else was wrong.
-            None => Party::Unit(units.add_unit(unit, unit, None, &[]).map_err(|_| vec![FindingError::EmptyUnit])?),
+            None => Party::Unit(
+                units
+                    .add_unit(unit, unit, None, &[])
+                    .map_err(|_| vec![FindingError::EmptyUnit])?,
+            ),
         };
         let note = if self.keep_notes || period_wide {
             input.note.trim().into()
@@ -295,7 +363,12 @@ impl<'r> Resolver<'r> {
 
     fn round(&self, round: &str) -> Result<RoundId, FindingError> {
         self.rubric.round(round).ok_or_else(|| {
-            let known = self.rubric.rounds().iter().map(|r| r.name.clone()).collect();
+            let known = self
+                .rubric
+                .rounds()
+                .iter()
+                .map(|r| r.name.clone())
+                .collect();
             if round.trim().is_empty() {
                 FindingError::MissingRound { known }
             } else {
@@ -375,7 +448,9 @@ impl<'r> Resolver<'r> {
                 no_value(code, label, input)?;
                 Ok(Input::Found)
             }
-            RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } | RuleKind::Frequency { .. } => {
+            RuleKind::PerOccurrence { .. }
+            | RuleKind::Progressive { .. }
+            | RuleKind::Frequency { .. } => {
                 no_level(code, label, input)?;
                 no_value(code, label, input)?;
                 Ok(Input::Count(count(input.count.unwrap_or(1))?))
@@ -477,7 +552,11 @@ impl<'r> Resolver<'r> {
             }
             (_, n) => count(n.unwrap_or(1))?,
         };
-        let matter = input.matter.map(str::trim).filter(|m| !m.is_empty()).unwrap_or("");
+        let matter = input
+            .matter
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .unwrap_or("");
         Ok(Input::Award {
             level,
             count,

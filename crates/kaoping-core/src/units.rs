@@ -95,8 +95,16 @@ impl Units {
         }
         self.units.push(Unit {
             code: code.to_string(),
-            name: if name.trim().is_empty() { code } else { name.trim() }.to_string(),
-            ranking_group: ranking_group.map(str::trim).filter(|g| !g.is_empty()).map(String::from),
+            name: if name.trim().is_empty() {
+                code
+            } else {
+                name.trim()
+            }
+            .to_string(),
+            ranking_group: ranking_group
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(String::from),
             groups: member_of,
         });
         self.index.insert(code.into(), Party::Unit(id));

@@ -41,8 +41,14 @@ const COLUMNS: [(Column, &[&str]); 10] = [
 ];
 
 fn column_name(c: Column) -> &'static str {
-    COLUMNS.iter().find(|(col, _)| *col == c).map_or("", |(_, names)| names[1])
+    COLUMNS
+        .iter()
+        .find(|(col, _)| *col == c)
+        .map_or("", |(_, names)| names[1])
 }
+
+/// Takes one row and its line number; returns the row's problems.
+type RowSink<'s> = dyn FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>> + 's;
 
 /// One rejected row: the line in the file and every problem with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +60,19 @@ pub struct RowError {
 /// Why a findings file was not accepted. Nothing from it is used then.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FindingsError {
-    Unreadable { file: String, reason: String },
-    Header { file: String, message: String },
-    Rows { file: String, errors: Vec<RowError>, more: usize },
+    Unreadable {
+        file: String,
+        reason: String,
+    },
+    Header {
+        file: String,
+        message: String,
+    },
+    Rows {
+        file: String,
+        errors: Vec<RowError>,
+        more: usize,
+    },
 }
 
 /// At most this many row errors are kept; the rest are counted.
@@ -98,14 +114,18 @@ impl Header {
         };
         let mut positions = Vec::new();
         for (i, raw) in fields.iter().enumerate() {
-            let name = std::str::from_utf8(raw)
-                .map_err(|_| header_err("表头不是UTF-8编码，请在Excel中另存为“CSV UTF-8”".into()))?;
+            let name = std::str::from_utf8(raw).map_err(|_| {
+                header_err("表头不是UTF-8编码，请在Excel中另存为“CSV UTF-8”".into())
+            })?;
             let name = name.trim_start_matches('\u{feff}').trim();
             if name.is_empty() {
                 continue;
             }
             let lower = name.to_ascii_lowercase();
-            let Some((col, _)) = COLUMNS.iter().find(|(_, names)| names.contains(&lower.as_str())) else {
+            let Some((col, _)) = COLUMNS
+                .iter()
+                .find(|(_, names)| names.contains(&lower.as_str()))
+            else {
                 return Err(header_err(format!(
                     "第{}列表头“{name}”无法识别，可用：unit,code,count,level,points,round,note,matter,date,due 或 单位,编号,次数,等级,分值,轮次,说明,事项,日期,截止日期",
                     i + 1
@@ -138,23 +158,73 @@ pub fn read_findings<R: Read>(
     input: R,
     mut sink: impl FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
 ) -> Result<u64, FindingsError> {
-    let unreadable = |e: csv::Error| FindingsError::Unreadable {
-        file: file.to_string(),
-        reason: e.to_string(),
-    };
-    let mut reader = csv::ReaderBuilder::new()
+    let mut reader = csv_reader(input);
+    let mut record = csv::ByteRecord::new();
+    let has_header = reader
+        .read_byte_record(&mut record)
+        .map_err(|e| unreadable(file, e))?;
+    if !has_header {
+        return Err(empty_file(file));
+    }
+    let header = Header::parse(file, &record)?;
+    rows(file, &header, &mut reader, 0, &mut sink)
+}
+
+fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 20)
-        .from_reader(input);
-    let mut record = csv::ByteRecord::new();
-    if !reader.read_byte_record(&mut record).map_err(unreadable)? {
-        return Err(FindingsError::Header {
-            file: file.to_string(),
-            message: "文件是空的，第一行应为表头 unit,code,count,level,points,round,note".into(),
-        });
+        .from_reader(input)
+}
+
+fn unreadable(file: &str, e: csv::Error) -> FindingsError {
+    FindingsError::Unreadable {
+        file: file.to_string(),
+        reason: e.to_string(),
     }
-    let header = Header::parse(file, &record)?;
+}
+
+fn empty_file(file: &str) -> FindingsError {
+    FindingsError::Header {
+        file: file.to_string(),
+        message: "文件是空的，第一行应为表头 unit,code,count,level,points,round,note".into(),
+    }
+}
+
+fn read_header(file: &str, line: &[u8]) -> Result<Header, FindingsError> {
+    let mut record = csv::ByteRecord::new();
+    let mut reader = csv_reader(line);
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|e| unreadable(file, e))?
+    {
+        return Err(empty_file(file));
+    }
+    Header::parse(file, &record)
+}
+
+/// Reads header-less rows of a part of a file whose first row is line `first_line`.
+fn read_rows(
+    file: &str,
+    header: &Header,
+    part: &[u8],
+    first_line: u64,
+    sink: &mut RowSink<'_>,
+) -> Result<u64, FindingsError> {
+    let mut reader = csv_reader(part);
+    rows(file, header, &mut reader, first_line - 1, sink)
+}
+
+/// The rows after the header; `line_offset` is added to the reader's own line numbers.
+fn rows<R: Read>(
+    file: &str,
+    header: &Header,
+    reader: &mut csv::Reader<R>,
+    line_offset: u64,
+    sink: &mut RowSink<'_>,
+) -> Result<u64, FindingsError> {
+    let mut record = csv::ByteRecord::new();
     let mut errors = Vec::new();
     let mut more = 0;
     let mut rows = 0u64;
@@ -163,20 +233,25 @@ pub fn read_findings<R: Read>(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map_or(rows + 2, |p| p.line());
-                push(&mut errors, &mut more, line, vec![format!("无法读取此行：{e}")]);
+                let line = line_offset + e.position().map_or(rows + 2, |p| p.line());
+                push(
+                    &mut errors,
+                    &mut more,
+                    line,
+                    vec![format!("无法读取此行：{e}")],
+                );
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     break;
                 }
                 continue;
             }
         }
-        let line = record.position().map_or(rows + 2, |p| p.line());
+        let line = line_offset + record.position().map_or(rows + 2, |p| p.line());
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
         rows += 1;
-        let result = parse_row(&header, &record).and_then(|input| sink(&input, line));
+        let result = parse_row(header, &record).and_then(|input| sink(&input, line));
         if let Err(messages) = result {
             push(&mut errors, &mut more, line, messages);
         }
@@ -203,11 +278,16 @@ fn push(errors: &mut Vec<RowError>, more: &mut usize, line: u64, messages: Vec<S
     }
 }
 
-fn parse_row<'r>(header: &Header, record: &'r csv::ByteRecord) -> Result<FindingInput<'r>, Vec<String>> {
+fn parse_row<'r>(
+    header: &Header,
+    record: &'r csv::ByteRecord,
+) -> Result<FindingInput<'r>, Vec<String>> {
     let mut input = FindingInput::default();
     let mut problems = Vec::new();
     for &(col, i) in &header.positions {
-        let Some(raw) = record.get(i).map(<[u8]>::trim_ascii) else { continue };
+        let Some(raw) = record.get(i).map(<[u8]>::trim_ascii) else {
+            continue;
+        };
         if raw.is_empty() {
             continue;
         }
@@ -274,19 +354,167 @@ pub fn score_findings<R: Read>(
     input: R,
     trace: bool,
 ) -> Result<Vec<UnitResult>, FindingsError> {
-    let resolver = Resolver::new(rubric, open_units).keep_notes(trace);
-    let mut scorer = if trace {
+    let mut scorer = new_scorer(rubric, trace);
+    ingest(rubric, units, open_units, trace, &mut scorer, |sink| {
+        read_findings(file, input, sink)
+    })?;
+    Ok(scorer.finish(units))
+}
+
+fn new_scorer(rubric: &Rubric, trace: bool) -> Scorer<'_> {
+    if trace {
         Scorer::with_trace(rubric)
     } else {
         Scorer::new(rubric)
-    };
-    read_findings(file, input, |input, line| {
+    }
+}
+
+/// Runs a reader whose rows are resolved and added to `scorer`.
+fn ingest<'r>(
+    rubric: &'r Rubric,
+    units: &mut Units,
+    open_units: bool,
+    trace: bool,
+    scorer: &mut Scorer<'r>,
+    read: impl FnOnce(
+        &mut dyn FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
+    ) -> Result<u64, FindingsError>,
+) -> Result<u64, FindingsError> {
+    let resolver = Resolver::new(rubric, open_units).keep_notes(trace);
+    read(&mut |input, line| {
         let finding = resolver
             .resolve(units, input, line)
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
         scorer
             .add(units, finding)
             .map_err(|e| vec![e.message_with(|line| format!("见第{line}行"))])
-    })?;
-    Ok(scorer.finish(units))
+    })
+}
+
+/// Files smaller than this are read on one thread: starting threads would cost more than it saves.
+const PARALLEL_MIN_BYTES: usize = 4 << 20;
+
+/// As [`score_findings`], for a file already in memory, reading and scoring on up to `threads` threads.
+///
+/// The file is split at line ends, which is only safe when no field is quoted (a quoted field may hold a
+/// line break); a file with any `"` is read on one thread. Each thread keeps its own tallies and unit
+/// register, merged in file order, so results and error messages are exactly those of a sequential read.
+///
+/// # Errors
+/// As [`score_findings`].
+pub fn score_findings_bytes(
+    rubric: &Rubric,
+    units: &mut Units,
+    open_units: bool,
+    file: &str,
+    bytes: &[u8],
+    trace: bool,
+    threads: usize,
+) -> Result<Vec<UnitResult>, FindingsError> {
+    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
+    let body = &bytes[header_end..];
+    if threads <= 1 || bytes.len() < PARALLEL_MIN_BYTES || memchr::memchr(b'"', bytes).is_some() {
+        let results = score_findings(rubric, units, open_units, file, bytes, trace)?;
+        return Ok(results);
+    }
+    let header = read_header(file, &bytes[..header_end])?;
+    let chunks = split_lines(body, threads);
+    let mut first_line = 2u64;
+    let mut starts = Vec::with_capacity(chunks.len());
+    for chunk in &chunks {
+        starts.push(first_line);
+        first_line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+    }
+    let base: &Units = units;
+    let parts: Vec<(Units, Scorer<'_>, Vec<RowError>, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .zip(&starts)
+            .map(|(chunk, &start)| {
+                let header = &header;
+                s.spawn(move || {
+                    let mut local = base.clone();
+                    let mut scorer = new_scorer(rubric, trace);
+                    let read = ingest(rubric, &mut local, open_units, trace, &mut scorer, |sink| {
+                        read_rows(file, header, chunk, start, sink)
+                    });
+                    let (errors, more) = match read {
+                        Ok(_) => (Vec::new(), 0),
+                        Err(FindingsError::Rows { errors, more, .. }) => (errors, more),
+                        Err(other) => (
+                            vec![RowError {
+                                line: start,
+                                message: other.to_string(),
+                            }],
+                            0,
+                        ),
+                    };
+                    (local, scorer, errors, more)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("reader thread"))
+            .collect()
+    });
+    let mut errors = Vec::new();
+    let mut more = 0;
+    let mut merged: Option<Scorer<'_>> = None;
+    for (local, scorer, errs, m) in parts {
+        errors.extend(errs);
+        more += m;
+        let remap: Vec<usize> = local
+            .units()
+            .iter()
+            .map(|u| match units.find(&u.code) {
+                Some(kaoping_core::units::Party::Unit(id)) => id,
+                _ => units
+                    .add_unit(&u.code, &u.name, u.ranking_group.as_deref(), &[])
+                    .expect("code was valid in the part"),
+            })
+            .collect();
+        match merged.as_mut() {
+            None => merged = Some(scorer),
+            Some(into) => {
+                for (line, e) in into.absorb(scorer, &remap, units) {
+                    errors.push(RowError {
+                        line,
+                        message: e.message_with(|line| format!("见第{line}行")),
+                    });
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        if errors.len() > MAX_ROW_ERRORS {
+            more += errors.len() - MAX_ROW_ERRORS;
+            errors.truncate(MAX_ROW_ERRORS);
+        }
+        return Err(FindingsError::Rows {
+            file: file.to_string(),
+            errors,
+            more,
+        });
+    }
+    let scorer = merged.unwrap_or_else(|| new_scorer(rubric, trace));
+    Ok(scorer.finish_parallel(units, threads))
+}
+
+/// Splits `body` into about `parts` pieces, each ending at a line end.
+fn split_lines(body: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(parts);
+    let mut rest = body;
+    for i in (1..parts).rev() {
+        let target = rest.len() / (i + 1);
+        let Some(nl) = memchr::memchr(b'\n', &rest[target..]) else {
+            break;
+        };
+        let (head, tail) = rest.split_at(target + nl + 1);
+        chunks.push(head);
+        rest = tail;
+    }
+    chunks.push(rest);
+    chunks
 }

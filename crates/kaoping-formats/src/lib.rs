@@ -4,13 +4,15 @@
 //! Everything that reads user input reports what is wrong and where (file, line, column or CSV line), and
 //! returns nothing partial.
 
-mod location;
 pub mod findings_csv;
+mod location;
 pub mod report;
 pub mod rubric_toml;
 pub mod units_csv;
 
-pub use findings_csv::{read_findings, score_findings, FindingsError, RowError};
+pub use findings_csv::{
+    read_findings, score_findings, score_findings_bytes, FindingsError, RowError,
+};
 pub use location::Location;
 pub use rubric_toml::{parse_rubric, read_rubric_file, RubricFileError};
 pub use units_csv::{read_units, UnitsError};

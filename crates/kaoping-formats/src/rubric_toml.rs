@@ -32,7 +32,9 @@ pub enum RubricFileError {
 impl fmt::Display for RubricFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RubricFileError::Unreadable { file, reason } => write!(f, "{file}: 无法读取考评细则文件：{reason}"),
+            RubricFileError::Unreadable { file, reason } => {
+                write!(f, "{file}: 无法读取考评细则文件：{reason}")
+            }
             RubricFileError::Invalid(problems) => {
                 for (i, p) in problems.iter().enumerate() {
                     if i > 0 {
@@ -63,7 +65,10 @@ pub fn read_rubric_file(path: &Path) -> Result<Rubric, RubricFileError> {
     })?;
     let text = String::from_utf8(bytes).map_err(|e| RubricFileError::Unreadable {
         file: name.clone(),
-        reason: format!("不是UTF-8编码的文本（第{}字节），请另存为UTF-8", e.utf8_error().valid_up_to()),
+        reason: format!(
+            "不是UTF-8编码的文本（第{}字节），请另存为UTF-8",
+            e.utf8_error().valid_up_to()
+        ),
     })?;
     parse_rubric(&name, &text)
 }
@@ -114,7 +119,10 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
         Err(Problems(found)) => {
             for p in found {
                 let object = object_of(&p.path);
-                if tainted.iter().any(|t| within(&object, t) || (p.aggregate && within(t, &object))) {
+                if tainted
+                    .iter()
+                    .any(|t| within(&object, t) || (p.aggregate && within(t, &object)))
+                {
                     continue;
                 }
                 let span = reader.span_of(&p.path);
@@ -135,7 +143,9 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
         }
     }
     problems.sort_by_key(|(start, _)| *start);
-    Err(RubricFileError::Invalid(problems.into_iter().map(|(_, p)| p).collect()))
+    Err(RubricFileError::Invalid(
+        problems.into_iter().map(|(_, p)| p).collect(),
+    ))
 }
 
 type Found<'t, 'i> = &'t Spanned<DeValue<'i>>;
@@ -188,7 +198,8 @@ impl Reader {
     }
 
     fn problem(&mut self, span: Range<usize>, message: impl Into<String>, hint: Option<&str>) {
-        self.problems.push((span, message.into(), hint.map(String::from)));
+        self.problems
+            .push((span, message.into(), hint.map(String::from)));
     }
 
     /// The span recorded for a validation path, or for its nearest recorded parent.
@@ -205,13 +216,23 @@ impl Reader {
         }
     }
 
-    fn fields<'t, 'i>(&mut self, table: &'t DeTable<'i>, span: Range<usize>, path: &str, allowed: &[&str]) -> Fields<'t, 'i> {
+    fn fields<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        span: Range<usize>,
+        path: &str,
+        allowed: &[&str],
+    ) -> Fields<'t, 'i> {
         self.spans.insert(path.to_string(), span.clone());
         for (key, _) in table.iter() {
             let name: &str = key.get_ref();
             if !allowed.contains(&name) {
                 let hint = format!("可用的键：{}", allowed.join("、"));
-                let at = if path.is_empty() { String::new() } else { format!("（在 {path} 中）") };
+                let at = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!("（在 {path} 中）")
+                };
                 self.problem(key.span(), format!("未知的键“{name}”{at}"), Some(&hint));
             }
         }
@@ -238,7 +259,11 @@ impl Reader {
             DeValue::Datetime(d) => Some(d.to_string()),
             DeValue::Integer(i) => Some(i.as_str().to_string()),
             other => {
-                self.problem(v.span(), format!("“{key}”应为文字，现为{}", type_name(other)), Some("用双引号括起来，如 \"…\""));
+                self.problem(
+                    v.span(),
+                    format!("“{key}”应为文字，现为{}", type_name(other)),
+                    Some("用双引号括起来，如 \"…\""),
+                );
                 None
             }
         }
@@ -250,7 +275,11 @@ impl Reader {
             None => {
                 if self.get(f, key).is_none() {
                     let span = f.span.clone();
-                    self.problem(span, format!("缺少{what}（{key}）"), Some(&format!("写 {key} = \"…\"")));
+                    self.problem(
+                        span,
+                        format!("缺少{what}（{key}）"),
+                        Some(&format!("写 {key} = \"…\"")),
+                    );
                 }
                 String::new()
             }
@@ -278,7 +307,11 @@ impl Reader {
     fn required_decimal(&mut self, f: &Fields<'_, '_>, key: &str, what: &str) -> Decimal {
         if self.get(f, key).is_none() {
             let span = f.span.clone();
-            self.problem(span, format!("缺少{what}（{key}）"), Some(&format!("写 {key} = 数字")));
+            self.problem(
+                span,
+                format!("缺少{what}（{key}）"),
+                Some(&format!("写 {key} = 数字")),
+            );
         }
         self.decimal(f, key).unwrap_or_default()
     }
@@ -292,7 +325,11 @@ impl Reader {
                 return match parse_decimal(pct.trim()) {
                     Some(d) => Some(d / Decimal::ONE_HUNDRED),
                     None => {
-                        self.problem(v.span(), format!("“{s}”不是有效的百分比"), Some("写 \"30%\" 或 0.3"));
+                        self.problem(
+                            v.span(),
+                            format!("“{s}”不是有效的百分比"),
+                            Some("写 \"30%\" 或 0.3"),
+                        );
                         None
                     }
                 };
@@ -304,44 +341,70 @@ impl Reader {
     fn unsigned(&mut self, f: &Fields<'_, '_>, key: &str) -> Option<u32> {
         let v = self.get(f, key)?;
         let n = match v.get_ref() {
-            DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', "").parse::<u32>().ok(),
+            DeValue::Integer(i) if i.radix() == 10 => {
+                i.as_str().replace('_', "").parse::<u32>().ok()
+            }
             DeValue::String(s) => s.trim().parse::<u32>().ok(),
             _ => None,
         };
         if n.is_none() {
-            self.problem(v.span(), format!("“{key}”应为非负整数，现为{}", describe(v.get_ref())), Some("写整数，如 12"));
+            self.problem(
+                v.span(),
+                format!("“{key}”应为非负整数，现为{}", describe(v.get_ref())),
+                Some("写整数，如 12"),
+            );
         }
         n
     }
 
     fn boolean(&mut self, f: &Fields<'_, '_>, key: &str) -> bool {
-        let Some(v) = self.get(f, key) else { return false };
+        let Some(v) = self.get(f, key) else {
+            return false;
+        };
         match v.get_ref() {
             DeValue::Boolean(b) => *b,
             other => {
-                self.problem(v.span(), format!("“{key}”应为 true 或 false，现为{}", type_name(other)), Some("写 true 或 false（不加引号）"));
+                self.problem(
+                    v.span(),
+                    format!("“{key}”应为 true 或 false，现为{}", type_name(other)),
+                    Some("写 true 或 false（不加引号）"),
+                );
                 false
             }
         }
     }
 
     /// An array of tables (`[[sections]]`, `levels = [{…}]`), each as (table, span).
-    fn tables<'t, 'i>(&mut self, f: &Fields<'t, 'i>, key: &str) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
-        let Some(v) = self.get(f, key) else { return Vec::new() };
+    fn tables<'t, 'i>(
+        &mut self,
+        f: &Fields<'t, 'i>,
+        key: &str,
+    ) -> Vec<(&'t DeTable<'i>, Range<usize>)> {
+        let Some(v) = self.get(f, key) else {
+            return Vec::new();
+        };
         match v.get_ref() {
             DeValue::Array(items) => items
                 .iter()
                 .filter_map(|item| match item.get_ref() {
                     DeValue::Table(t) => Some((t, item.span())),
                     other => {
-                        self.problem(item.span(), format!("“{key}”中的每一项应为表，现为{}", type_name(other)), None);
+                        self.problem(
+                            item.span(),
+                            format!("“{key}”中的每一项应为表，现为{}", type_name(other)),
+                            None,
+                        );
                         None
                     }
                 })
                 .collect(),
             DeValue::Table(t) => vec![(t, v.span())],
             other => {
-                self.problem(v.span(), format!("“{key}”应为表的数组，现为{}", type_name(other)), Some(&format!("写 [[{key}]]")));
+                self.problem(
+                    v.span(),
+                    format!("“{key}”应为表的数组，现为{}", type_name(other)),
+                    Some(&format!("写 [[{key}]]")),
+                );
                 Vec::new()
             }
         }
@@ -353,21 +416,38 @@ impl Reader {
             span,
             "",
             &[
-                "title", "issuer", "issued", "total", "pass_mark", "rate_rounding", "decimals", "rounds", "grades",
-                "sections", "bonus", "vetoes",
+                "title",
+                "issuer",
+                "issued",
+                "total",
+                "pass_mark",
+                "rate_rounding",
+                "decimals",
+                "rounds",
+                "grades",
+                "sections",
+                "bonus",
+                "vetoes",
             ],
         );
         let title = self.required_string(&f, "title", "考评细则标题");
         let rate_rounding = match self.string(&f, "rate_rounding").as_deref() {
             None => RateRounding::default(),
-            Some(s) => self.rate_rounding(&f, "rate_rounding", s).unwrap_or_default(),
+            Some(s) => self
+                .rate_rounding(&f, "rate_rounding", s)
+                .unwrap_or_default(),
         };
         let rounds = self
             .tables(&f, "rounds")
             .into_iter()
             .enumerate()
             .map(|(i, (t, span))| {
-                let r = self.fields(t, span, &format!("rounds[{i}]"), &["code", "name", "weight"]);
+                let r = self.fields(
+                    t,
+                    span,
+                    &format!("rounds[{i}]"),
+                    &["code", "name", "weight"],
+                );
                 RoundSpec {
                     code: self.string(&r, "code"),
                     name: self.required_string(&r, "name", "轮次名称"),
@@ -376,7 +456,11 @@ impl Reader {
                         None => {
                             if self.get(&r, "weight").is_none() {
                                 let span = r.span.clone();
-                                self.problem(span, "轮次缺少权重（weight）", Some("写 weight = \"30%\""));
+                                self.problem(
+                                    span,
+                                    "轮次缺少权重（weight）",
+                                    Some("写 weight = \"30%\""),
+                                );
                             }
                             Decimal::ZERO
                         }
@@ -406,7 +490,11 @@ impl Reader {
             Some(v) => match v.get_ref() {
                 DeValue::Table(t) => self.bonus(t, v.span()),
                 other => {
-                    self.problem(v.span(), format!("“bonus”应为表，现为{}", type_name(other)), Some("写 [bonus]"));
+                    self.problem(
+                        v.span(),
+                        format!("“bonus”应为表，现为{}", type_name(other)),
+                        Some("写 [bonus]"),
+                    );
                     BonusSpec::default()
                 }
             },
@@ -434,21 +522,38 @@ impl Reader {
         }
     }
 
-    fn rate_rounding(&mut self, f: &Fields<'_, '_>, key: &str, value: &str) -> Option<RateRounding> {
+    fn rate_rounding(
+        &mut self,
+        f: &Fields<'_, '_>,
+        key: &str,
+        value: &str,
+    ) -> Option<RateRounding> {
         match value.trim() {
             "exact" | "按实际" => Some(RateRounding::Exact),
             "down" | "只计整数" => Some(RateRounding::Down),
             "up" | "不足一个百分点按一个计" => Some(RateRounding::Up),
             other => {
                 let span = self.get(f, key).map_or(f.span.clone(), |v| v.span());
-                self.problem(span, format!("未知的百分点取整方式“{other}”"), Some("可用：exact（按实际）、down（只计整数）、up（不足一个百分点按一个计）"));
+                self.problem(
+                    span,
+                    format!("未知的百分点取整方式“{other}”"),
+                    Some("可用：exact（按实际）、down（只计整数）、up（不足一个百分点按一个计）"),
+                );
                 None
             }
         }
     }
 
     const ITEM_KEYS: [&'static str; 9] = [
-        "code", "title", "points", "content", "criteria", "method", "department", "inherit", "rules",
+        "code",
+        "title",
+        "points",
+        "content",
+        "criteria",
+        "method",
+        "department",
+        "inherit",
+        "rules",
     ];
 
     fn section(&mut self, t: &DeTable<'_>, span: Range<usize>, i: usize) -> SectionSpec {
@@ -467,7 +572,11 @@ impl Reader {
         let items = if flat {
             if self.get(&f, "items").is_some() {
                 let span = f.span.clone();
-                self.problem(span, "栏目同时有 rules 和 items", Some("栏目本身就是评分项时写 rules；否则把规则写在各 [[sections.items]] 下"));
+                self.problem(
+                    span,
+                    "栏目同时有 rules 和 items",
+                    Some("栏目本身就是评分项时写 rules；否则把规则写在各 [[sections.items]] 下"),
+                );
             }
             let mut item = self.item(t, span, &format!("{path}.items[0]"), true);
             item.code = Some(code.clone().unwrap_or_else(|| (i + 1).to_string()));
@@ -525,8 +634,23 @@ impl Reader {
             span,
             path,
             &[
-                "code", "kind", "text", "applies_to", "amount", "max_count", "levels", "first", "step", "cap",
-                "threshold", "per_point", "rounding", "scale_min", "scale_max", "decimals", "expected",
+                "code",
+                "kind",
+                "text",
+                "applies_to",
+                "amount",
+                "max_count",
+                "levels",
+                "first",
+                "step",
+                "cap",
+                "threshold",
+                "per_point",
+                "rounding",
+                "scale_min",
+                "scale_max",
+                "decimals",
+                "expected",
             ],
         );
         let kind_name = self.required_string(&f, "kind", "规则类型");
@@ -536,8 +660,14 @@ impl Reader {
             Some("unit") | Some("个人") | Some("单位") => AppliesTo::Unit,
             Some("group") | Some("组") => AppliesTo::Group,
             Some(other) => {
-                let span = self.get(&f, "applies_to").map_or(f.span.clone(), |v| v.span());
-                self.problem(span, format!("未知的适用对象“{other}”"), Some("可用：unit、group"));
+                let span = self
+                    .get(&f, "applies_to")
+                    .map_or(f.span.clone(), |v| v.span());
+                self.problem(
+                    span,
+                    format!("未知的适用对象“{other}”"),
+                    Some("可用：unit、group"),
+                );
                 AppliesTo::Any
             }
         };
@@ -591,7 +721,11 @@ impl Reader {
                     None => {
                         if self.get(f, "expected").is_none() {
                             let span = f.span.clone();
-                            self.problem(span, "缺少应开展次数（expected）", Some("写 expected = 12"));
+                            self.problem(
+                                span,
+                                "缺少应开展次数（expected）",
+                                Some("写 expected = 12"),
+                            );
                         }
                         1
                     }
@@ -619,7 +753,12 @@ impl Reader {
             .into_iter()
             .enumerate()
             .map(|(i, (t, span))| {
-                let l = self.fields(t, span, &format!("{}.levels[{i}]", f.path), &["name", "points"]);
+                let l = self.fields(
+                    t,
+                    span,
+                    &format!("{}.levels[{i}]", f.path),
+                    &["name", "points"],
+                );
                 LevelSpec {
                     name: self.string(&l, "name").unwrap_or_default(),
                     points: self.decimal(&l, "points"),
@@ -646,7 +785,11 @@ impl Reader {
                     Some("sum") | Some("累计") => BonusCombine::Sum,
                     Some(other) => {
                         let span = self.get(&r, "combine").map_or(r.span.clone(), |v| v.span());
-                        self.problem(span, format!("未知的加分方式“{other}”"), Some("可用：highest（就高不就低）、sum（累计）"));
+                        self.problem(
+                            span,
+                            format!("未知的加分方式“{other}”"),
+                            Some("可用：highest（就高不就低）、sum（累计）"),
+                        );
                         BonusCombine::HighestPerMatter
                     }
                 };
@@ -668,7 +811,12 @@ impl Reader {
     }
 
     fn veto(&mut self, t: &DeTable<'_>, span: Range<usize>, i: usize) -> VetoSpec {
-        let f = self.fields(t, span, &format!("vetoes[{i}]"), &["code", "title", "text", "effect", "max_grade"]);
+        let f = self.fields(
+            t,
+            span,
+            &format!("vetoes[{i}]"),
+            &["code", "title", "text", "effect", "max_grade"],
+        );
         let effect = match self.string(&f, "effect").as_deref().map(str::trim) {
             None | Some("fail") | Some("不合格") => VetoEffectSpec::Fail,
             Some("max_grade") | Some("限定等次") => {
@@ -676,7 +824,11 @@ impl Reader {
             }
             Some(other) => {
                 let span = self.get(&f, "effect").map_or(f.span.clone(), |v| v.span());
-                self.problem(span, format!("未知的否决效果“{other}”"), Some("可用：fail、max_grade"));
+                self.problem(
+                    span,
+                    format!("未知的否决效果“{other}”"),
+                    Some("可用：fail、max_grade"),
+                );
                 VetoEffectSpec::Fail
             }
         };

@@ -8,9 +8,18 @@ use kaoping_core::units::Units;
 /// Why a units file was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitsError {
-    Unreadable { file: String, reason: String },
-    Header { file: String, message: String },
-    Rows { file: String, errors: Vec<(u64, String)> },
+    Unreadable {
+        file: String,
+        reason: String,
+    },
+    Header {
+        file: String,
+        message: String,
+    },
+    Rows {
+        file: String,
+        errors: Vec<(u64, String)>,
+    },
 }
 
 impl fmt::Display for UnitsError {
@@ -54,7 +63,9 @@ pub fn read_units<R: Read>(file: &str, input: R) -> Result<Units, UnitsError> {
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim_start_matches('\u{feff}').trim();
         let lower = h.to_ascii_lowercase();
-        let slot = [CODE, NAME, GROUP, MEMBER_OF].iter().position(|names| names.contains(&lower.as_str()));
+        let slot = [CODE, NAME, GROUP, MEMBER_OF]
+            .iter()
+            .position(|names| names.contains(&lower.as_str()));
         match slot {
             Some(s) if positions[s].is_none() => positions[s] = Some(i),
             Some(_) => {
@@ -90,13 +101,23 @@ pub fn read_units<R: Read>(file: &str, input: R) -> Result<Units, UnitsError> {
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        let field = |slot: usize| positions[slot].and_then(|i| record.get(i)).unwrap_or("").trim();
+        let field = |slot: usize| {
+            positions[slot]
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+        };
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         let groups: Vec<&str> = field(3).split([';', '；', '、']).collect();
         let group = field(2);
-        if let Err(e) = units.add_unit(field(0), field(1), (!group.is_empty()).then_some(group), &groups) {
+        if let Err(e) = units.add_unit(
+            field(0),
+            field(1),
+            (!group.is_empty()).then_some(group),
+            &groups,
+        ) {
             errors.push((line, e.to_string()));
         }
     }

@@ -144,7 +144,8 @@ max_grade = "中"
 
 fn kinds(findings: &str) -> String {
     let rubric = rubric(KINDS);
-    let text = format!("unit,code,count,level,points,round,note,date,due\nU,8.1,,,9,,满分,,\n{findings}");
+    let text =
+        format!("unit,code,count,level,points,round,note,date,due\nU,8.1,,,9,,满分,,\n{findings}");
     sheet_of(&rubric, &text, None)
 }
 
@@ -308,7 +309,10 @@ C,V2,,,,,越级上访一起
 
 #[test]
 fn the_published_total_rounds_half_up_to_the_decimals_the_rubric_sets() {
-    let text = KINDS.replace("rate_rounding = \"down\"", "rate_rounding = \"exact\"\ndecimals = 0");
+    let text = KINDS.replace(
+        "rate_rounding = \"down\"",
+        "rate_rounding = \"exact\"\ndecimals = 0",
+    );
     let rubric = rubric(&text);
     // 94.5% → 0.5 points below → −1.5: 58.5 rounds half-up to 59 (never banker's 58).
     let (reg, results) = score(

@@ -144,7 +144,11 @@ fn scheme_a_a_fixed_rule_found_twice_deducts_once_and_keeps_both_findings() {
 #[test]
 fn scheme_a_missing_discretionary_entries_count_zero_and_say_so() {
     let rubric = rubric_file("dongli-2023.toml");
-    let sheet = sheet_of(&rubric, "unit,code,count,level,points,round,note\nD,6.1,,,3.5,,完成一般\n", None);
+    let sheet = sheet_of(
+        &rubric,
+        "unit,code,count,level,points,round,note\nD,6.1,,,3.5,,完成一般\n",
+        None,
+    );
     assert_sheet(
         &sheet,
         "
@@ -366,7 +370,9 @@ fn scheme_c_quarterly_exams_are_averaged_before_conversion() {
 
 #[test]
 fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited() {
-    let sheet = staff("办公室,1.3,,,,,档案逾期上报\n一组,7.1,,,,,抽查发现重大问题\n统计科,6,,,60,,卫生较差");
+    let sheet = staff(
+        "办公室,1.3,,,,,档案逾期上报\n一组,7.1,,,,,抽查发现重大问题\n统计科,6,,,60,,卫生较差",
+    );
     // 办公室 members S1, S2 lose 5; 一组 members S1, S3 lose 10; 统计科's weekly 100 and 60 average 80 → 5.6.
     assert_sheet(
         &sheet,
@@ -409,5 +415,8 @@ fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited()
 fn scheme_c_bonus_adds_each_suggestion_and_article() {
     let sheet = staff("S3,B1,2,,,,两条合理化建议被采纳\nS3,B3,,省级,,,,\nS3,B3,,市级,,,,");
     // 98.2 before bonus (述职 4, exams 7.2): two suggestions 20, a provincial article 10, a city one 5.
-    assert!(sheet.contains("S3 第1名 总分98.2 加分35 最终133.2"), "{sheet}");
+    assert!(
+        sheet.contains("S3 第1名 总分98.2 加分35 最终133.2"),
+        "{sheet}"
+    );
 }

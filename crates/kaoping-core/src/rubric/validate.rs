@@ -49,7 +49,12 @@ struct Checker {
 }
 
 impl Checker {
-    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) {
+    fn problem(
+        &mut self,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.problems.push(Problem {
             path: path.into(),
             message: message.into(),
@@ -69,7 +74,12 @@ impl Checker {
         }
     }
 
-    fn aggregate_problem(&mut self, path: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) {
+    fn aggregate_problem(
+        &mut self,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         self.problem(path, message, hint);
         if let Some(p) = self.problems.last_mut() {
             p.aggregate = true;
@@ -77,14 +87,28 @@ impl Checker {
     }
 
     /// Chooses the code (explicit, else by position) and registers it.
-    fn code(&mut self, path: &str, explicit: Option<&str>, positional: String, coded: Coded) -> String {
+    fn code(
+        &mut self,
+        path: &str,
+        explicit: Option<&str>,
+        positional: String,
+        coded: Coded,
+    ) -> String {
         let code = match explicit.map(str::trim) {
             Some("") => {
-                self.problem(format!("{path}.code"), "编号不能为空", "删除 code 以按位置编号，或写一个编号");
+                self.problem(
+                    format!("{path}.code"),
+                    "编号不能为空",
+                    "删除 code 以按位置编号，或写一个编号",
+                );
                 positional
             }
             Some(c) if c.chars().any(char::is_whitespace) => {
-                self.problem(format!("{path}.code"), format!("编号“{c}”含有空白"), "编号中不要有空格");
+                self.problem(
+                    format!("{path}.code"),
+                    format!("编号“{c}”含有空白"),
+                    "编号中不要有空格",
+                );
                 c.to_string()
             }
             Some(c) => c.to_string(),
@@ -108,7 +132,11 @@ impl Checker {
 
     fn level_list(&mut self, path: &str, levels: &[LevelSpec], max: Option<Decimal>) -> Vec<Level> {
         if levels.is_empty() {
-            self.problem(format!("{path}.levels"), "没有任何等级", "至少写一个等级，如 { name = \"较好\", points = 5 }");
+            self.problem(
+                format!("{path}.levels"),
+                "没有任何等级",
+                "至少写一个等级，如 { name = \"较好\", points = 5 }",
+            );
         }
         let mut names = HashSet::new();
         let mut out = Vec::with_capacity(levels.len());
@@ -118,7 +146,11 @@ impl Checker {
             if name.is_empty() {
                 self.problem(format!("{lpath}.name"), "等级没有名称", "为每个等级写 name");
             } else if !names.insert(name.to_string()) {
-                self.problem(format!("{lpath}.name"), format!("等级“{name}”重复"), "同一规则内等级名称必须唯一");
+                self.problem(
+                    format!("{lpath}.name"),
+                    format!("等级“{name}”重复"),
+                    "同一规则内等级名称必须唯一",
+                );
             }
             let Some(points) = level.points else {
                 self.problem(
@@ -129,7 +161,11 @@ impl Checker {
                 continue;
             };
             if points < Decimal::ZERO {
-                self.problem(format!("{lpath}.points"), format!("等级“{name}”的分值为负数"), "分值不能小于0");
+                self.problem(
+                    format!("{lpath}.points"),
+                    format!("等级“{name}”的分值为负数"),
+                    "分值不能小于0",
+                );
             }
             if let Some(max) = max.filter(|m| points > *m) {
                 self.problem(
@@ -223,13 +259,30 @@ fn check_rounds(ck: &mut Checker, specs: &[RoundSpec]) -> Vec<Round> {
         let path = format!("rounds[{i}]");
         let name = r.name.trim().to_string();
         if name.is_empty() {
-            ck.problem(format!("{path}.name"), "轮次没有名称", "写 name = \"年终考评\"");
+            ck.problem(
+                format!("{path}.name"),
+                "轮次没有名称",
+                "写 name = \"年终考评\"",
+            );
         }
-        let code = r.code.as_deref().map(str::trim).unwrap_or(&name).to_string();
-        let keys: &[&String] = if code == name { &[&name] } else { &[&code, &name] };
+        let code = r
+            .code
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&name)
+            .to_string();
+        let keys: &[&String] = if code == name {
+            &[&name]
+        } else {
+            &[&code, &name]
+        };
         for key in keys {
             if !key.is_empty() && !seen.insert((*key).clone()) {
-                ck.problem(format!("{path}.name"), format!("轮次“{key}”重复"), "每个轮次的名称和编号必须唯一");
+                ck.problem(
+                    format!("{path}.name"),
+                    format!("轮次“{key}”重复"),
+                    "每个轮次的名称和编号必须唯一",
+                );
             }
         }
         ck.positive(format!("{path}.weight"), "轮次权重", r.weight);
@@ -257,9 +310,17 @@ fn check_grades(ck: &mut Checker, specs: &[GradeSpec]) -> Vec<Grade> {
     for (i, g) in specs.iter().enumerate() {
         let name = g.name.trim().to_string();
         if name.is_empty() {
-            ck.problem(format!("grades[{i}].name"), "等次没有名称", "写 name = \"优秀\"");
+            ck.problem(
+                format!("grades[{i}].name"),
+                "等次没有名称",
+                "写 name = \"优秀\"",
+            );
         } else if !names.insert(name.clone()) {
-            ck.problem(format!("grades[{i}].name"), format!("等次“{name}”重复"), "等次名称必须唯一");
+            ck.problem(
+                format!("grades[{i}].name"),
+                format!("等次“{name}”重复"),
+                "等次名称必须唯一",
+            );
         }
         if !mins.insert(g.min) {
             ck.problem(
@@ -270,7 +331,7 @@ fn check_grades(ck: &mut Checker, specs: &[GradeSpec]) -> Vec<Grade> {
         }
         grades.push(Grade { name, min: g.min });
     }
-    grades.sort_by(|a, b| b.min.cmp(&a.min));
+    grades.sort_by_key(|g| std::cmp::Reverse(g.min));
     grades
 }
 
@@ -282,14 +343,31 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
     let mut sum = Decimal::ZERO;
     for (si, s) in spec.sections.iter().enumerate() {
         let path = format!("sections[{si}]");
-        let code = ck.code(&path, s.code.as_deref(), (si + 1).to_string(), Coded::Section(si));
+        let code = ck.code(
+            &path,
+            s.code.as_deref(),
+            (si + 1).to_string(),
+            Coded::Section(si),
+        );
         if s.title.trim().is_empty() {
-            ck.problem(format!("{path}.title"), format!("栏目{code}没有名称"), "写 title = \"重点指标\"");
+            ck.problem(
+                format!("{path}.title"),
+                format!("栏目{code}没有名称"),
+                "写 title = \"重点指标\"",
+            );
         }
-        ck.positive(format!("{path}.points"), &format!("栏目{code}的分值"), s.points);
+        ck.positive(
+            format!("{path}.points"),
+            &format!("栏目{code}的分值"),
+            s.points,
+        );
         sum += s.points;
         if s.items.is_empty() {
-            ck.problem(format!("{path}.items"), format!("栏目{code}没有评分项"), "至少写一个评分项");
+            ck.problem(
+                format!("{path}.items"),
+                format!("栏目{code}没有评分项"),
+                "至少写一个评分项",
+            );
         }
         let first_item = items.len();
         let mut item_sum = Decimal::ZERO;
@@ -299,10 +377,16 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
             // A section that is its own single item (scheme C's flat list) shares the section's code.
             let flat = s.items.len() == 1 && it.code.as_deref() == Some(code.as_str());
             let icode = if flat {
-                ck.codes.insert(code.clone(), (Coded::Item(id), ipath.clone()));
+                ck.codes
+                    .insert(code.clone(), (Coded::Item(id), ipath.clone()));
                 code.clone()
             } else {
-                ck.code(&ipath, it.code.as_deref(), format!("{code}.{}", ii + 1), Coded::Item(id))
+                ck.code(
+                    &ipath,
+                    it.code.as_deref(),
+                    format!("{code}.{}", ii + 1),
+                    Coded::Item(id),
+                )
             };
             let max = match (s.pool, it.points) {
                 (true, Some(_)) => {
@@ -315,7 +399,11 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
                 }
                 (true, None) => s.points,
                 (false, Some(p)) => {
-                    ck.positive(format!("{ipath}.points"), &format!("评分项{icode}的分值"), p);
+                    ck.positive(
+                        format!("{ipath}.points"),
+                        &format!("评分项{icode}的分值"),
+                        p,
+                    );
                     item_sum += p;
                     p
                 }
@@ -329,10 +417,24 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
                 }
             };
             if it.title.trim().is_empty() && it.content.trim().is_empty() {
-                ck.problem(format!("{ipath}.title"), format!("评分项{icode}没有名称"), "写 title 或 content");
+                ck.problem(
+                    format!("{ipath}.title"),
+                    format!("评分项{icode}没有名称"),
+                    "写 title 或 content",
+                );
             }
             let first_rule = rules.len();
-            check_rules(ck, &ipath, &icode, id, max, s.pool, it, spec.rate_rounding, &mut rules);
+            check_rules(
+                ck,
+                &ipath,
+                &icode,
+                id,
+                max,
+                s.pool,
+                it,
+                spec.rate_rounding,
+                &mut rules,
+            );
             items.push(Item {
                 code: icode,
                 title: if it.title.trim().is_empty() {
@@ -345,7 +447,11 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
                 content: it.content.trim().to_string(),
                 criteria: it.criteria.trim().to_string(),
                 method: it.method.trim().to_string(),
-                department: it.department.as_ref().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()),
+                department: it
+                    .department
+                    .as_ref()
+                    .map(|d| d.trim().to_string())
+                    .filter(|d| !d.is_empty()),
                 inherit: it.inherit,
                 rules: first_rule..rules.len(),
             });
@@ -353,7 +459,11 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
         if !s.pool && !s.items.is_empty() && item_sum != s.points {
             ck.aggregate_problem(
                 format!("{path}.points"),
-                format!("栏目{code}各评分项分值之和为{}，与栏目分值{}不符", pts(item_sum), pts(s.points)),
+                format!(
+                    "栏目{code}各评分项分值之和为{}，与栏目分值{}不符",
+                    pts(item_sum),
+                    pts(s.points)
+                ),
                 "调整各评分项的 points 或栏目的 points",
             );
         }
@@ -368,7 +478,11 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
     if !spec.sections.is_empty() && sum != spec.total {
         ck.aggregate_problem(
             "total",
-            format!("各栏目分值之和为{}，与总分{}不符", pts(sum), pts(spec.total)),
+            format!(
+                "各栏目分值之和为{}，与总分{}不符",
+                pts(sum),
+                pts(spec.total)
+            ),
             "调整各栏目的 points 或 total",
         );
     }
@@ -388,20 +502,31 @@ fn check_rules(
     rules: &mut Vec<Rule>,
 ) {
     if spec.rules.is_empty() {
-        ck.problem(format!("{ipath}.rules"), format!("评分项{icode}没有评分规则"), "至少写一条 [[…rules]]");
+        ck.problem(
+            format!("{ipath}.rules"),
+            format!("评分项{icode}没有评分规则"),
+            "至少写一条 [[…rules]]",
+        );
     }
     let mut setters = 0;
     for (ri, r) in spec.rules.iter().enumerate() {
         let rpath = format!("{ipath}.rules[{ri}]");
         let id = rules.len();
-        let code = ck.code(&rpath, r.code.as_deref(), format!("{icode}.{}", ri + 1), Coded::Rule(id));
+        let code = ck.code(
+            &rpath,
+            r.code.as_deref(),
+            format!("{icode}.{}", ri + 1),
+            Coded::Rule(id),
+        );
         let kind = check_kind(ck, &rpath, &code, max, &r.kind, rate_rounding);
         if kind.sets_score() {
             setters += 1;
             if setters == 2 {
                 ck.problem(
                     format!("{rpath}.kind"),
-                    format!("评分项{icode}已有一条给分规则（分档、折合或酌情），规则{code}不能再给分"),
+                    format!(
+                        "评分项{icode}已有一条给分规则（分档、折合或酌情），规则{code}不能再给分"
+                    ),
                     "一个评分项最多一条给分规则，其余应为扣分规则",
                 );
             }
@@ -410,7 +535,10 @@ fn check_rules(
         if pool && (kind.sets_score() || zeroes) {
             ck.problem(
                 format!("{rpath}.kind"),
-                format!("规则{code}为“{}”，不能用于共享分值栏目中的评分项", kind.label()),
+                format!(
+                    "规则{code}为“{}”，不能用于共享分值栏目中的评分项",
+                    kind.label()
+                ),
                 "共享分值栏目中只能使用扣分规则（定额、按次、累进、比率、频次）",
             );
         }
@@ -422,14 +550,22 @@ fn check_rules(
             );
         }
         if r.text.trim().is_empty() {
-            ck.problem(format!("{rpath}.text"), format!("规则{code}没有评分标准原文"), "写 text = \"…扣N分\"");
+            ck.problem(
+                format!("{rpath}.text"),
+                format!("规则{code}没有评分标准原文"),
+                "写 text = \"…扣N分\"",
+            );
         }
         rules.push(Rule {
             code,
             text: r.text.trim().to_string(),
             item,
             kind,
-            applies_to: if spec.inherit { AppliesTo::Group } else { r.applies_to },
+            applies_to: if spec.inherit {
+                AppliesTo::Group
+            } else {
+                r.applies_to
+            },
         });
     }
 }
@@ -451,7 +587,11 @@ fn check_kind(
         RuleKindSpec::PerOccurrence { amount, max_count } => {
             ck.positive(amount_path, &format!("规则{code}的每次扣分"), *amount);
             if *max_count == Some(0) {
-                ck.problem(format!("{rpath}.max_count"), format!("规则{code}的最多次数为0"), "删除 max_count 或写正整数");
+                ck.problem(
+                    format!("{rpath}.max_count"),
+                    format!("规则{code}的最多次数为0"),
+                    "删除 max_count 或写正整数",
+                );
             }
             RuleKind::PerOccurrence {
                 amount: *amount,
@@ -464,12 +604,24 @@ fn check_kind(
             levels: ck.level_list(rpath, levels, Some(max)),
         },
         RuleKindSpec::Progressive { first, step, cap } => {
-            ck.positive(format!("{rpath}.first"), &format!("规则{code}的首次扣分"), *first);
+            ck.positive(
+                format!("{rpath}.first"),
+                &format!("规则{code}的首次扣分"),
+                *first,
+            );
             if *step < Decimal::ZERO {
-                ck.problem(format!("{rpath}.step"), format!("规则{code}的累进加扣分为负数"), "写0或正数");
+                ck.problem(
+                    format!("{rpath}.step"),
+                    format!("规则{code}的累进加扣分为负数"),
+                    "写0或正数",
+                );
             }
             if let Some(cap) = cap {
-                ck.positive(format!("{rpath}.cap"), &format!("规则{code}的扣分上限"), *cap);
+                ck.positive(
+                    format!("{rpath}.cap"),
+                    &format!("规则{code}的扣分上限"),
+                    *cap,
+                );
             }
             RuleKind::Progressive {
                 first: *first,
@@ -489,7 +641,11 @@ fn check_kind(
                     "写百分数的数值，如 95 表示95%",
                 );
             }
-            ck.positive(format!("{rpath}.per_point"), &format!("规则{code}每个百分点的扣分"), *per_point);
+            ck.positive(
+                format!("{rpath}.per_point"),
+                &format!("规则{code}每个百分点的扣分"),
+                *per_point,
+            );
             RuleKind::Rate {
                 threshold: *threshold,
                 per_point: *per_point,
@@ -504,12 +660,20 @@ fn check_kind(
             if scale_min >= scale_max {
                 ck.problem(
                     format!("{rpath}.scale_max"),
-                    format!("规则{code}的原始分范围{}～{}无效", pts(*scale_min), pts(*scale_max)),
+                    format!(
+                        "规则{code}的原始分范围{}～{}无效",
+                        pts(*scale_min),
+                        pts(*scale_max)
+                    ),
                     "scale_max 必须大于 scale_min，如 0～100",
                 );
             }
             if *decimals > 6 {
-                ck.problem(format!("{rpath}.decimals"), "折合结果保留的小数位数过多", "请写0到6之间的整数");
+                ck.problem(
+                    format!("{rpath}.decimals"),
+                    "折合结果保留的小数位数过多",
+                    "请写0到6之间的整数",
+                );
             }
             RuleKind::Conversion {
                 scale_min: *scale_min,
@@ -519,7 +683,11 @@ fn check_kind(
         }
         RuleKindSpec::Frequency { expected, amount } => {
             if *expected == 0 {
-                ck.problem(format!("{rpath}.expected"), format!("规则{code}的应开展次数为0"), "写一年应开展的次数，如每月一次为12");
+                ck.problem(
+                    format!("{rpath}.expected"),
+                    format!("规则{code}的应开展次数为0"),
+                    "写一年应开展的次数，如每月一次为12",
+                );
             }
             ck.positive(amount_path, &format!("规则{code}的每缺一次扣分"), *amount);
             RuleKind::Frequency {
@@ -550,28 +718,53 @@ fn check_bonus(ck: &mut Checker, spec: &BonusSpec) -> Bonus {
     let mut rules = Vec::new();
     for (i, r) in spec.rules.iter().enumerate() {
         let path = format!("bonus.rules[{i}]");
-        let code = ck.code(&path, r.code.as_deref(), format!("B{}", i + 1), Coded::Bonus(i));
+        let code = ck.code(
+            &path,
+            r.code.as_deref(),
+            format!("B{}", i + 1),
+            Coded::Bonus(i),
+        );
         if r.title.trim().is_empty() && r.text.trim().is_empty() {
-            ck.problem(format!("{path}.title"), format!("加分规则{code}没有名称"), "写 title");
+            ck.problem(
+                format!("{path}.title"),
+                format!("加分规则{code}没有名称"),
+                "写 title",
+            );
         }
         let levels = match (&r.levels[..], r.amount) {
             ([], Some(a)) => {
-                ck.positive(format!("{path}.amount"), &format!("加分规则{code}的加分"), a);
+                ck.positive(
+                    format!("{path}.amount"),
+                    &format!("加分规则{code}的加分"),
+                    a,
+                );
                 Vec::new()
             }
             ([], None) => {
-                ck.problem(format!("{path}.amount"), format!("加分规则{code}没有加分值"), "写 amount，或写 levels 等级");
+                ck.problem(
+                    format!("{path}.amount"),
+                    format!("加分规则{code}没有加分值"),
+                    "写 amount，或写 levels 等级",
+                );
                 Vec::new()
             }
             (_, Some(_)) => {
-                ck.problem(format!("{path}.amount"), format!("加分规则{code}同时有 amount 和 levels"), "二者只能写一个");
+                ck.problem(
+                    format!("{path}.amount"),
+                    format!("加分规则{code}同时有 amount 和 levels"),
+                    "二者只能写一个",
+                );
                 Vec::new()
             }
             (levels, None) => {
                 let levels = ck.level_list(&path, levels, None);
                 for (li, l) in levels.iter().enumerate() {
                     if l.points == Decimal::ZERO {
-                        ck.problem(format!("{path}.levels[{li}].points"), format!("加分等级“{}”的分值为0", l.name), "写正数");
+                        ck.problem(
+                            format!("{path}.levels[{li}].points"),
+                            format!("加分等级“{}”的分值为0", l.name),
+                            "写正数",
+                        );
                     }
                 }
                 levels
@@ -597,23 +790,34 @@ fn check_vetoes(ck: &mut Checker, specs: &[VetoSpec], grades: &[Grade]) -> Vec<V
     let mut out = Vec::new();
     for (i, v) in specs.iter().enumerate() {
         let path = format!("vetoes[{i}]");
-        let code = ck.code(&path, v.code.as_deref(), format!("V{}", i + 1), Coded::Veto(i));
+        let code = ck.code(
+            &path,
+            v.code.as_deref(),
+            format!("V{}", i + 1),
+            Coded::Veto(i),
+        );
         if v.title.trim().is_empty() && v.text.trim().is_empty() {
-            ck.problem(format!("{path}.title"), format!("否决事项{code}没有名称"), "写 title");
+            ck.problem(
+                format!("{path}.title"),
+                format!("否决事项{code}没有名称"),
+                "写 title",
+            );
         }
         let effect = match &v.effect {
             VetoEffectSpec::Fail => VetoEffect::Fail,
-            VetoEffectSpec::MaxGrade(name) => match grades.iter().position(|g| g.name == name.trim()) {
-                Some(g) => VetoEffect::MaxGrade(g),
-                None => {
-                    ck.problem(
-                        format!("{path}.max_grade"),
-                        format!("否决事项{code}限定的等次“{name}”不存在"),
-                        "写 [[grades]] 中已有的等次名称",
-                    );
-                    VetoEffect::Fail
+            VetoEffectSpec::MaxGrade(name) => {
+                match grades.iter().position(|g| g.name == name.trim()) {
+                    Some(g) => VetoEffect::MaxGrade(g),
+                    None => {
+                        ck.problem(
+                            format!("{path}.max_grade"),
+                            format!("否决事项{code}限定的等次“{name}”不存在"),
+                            "写 [[grades]] 中已有的等次名称",
+                        );
+                        VetoEffect::Fail
+                    }
                 }
-            },
+            }
         };
         out.push(Veto {
             code,

@@ -15,7 +15,7 @@ pub use rank::rank;
 pub use result::*;
 
 use crate::finding::{Finding, FindingError, Input, Target};
-use crate::rubric::{ItemId, RoundId, RuleId, RuleKind, Rubric};
+use crate::rubric::{ItemId, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{GroupId, Party, UnitId, Units};
 
 type Key = (Party, RoundId, RuleId);
@@ -135,7 +135,9 @@ impl<'r> Scorer<'r> {
                 e.0 += *v;
                 e.1 += 1;
             }
-            (RuleKind::Frequency { .. }, Input::Count(n)) => *self.held.entry(key).or_insert(0) += n,
+            (RuleKind::Frequency { .. }, Input::Count(n)) => {
+                *self.held.entry(key).or_insert(0) += n
+            }
             (RuleKind::Deadline { .. }, Input::Dates { done, due }) => {
                 *self.slot(key.0, key.1, rule) += u64::from(done > due);
             }
@@ -148,7 +150,12 @@ impl<'r> Scorer<'r> {
         Ok(())
     }
 
-    fn claim_inheritance(&mut self, units: &Units, group: GroupId, item: ItemId) -> Result<(), FindingError> {
+    fn claim_inheritance(
+        &mut self,
+        units: &Units,
+        group: GroupId,
+        item: ItemId,
+    ) -> Result<(), FindingError> {
         let members = &units.group(group).members;
         for &m in members {
             if let Some(&other) = self.inherits.get(&(m, item)) {
@@ -156,7 +163,10 @@ impl<'r> Scorer<'r> {
                     return Err(FindingError::AmbiguousInheritance {
                         unit: units.unit(m).code.clone(),
                         item: self.rubric.items()[item].code.clone(),
-                        groups: [units.group(other).code.clone(), units.group(group).code.clone()],
+                        groups: [
+                            units.group(other).code.clone(),
+                            units.group(group).code.clone(),
+                        ],
                     });
                 }
             }
@@ -167,15 +177,140 @@ impl<'r> Scorer<'r> {
         Ok(())
     }
 
+    /// Adds everything another scorer of the same rubric has folded in, as if its findings had been added
+    /// here after this scorer's own. `remap[u]` is the unit in this scorer's register for the other's unit
+    /// `u` (registers built apart, as parallel readers do); groups must be the same in both.
+    ///
+    /// # Errors
+    /// The conflicts `add` would have reported for the combined findings (a second score-setting entry, an
+    /// ambiguous inheritance), each with the origin of the finding that caused it. The rest is still merged.
+    pub fn absorb(
+        &mut self,
+        other: Scorer<'r>,
+        remap: &[UnitId],
+        units: &Units,
+    ) -> Vec<(u64, FindingError)> {
+        let map = |p: Party| match p {
+            Party::Unit(u) => Party::Unit(remap[u]),
+            group => group,
+        };
+        let stride = self.stride();
+        for (u, chunk) in other.unit_counts.chunks(stride.max(1)).enumerate() {
+            if chunk.iter().all(|&c| c == 0) {
+                continue;
+            }
+            for (i, &c) in chunk.iter().enumerate() {
+                if c > 0 {
+                    let (round, rule) =
+                        (i / self.rubric.rules().len(), i % self.rubric.rules().len());
+                    *self.slot(Party::Unit(remap[u]), round, rule) += c;
+                }
+            }
+        }
+        for (g, chunk) in other.group_counts.chunks(stride.max(1)).enumerate() {
+            for (i, &c) in chunk.iter().enumerate() {
+                if c > 0 {
+                    let (round, rule) =
+                        (i / self.rubric.rules().len(), i % self.rubric.rules().len());
+                    *self.slot(Party::Group(g), round, rule) += c;
+                }
+            }
+        }
+        let mut conflicts = Vec::new();
+        for ((p, round, rule), (input, origin)) in other.entries {
+            let key = (map(p), round, rule);
+            match self.entries.get(&key) {
+                Some(&(_, previous)) => conflicts.push((
+                    origin.max(previous),
+                    FindingError::Duplicate {
+                        code: self.rubric.rules()[rule].code.clone(),
+                        round: self.rubric.rounds()[round].name.clone(),
+                        previous: origin.min(previous),
+                    },
+                )),
+                None => {
+                    self.entries.insert(key, (input, origin));
+                }
+            }
+        }
+        for ((p, round, rule), (sum, n)) in other.raw_scores {
+            let e = self
+                .raw_scores
+                .entry((map(p), round, rule))
+                .or_insert((Decimal::ZERO, 0));
+            e.0 += sum;
+            e.1 += n;
+        }
+        for ((p, round, rule), held) in other.held {
+            *self.held.entry((map(p), round, rule)).or_insert(0) += held;
+        }
+        for mut f in other.awards {
+            f.party = map(f.party);
+            self.awards.push(f);
+        }
+        for ((u, item), g) in other.inherits {
+            match self.inherits.get(&(remap[u], item)) {
+                Some(&mine) if mine != g => conflicts.push((
+                    0,
+                    FindingError::AmbiguousInheritance {
+                        unit: units.unit(remap[u]).code.clone(),
+                        item: self.rubric.items()[item].code.clone(),
+                        groups: [units.group(mine).code.clone(), units.group(g).code.clone()],
+                    },
+                )),
+                _ => {
+                    self.inherits.insert((remap[u], item), g);
+                }
+            }
+        }
+        for ((p, round, rule), findings) in other.traced {
+            let list = self.traced.entry((map(p), round, rule)).or_default();
+            list.extend(findings.into_iter().map(|mut f| {
+                f.party = map(f.party);
+                f
+            }));
+        }
+        conflicts
+    }
+
     /// Scores every unit in the register (with or without findings) and ranks them.
     pub fn finish(self, units: &Units) -> Vec<UnitResult> {
+        self.finish_parallel(units, 1)
+    }
+
+    /// As [`Scorer::finish`], scoring the units on up to `threads` threads. The result is the same.
+    pub fn finish_parallel(self, units: &Units, threads: usize) -> Vec<UnitResult> {
         let mut awards: FxHashMap<Party, Vec<usize>> = FxHashMap::default();
         for (i, f) in self.awards.iter().enumerate() {
             awards.entry(f.party).or_default().push(i);
         }
-        let mut results: Vec<UnitResult> = (0..units.len())
-            .map(|u| unit::score_unit(&self, units, &awards, u))
-            .collect();
+        let n = units.len();
+        let threads = threads.clamp(1, n.max(1));
+        let per = n.div_ceil(threads);
+        let scorer = &self;
+        let awards = &awards;
+        let mut results: Vec<UnitResult> = if threads == 1 {
+            (0..n)
+                .map(|u| unit::score_unit(scorer, units, awards, u))
+                .collect()
+        } else {
+            std::thread::scope(|s| {
+                let parts: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let range = (t * per).min(n)..((t + 1) * per).min(n);
+                        s.spawn(move || {
+                            range
+                                .map(|u| unit::score_unit(scorer, units, awards, u))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                parts
+                    .into_iter()
+                    .flat_map(|p| p.join().expect("scoring thread"))
+                    .collect()
+            })
+        };
         rank(self.rubric, units, &mut results);
         results
     }

@@ -95,7 +95,10 @@ pub enum Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Points taken off: what the rule asked for and what the bounds let through.
-    Deduct { requested: Decimal, applied: Decimal },
+    Deduct {
+        requested: Decimal,
+        applied: Decimal,
+    },
     /// The item's score was set (graded level, discretionary points, converted raw score).
     SetScore(Decimal),
     /// 不得分
@@ -104,7 +107,10 @@ pub enum Effect {
     Missing,
     /// A deadline finding that was on time: recorded, nothing deducted.
     OnTime,
-    Bonus { requested: Decimal, applied: Decimal },
+    Bonus {
+        requested: Decimal,
+        applied: Decimal,
+    },
     Veto,
 }
 

@@ -30,7 +30,11 @@ struct RuleData<'a> {
 
 impl RuleData<'_> {
     fn is_empty(&self) -> bool {
-        self.count == 0 && self.entry.is_none() && self.raw.is_none() && self.held.is_none() && self.findings.is_empty()
+        self.count == 0
+            && self.entry.is_none()
+            && self.raw.is_none()
+            && self.held.is_none()
+            && self.findings.is_empty()
     }
 }
 
@@ -62,7 +66,11 @@ pub(super) fn score_unit(
         .enumerate()
         .map(|(i, item)| match scorer.inherits.get(&(u, i)) {
             Some(&g) if item.inherit => {
-                let at = unit.groups.iter().position(|&x| x == g).expect("inherited from a group of the unit");
+                let at = unit
+                    .groups
+                    .iter()
+                    .position(|&x| x == g)
+                    .expect("inherited from a group of the unit");
                 Sources {
                     parties: &group_parties[at..=at],
                     owner: Party::Group(g),
@@ -135,7 +143,8 @@ pub(super) fn score_unit(
 
     let mut final_score = total + bonus;
     if let Some(dp) = rubric.total_decimals() {
-        final_score = final_score.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+        final_score =
+            final_score.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
     }
     let final_score = final_score.normalize();
     let effects = || vetoes.iter().map(|v| rubric.vetoes()[v.veto].effect);
@@ -188,7 +197,10 @@ impl<'s> UnitScoring<'s, '_> {
         // Count-only kinds never use the maps; bulk scoring skips the lookups.
         let counted_only = matches!(
             sc.rubric.rules()[rule].kind,
-            RuleKind::Fixed { .. } | RuleKind::Zero | RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. }
+            RuleKind::Fixed { .. }
+                | RuleKind::Zero
+                | RuleKind::PerOccurrence { .. }
+                | RuleKind::Progressive { .. }
         );
         if counted_only && !sc.keep_trace {
             return RuleData {
@@ -303,7 +315,12 @@ impl<'s> UnitScoring<'s, '_> {
                     // and turn an exact midpoint (2.395) into 2.3949… before half-up rounding.
                     let n = Decimal::from(n);
                     let converted = it.max * (sum - n * scale_min) / (n * (scale_max - scale_min));
-                    Some(converted.round_dp_with_strategy(*decimals, RoundingStrategy::MidpointAwayFromZero))
+                    Some(
+                        converted.round_dp_with_strategy(
+                            *decimals,
+                            RoundingStrategy::MidpointAwayFromZero,
+                        ),
+                    )
                 }
                 _ => None,
             };
@@ -413,16 +430,34 @@ impl<'s> UnitScoring<'s, '_> {
         let bonus = self.scorer.rubric.bonus();
         let eligible = bonus.threshold.is_none_or(|t| total >= t);
         // (rule, matter) -> (best points, findings), in first-seen order for a stable trace.
-        let mut matters: Vec<((usize, &str), Decimal, Vec<Finding>, Vec<Cap>)> = Vec::new();
-        let mut sorted: Vec<&&Finding> = findings.iter().filter(|f| matches!(f.target, Target::Bonus(_))).collect();
+        let mut matters: Vec<Matter<'_>> = Vec::new();
+        let mut sorted: Vec<&&Finding> = findings
+            .iter()
+            .filter(|f| matches!(f.target, Target::Bonus(_)))
+            .collect();
         sorted.sort_by_key(|f| f.origin);
         for f in sorted {
-            let (Target::Bonus(b), Input::Award { level, count, matter }) = (&f.target, &f.input) else {
+            let (
+                Target::Bonus(b),
+                Input::Award {
+                    level,
+                    count,
+                    matter,
+                },
+            ) = (&f.target, &f.input)
+            else {
                 continue;
             };
             let rule = &bonus.rules[*b];
             let each = level.map_or(rule.amount.unwrap_or_default(), |l| rule.levels[l].points);
-            let key = (*b, if rule.combine == BonusCombine::Sum { "" } else { &**matter });
+            let key = (
+                *b,
+                if rule.combine == BonusCombine::Sum {
+                    ""
+                } else {
+                    &**matter
+                },
+            );
             let pos = matters.iter().position(|m| m.0 == key);
             let entry = match pos {
                 Some(p) => &mut matters[p],
@@ -451,7 +486,9 @@ impl<'s> UnitScoring<'s, '_> {
             };
             let applied = requested.min(room);
             if !eligible {
-                caps.push(Cap::BelowBonusThreshold(bonus.threshold.unwrap_or_default()));
+                caps.push(Cap::BelowBonusThreshold(
+                    bonus.threshold.unwrap_or_default(),
+                ));
             } else if applied < requested {
                 caps.push(Cap::BonusCap(bonus.cap.unwrap_or_default()));
             }
@@ -471,9 +508,16 @@ impl<'s> UnitScoring<'s, '_> {
     }
 }
 
+/// One bonus rule and matter: what it asks, the findings behind it, what limited it.
+type Matter<'f> = ((usize, &'f str), Decimal, Vec<Finding>, Vec<Cap>);
+
 enum Deduction {
     /// What the findings ask for, and what the rule's own limits allow of it.
-    Points { requested: Decimal, allowed: Decimal, caps: Vec<Cap> },
+    Points {
+        requested: Decimal,
+        allowed: Decimal,
+        caps: Vec<Cap>,
+    },
     Zero(Vec<Cap>),
     OnTime,
 }
@@ -517,7 +561,8 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
         RuleKind::Progressive { first, step, cap } => {
             let n = Decimal::from(d.count);
             // The n-th occurrence deducts first + (n-1)*step; the sum of the first n is closed-form.
-            let requested = first * n + step * n * (n - Decimal::ONE).max(Decimal::ZERO) / Decimal::TWO;
+            let requested =
+                first * n + step * n * (n - Decimal::ONE).max(Decimal::ZERO) / Decimal::TWO;
             match cap {
                 Some(c) if requested > *c => Deduction::Points {
                     requested,
@@ -545,7 +590,8 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
             Deduction::plain(gap * per_point, Vec::new())
         }
         RuleKind::Frequency { expected, amount } => {
-            let missed = u64::from(*expected).saturating_sub(d.held.unwrap_or(u64::from(*expected)));
+            let missed =
+                u64::from(*expected).saturating_sub(d.held.unwrap_or(u64::from(*expected)));
             Deduction::plain(amount * Decimal::from(missed), Vec::new())
         }
         RuleKind::Deadline { penalty: None } if d.count > 0 => Deduction::Zero(once(d.count)),

@@ -50,9 +50,16 @@ fn finding_json(rubric: &Rubric, units: &Units, f: &Finding) -> Value {
             m.insert("date".into(), json!(done.to_string()));
             m.insert("due".into(), json!(due.to_string()));
         }
-        Input::Award { level, count, matter } => {
+        Input::Award {
+            level,
+            count,
+            matter,
+        } => {
             if let (Target::Bonus(b), Some(l)) = (f.target, level) {
-                m.insert("level".into(), json!(rubric.bonus().rules[b].levels[*l].name));
+                m.insert(
+                    "level".into(),
+                    json!(rubric.bonus().rules[b].levels[*l].name),
+                );
             }
             m.insert("count".into(), json!(count));
             if !matter.is_empty() {
@@ -83,18 +90,37 @@ fn trace_json(rubric: &Rubric, units: &Units, e: &TraceEntry) -> Value {
             let rule = &rubric.bonus().rules[b];
             m.insert("code".into(), json!(rule.code));
             m.insert("kind".into(), json!("bonus"));
-            m.insert("criteria".into(), json!(if rule.text.is_empty() { &rule.title } else { &rule.text }));
+            m.insert(
+                "criteria".into(),
+                json!(if rule.text.is_empty() {
+                    &rule.title
+                } else {
+                    &rule.text
+                }),
+            );
         }
         Subject::Veto(v) => {
             let veto = &rubric.vetoes()[v];
             m.insert("code".into(), json!(veto.code));
             m.insert("kind".into(), json!("veto"));
-            m.insert("criteria".into(), json!(if veto.text.is_empty() { &veto.title } else { &veto.text }));
+            m.insert(
+                "criteria".into(),
+                json!(if veto.text.is_empty() {
+                    &veto.title
+                } else {
+                    &veto.text
+                }),
+            );
         }
     }
     m.insert(
         "findings".into(),
-        Value::Array(e.findings.iter().map(|f| finding_json(rubric, units, f)).collect()),
+        Value::Array(
+            e.findings
+                .iter()
+                .map(|f| finding_json(rubric, units, f))
+                .collect(),
+        ),
     );
     let (effect, amount) = match &e.effect {
         Effect::Deduct { requested, applied } => {
@@ -184,7 +210,12 @@ pub fn results_json(rubric: &Rubric, units: &Units, results: &[UnitResult]) -> V
 ///
 /// # Errors
 /// Writing failed.
-pub fn write_json<W: Write>(mut out: W, rubric: &Rubric, units: &Units, results: &[UnitResult]) -> io::Result<()> {
+pub fn write_json<W: Write>(
+    mut out: W,
+    rubric: &Rubric,
+    units: &Units,
+    results: &[UnitResult],
+) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut out, &results_json(rubric, units, results))?;
     writeln!(out)
 }

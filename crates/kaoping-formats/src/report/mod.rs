@@ -34,11 +34,29 @@ pub fn ranked<'a>(units: &Units, results: &'a [UnitResult]) -> Vec<&'a UnitResul
 ///
 /// # Errors
 /// Writing failed.
-pub fn write_csv<W: Write>(out: W, rubric: &Rubric, units: &Units, results: &[UnitResult]) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(out);
-    let mut header: Vec<String> = ["unit", "name", "group", "rank", "total", "bonus", "final", "pass", "grade", "incomplete"]
-        .map(String::from)
-        .to_vec();
+pub fn write_csv<W: Write>(
+    out: W,
+    rubric: &Rubric,
+    units: &Units,
+    results: &[UnitResult],
+) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(1 << 20)
+        .from_writer(out);
+    let mut header: Vec<String> = [
+        "unit",
+        "name",
+        "group",
+        "rank",
+        "total",
+        "bonus",
+        "final",
+        "pass",
+        "grade",
+        "incomplete",
+    ]
+    .map(String::from)
+    .to_vec();
     header.extend(rubric.sections().iter().map(|s| s.code.clone()));
     w.write_record(&header)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
@@ -53,7 +71,10 @@ pub fn write_csv<W: Write>(out: W, rubric: &Rubric, units: &Units, results: &[Un
         row.push(points(r.bonus));
         row.push(points(r.final_score));
         row.push(r.pass.map_or(String::new(), |p| p.to_string()));
-        row.push(r.grade.map_or(String::new(), |g| rubric.grades()[g].name.clone()));
+        row.push(
+            r.grade
+                .map_or(String::new(), |g| rubric.grades()[g].name.clone()),
+        );
         row.push(incomplete_codes(rubric, r).join(";"));
         row.extend(r.sections.iter().map(|s| points(*s)));
         w.write_record(&row)?;

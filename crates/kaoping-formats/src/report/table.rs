@@ -65,7 +65,12 @@ impl Table {
 ///
 /// # Errors
 /// Writing failed.
-pub fn write_table<W: Write>(mut out: W, rubric: &Rubric, units: &Units, results: &[UnitResult]) -> io::Result<()> {
+pub fn write_table<W: Write>(
+    mut out: W,
+    rubric: &Rubric,
+    units: &Units,
+    results: &[UnitResult],
+) -> io::Result<()> {
     writeln!(out, "{}", rubric.title())?;
     let grouped = units.units().iter().any(|u| u.ranking_group.is_some());
     let mut columns = vec![("排名", true), ("单位", false), ("名称", false)];
@@ -73,11 +78,28 @@ pub fn write_table<W: Write>(mut out: W, rubric: &Rubric, units: &Units, results
         columns.push(("分组", false));
     }
     let multi_round = rubric.rounds().len() > 1;
-    let round_names: Vec<String> = rubric.rounds().iter().map(|r| format!("{}({}%)", r.name, points(r.weight * kaoping_core::Decimal::ONE_HUNDRED))).collect();
+    let round_names: Vec<String> = rubric
+        .rounds()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}({}%)",
+                r.name,
+                points(r.weight * kaoping_core::Decimal::ONE_HUNDRED)
+            )
+        })
+        .collect();
     if multi_round {
         columns.extend(round_names.iter().map(|n| (n.as_str(), true)));
     }
-    columns.extend([("总分", true), ("加分", true), ("最终得分", true), ("是否合格", false), ("等次", false), ("备注", false)]);
+    columns.extend([
+        ("总分", true),
+        ("加分", true),
+        ("最终得分", true),
+        ("是否合格", false),
+        ("等次", false),
+        ("备注", false),
+    ]);
     let mut table = Table::new(&columns);
     for r in ranked(units, results) {
         let unit = units.unit(r.unit);
@@ -96,10 +118,16 @@ pub fn write_table<W: Write>(mut out: W, rubric: &Rubric, units: &Units, results
             Some(false) => "不合格".into(),
             None => String::new(),
         });
-        row.push(r.grade.map_or(String::new(), |g| rubric.grades()[g].name.clone()));
+        row.push(
+            r.grade
+                .map_or(String::new(), |g| rubric.grades()[g].name.clone()),
+        );
         let mut notes = Vec::new();
         if r.is_incomplete() {
-            notes.push(format!("未评完：{}", incomplete_codes(rubric, r).join("、")));
+            notes.push(format!(
+                "未评完：{}",
+                incomplete_codes(rubric, r).join("、")
+            ));
         }
         for v in &r.vetoes {
             notes.push(format!("一票否决：{}", rubric.vetoes()[v.veto].title));
@@ -124,20 +152,38 @@ fn rule_terms(kind: &RuleKind) -> String {
             .collect::<Vec<_>>()
             .join("，"),
         RuleKind::Progressive { first, step, cap } => {
-            let base = format!("首次扣{}分，每次累进加扣{}分", points(*first), points(*step));
+            let base = format!(
+                "首次扣{}分，每次累进加扣{}分",
+                points(*first),
+                points(*step)
+            );
             match cap {
                 Some(c) => format!("{base}，最多扣{}分", points(*c)),
                 None => base,
             }
         }
-        RuleKind::Rate { threshold, per_point, .. } => {
-            format!("{}%以上满分，每低一个百分点扣{}分", points(*threshold), points(*per_point))
+        RuleKind::Rate {
+            threshold,
+            per_point,
+            ..
+        } => {
+            format!(
+                "{}%以上满分，每低一个百分点扣{}分",
+                points(*threshold),
+                points(*per_point)
+            )
         }
-        RuleKind::Conversion { scale_min, scale_max, .. } => {
+        RuleKind::Conversion {
+            scale_min,
+            scale_max,
+            ..
+        } => {
             format!("{}～{}分折合", points(*scale_min), points(*scale_max))
         }
         RuleKind::Discretionary => "酌情评分（须写理由）".into(),
-        RuleKind::Frequency { expected, amount } => format!("应开展{expected}次，每缺一次扣{}分", points(*amount)),
+        RuleKind::Frequency { expected, amount } => {
+            format!("应开展{expected}次，每缺一次扣{}分", points(*amount))
+        }
         RuleKind::Deadline { penalty } => match penalty {
             Some(p) => format!("逾期每次扣{}分", points(*p)),
             None => "逾期不得分".into(),
@@ -159,12 +205,25 @@ pub fn write_rubric_table<W: Write>(mut out: W, rubric: &Rubric) -> io::Result<(
         let rounds: Vec<String> = rubric
             .rounds()
             .iter()
-            .map(|r| format!("{}{}%", r.name, points(r.weight * kaoping_core::Decimal::ONE_HUNDRED)))
+            .map(|r| {
+                format!(
+                    "{}{}%",
+                    r.name,
+                    points(r.weight * kaoping_core::Decimal::ONE_HUNDRED)
+                )
+            })
             .collect();
         facts.push(format!("轮次：{}", rounds.join("，")));
     }
     writeln!(out, "{}", facts.join("；"))?;
-    let mut table = Table::new(&[("编号", false), ("名称", false), ("分值", true), ("类型", false), ("规则", false), ("责任部门", false)]);
+    let mut table = Table::new(&[
+        ("编号", false),
+        ("名称", false),
+        ("分值", true),
+        ("类型", false),
+        ("规则", false),
+        ("责任部门", false),
+    ]);
     for (si, section) in rubric.sections().iter().enumerate() {
         let pool = if section.pool { "（共享）" } else { "" };
         let items = rubric.section_items(si);
@@ -183,7 +242,11 @@ pub fn write_rubric_table<W: Write>(mut out: W, rubric: &Rubric) -> io::Result<(
             table.rows.push(vec![
                 item.code.clone(),
                 format!("  {}", item.title),
-                if section.pool { String::new() } else { points(item.max) },
+                if section.pool {
+                    String::new()
+                } else {
+                    points(item.max)
+                },
                 String::new(),
                 String::new(),
                 item.department.clone().unwrap_or_default(),
@@ -210,10 +273,24 @@ pub fn write_rubric_table<W: Write>(mut out: W, rubric: &Rubric) -> io::Result<(
                 .collect::<Vec<_>>()
                 .join("，"),
         };
-        table.rows.push(vec![rule.code.clone(), rule.title.clone(), String::new(), "奖励加分".into(), terms, String::new()]);
+        table.rows.push(vec![
+            rule.code.clone(),
+            rule.title.clone(),
+            String::new(),
+            "奖励加分".into(),
+            terms,
+            String::new(),
+        ]);
     }
     for veto in rubric.vetoes() {
-        table.rows.push(vec![veto.code.clone(), veto.title.clone(), String::new(), "一票否决".into(), String::new(), String::new()]);
+        table.rows.push(vec![
+            veto.code.clone(),
+            veto.title.clone(),
+            String::new(),
+            "一票否决".into(),
+            String::new(),
+            String::new(),
+        ]);
     }
     table.write(&mut out)?;
     let bonus = rubric.bonus();

@@ -13,7 +13,9 @@ use kaoping_formats::report::points;
 use kaoping_formats::{parse_rubric, read_rubric_file, read_units, score_findings};
 
 pub fn repo_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 pub fn rubric_file(name: &str) -> Rubric {
@@ -27,8 +29,15 @@ pub fn rubric(text: &str) -> Rubric {
 /// Scores `findings` (CSV text) with traces; `units` is an optional units CSV.
 pub fn score(rubric: &Rubric, findings: &str, units: Option<&str>) -> (Units, Vec<UnitResult>) {
     let mut reg = units_of(units);
-    let results = score_findings(rubric, &mut reg, units.is_none(), "findings.csv", findings.as_bytes(), true)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let results = score_findings(
+        rubric,
+        &mut reg,
+        units.is_none(),
+        "findings.csv",
+        findings.as_bytes(),
+        true,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     (reg, results)
 }
 
@@ -42,7 +51,14 @@ fn units_of(units: Option<&str>) -> Units {
 /// The error text a findings file produces (panics if it is accepted).
 pub fn findings_error(rubric: &Rubric, findings: &str, units: Option<&str>) -> String {
     let mut reg = units_of(units);
-    match score_findings(rubric, &mut reg, units.is_none(), "findings.csv", findings.as_bytes(), false) {
+    match score_findings(
+        rubric,
+        &mut reg,
+        units.is_none(),
+        "findings.csv",
+        findings.as_bytes(),
+        false,
+    ) {
         Ok(_) => panic!("findings were accepted"),
         Err(e) => e.to_string(),
     }
@@ -60,7 +76,13 @@ pub fn sheet(rubric: &Rubric, units: &Units, results: &[UnitResult]) -> String {
             write!(out, "（{}）", rounds.join("/")).unwrap();
         }
         if r.bonus != kaoping_core::Decimal::ZERO || !rubric.bonus().rules.is_empty() {
-            write!(out, " 加分{} 最终{}", points(r.bonus), points(r.final_score)).unwrap();
+            write!(
+                out,
+                " 加分{} 最终{}",
+                points(r.bonus),
+                points(r.final_score)
+            )
+            .unwrap();
         }
         match r.pass {
             Some(true) => out.push_str(" 合格"),
@@ -71,7 +93,12 @@ pub fn sheet(rubric: &Rubric, units: &Units, results: &[UnitResult]) -> String {
             write!(out, " {}", rubric.grades()[g].name).unwrap();
         }
         if r.is_incomplete() {
-            write!(out, " 未评完{}", kaoping_formats::report::incomplete_codes(rubric, r).join("、")).unwrap();
+            write!(
+                out,
+                " 未评完{}",
+                kaoping_formats::report::incomplete_codes(rubric, r).join("、")
+            )
+            .unwrap();
         }
         out.push('\n');
         for (s, score) in rubric.sections().iter().zip(&r.sections) {
@@ -90,18 +117,30 @@ pub fn sheet(rubric: &Rubric, units: &Units, results: &[UnitResult]) -> String {
                 _ => String::new(),
             };
             let effect = match &e.effect {
-                Effect::Deduct { requested, applied } if requested == applied => format!("-{}", points(*applied)),
-                Effect::Deduct { requested, applied } => format!("-{}（应扣{}）", points(*applied), points(*requested)),
+                Effect::Deduct { requested, applied } if requested == applied => {
+                    format!("-{}", points(*applied))
+                }
+                Effect::Deduct { requested, applied } => {
+                    format!("-{}（应扣{}）", points(*applied), points(*requested))
+                }
                 Effect::SetScore(v) => format!("={}", points(*v)),
                 Effect::Zero => "不得分".into(),
                 Effect::Missing => "缺评分".into(),
                 Effect::OnTime => "按时".into(),
-                Effect::Bonus { requested, applied } if requested == applied => format!("+{}", points(*applied)),
-                Effect::Bonus { requested, applied } => format!("+{}（应加{}）", points(*applied), points(*requested)),
+                Effect::Bonus { requested, applied } if requested == applied => {
+                    format!("+{}", points(*applied))
+                }
+                Effect::Bonus { requested, applied } => {
+                    format!("+{}（应加{}）", points(*applied), points(*requested))
+                }
                 Effect::Veto => "一票否决".into(),
             };
             let caps: Vec<String> = e.caps.iter().map(ToString::to_string).collect();
-            let caps = if caps.is_empty() { String::new() } else { format!(" {}", caps.join("；")) };
+            let caps = if caps.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", caps.join("；"))
+            };
             writeln!(out, "    {round}{code} {effect}{caps}").unwrap();
         }
     }
@@ -133,7 +172,13 @@ pub fn dedent(text: &str) -> String {
         .unwrap_or(0);
     lines
         .iter()
-        .map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() })
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
