@@ -104,11 +104,16 @@ fn open(path: &Path) -> Result<Box<dyn Read>, String> {
 
 /// The whole file (or standard input): findings files are read in parallel from memory.
 fn read_all(path: &Path) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    open(path)?
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: 无法读取：{e}", path.display()))?;
-    Ok(bytes)
+    let unreadable = |e: io::Error| format!("{}: 无法读取：{e}", path.display());
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).map_err(unreadable)
 }
 
 fn score(

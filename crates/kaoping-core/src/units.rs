@@ -1,7 +1,7 @@
 //! Who is assessed: units (a branch, a village, a person) and the groups they belong to (a 科室, an
 //! investigation team), whose findings apply to every member.
 
-use rustc_hash::FxHashMap;
+use crate::code_map::CodeMap;
 
 pub type UnitId = usize;
 pub type GroupId = usize;
@@ -44,7 +44,7 @@ pub enum UnitError {
 pub struct Units {
     units: Vec<Unit>,
     groups: Vec<Group>,
-    index: FxHashMap<Box<str>, Party>,
+    index: CodeMap<Party>,
 }
 
 impl Units {
@@ -76,7 +76,7 @@ impl Units {
         let mut member_of = Vec::new();
         for g in groups.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
             let gid = match self.index.get(g) {
-                Some(Party::Group(gid)) => *gid,
+                Some(Party::Group(gid)) => gid,
                 Some(Party::Unit(_)) => return Err(UnitError::ClashesWithGroup(g.into())),
                 None => {
                     let gid = self.groups.len();
@@ -84,7 +84,7 @@ impl Units {
                         code: g.to_string(),
                         members: Vec::new(),
                     });
-                    self.index.insert(g.into(), Party::Group(gid));
+                    self.index.insert(g, Party::Group(gid));
                     gid
                 }
             };
@@ -107,12 +107,12 @@ impl Units {
                 .map(String::from),
             groups: member_of,
         });
-        self.index.insert(code.into(), Party::Unit(id));
+        self.index.insert(code, Party::Unit(id));
         Ok(id)
     }
 
     pub fn find(&self, code: &str) -> Option<Party> {
-        self.index.get(code.trim()).copied()
+        self.index.get(code.trim())
     }
 
     pub fn units(&self) -> &[Unit] {

@@ -11,6 +11,8 @@ use std::ops::Range;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
+use crate::code_map::CodeMap;
+
 pub use spec::*;
 pub use validate::{Problem, Problems};
 
@@ -38,7 +40,7 @@ pub struct Rubric {
     pub(crate) rules: Vec<Rule>,
     pub(crate) bonus: Bonus,
     pub(crate) vetoes: Vec<Veto>,
-    pub(crate) codes: FxHashMap<String, Coded>,
+    pub(crate) codes: CodeMap<Coded>,
     pub(crate) round_codes: FxHashMap<String, RoundId>,
 }
 
@@ -268,7 +270,7 @@ impl Rubric {
 
     /// What a code (`1.4.2`, `6.1`, `B1`) names.
     pub fn lookup(&self, code: &str) -> Option<Coded> {
-        self.codes.get(code.trim()).copied()
+        self.codes.get(code.trim())
     }
 
     /// A round by its code or name. An empty name means "the only round" when there is just one.

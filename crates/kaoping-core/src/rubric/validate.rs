@@ -238,7 +238,13 @@ impl Rubric {
             rules,
             bonus,
             vetoes,
-            codes: ck.codes.into_iter().map(|(k, (c, _))| (k, c)).collect(),
+            codes: {
+                let mut codes = crate::code_map::CodeMap::default();
+                for (code, (coded, _)) in &ck.codes {
+                    codes.insert(code, *coded);
+                }
+                codes
+            },
             round_codes,
         })
     }

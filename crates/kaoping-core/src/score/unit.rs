@@ -98,15 +98,22 @@ pub(super) fn score_unit(
     let mut rounds = Vec::with_capacity(rubric.rounds().len());
     for (r, round) in rubric.rounds().iter().enumerate() {
         let rs = s.score_round(r, &sources);
-        total += round.weight * rs.total;
-        for (w, sec) in sections_w.iter_mut().zip(&rs.sections) {
-            *w += round.weight * sec;
-        }
-        for (w, it) in items_w.iter_mut().zip(&rs.items) {
-            if let (Some(ws), Some(is)) = (w.score.as_mut(), it.score) {
-                *ws += round.weight * is;
+        if round.weight == Decimal::ONE {
+            // The usual single round: the weighted scores are the round's own (no multiplication needed).
+            total += rs.total;
+            sections_w.clone_from(&rs.sections);
+            items_w.clone_from(&rs.items);
+        } else {
+            total += round.weight * rs.total;
+            for (w, sec) in sections_w.iter_mut().zip(&rs.sections) {
+                *w += round.weight * sec;
             }
-            w.deducted += round.weight * it.deducted;
+            for (w, it) in items_w.iter_mut().zip(&rs.items) {
+                if let (Some(ws), Some(is)) = (w.score.as_mut(), it.score) {
+                    *ws += round.weight * is;
+                }
+                w.deducted += round.weight * it.deducted;
+            }
         }
         rounds.push(rs);
     }

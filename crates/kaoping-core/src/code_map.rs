@@ -1,0 +1,91 @@
+//! A map keyed by codes (`1.4.2`, `D01`), the lookups findings make millions of times.
+
+use rustc_hash::FxHashMap;
+
+/// Codes of up to 7 bytes are keyed by their bytes and length packed into a `u64`, so the usual lookup
+/// hashes one integer and compares no strings; longer codes (Chinese names) use an ordinary string map.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeMap<V> {
+    short: FxHashMap<u64, V>,
+    long: FxHashMap<Box<str>, V>,
+}
+
+impl<V> Default for CodeMap<V> {
+    fn default() -> Self {
+        CodeMap {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+        }
+    }
+}
+
+fn pack(code: &str) -> Option<u64> {
+    let bytes = code.as_bytes();
+    (bytes.len() <= 7).then(|| {
+        let mut packed = [0u8; 8];
+        packed[..bytes.len()].copy_from_slice(bytes);
+        packed[7] = bytes.len() as u8;
+        u64::from_le_bytes(packed)
+    })
+}
+
+impl<V: Copy> CodeMap<V> {
+    pub(crate) fn get(&self, code: &str) -> Option<V> {
+        match pack(code) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(code).copied(),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, code: &str, value: V) {
+        match pack(code) {
+            Some(key) => {
+                self.short.insert(key, value);
+            }
+            None => {
+                self.long.insert(code.into(), value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_codes_do_not_collide() {
+        let mut m = CodeMap::default();
+        for (i, code) in [
+            "1",
+            "1.1",
+            "1\0",
+            "1.1.1",
+            "U000001",
+            "U0000012",
+            "第一党支部",
+            "",
+        ]
+        .iter()
+        .enumerate()
+        {
+            m.insert(code, i);
+        }
+        for (i, code) in [
+            "1",
+            "1.1",
+            "1\0",
+            "1.1.1",
+            "U000001",
+            "U0000012",
+            "第一党支部",
+            "",
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert_eq!(m.get(code), Some(i), "{code:?}");
+        }
+        assert_eq!(m.get("1.2"), None);
+    }
+}
