@@ -1,0 +1,56 @@
+//! The audit log: who did what, when. Append-only (the database refuses updates and deletes).
+
+use crate::{col, now_ms, Store, StoreError};
+
+/// One audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    /// None for actions without a logged-in user (a failed login, the first start).
+    pub user_id: Option<i64>,
+    /// A short machine-readable name (`login`, `publish_period` …).
+    pub action: String,
+    /// Free text for people.
+    pub detail: String,
+}
+
+impl Store {
+    /// Writes one audit record.
+    pub async fn audit(
+        &self,
+        user_id: Option<i64>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, $2, $3, $4)")
+            .bind(now_ms())
+            .bind(user_id)
+            .bind(action)
+            .bind(detail)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The latest `limit` records, newest first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, user_id, action, detail FROM audit_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit.max(0))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    id: col(row, "id")?,
+                    at: col(row, "at")?,
+                    user_id: col(row, "user_id")?,
+                    action: col(row, "action")?,
+                    detail: col(row, "detail")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,214 @@
+//! Kaoping's storage layer: one async implementation over SQLite (embedded, the default) and PostgreSQL
+//! (several `kaoping serve` processes sharing one database), chosen at run time from the database URL.
+//!
+//! Why it is shaped this way:
+//! - **Nothing lives in one process only.** Sessions, login throttling, evidence bytes and the ledger are all
+//!   in the database, so any number of server processes can share a PostgreSQL database.
+//! - **The findings ledger is append-only.** A correction or withdrawal is a new entry naming the entry it
+//!   replaces; [`Store::append_entry`] is the only writer, and the databases themselves refuse `UPDATE` and
+//!   `DELETE` on the ledger (triggers), so history cannot be rewritten by any code path.
+//! - **Scores are never stored.** The server feeds [`Store::active_entries`] to the core scorer through
+//!   [`Entry::finding_input`].
+//! - **Portable types only.** Integer ids, points as normalized decimal text (never floats),
+//!   unix-millisecond timestamps, dates as text: the same query text runs on both backends with `$1`
+//!   placeholders (SQLite accepts `$NNN` parameters natively).
+
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor, Row};
+
+mod appeals;
+mod audit;
+mod error;
+mod evidence;
+mod ledger;
+mod org;
+mod periods;
+mod reviews;
+mod rubrics;
+mod sessions;
+mod users;
+
+pub use appeals::{Appeal, AppealStatus};
+pub use audit::AuditEntry;
+pub use error::StoreError;
+pub use evidence::Evidence;
+pub use ledger::{Entry, EntryKind, NewEntry, Source};
+pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
+pub use periods::{NewPeriod, Period, PeriodStatus};
+pub use reviews::{Review, ReviewStatus};
+pub use rubrics::RubricVersion;
+pub use sessions::Session;
+pub use users::{NewUser, Role, User};
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database a [`Store`] talks to. The features are the same on both; only the DDL and a few locking
+/// details differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The handle to the database. Cloning is cheap (it shares the connection pool), so the server keeps one
+/// and hands clones to its handlers.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating if needed) the embedded database `DIR/kaoping.db`: the zero-setup default of
+    /// `kaoping serve` with its data folder.
+    pub async fn open_sqlite(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Invalid(format!("无法创建数据目录 {}：{e}", data_dir.display()))
+        })?;
+        let file = std::path::absolute(data_dir.join("kaoping.db")).map_err(|e| {
+            StoreError::Invalid(format!("数据目录 {} 无效：{e}", data_dir.display()))
+        })?;
+        let url = format!("sqlite://{}?mode=rwc", encode_path(&file.to_string_lossy()));
+        Store::connect(&url).await
+    }
+
+    /// Connects to `sqlite:…` or `postgres://…` and runs the migrations, so a server (or each of several)
+    /// always starts on the current schema. Running it again on a migrated database changes nothing.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Invalid(format!(
+                "不支持的数据库地址“{url}”：应以 sqlite: 或 postgres:// 开头"
+            )));
+        };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            Backend::Sqlite => {
+                options
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run while one writer writes; the busy timeout makes a second
+                            // writer wait instead of failing at once.
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA busy_timeout = 5000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Backend::Postgres => options.max_connections(10).connect(url).await?,
+        };
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Brings the schema up to date. Called by [`Store::connect`]; PostgreSQL takes an advisory lock, so
+    /// several processes starting at once migrate only once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Database(sqlx::Error::Migrate(Box::new(e))))
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool (waits for connections in use to come back). Needed before dropping a database.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that reads and then writes can fail with "database is locked" at once when
+    /// another connection writes meanwhile, whatever the busy timeout.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// `FOR SHARE` on PostgreSQL (row lock), nothing on SQLite (whose write transactions are serialized).
+    pub(crate) fn for_share(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR SHARE",
+        }
+    }
+
+    /// `FOR UPDATE` on PostgreSQL, nothing on SQLite.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// Percent-encodes the characters sqlx's SQLite URL parser would otherwise take as delimiters.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Now, in unix milliseconds: the one clock of the store.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// 32 random bytes, base64url without padding: session ids and CSRF tokens.
+pub(crate) fn random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Reads a column, naming it in the error.
+pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    Ok(row.try_get(name)?)
+}

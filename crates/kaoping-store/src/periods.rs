@@ -1,0 +1,196 @@
+//! Assessment periods (考评期): which rubric version and which units, and whether the period is still open
+//! for findings or published and locked.
+
+use sqlx::any::AnyRow;
+
+use crate::{col, now_ms, Store, StoreError};
+
+/// Open periods take findings; a published period is locked, and changes only through appeal decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeriodStatus {
+    Open,
+    Published,
+}
+
+impl PeriodStatus {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodStatus::Open => "open",
+            PeriodStatus::Published => "published",
+        }
+    }
+
+    /// Parses the stored text.
+    pub fn parse(text: &str) -> Option<PeriodStatus> {
+        Some(match text {
+            "open" => PeriodStatus::Open,
+            "published" => PeriodStatus::Published,
+            _ => return None,
+        })
+    }
+}
+
+/// A period to create.
+#[derive(Debug, Clone)]
+pub struct NewPeriod {
+    /// 2024年度, 2024年第三季度 …
+    pub name: String,
+    pub year: i32,
+    /// The rubric version this period is scored under, for good.
+    pub rubric_id: i64,
+    /// The units assessed in this period.
+    pub unit_ids: Vec<i64>,
+}
+
+/// A stored period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub id: i64,
+    pub name: String,
+    pub year: i32,
+    pub rubric_id: i64,
+    pub status: PeriodStatus,
+    pub published_at: Option<i64>,
+    pub published_by: Option<i64>,
+    pub unit_ids: Vec<i64>,
+}
+
+const PERIOD_COLUMNS: &str = "id, name, year, rubric_id, status, published_at, published_by";
+
+fn period_from_row(row: &AnyRow) -> Result<Period, StoreError> {
+    let status: String = col(row, "status")?;
+    let year: i64 = col(row, "year")?;
+    Ok(Period {
+        id: col(row, "id")?,
+        name: col(row, "name")?,
+        year: i32::try_from(year).map_err(|_| StoreError::Invalid(format!("年份{year}无效")))?,
+        rubric_id: col(row, "rubric_id")?,
+        status: PeriodStatus::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("未知考评期状态“{status}”")))?,
+        published_at: col(row, "published_at")?,
+        published_by: col(row, "published_by")?,
+        unit_ids: Vec::new(),
+    })
+}
+
+impl Store {
+    /// Creates an open period for a rubric version and a set of units.
+    pub async fn create_period(&self, p: &NewPeriod) -> Result<i64, StoreError> {
+        if p.name.trim().is_empty() {
+            return Err(StoreError::Invalid("考评期名称不能为空".into()));
+        }
+        let mut tx = self.begin().await?;
+        let rubric: Option<i64> = sqlx::query_scalar("SELECT id FROM rubrics WHERE id = $1")
+            .bind(p.rubric_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if rubric.is_none() {
+            return Err(StoreError::not_found("考评细则", p.rubric_id));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO periods (name, year, rubric_id, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&p.name)
+        .bind(i64::from(p.year))
+        .bind(p.rubric_id)
+        .bind(PeriodStatus::Open.as_str())
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut unit_ids = p.unit_ids.clone();
+        unit_ids.sort_unstable();
+        unit_ids.dedup();
+        for unit in unit_ids {
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM org_units WHERE id = $1")
+                .bind(unit)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::not_found("单位", unit));
+            }
+            sqlx::query("INSERT INTO period_units (period_id, unit_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// One period with its units.
+    pub async fn period(&self, id: i64) -> Result<Period, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {PERIOD_COLUMNS} FROM periods WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::not_found("考评期", id))?;
+        let mut period = period_from_row(&row)?;
+        period.unit_ids = sqlx::query_scalar(
+            "SELECT unit_id FROM period_units WHERE period_id = $1 ORDER BY unit_id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(period)
+    }
+
+    /// All periods, newest first (by year, then id).
+    pub async fn periods(&self) -> Result<Vec<Period>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PERIOD_COLUMNS} FROM periods ORDER BY year DESC, id DESC"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        let mut periods = rows
+            .iter()
+            .map(period_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let links = sqlx::query("SELECT period_id, unit_id FROM period_units ORDER BY unit_id")
+            .fetch_all(self.pool())
+            .await?;
+        for row in &links {
+            let period_id: i64 = col(row, "period_id")?;
+            if let Some(p) = periods.iter_mut().find(|p| p.id == period_id) {
+                p.unit_ids.push(col(row, "unit_id")?);
+            }
+        }
+        Ok(periods)
+    }
+
+    /// Publishes and locks a period: from now on the ledger takes only appeal decisions. Publishing twice
+    /// is a [`StoreError::Conflict`]. On PostgreSQL this waits for appends in flight (they hold a share
+    /// lock on the period row), so no ordinary entry lands after the lock.
+    pub async fn publish_period(&self, id: i64, user_id: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let status: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT status FROM periods WHERE id = $1{}",
+            self.for_update()
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status.as_deref().and_then(PeriodStatus::parse) {
+            None => return Err(StoreError::not_found("考评期", id)),
+            Some(PeriodStatus::Published) => {
+                return Err(StoreError::Conflict("考评期已发布锁定".into()))
+            }
+            Some(PeriodStatus::Open) => {}
+        }
+        sqlx::query(
+            "UPDATE periods SET status = $1, published_at = $2, published_by = $3 WHERE id = $4",
+        )
+        .bind(PeriodStatus::Published.as_str())
+        .bind(now_ms())
+        .bind(user_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
