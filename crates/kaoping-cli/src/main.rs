@@ -42,6 +42,28 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Run the web application (运行网站).
+    Serve(ServeArgs),
+}
+
+/// Flags of `kaoping serve`.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The SQLite data folder (created if missing).
+    #[arg(long, default_value = "kaoping-data")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Use PostgreSQL instead of SQLite (postgres://user@host/db).
+    #[arg(long, env = "KAOPING_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Fill a fresh database with the demo (scheme A, 18 branches, a published year).
+    #[arg(long)]
+    demo: bool,
+    /// Mark the session cookie Secure (when users reach the server over HTTPS).
+    #[arg(long)]
+    secure_cookies: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -68,6 +90,7 @@ fn main() -> ExitCode {
             format,
             output.as_deref(),
         ),
+        Command::Serve(args) => serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,6 +98,71 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr().lock(), "{message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("无法启动：{e}"))?;
+    runtime.block_on(async {
+        let config = kaoping_server::Config {
+            addr: args.addr,
+            data_dir: args.data.clone(),
+            database_url: args.database_url.clone(),
+            secure_cookies: args.secure_cookies,
+        };
+        let server = kaoping_server::Server::build(&config)
+            .await
+            .map_err(|e| e.to_string())?;
+        let store = server.store().clone();
+        let where_ = match &args.database_url {
+            Some(_) => "PostgreSQL".to_string(),
+            None => format!("数据目录 {}", args.data.display()),
+        };
+        if args.demo {
+            if kaoping_server::demo::seed(&store)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!(
+                    "已创建演示数据（{where_}）。演示账号（密码均为 {}）：",
+                    kaoping_server::demo::DEMO_PASSWORD
+                );
+            } else {
+                println!(
+                    "数据库已有数据，未重复创建演示数据。演示账号（密码均为 {}）：",
+                    kaoping_server::demo::DEMO_PASSWORD
+                );
+            }
+            for (user, name, _, _) in kaoping_server::demo::DEMO_ACCOUNTS {
+                println!("  {user:<8} {name}");
+            }
+        } else if let Some(password) = kaoping_server::demo::create_first_admin(&store)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            println!("首次启动：已创建管理员账号 admin，密码 {password}");
+            println!("（密码只显示这一次，请登录后妥善保管）");
+        }
+        println!(
+            "考评已启动：http://{}/ （{where_}）",
+            display_addr(args.addr, server.port())
+        );
+        server.run().await.map_err(|e| e.to_string())
+    })
+}
+
+/// The address to print: a wildcard bind is reachable at localhost.
+fn display_addr(addr: std::net::SocketAddr, port: u16) -> String {
+    if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{port}")
+    } else {
+        format!("{}:{port}", addr.ip())
     }
 }
 

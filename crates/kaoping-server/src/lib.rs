@@ -1,0 +1,110 @@
+//! The Kaoping web application: an axum server over the store, rendering Chinese pages (maud, every asset
+//! inside the binary) and a JSON API. Scores are never stored: every page derives them from the ledger
+//! through the core engine.
+//!
+//! No state lives in one process: sessions, throttling, evidence and the ledger are in the database, so
+//! several `kaoping serve` processes can share one PostgreSQL behind a load balancer.
+
+mod api;
+mod assets;
+mod auth;
+pub mod demo;
+mod error;
+mod pages;
+mod permissions;
+mod scoring;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::Router;
+use kaoping_store::Store;
+use tokio::net::TcpListener;
+
+pub use error::ServerError;
+pub use permissions::{allowed, Action};
+pub use state::AppState;
+
+/// Where the data lives and where to listen.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// The SQLite data folder, used when `database_url` is `None`.
+    pub data_dir: PathBuf,
+    /// `postgres://…` (or `sqlite:…`).
+    pub database_url: Option<String>,
+    /// Mark the session cookie `Secure` (when served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+/// A server bound to its port, ready to run. Binding first lets tests start it on port 0 and know the
+/// port before any request.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens the store (running migrations) and binds the listener.
+    ///
+    /// # Errors
+    /// The database cannot be opened or migrated, or the address cannot be bound.
+    pub async fn build(config: &Config) -> Result<Server, ServerError> {
+        let store = match &config.database_url {
+            Some(url) => Store::connect(url).await?,
+            None => Store::open_sqlite(&config.data_dir).await?,
+        };
+        Server::with_store(store, config).await
+    }
+
+    /// As [`Server::build`], over a store the caller opened.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub async fn with_store(store: Store, config: &Config) -> Result<Server, ServerError> {
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| ServerError::Bind(config.addr.to_string(), e))?;
+        let state = AppState::new(store, config.secure_cookies);
+        let router = pages::router(state.clone())
+            .merge(api::router(state.clone()))
+            .merge(assets::router())
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::csrf_guard,
+            ))
+            .layer(axum::middleware::from_fn(auth::security_headers))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                pages::MAX_UPLOAD_BYTES + 64 * 1024,
+            ));
+        Ok(Server {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map_or(0, |a| a.port())
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Serves until the process is stopped.
+    ///
+    /// # Errors
+    /// The listener fails.
+    pub async fn run(self) -> Result<(), ServerError> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .map_err(ServerError::Serve)
+    }
+}

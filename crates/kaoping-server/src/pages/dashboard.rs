@@ -1,0 +1,96 @@
+//! 首页: the periods the user may see; for each, scoring progress per department and the units heading
+//! below the pass mark.
+
+use axum::extract::{Query, State};
+use kaoping_store::{PeriodStatus, ReviewStatus, Role};
+use maud::{html, Markup};
+
+use super::{department_of, flash, layout, pts, Flash};
+use crate::auth::CurrentUser;
+use crate::error::ServerError;
+use crate::permissions::{allowed, Action};
+use crate::scoring;
+use crate::state::AppState;
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(f): Query<Flash>,
+) -> Result<Markup, ServerError> {
+    let dept = department_of(&state, &user).await?;
+    let periods = state.store.periods().await?;
+    let departments = state.store.departments().await?;
+    let mut blocks = Vec::new();
+    for period in periods.iter().rev() {
+        let published = period.status == PeriodStatus::Published;
+        let can_summary = allowed(&user.user, dept.as_ref(), Action::ViewSummary { published });
+        let own_unit = user.user.unit_id.filter(|id| period.unit_ids.contains(id));
+        if !can_summary && own_unit.is_none() {
+            continue;
+        }
+        let view = scoring::load(&state.store, period.id).await?;
+        let reviews = state.store.reviews(period.id).await?;
+        blocks.push(html! {
+            section.card {
+                h2 {
+                    (period.name) " "
+                    @if published { span.badge.ok { "已发布" } } @else { span.badge.warn { "考评中" } }
+                }
+                p.muted { "考评细则：" a href=(format!("/rubrics/{}", period.rubric_id)) { (view.rubric_name) } "；" (view.units.len()) "个单位" }
+                p {
+                    @if can_summary { a.button href=(format!("/periods/{}", period.id)) { "汇总表" } " " }
+                    @if let Some(uid) = own_unit {
+                        @if let Some(org) = view.org.iter().find(|o| o.id == uid) {
+                            a.button href=(format!("/periods/{}/units/{}", period.id, org.code)) { "本单位考评表" } " "
+                        }
+                    }
+                    @if user.user.role == Role::Assessor && !published {
+                        a.button href=(format!("/periods/{}/entries/new", period.id)) { "录入考核发现" } " "
+                        a.button.secondary href=(format!("/periods/{}/grid", period.id)) { "本部门评分表" }
+                    }
+                }
+                @if can_summary && user.user.role != Role::Leader {
+                    h2 { "各部门进度" }
+                    div.table-wrap { table {
+                        tr { th { "部门" } th.num { "有效记录" } th { "审核" } }
+                        @for d in &departments {
+                            @let count = view.entries.iter().filter(|e| e.department_id == Some(d.id) && view.is_active(e)).count();
+                            @let review = reviews.iter().find(|r| r.department_id == d.id);
+                            tr {
+                                td { (d.name) }
+                                td.num { (count) }
+                                td { @match review.map(|r| r.status) {
+                                    Some(ReviewStatus::Approved) => span.badge.ok { "已通过" },
+                                    Some(ReviewStatus::Returned) => span.badge.bad { "已退回：" (review.map(|r| r.reason.as_str()).unwrap_or("")) },
+                                    Some(ReviewStatus::Submitted) => span.badge.warn { "待审核" },
+                                    None => span.muted { "未提交" },
+                                } }
+                            }
+                        }
+                    } }
+                    @let pass = view.rubric.pass_mark();
+                    @let below: Vec<_> = view.results.iter().filter(|r| pass.is_some_and(|p| r.final_score < p) || r.pass == Some(false)).collect();
+                    @let incomplete = view.results.iter().filter(|r| r.is_incomplete()).count();
+                    @if !below.is_empty() {
+                        h2 { "低于合格线的单位" }
+                        ul { @for r in below {
+                            @let u = view.units.unit(r.unit);
+                            li { a href=(format!("/periods/{}/units/{}", period.id, u.code)) { (u.name) } "：" (pts(r.final_score)) "分" }
+                        } }
+                    }
+                    @if incomplete > 0 { p.muted { (incomplete) "个单位尚有评分项未评（酌情评分或折合成绩未录入），暂按0分计。" } }
+                }
+            }
+        });
+    }
+    Ok(layout(
+        "首页",
+        Some(&user),
+        html! {
+            h1 { "考评期" }
+            (flash(&f))
+            @if blocks.is_empty() { p.muted { "暂无可查看的考评期。" } }
+            div.cards { @for b in blocks { (b) } }
+        },
+    ))
+}

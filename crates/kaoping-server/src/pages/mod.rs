@@ -1,0 +1,188 @@
+//! The Chinese web pages: server-rendered HTML (maud escapes every value), one module per page family.
+//! Forms post to `…?csrf=TOKEN`; after a change the handler redirects (post/redirect/get) with a message.
+
+mod dashboard;
+mod entries;
+mod login;
+mod rubric;
+mod sheet;
+mod summary;
+
+use axum::routing::{get, post};
+use axum::Router;
+use kaoping_core::Decimal;
+use kaoping_store::{Department, Role};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::auth::CurrentUser;
+use crate::error::ServerError;
+use crate::state::AppState;
+
+/// Evidence files above this size are refused (images, PDF and Office files of a normal size fit).
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/", get(dashboard::page))
+        .route("/periods/{id}", get(summary::page))
+        .route("/periods/{id}/notice", get(summary::notice))
+        .route("/periods/{id}/publish", post(summary::publish))
+        .route("/periods/{id}/units/{code}", get(sheet::page))
+        .route("/periods/{id}/ledger", get(entries::ledger))
+        .route("/periods/{id}/entries/new", get(entries::form))
+        .route("/periods/{id}/entries", post(entries::create))
+        .route(
+            "/periods/{id}/entries/{entry}/correct",
+            get(entries::correct_form),
+        )
+        .route(
+            "/periods/{id}/entries/{entry}/withdraw",
+            post(entries::withdraw),
+        )
+        .route("/periods/{id}/evidence/{evidence}", get(entries::evidence))
+        .route("/rubrics/{id}", get(rubric::page))
+        .with_state(state)
+}
+
+/// Points as people write them: `97.5`, never `97.50`.
+pub fn pts(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// A form's action URL with the session's CSRF token.
+pub fn action(user: &CurrentUser, path: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}csrf={}", user.session.csrf_token)
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "管理员",
+        Role::Assessor => "考核部门",
+        Role::Leader => "单位负责人",
+        Role::Viewer => "领导查看",
+    }
+}
+
+/// The user's department, for assessors.
+pub async fn department_of(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Option<Department>, ServerError> {
+    match user.user.department_id {
+        Some(id) => Ok(state
+            .store
+            .departments()
+            .await?
+            .into_iter()
+            .find(|d| d.id == id)),
+        None => Ok(None),
+    }
+}
+
+/// For the API: the same lookups the pages use.
+pub async fn department_of_user(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Option<Department>, ServerError> {
+    department_of(state, user).await
+}
+
+pub use entries::may_append as may_append_entry;
+
+/// Denies with 403 unless allowed.
+pub fn require(allowed: bool, what: &str) -> Result<(), ServerError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ServerError::Forbidden(what.to_string()))
+    }
+}
+
+/// A message carried in the query string after a redirect (`?msg=…`), shown once.
+#[derive(serde::Deserialize, Default)]
+pub struct Flash {
+    pub msg: Option<String>,
+    pub err: Option<String>,
+}
+
+pub fn flash(f: &Flash) -> Markup {
+    html! {
+        @if let Some(m) = &f.msg { div.flash.ok role="status" { (m) } }
+        @if let Some(e) = &f.err { div.flash role="alert" { (e) } }
+    }
+}
+
+/// Percent-encodes a message for a redirect.
+pub fn enc(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The page frame: header with navigation for the user's role, then the content.
+pub fn layout(title: &str, user: Option<&CurrentUser>, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 考评" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                @if let Some(u) = user {
+                    header.top {
+                        a.brand href="/" { "考评" }
+                        nav {
+                            a href="/" { "首页" }
+                            @if u.user.role == Role::Admin {
+                                a href="/admin" { "管理" }
+                                a href="/audit" { "日志" }
+                            }
+                        }
+                        span { (u.user.display_name) "（" (role_name(u.user.role)) "）" }
+                        form method="post" action=(action(u, "/logout")) { button type="submit" { "退出" } }
+                    }
+                }
+                main { (content) }
+            }
+        }
+    }
+}
+
+/// The page for an error: status-specific wording, and a way back.
+pub fn error_page(error: &ServerError) -> Markup {
+    layout(
+        "出错了",
+        None,
+        html! {
+            h1 { "出错了" }
+            div.flash role="alert" { (error.user_message()) }
+            p { a href="/" { "返回首页" } " · " a href="/login" { "登录" } }
+        },
+    )
+}
+
+/// Text with line breaks kept.
+pub fn multiline(text: &str) -> Markup {
+    html! {
+        @for (i, line) in text.lines().enumerate() {
+            @if i > 0 { br; }
+            (line)
+        }
+    }
+}
+
+/// A non-breaking placeholder for empty cells.
+pub fn dash() -> Markup {
+    PreEscaped("&mdash;".to_string())
+}

@@ -1,0 +1,255 @@
+//! 考评表: one unit's score sheet, laid out like the original table. Every item shows its findings with
+//! evidence, what each deducted and what capped it, the item's score, the running total, and the unit's
+//! own self-assessment (自查) beside the assessors' score.
+
+use axum::extract::{Path, Query, State};
+use kaoping_core::score::{Cap, Effect, Subject, TraceEntry, UnitResult};
+use kaoping_core::Decimal;
+use kaoping_store::{EntryKind, Role};
+use maud::{html, Markup};
+
+use super::{action, dash, department_of, enc, flash, layout, multiline, pts, require, Flash};
+use crate::auth::CurrentUser;
+use crate::error::ServerError;
+use crate::permissions::{allowed, Action};
+use crate::scoring::{self, PeriodView};
+use crate::state::AppState;
+
+fn effect_text(e: &TraceEntry) -> String {
+    match &e.effect {
+        Effect::Deduct { requested, applied } if requested == applied => {
+            format!("扣{}分", pts(*applied))
+        }
+        Effect::Deduct { requested, applied } => {
+            format!("扣{}分（应扣{}分）", pts(*applied), pts(*requested))
+        }
+        Effect::SetScore(v) => format!("得{}分", pts(*v)),
+        Effect::Zero => "不得分".into(),
+        Effect::Missing => "尚未评分，暂按0分计".into(),
+        Effect::OnTime => "按时完成".into(),
+        Effect::Bonus { requested, applied } if requested == applied => {
+            format!("加{}分", pts(*applied))
+        }
+        Effect::Bonus { requested, applied } => {
+            format!("加{}分（应加{}分）", pts(*applied), pts(*requested))
+        }
+        Effect::Veto => "一票否决".into(),
+    }
+}
+
+fn cap_text(view: &PeriodView, cap: &Cap) -> String {
+    match cap {
+        Cap::Inherited { group } => format!("得分来自“{}”", view.units.group(*group).code),
+        other => other.to_string(),
+    }
+}
+
+/// One trace entry: the rule, what it did, why it was limited, and each finding behind it with actions.
+fn trace_line(
+    view: &PeriodView,
+    user: &CurrentUser,
+    unit_code: &str,
+    e: &TraceEntry,
+    may_record: &dyn Fn(&str) -> bool,
+    may_appeal: bool,
+) -> Markup {
+    let rubric = &view.rubric;
+    let (code, text) = match e.subject {
+        Subject::Rule(r) => (
+            rubric.rules()[r].code.as_str(),
+            rubric.rules()[r].text.as_str(),
+        ),
+        Subject::Bonus(b) => (
+            rubric.bonus().rules[b].code.as_str(),
+            rubric.bonus().rules[b].title.as_str(),
+        ),
+        Subject::Veto(v) => (
+            rubric.vetoes()[v].code.as_str(),
+            rubric.vetoes()[v].title.as_str(),
+        ),
+    };
+    let id = view.period.id;
+    html! {
+        div.trace {
+            @if let Some(r) = e.round { @if rubric.rounds().len() > 1 { span.badge { (rubric.rounds()[r].name) } " " } }
+            strong { (code) } " " (text) "：" span.amount { (effect_text(e)) }
+            @for c in &e.caps { " " span.badge.warn { (cap_text(view, c)) } }
+            @if !e.findings.is_empty() {
+                ul {
+                    @for f in &e.findings {
+                        @let entry = view.entry(f.origin as i64);
+                        li {
+                            "记录#" (f.origin)
+                            @if let Some(en) = entry {
+                                @if en.count.is_some() { " · " (en.count.unwrap_or_default()) "次" }
+                                @if let Some(l) = &en.level { " · " (l) }
+                                @if let Some(p) = &en.points { " · " (p) "分" }
+                                @if let Some(d) = &en.date { " · 完成" (d) }
+                                @if let Some(d) = &en.due { " · 截止" (d) }
+                                @if en.unit_code != unit_code { " · 记在“" (en.unit_code) "”" }
+                                @if !en.note.is_empty() { " · " (en.note) }
+                                @if let Some(ev) = en.evidence_id { " · " a href=(format!("/periods/{id}/evidence/{ev}")) { "证据" } }
+                                @if en.kind == EntryKind::AppealDecision { " " span.badge { "申诉改判" } }
+                                @if may_record(&en.code) {
+                                    " · " a href=(format!("/periods/{id}/entries/{}/correct", en.id)) { "更正" }
+                                    " · " form.inline method="post" action=(action(user, &format!("/periods/{id}/entries/{}/withdraw", en.id))) {
+                                        input type="hidden" name="reason" value="录入有误，撤回";
+                                        button.secondary type="submit" { "撤回" }
+                                    }
+                                }
+                                @if may_appeal {
+                                    " · " a href=(format!("/periods/{id}/appeals/new?entry={}", en.id)) { "申诉" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, code)): Path<(i64, String)>,
+    Query(f): Query<Flash>,
+) -> Result<Markup, ServerError> {
+    let view = scoring::load(&state.store, id).await?;
+    let dept = department_of(&state, &user).await?;
+    let unit_pos = view
+        .units
+        .units()
+        .iter()
+        .position(|u| u.code == code)
+        .ok_or_else(|| ServerError::NotFound(format!("单位“{code}”")))?;
+    let org = &view.org[unit_pos];
+    let published = view.published();
+    require(
+        allowed(
+            &user.user,
+            dept.as_ref(),
+            Action::ViewSheet {
+                unit_id: org.id,
+                published,
+            },
+        ),
+        "只能查看本单位（或已发布）的考评表",
+    )?;
+    let result = view.result_of(&code).expect("every unit has a result");
+    let own = view.self_result_of(&code);
+    let may_record = |entry_code: &str| {
+        let owner = scoring::owner(&view.rubric, entry_code);
+        allowed(
+            &user.user,
+            dept.as_ref(),
+            Action::RecordFinding {
+                owner: owner.as_deref(),
+                published,
+            },
+        )
+    };
+    let may_self = allowed(
+        &user.user,
+        dept.as_ref(),
+        Action::SelfAssess {
+            unit_id: org.id,
+            published,
+        },
+    );
+    let may_appeal = allowed(
+        &user.user,
+        dept.as_ref(),
+        Action::FileAppeal {
+            unit_id: org.id,
+            published,
+        },
+    );
+    let rubric = &view.rubric;
+    // The running total (累计) after each section.
+    let running: Vec<Decimal> = result
+        .sections
+        .iter()
+        .scan(Decimal::ZERO, |sum, s| {
+            *sum += *s;
+            Some(*sum)
+        })
+        .collect();
+    let unit = view.units.unit(unit_pos);
+    Ok(layout(
+        &format!("{} 考评表", unit.name),
+        Some(&user),
+        html! {
+            h1 { (view.period.name) " · " (unit.name) " · 考评表" }
+            (flash(&f))
+            p {
+                "总分 " strong { (pts(result.total)) } "；加分 " (pts(result.bonus)) "；最终得分 " strong { (pts(result.final_score)) }
+                @if let Some(p) = result.pass { " · " @if p { span.badge.ok { "合格" } } @else { span.badge.bad { "不合格" } } }
+                @if let Some(g) = result.grade { " · " (rubric.grades()[g].name) }
+                " · 第" (result.rank) "名"
+                @if let Some(g) = &unit.ranking_group { "（" (g) "）" }
+            }
+            @if result.is_incomplete() {
+                div.flash role="status" { "尚未评完：" @for m in &result.incomplete { (rubric.items()[m.item].code) " " } "，暂按0分计。" }
+            }
+            p.no-print {
+                @if user.user.role == Role::Assessor || user.user.role == Role::Admin { @if !published {
+                    a.button href=(format!("/periods/{id}/entries/new?unit={}", enc(&code))) { "录入考核发现" } " "
+                } }
+                @if may_self { a.button.secondary href=(format!("/periods/{id}/entries/new?unit={}&source=self", enc(&code))) { "录入自查" } }
+            }
+            div.table-wrap { table.sheet {
+                thead { tr {
+                    th { "栏目" } th.num { "分值" } th { "考核内容" } th { "评分标准" } th { "考核发现与扣分" } th.num { "得分" } th.num { "累计" } th.num { "自查" }
+                } }
+                tbody {
+                    @for (si, section) in rubric.sections().iter().enumerate() {
+                        @let sec_score = result.sections[si];
+                        tr.section {
+                            td { (section.code) " " (section.title) @if section.pool { " " span.badge { "共享分值" } } }
+                            td.num { (pts(section.points)) }
+                            td colspan="3" {}
+                            td.num { (pts(sec_score)) }
+                            td.num { (pts(running[si])) }
+                            td.num { @if let Some(o) = own { (pts(o.sections[si])) } @else { (dash()) } }
+                        }
+                        @for item_id in section.items.clone() {
+                            @let item = &rubric.items()[item_id];
+                            @let score = &result.items[item_id];
+                            @let entries: Vec<&TraceEntry> = result.trace.iter().filter(|e| matches!(e.subject, Subject::Rule(r) if rubric.rules()[r].item == item_id)).collect();
+                            tr {
+                                td { (item.code) " " (item.title) @if let Some(d) = &item.department { br; span.muted { (d) } } }
+                                td.num { @if section.pool { (dash()) } @else { (pts(item.max)) } }
+                                td { (multiline(&item.content)) }
+                                td { (multiline(&item.criteria)) @if !item.method.is_empty() { br; span.muted { (item.method) } } }
+                                td {
+                                    @if entries.is_empty() { span.muted { "无" } }
+                                    @for e in &entries { (trace_line(&view, &user, &code, e, &may_record, may_appeal)) }
+                                }
+                                td.num { @match score.score { Some(s) => (pts(s)), None => { "扣" (pts(score.deducted)) } } }
+                                td.num {}
+                                td.num { @if let Some(o) = own { @match o.items[item_id].score { Some(s) => (pts(s)), None => { "扣" (pts(o.items[item_id].deducted)) } } } @else { (dash()) } }
+                            }
+                        }
+                    }
+                    @for e in result.trace.iter().filter(|e| !matches!(e.subject, Subject::Rule(_))) {
+                        tr { td colspan="4" { @if matches!(e.subject, Subject::Bonus(_)) { "奖励加分" } @else { "一票否决" } }
+                             td colspan="4" { (trace_line(&view, &user, &code, e, &may_record, may_appeal)) } }
+                    }
+                    tr.section { td { "合计" } td.num { (pts(rubric.total())) } td colspan="3" {} td.num { (pts(result.final_score)) } td.num {} td.num { @if let Some(o) = own { (pts(o.final_score)) } } }
+                }
+            } }
+            (self_note(own, result))
+        },
+    ))
+}
+
+fn self_note(own: Option<&UnitResult>, result: &UnitResult) -> Markup {
+    html! {
+        @if let Some(o) = own {
+            @if o.final_score != result.final_score {
+                p.muted { "自查得分" (pts(o.final_score)) "分，考核得分" (pts(result.final_score)) "分，相差" (pts(o.final_score - result.final_score)) "分。" }
+            }
+        }
+    }
+}

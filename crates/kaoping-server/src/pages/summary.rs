@@ -1,0 +1,245 @@
+//! 汇总表: the summary and ranking of a period, filterable by ranking group; 通报: its printable notice;
+//! publishing, which locks the period.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Redirect;
+use kaoping_core::score::UnitResult;
+use kaoping_core::Decimal;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{action, department_of, enc, flash, layout, pts, require, Flash};
+use crate::auth::{now_ms, CurrentUser};
+use crate::error::ServerError;
+use crate::permissions::{allowed, Action};
+use crate::scoring::{self, PeriodView};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct Filter {
+    group: Option<String>,
+    msg: Option<String>,
+    err: Option<String>,
+}
+
+fn ranked<'v>(view: &'v PeriodView, group: Option<&str>) -> Vec<&'v UnitResult> {
+    let mut rows: Vec<&UnitResult> = view
+        .results
+        .iter()
+        .filter(|r| {
+            group.is_none_or(|g| view.units.unit(r.unit).ranking_group.as_deref() == Some(g))
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let (ua, ub) = (view.units.unit(a.unit), view.units.unit(b.unit));
+        (&ua.ranking_group, a.rank, &ua.code).cmp(&(&ub.ranking_group, b.rank, &ub.code))
+    });
+    rows
+}
+
+fn pass_badge(r: &UnitResult) -> Markup {
+    html! {
+        @match r.pass {
+            Some(true) => span.badge.ok { "合格" },
+            Some(false) => span.badge.bad { "不合格" },
+            None => "",
+        }
+    }
+}
+
+async fn load_visible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<PeriodView, ServerError> {
+    let view = scoring::load(&state.store, id).await?;
+    let dept = department_of(state, user).await?;
+    require(
+        allowed(
+            &user.user,
+            dept.as_ref(),
+            Action::ViewSummary {
+                published: view.published(),
+            },
+        ),
+        "只能查看已发布的汇总表",
+    )?;
+    Ok(view)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(filter): Query<Filter>,
+) -> Result<Markup, ServerError> {
+    let view = load_visible(&state, &user, id).await?;
+    let dept = department_of(&state, &user).await?;
+    let mut groups: Vec<&str> = view
+        .units
+        .units()
+        .iter()
+        .filter_map(|u| u.ranking_group.as_deref())
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let group = filter.group.as_deref().filter(|g| groups.contains(g));
+    let multi_round = view.rubric.rounds().len() > 1;
+    let can_publish = !view.published() && allowed(&user.user, dept.as_ref(), Action::Publish);
+    let incomplete = view.results.iter().filter(|r| r.is_incomplete()).count();
+    let flash_msg = Flash {
+        msg: filter.msg.clone(),
+        err: filter.err.clone(),
+    };
+    Ok(layout(
+        &format!("{} 汇总表", view.period.name),
+        Some(&user),
+        html! {
+            h1 { (view.period.name) " · 汇总表" }
+            (flash(&flash_msg))
+            p.muted {
+                (view.rubric_name)
+                @if let Some(p) = view.rubric.pass_mark() { "；合格线" (pts(p)) "分" }
+                @if view.published() { "；已发布锁定" } @else { "；考评中（未发布）" }
+            }
+            @if !groups.is_empty() {
+                div.filters {
+                    span { "排名分组：" }
+                    a.on[group.is_none()] href=(format!("/periods/{id}")) { "全部" }
+                    @for g in &groups {
+                        a.on[group == Some(*g)] href=(format!("/periods/{id}?group={}", enc(g))) { (g) }
+                    }
+                }
+            }
+            div.table-wrap { table id="summary" {
+                thead { tr {
+                    th.num { "排名" } th { "单位" }
+                    @if !groups.is_empty() { th { "分组" } }
+                    @if multi_round { @for r in view.rubric.rounds() { th.num { (r.name) "（" (pts(r.weight * Decimal::ONE_HUNDRED)) "%）" } } }
+                    th.num { "总分" } th.num { "加分" } th.num { "最终得分" } th { "是否合格" } th { "等次" } th { "备注" }
+                } }
+                tbody {
+                    @for r in ranked(&view, group) {
+                        @let u = view.units.unit(r.unit);
+                        tr.fail[r.pass == Some(false)] {
+                            td.num { (r.rank) }
+                            td { a href=(format!("/periods/{id}/units/{}", enc(&u.code))) { (u.name) } }
+                            @if !groups.is_empty() { td { (u.ranking_group.as_deref().unwrap_or("")) } }
+                            @if multi_round { @for rs in &r.rounds { td.num { (pts(rs.total)) } } }
+                            td.num { (pts(r.total)) }
+                            td.num { (pts(r.bonus)) }
+                            td.num { strong { (pts(r.final_score)) } }
+                            td { (pass_badge(r)) }
+                            td { (r.grade.map_or("", |g| view.rubric.grades()[g].name.as_str())) }
+                            td {
+                                @if r.is_incomplete() { span.badge.warn { "未评完" } " " }
+                                @for v in &r.vetoes { span.badge.bad { "一票否决：" (view.rubric.vetoes()[v.veto].title) } }
+                            }
+                        }
+                    }
+                }
+            } }
+            @if incomplete > 0 { p.muted { (incomplete) "个单位尚有评分项未评，暂按0分计；发布前请补齐。" } }
+            p.no-print {
+                a.button.secondary href=(format!("/periods/{id}/notice")) { "打印通报" } " "
+                a.button.secondary href=(format!("/periods/{id}/ledger")) { "考核记录" } " "
+                @if can_publish {
+                    form.inline method="post" action=(action(&user, &format!("/periods/{id}/publish"))) {
+                        button type="submit" { "发布并锁定" }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// 通报: the ranked list with pass/fail and grades, the issuing department and date, for A4 printing.
+pub async fn notice(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Markup, ServerError> {
+    let view = load_visible(&state, &user, id).await?;
+    let issuer = view.rubric.issuer().unwrap_or("");
+    let date = view
+        .period
+        .published_at
+        .map(date_of)
+        .unwrap_or_else(|| "（未发布）".into());
+    Ok(layout(
+        &format!("{} 考评结果通报", view.period.name),
+        Some(&user),
+        html! {
+            h1 style="text-align:center" { (view.period.name) "考评结果通报" }
+            p { "根据《" (view.rubric.title()) "》，现将考评结果通报如下：" }
+            div.table-wrap { table {
+                tr { th.num { "名次" } th { "单位" } th.num { "得分" } th { "等次" } th { "是否合格" } }
+                @for r in ranked(&view, None) {
+                    @let u = view.units.unit(r.unit);
+                    tr { td.num { (r.rank) } td { (u.name) } td.num { (pts(r.final_score)) }
+                         td { (r.grade.map_or("", |g| view.rubric.grades()[g].name.as_str())) } td { (pass_badge(r)) } }
+                }
+            } }
+            p style="text-align:right" { (issuer) br; (date) }
+            p.no-print.muted { "用浏览器的“打印”（Ctrl+P）打印本页，已按A4排版。" }
+        },
+    ))
+}
+
+/// `YYYY年M月D日` of a unix-millisecond time (UTC+8, the users' time zone).
+pub fn date_of(ms: i64) -> String {
+    let days = (ms / 1000 + 8 * 3600).div_euclid(86_400);
+    // Civil-from-days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y}年{m}月{d}日")
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Redirect, ServerError> {
+    let dept = department_of(&state, &user).await?;
+    require(
+        allowed(&user.user, dept.as_ref(), Action::Publish),
+        "只有管理员可以发布",
+    )?;
+    let view = scoring::load(&state.store, id).await?;
+    let incomplete = view.results.iter().filter(|r| r.is_incomplete()).count();
+    if incomplete > 0 {
+        return Ok(Redirect::to(&format!(
+            "/periods/{id}?err={}",
+            enc(&format!("还有{incomplete}个单位的评分项未评完，不能发布"))
+        )));
+    }
+    state.store.publish_period(id, user.user.id).await?;
+    state
+        .store
+        .audit(
+            Some(user.user.id),
+            "publish",
+            &format!("发布考评期“{}”（{}）", view.period.name, date_of(now_ms())),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/periods/{id}?msg={}",
+        enc("已发布并锁定")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_in_china_time() {
+        // 2023-03-06T16:30:00Z is 2023-03-07 00:30 in Beijing.
+        assert_eq!(super::date_of(1_678_120_200_000), "2023年3月7日");
+    }
+}

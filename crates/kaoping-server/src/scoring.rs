@@ -1,0 +1,199 @@
+//! A period's scores, always derived from the ledger: the stored rubric version is parsed, the period's
+//! units registered, every active entry resolved and scored by the core. Nothing computed here is stored.
+
+use kaoping_core::finding::Resolver;
+use kaoping_core::rubric::{Coded, Rubric};
+use kaoping_core::score::{Scorer, UnitResult};
+use kaoping_core::units::Units;
+use kaoping_formats::parse_rubric;
+use kaoping_store::{Entry, NewEntry, OrgKind, OrgUnit, Period, PeriodStatus, Source, Store};
+
+use crate::error::ServerError;
+
+/// Everything a page about one period needs.
+pub struct PeriodView {
+    pub period: Period,
+    pub rubric: Rubric,
+    pub rubric_name: String,
+    pub units: Units,
+    /// The organisation records of the period's units, by position in `units`.
+    pub org: Vec<OrgUnit>,
+    /// Every ledger entry, in order: the history.
+    pub entries: Vec<Entry>,
+    /// Assessors' results, with traces (origins are entry ids).
+    pub results: Vec<UnitResult>,
+    /// Self-assessment (自查) results, scored the same way.
+    pub self_results: Vec<UnitResult>,
+}
+
+impl PeriodView {
+    pub fn published(&self) -> bool {
+        self.period.status == PeriodStatus::Published
+    }
+
+    pub fn result_of(&self, code: &str) -> Option<&UnitResult> {
+        let id = self.units.units().iter().position(|u| u.code == code)?;
+        self.results.iter().find(|r| r.unit == id)
+    }
+
+    pub fn self_result_of(&self, code: &str) -> Option<&UnitResult> {
+        let id = self.units.units().iter().position(|u| u.code == code)?;
+        self.self_results.iter().find(|r| r.unit == id)
+    }
+
+    pub fn entry(&self, id: i64) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// Active entries are those no later entry replaces (withdrawals are never active).
+    pub fn is_active(&self, entry: &Entry) -> bool {
+        entry.kind != kaoping_store::EntryKind::Withdraw
+            && !self.entries.iter().any(|e| e.replaces == Some(entry.id))
+    }
+}
+
+/// Parses a stored rubric version; it was checked when saved, so a failure is a server fault.
+pub fn rubric_of(name: &str, toml: &str) -> Result<Rubric, ServerError> {
+    parse_rubric(name, toml)
+        .map_err(|e| ServerError::Invalid(format!("考评细则“{name}”无法读取：{e}")))
+}
+
+/// The core's unit register for a period: its units with ranking groups and group memberships.
+pub fn units_of(period: &Period, org: &[OrgUnit]) -> Result<(Units, Vec<OrgUnit>), ServerError> {
+    let mut units = Units::new();
+    let mut records = Vec::new();
+    for unit in org
+        .iter()
+        .filter(|u| period.unit_ids.contains(&u.id) && u.kind == OrgKind::Unit)
+    {
+        let groups: Vec<&str> = unit.member_of.iter().map(String::as_str).collect();
+        units
+            .add_unit(
+                &unit.code,
+                &unit.name,
+                unit.ranking_group.as_deref(),
+                &groups,
+            )
+            .map_err(|e| ServerError::Invalid(e.to_string()))?;
+        records.push(unit.clone());
+    }
+    Ok((units, records))
+}
+
+/// Loads and scores a period.
+pub async fn load(store: &Store, period_id: i64) -> Result<PeriodView, ServerError> {
+    let period = store.period(period_id).await?;
+    let version = store.rubric(period.rubric_id).await?;
+    let rubric = rubric_of(&version.name, &version.toml)?;
+    let org = store.org_units().await?;
+    let (mut units, org) = units_of(&period, &org)?;
+    let entries = store.entries(period_id).await?;
+    let active_of = |source: Source| -> Vec<&Entry> {
+        entries
+            .iter()
+            .filter(|e| e.source == source && e.kind != kaoping_store::EntryKind::Withdraw)
+            .filter(|e| !entries.iter().any(|later| later.replaces == Some(e.id)))
+            .collect()
+    };
+    let results = score(&rubric, &mut units, &active_of(Source::Assessor));
+    let self_results = score(&rubric, &mut units, &active_of(Source::SelfCheck));
+    Ok(PeriodView {
+        rubric_name: format!("{} 第{}版", version.name, version.version),
+        period,
+        rubric,
+        units,
+        org,
+        entries,
+        results,
+        self_results,
+    })
+}
+
+/// Scores entries that were checked when appended; one that no longer resolves (a unit removed from the
+/// period) is left out rather than failing the whole page.
+fn score(rubric: &Rubric, units: &mut Units, entries: &[&Entry]) -> Vec<UnitResult> {
+    let resolver = Resolver::new(rubric, false);
+    let mut scorer = Scorer::with_trace(rubric);
+    for entry in entries {
+        if let Ok(finding) = resolver.resolve(units, &entry.finding_input(), entry.id as u64) {
+            let _ = scorer.add(units, finding);
+        }
+    }
+    scorer.finish(units)
+}
+
+/// Checks a new entry the way the CLI checks a CSV row, against the rubric, the period's units and the
+/// entries already active (a second discretionary entry is an error). Returns the rubric's owner of the
+/// item (its department), for the permission check.
+pub fn check_entry(view: &PeriodView, entry: &NewEntry) -> Result<Option<String>, ServerError> {
+    let mut units = view.units.clone();
+    let resolver = Resolver::new(&view.rubric, false);
+    let input = kaoping_core::finding::FindingInput {
+        unit: &entry.unit_code,
+        code: &entry.code,
+        round: &entry.round,
+        count: entry.count,
+        level: entry.level.as_deref(),
+        value: match entry.points.as_deref() {
+            Some(p) => Some(
+                p.trim()
+                    .parse()
+                    .map_err(|_| ServerError::Invalid(format!("分值“{p}”不是数字")))?,
+            ),
+            None => None,
+        },
+        note: &entry.note,
+        matter: entry.matter.as_deref(),
+        done: parse_date(entry.date.as_deref(), "完成日期")?,
+        due: parse_date(entry.due.as_deref(), "截止日期")?,
+    };
+    let finding = resolver.resolve(&mut units, &input, 0).map_err(|errors| {
+        ServerError::Invalid(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("；"),
+        )
+    })?;
+    let mut scorer = Scorer::new(&view.rubric);
+    for e in view
+        .entries
+        .iter()
+        .filter(|e| e.source == entry.source && view.is_active(e))
+    {
+        if entry.replaces == Some(e.id) {
+            continue;
+        }
+        if let Ok(f) = resolver.resolve(&mut units, &e.finding_input(), e.id as u64) {
+            let _ = scorer.add(&units, f);
+        }
+    }
+    scorer
+        .add(&units, finding)
+        .map_err(|e| ServerError::Invalid(e.message_with(|id| format!("记录#{id}"))))?;
+    Ok(owner(&view.rubric, &entry.code))
+}
+
+fn parse_date(
+    text: Option<&str>,
+    what: &str,
+) -> Result<Option<kaoping_core::date::Date>, ServerError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t
+            .parse()
+            .map(Some)
+            .map_err(|e| ServerError::Invalid(format!("{what}：{e}"))),
+        None => Ok(None),
+    }
+}
+
+/// The department that owns the item a code names (rules, items); bonus and veto codes have none.
+pub fn owner(rubric: &Rubric, code: &str) -> Option<String> {
+    let item = match rubric.lookup(code)? {
+        Coded::Rule(r) => rubric.rules()[r].item,
+        Coded::Item(i) => i,
+        _ => return None,
+    };
+    rubric.items()[item].department.clone()
+}
