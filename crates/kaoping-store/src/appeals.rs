@@ -92,6 +92,15 @@ impl Store {
             }
             Some(PeriodStatus::Published) => {}
         }
+        // Serializes appeals against one entry (PostgreSQL; SQLite write transactions are serial anyway),
+        // so the "one pending appeal" check below holds under concurrency.
+        sqlx::query(&format!(
+            "SELECT id FROM entries WHERE id = $1{}",
+            self.for_update()
+        ))
+        .bind(entry_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let entry = self.active_entry_in(&mut tx, entry_id).await?;
         if entry.period_id != period_id || entry.source != Source::Assessor {
             return Err(StoreError::Invalid(format!(
@@ -159,9 +168,11 @@ impl Store {
             return Err(StoreError::Invalid("驳回申诉时不能更正记录".into()));
         }
         let mut tx = self.begin().await?;
+        // Lock the appeal first, then count decisions in a separate statement: on PostgreSQL a statement
+        // that waited for the lock still reads with its old snapshot, so a subquery in it would miss the
+        // decision that the lock holder just committed.
         let row = sqlx::query(&format!(
-            "SELECT a.period_id, a.entry_id, (SELECT COUNT(*) FROM appeal_decisions d \
-             WHERE d.appeal_id = a.id) AS decided FROM appeals a WHERE a.id = $1{}",
+            "SELECT period_id, entry_id FROM appeals WHERE id = $1{}",
             self.for_update()
         ))
         .bind(appeal_id)
@@ -170,7 +181,11 @@ impl Store {
         .ok_or_else(|| StoreError::not_found("申诉", appeal_id))?;
         let period_id: i64 = col(&row, "period_id")?;
         let entry_id: i64 = col(&row, "entry_id")?;
-        let decided: i64 = col(&row, "decided")?;
+        let decided: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM appeal_decisions WHERE appeal_id = $1")
+                .bind(appeal_id)
+                .fetch_one(&mut *tx)
+                .await?;
         if decided > 0 {
             return Err(StoreError::Conflict(DECIDED.into()));
         }

@@ -3,6 +3,9 @@
 
 use sqlx::any::AnyRow;
 
+use kaoping_core::units::Units;
+
+use crate::org::OrgKind;
 use crate::{col, now_ms, Store, StoreError};
 
 /// Open periods take findings; a published period is locked, and changes only through appeal decisions.
@@ -192,5 +195,22 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The unit register the core scorer needs for a period: its assessed units in tree order, with their
+    /// ranking groups and the groups (科室, 调查组) they belong to, so group findings reach every member.
+    pub async fn scoring_units(&self, period_id: i64) -> Result<Units, StoreError> {
+        let period = self.period(period_id).await?;
+        let mut units = Units::new();
+        for u in self.org_units().await? {
+            if u.kind == OrgKind::Group || period.unit_ids.binary_search(&u.id).is_err() {
+                continue;
+            }
+            let groups: Vec<&str> = u.member_of.iter().map(String::as_str).collect();
+            units
+                .add_unit(&u.code, &u.name, u.ranking_group.as_deref(), &groups)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        }
+        Ok(units)
     }
 }

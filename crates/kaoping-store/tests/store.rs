@@ -1036,3 +1036,114 @@ async fn concurrent_stores(db: Db) {
     );
     second.close().await;
 }
+
+/// Of many concurrent decisions on one appeal, from two processes, exactly one lands, with its entry.
+async fn appeal_decided_once_under_concurrency(db: Db) {
+    let s = db.store.clone();
+    let f = fixture(&s).await;
+    let e1 = s.append_entry(&record(&f, "U1", "1.4.2")).await.unwrap();
+    s.publish_period(f.period, f.admin).await.unwrap();
+    let a = s
+        .file_appeal(f.period, e1.id, f.u1, "不服", f.admin)
+        .await
+        .unwrap();
+    let second = Store::connect(&db.url).await.unwrap();
+    let f = std::sync::Arc::new(f);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = if i % 2 == 0 {
+            s.clone()
+        } else {
+            second.clone()
+        };
+        let f = f.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut fix = record(&f, "U1", "1.4.2");
+            fix.count = Some(i);
+            let accept = i % 3 != 0;
+            let correction = accept.then_some(&fix);
+            store
+                .decide_appeal(a, accept, &format!("决定{i}"), f.admin, correction)
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Conflict(m)) => assert_eq!(m, "该申诉已处理"),
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    let appeal = s.appeal(a).await.unwrap();
+    let entries = s.entries(f.period).await.unwrap();
+    match appeal.status {
+        AppealStatus::Accepted => {
+            assert_eq!(entries.len(), 2);
+            assert_eq!(appeal.decision_entry_id, Some(entries[1].id));
+        }
+        AppealStatus::Rejected => assert_eq!(entries.len(), 1),
+        AppealStatus::Pending => panic!("undecided"),
+    }
+    second.close().await;
+}
+
+on_both!(appeal_decided_once_under_concurrency);
+
+/// The data folder may have any name: spaces, `#`, `?`, `%`, Chinese.
+#[tokio::test]
+async fn sqlite_data_dir_with_odd_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("考评 数据#1?%20");
+    let store = Store::open_sqlite(&data).await.unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    store.create_department("JW", "纪委").await.unwrap();
+    store.close().await;
+    assert!(data.join("kaoping.db").is_file());
+    let again = Store::open_sqlite(&data).await.unwrap();
+    assert_eq!(again.departments().await.unwrap().len(), 1);
+    again.close().await;
+}
+
+#[tokio::test]
+async fn unsupported_url_is_invalid() {
+    assert!(matches!(
+        Store::connect("mysql://localhost/x").await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+/// Of many concurrent appeals of one unit against one entry, exactly one is filed.
+async fn one_pending_appeal_under_concurrency(db: Db) {
+    let s = db.store.clone();
+    let f = fixture(&s).await;
+    let e1 = s.append_entry(&record(&f, "U1", "1.4.2")).await.unwrap();
+    s.publish_period(f.period, f.admin).await.unwrap();
+    let second = Store::connect(&db.url).await.unwrap();
+    let (period, u1, admin) = (f.period, f.u1, f.admin);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = if i % 2 == 0 {
+            s.clone()
+        } else {
+            second.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            store.file_appeal(period, e1.id, u1, "不服", admin).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Conflict(m)) => assert!(m.contains("待处理"), "{m}"),
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(s.appeals(f.period).await.unwrap().len(), 1);
+    second.close().await;
+}
+
+on_both!(one_pending_appeal_under_concurrency);
