@@ -1147,3 +1147,46 @@ async fn one_pending_appeal_under_concurrency(db: Db) {
 }
 
 on_both!(one_pending_appeal_under_concurrency);
+
+/// Publishing while other processes append: every append either lands before the lock or is refused, and
+/// nothing recorded directly is dated after publication.
+async fn publish_while_appending(db: Db) {
+    let s = db.store.clone();
+    let f = std::sync::Arc::new(fixture(&s).await);
+    let second = Store::connect(&db.url).await.unwrap();
+    let mut tasks = Vec::new();
+    let mut publish = None;
+    for i in 0..60 {
+        if i == 20 {
+            let (s, f) = (s.clone(), f.clone());
+            publish = Some(tokio::spawn(async move {
+                s.publish_period(f.period, f.admin).await
+            }));
+        }
+        let store = if i % 2 == 0 {
+            s.clone()
+        } else {
+            second.clone()
+        };
+        let f = f.clone();
+        tasks.push(tokio::spawn(async move {
+            store.append_entry(&record(&f, "U1", "1.4.2")).await
+        }));
+    }
+    publish.unwrap().await.unwrap().unwrap();
+    let mut landed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => landed += 1,
+            Err(StoreError::Conflict(m)) => assert_eq!(m, "考评期已发布锁定"),
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    let published_at = s.period(f.period).await.unwrap().published_at.unwrap();
+    let entries = s.entries(f.period).await.unwrap();
+    assert_eq!(entries.len(), landed);
+    assert!(entries.iter().all(|e| e.recorded_at <= published_at));
+    second.close().await;
+}
+
+on_both!(publish_while_appending);
