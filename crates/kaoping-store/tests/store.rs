@@ -1104,6 +1104,16 @@ async fn sqlite_data_dir_with_odd_characters() {
     let again = Store::open_sqlite(&data).await.unwrap();
     assert_eq!(again.departments().await.unwrap().len(), 1);
     again.close().await;
+    // The database file is in WAL mode (a persistent setting of the file).
+    let url = format!("sqlite://{}", data.join("kaoping.db").display()).replace('#', "%23");
+    let url = url.replace("%20", "%2520").replace('?', "%3F");
+    let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    raw.close().await;
 }
 
 #[tokio::test]
