@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Connection, Executor, Row};
 
 mod appeals;
 mod audit;
@@ -120,17 +120,22 @@ impl Store {
         Ok(store)
     }
 
-    /// Brings the schema up to date. Called by [`Store::connect`]; PostgreSQL takes an advisory lock, so
-    /// several processes starting at once migrate only once.
+    /// Brings the schema up to date. Called by [`Store::connect`]. Several processes starting at once
+    /// migrate only once: PostgreSQL takes an advisory lock; on SQLite the whole run is one `BEGIN
+    /// IMMEDIATE` transaction (each migration a savepoint in it), so the others wait for the write lock and
+    /// then find the schema current.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATOR,
-            Backend::Postgres => &POSTGRES_MIGRATOR,
-        };
-        migrator
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Database(sqlx::Error::Migrate(Box::new(e))))
+        let failed = |e| StoreError::Database(sqlx::Error::Migrate(Box::new(e)));
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.pool.acquire().await?;
+                let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                SQLITE_MIGRATOR.run_direct(&mut *tx).await.map_err(failed)?;
+                tx.commit().await?;
+            }
+            Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await.map_err(failed)?,
+        }
+        Ok(())
     }
 
     /// Which database this store talks to.

@@ -1200,3 +1200,22 @@ async fn publish_while_appending(db: Db) {
 }
 
 on_both!(publish_while_appending);
+
+/// Several processes starting at once on a fresh database: all of them come up, the schema once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_start_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("kaoping.db").display()
+    );
+    let starts = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move { Store::connect(&url).await })
+    });
+    for start in starts.collect::<Vec<_>>() {
+        let store = start.await.unwrap().unwrap();
+        assert_eq!(store.count_users().await.unwrap(), 0);
+        store.close().await;
+    }
+}
