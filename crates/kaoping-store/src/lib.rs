@@ -103,8 +103,8 @@ impl Store {
                             // WAL lets readers run while one writer writes; the busy timeout makes a second
                             // writer wait instead of failing at once.
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 5000;",
+                                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                                 PRAGMA foreign_keys = ON;",
                             )
                             .await?;
                             Ok(())
