@@ -8,6 +8,7 @@ pub mod findings_csv;
 mod location;
 pub mod report;
 pub mod rubric_toml;
+mod rubric_write;
 pub mod units_csv;
 
 pub use findings_csv::{
@@ -15,4 +16,5 @@ pub use findings_csv::{
 };
 pub use location::Location;
 pub use rubric_toml::{parse_rubric, read_rubric_file, RubricFileError};
+pub use rubric_write::write_rubric;
 pub use units_csv::{read_units, UnitsError};

@@ -69,10 +69,11 @@ fn limiter(fragment: &str) -> bool {
         .any(|w| fragment.starts_with(w))
 }
 
-/// Cuts criteria into clauses (and leftovers that hold no scoring phrase).
-fn clauses(text: &str) -> (Vec<String>, Vec<String>) {
-    let (mut out, mut leftover) = (Vec::new(), Vec::new());
-    for sentence in text.split(['；', ';', '。', '\n']) {
+/// Cuts criteria into clauses, each with the number of its sentence (and leftovers that hold no scoring
+/// phrase).
+fn clauses(text: &str) -> (Vec<(usize, String)>, Vec<String>) {
+    let (mut out, mut leftover): (Vec<(usize, String)>, Vec<String>) = (Vec::new(), Vec::new());
+    for (n, sentence) in text.split(['；', ';', '。', '\n']).enumerate() {
         let mut pending = String::new();
         let first_in_sentence = out.len();
         for fragment in sentence.split_inclusive(['，', ',']) {
@@ -81,10 +82,10 @@ fn clauses(text: &str) -> (Vec<String>, Vec<String>) {
                 continue;
             }
             if scoring(bare) {
-                out.push(format!("{pending}{bare}"));
+                out.push((n, format!("{pending}{bare}")));
                 pending.clear();
             } else if limiter(bare) && out.len() > first_in_sentence && pending.is_empty() {
-                let last = out.last_mut().expect("checked above");
+                let last = &mut out.last_mut().expect("checked above").1;
                 last.push(',');
                 last.push_str(bare);
             } else {
@@ -171,6 +172,39 @@ fn rule(text: &str, kind: RuleKindSpec) -> RuleSpec {
     }
 }
 
+/// Turns the awards with level words of one sentence into a bonus rule: several make one rule with levels
+/// (市级 5, 省级 10); a single one names a threshold (“县级以上先进”), not a level, so it is one amount.
+fn flush_bonus_levels(out: &mut ParsedCriteria, pending: &mut Vec<(String, LevelSpec, bool)>) {
+    if pending.is_empty() {
+        return;
+    }
+    let per = pending.iter().any(|(_, _, per)| *per);
+    let text = pending
+        .iter()
+        .map(|(t, _, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let combine = if per {
+        BonusCombine::Sum
+    } else {
+        BonusCombine::HighestPerMatter
+    };
+    let (levels, amount) = if pending.len() == 1 {
+        (Vec::new(), pending[0].1.points)
+    } else {
+        (pending.drain(..).map(|(_, l, _)| l).collect(), None)
+    };
+    pending.clear();
+    out.bonus.push(BonusRuleSpec {
+        code: None,
+        title: text.chars().take(16).collect(),
+        text,
+        combine,
+        levels,
+        amount,
+    });
+}
+
 /// Reads one item's criteria. `bonus_section` marks the 加分/增分 part of a rubric, where 加N分 clauses
 /// are bonus rules.
 pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
@@ -185,7 +219,13 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
     }
     let mut last_graded = false;
     let mut bonus_levels: Vec<(String, LevelSpec, bool)> = Vec::new();
-    for clause in clauses {
+    let mut sentence = usize::MAX;
+    for (n, clause) in clauses {
+        // Awards with level words group into one rule only within a sentence.
+        if n != sentence {
+            flush_bonus_levels(&mut out, &mut bonus_levels);
+            sentence = n;
+        }
         let c = clause.as_str();
         let graded_now = !c.contains("不得分") && GAIN.is_match(c) && !DEDUCT.is_match(c);
         if c.contains("一票否决") {
@@ -342,42 +382,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             strip_common_prefix(levels);
         }
     }
-    // One award with a level word (“县级以上先进”) names a threshold, not levels.
-    if let [(text, level, per)] = &bonus_levels[..] {
-        out.bonus.push(BonusRuleSpec {
-            code: None,
-            title: text.chars().take(16).collect(),
-            text: text.clone(),
-            combine: if *per {
-                BonusCombine::Sum
-            } else {
-                BonusCombine::HighestPerMatter
-            },
-            levels: Vec::new(),
-            amount: level.points,
-        });
-        bonus_levels.clear();
-    }
-    if !bonus_levels.is_empty() {
-        let per = bonus_levels.iter().any(|(_, _, per)| *per);
-        let text = bonus_levels
-            .iter()
-            .map(|(t, _, _)| t.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
-        out.bonus.push(BonusRuleSpec {
-            code: None,
-            title: text.chars().take(16).collect(),
-            text: text.clone(),
-            combine: if per {
-                BonusCombine::Sum
-            } else {
-                BonusCombine::HighestPerMatter
-            },
-            levels: bonus_levels.into_iter().map(|(_, l, _)| l).collect(),
-            amount: None,
-        });
-    }
+    flush_bonus_levels(&mut out, &mut bonus_levels);
     out
 }
 

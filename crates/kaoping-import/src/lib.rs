@@ -5,6 +5,10 @@
 //! [`Confirm`] quoting the original phrase, for the author to check.
 
 pub mod criteria;
+pub mod files;
 mod numbers;
+pub mod table;
 
 pub use criteria::{parse_criteria, Confirm, ParsedCriteria};
+pub use files::{import_file, read_tables, ImportError};
+pub use table::{import_table, Imported, ImportedItem, Table, TableError};

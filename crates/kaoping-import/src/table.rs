@@ -1,0 +1,372 @@
+//! A rubric table (栏目 · 分值 · 考核内容 · 评分标准 · 考核办法, in any column order, headers by name) to a
+//! [`RubricSpec`]: sections from the 栏目 column (merged cells repeat their value), points written as
+//! `20分` in their own column or `(5分)` inside the text, every item's criteria parsed into rules.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use kaoping_core::rubric::{BonusSpec, ItemSpec, RubricSpec, SectionSpec};
+use kaoping_core::Decimal;
+use regex::Regex;
+
+use crate::criteria::{parse_criteria, Confirm};
+use crate::numbers::{ascii_digits, number, NUM};
+
+/// A table as read from a file: rows of cells, merged cells already repeated into every cell they cover.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub rows: Vec<Vec<String>>,
+    /// Merged regions that span several header columns, as (row, first column, last column), 0-based.
+    pub merged_across: Vec<(usize, usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Section,
+    Points,
+    Content,
+    Criteria,
+    Method,
+    Department,
+}
+
+const HEADERS: [(Col, &[&str]); 6] = [
+    (
+        Col::Section,
+        &[
+            "栏目",
+            "项目",
+            "考核项目",
+            "考评项目",
+            "类别",
+            "考核类别",
+            "指标",
+        ],
+    ),
+    (Col::Points, &["分值", "标准分", "分数", "权重", "满分"]),
+    (
+        Col::Content,
+        &[
+            "考核内容",
+            "考评内容",
+            "工作内容",
+            "内容",
+            "目标任务",
+            "考核要点",
+        ],
+    ),
+    (
+        Col::Criteria,
+        &[
+            "评分标准",
+            "考核标准",
+            "评分细则",
+            "扣分标准",
+            "计分标准",
+            "考评标准",
+            "评分办法",
+        ],
+    ),
+    (
+        Col::Method,
+        &[
+            "考核办法",
+            "考评办法",
+            "考核方式",
+            "检查方法",
+            "考核方法",
+            "考核依据",
+        ],
+    ),
+    (
+        Col::Department,
+        &["责任部门", "考核部门", "牵头部门", "责任单位"],
+    ),
+];
+
+/// Why a table could not be read as a rubric; `row` is 1-based as users count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableError {
+    NoHeader,
+    MergedHeader {
+        row: usize,
+        first: usize,
+        last: usize,
+    },
+    BadPoints {
+        row: usize,
+        column: String,
+        text: String,
+    },
+    Empty,
+}
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableError::NoHeader => write!(
+                f,
+                "找不到表头：需要一行含“考核内容”和“评分标准”（或考评内容、考核标准、评分细则等）的表头"
+            ),
+            TableError::MergedHeader { row, first, last } => write!(
+                f,
+                "第{row}行表头的合并单元格跨越了第{}～{}列，无法判断各列含义；请拆分该单元格",
+                first + 1,
+                last + 1
+            ),
+            TableError::BadPoints { row, column, text } => {
+                write!(f, "第{row}行“{column}”列的“{text}”不是分值，应写成“20分”或“20”")
+            }
+            TableError::Empty => write!(f, "表头下没有任何评分项"),
+        }
+    }
+}
+
+impl std::error::Error for TableError {}
+
+/// One item as imported, with what its criteria became and what to confirm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedItem {
+    /// 1-based table row.
+    pub row: usize,
+    pub section: String,
+    pub content: String,
+    pub rules: usize,
+    pub confirm: Vec<Confirm>,
+}
+
+/// The rubric and the import report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub spec: RubricSpec,
+    pub items: Vec<ImportedItem>,
+}
+
+impl Imported {
+    /// Everything the author should check, with the row it came from.
+    pub fn to_confirm(&self) -> Vec<(usize, &Confirm)> {
+        self.items
+            .iter()
+            .flat_map(|i| i.confirm.iter().map(move |c| (i.row, c)))
+            .collect()
+    }
+}
+
+static INLINE_POINTS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"[（(]\s*({NUM})\s*分\s*[)）]")).expect("valid"));
+static POINTS_CELL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^\s*({NUM})\s*分?\s*$")).expect("valid"));
+static TOTAL_ROW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(总分|合计|总计)").expect("valid"));
+
+fn header_columns(row: &[String]) -> Vec<(Col, usize)> {
+    let mut cols = Vec::new();
+    for (i, cell) in row.iter().enumerate() {
+        let name: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some((col, _)) = HEADERS
+            .iter()
+            .find(|(_, names)| names.contains(&name.as_str()))
+        {
+            if !cols.iter().any(|(c, _)| c == col) {
+                cols.push((*col, i));
+            }
+        }
+    }
+    cols
+}
+
+/// Finds the header row: the first with both a content and a criteria column.
+fn find_header(table: &Table) -> Result<(usize, Vec<(Col, usize)>), TableError> {
+    for (r, row) in table.rows.iter().enumerate() {
+        let cols = header_columns(row);
+        let has = |c: Col| cols.iter().any(|(x, _)| *x == c);
+        if has(Col::Criteria) && (has(Col::Content) || has(Col::Section)) {
+            if let Some(&(row, first, last)) =
+                table.merged_across.iter().find(|(mr, _, _)| *mr == r)
+            {
+                return Err(TableError::MergedHeader {
+                    row: row + 1,
+                    first,
+                    last,
+                });
+            }
+            return Ok((r, cols));
+        }
+    }
+    Err(TableError::NoHeader)
+}
+
+fn points_of(text: &str) -> Option<Decimal> {
+    POINTS_CELL
+        .captures(&ascii_digits(text))
+        .and_then(|c| number(&c[1]))
+}
+
+/// `(5分)` inside a content cell, and the text without it.
+fn inline_points(text: &str) -> (Option<Decimal>, String) {
+    let t = ascii_digits(text);
+    match INLINE_POINTS.captures(&t) {
+        Some(c) => {
+            let whole = c.get(0).expect("match");
+            let rest = format!("{}{}", &t[..whole.start()], &t[whole.end()..]);
+            (number(&c[1]), rest.trim().to_string())
+        }
+        None => (None, text.trim().to_string()),
+    }
+}
+
+/// Reads a table as a rubric titled `title`.
+///
+/// # Errors
+/// No header, a merged cell across header columns, a points cell that is not a number, or no items.
+pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> {
+    let (header_row, cols) = find_header(table)?;
+    let at = |row: &[String], col: Col| -> String {
+        cols.iter()
+            .find(|(c, _)| *c == col)
+            .and_then(|(_, i)| row.get(*i))
+            .map_or(String::new(), |s| s.trim().to_string())
+    };
+    let points_name = HEADERS[1].1[0].to_string();
+    let mut spec = RubricSpec {
+        title: title.to_string(),
+        total: Decimal::ONE_HUNDRED,
+        ..RubricSpec::default()
+    };
+    let mut items_report = Vec::new();
+    let mut bonus = BonusSpec::default();
+    let mut current: Option<(String, Option<Decimal>)> = None;
+    for (r, row) in table.rows.iter().enumerate().skip(header_row + 1) {
+        let section = at(row, Col::Section);
+        let points_text = at(row, Col::Points);
+        let (inline, content) = inline_points(&at(row, Col::Content));
+        let criteria = at(row, Col::Criteria);
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let section_title = section
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '分')
+            .trim()
+            .to_string();
+        if TOTAL_ROW.is_match(&section)
+            || (content.is_empty() && criteria.is_empty() && TOTAL_ROW.is_match(&points_text))
+        {
+            if let Some(total) = points_of(&points_text)
+                .or_else(|| points_of(section.trim_start_matches(['总', '分', '合', '计'])))
+            {
+                spec.total = total;
+            }
+            continue;
+        }
+        if content.is_empty() && criteria.is_empty() {
+            continue;
+        }
+        // Points in the 分值 column belong to the section when the 栏目 repeats (merged), else to the item.
+        let column_points = if points_text.is_empty() {
+            None
+        } else {
+            Some(
+                points_of(&points_text).ok_or_else(|| TableError::BadPoints {
+                    row: r + 1,
+                    column: points_name.clone(),
+                    text: points_text.clone(),
+                })?,
+            )
+        };
+        let section_points = section
+            .contains('分')
+            .then(|| INLINE_POINTS.captures(&section).and_then(|c| number(&c[1])))
+            .flatten();
+        let parsed = parse_criteria(&criteria);
+        let is_bonus = ["加分", "增分", "奖励"].iter().any(|w| section.contains(w))
+            || (!parsed.bonus.is_empty() && parsed.rules.is_empty());
+        items_report.push(ImportedItem {
+            row: r + 1,
+            section: section_title.clone(),
+            content: content.chars().take(24).collect(),
+            rules: parsed.rules.len() + parsed.bonus.len(),
+            confirm: parsed.confirm.clone(),
+        });
+        if is_bonus {
+            bonus.rules.extend(parsed.bonus);
+            continue;
+        }
+        spec.vetoes.extend(parsed.vetoes);
+        let new_section =
+            current.as_ref().is_none_or(|(t, _)| *t != section_title) || section_title.is_empty();
+        if new_section {
+            let points = column_points.or(section_points).unwrap_or_default();
+            spec.sections.push(SectionSpec {
+                code: None,
+                title: if section_title.is_empty() {
+                    content.chars().take(12).collect()
+                } else {
+                    section_title.clone()
+                },
+                points,
+                pool: false,
+                items: Vec::new(),
+            });
+            current = Some((section_title.clone(), column_points));
+        }
+        let s = spec
+            .sections
+            .last_mut()
+            .expect("a section was just ensured");
+        let item_points = match (inline, new_section, column_points) {
+            (Some(p), _, _) => Some(p),
+            // A per-row 分值 under a merged 栏目 is the item's own.
+            (None, false, Some(p)) if current.as_ref().is_some_and(|(_, sp)| *sp != Some(p)) => {
+                Some(p)
+            }
+            _ => None,
+        };
+        s.items.push(ItemSpec {
+            code: None,
+            title: String::new(),
+            points: item_points,
+            content,
+            criteria: criteria.clone(),
+            method: at(row, Col::Method),
+            department: Some(at(row, Col::Department)).filter(|d| !d.is_empty()),
+            inherit: parsed.inherit,
+            rules: parsed.rules,
+        });
+    }
+    if spec.sections.is_empty() {
+        return Err(TableError::Empty);
+    }
+    for s in &mut spec.sections {
+        let with_points = s.items.iter().filter(|i| i.points.is_some()).count();
+        if s.items.len() == 1 && with_points == 0 {
+            // A section that is its own item (a flat rubric): the item has the section's points.
+            s.items[0].points = Some(s.points);
+            s.items[0].code = Some(String::new());
+        } else if with_points == 0 {
+            s.pool = true;
+        }
+        for item in &mut s.items {
+            item.title = short_title(&item.content);
+        }
+    }
+    // Flat sections take their code from the position, like hand-written files.
+    for (i, s) in spec.sections.iter_mut().enumerate() {
+        if s.items.len() == 1 && s.items[0].code.as_deref() == Some("") {
+            s.items[0].code = Some((i + 1).to_string());
+        }
+    }
+    spec.bonus = bonus;
+    Ok(Imported {
+        spec,
+        items: items_report,
+    })
+}
+
+/// A short name for an item: its content up to the first punctuation, at most 16 characters.
+fn short_title(content: &str) -> String {
+    let first = content
+        .split(['，', ',', '。', '；', ';', '、'])
+        .next()
+        .unwrap_or(content);
+    first.chars().take(16).collect()
+}

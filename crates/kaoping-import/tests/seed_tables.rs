@@ -1,0 +1,388 @@
+//! The proof: the seed's scheme A and scheme C tables, written by this test as real .docx and .xlsx files
+//! in the seed's layout (栏目 · 分值 · 考核内容 · 评分标准 · 考核办法, merged 栏目 and 分值 cells, points as
+//! `20分` and `(5分)`), import to rubrics that score every findings file exactly as the hand-written
+//! rubric files under `rubrics/` do.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use kaoping_core::rubric::{Rubric, RuleKind};
+use kaoping_core::units::Units;
+use kaoping_formats::{parse_rubric, read_rubric_file, read_units, score_findings, write_rubric};
+use kaoping_import::{import_file, ImportError, TableError};
+use rust_xlsxwriter::{Format, Workbook};
+
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+/// One table row of the seed's layout.
+struct Row {
+    section: String,
+    section_points: String,
+    content: String,
+    criteria: String,
+    method: String,
+}
+
+/// The rubric laid out as the user's Word table: one row per item; pool items carry no points of their
+/// own; flat sections (scheme C) are one row each.
+fn seed_rows(rubric: &Rubric) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (si, s) in rubric.sections().iter().enumerate() {
+        let items = rubric.section_items(si);
+        let flat = items.len() == 1 && items[0].code == s.code;
+        for item in items {
+            let content = if s.pool || flat {
+                item.content.clone()
+            } else {
+                format!("{}（{}分）", item.content, item.max.normalize())
+            };
+            rows.push(Row {
+                section: s.title.clone(),
+                section_points: format!("{}分", s.points.normalize()),
+                content,
+                criteria: item.criteria.clone(),
+                method: item.method.clone(),
+            });
+        }
+    }
+    let bonus: Vec<&str> = rubric
+        .bonus()
+        .rules
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect();
+    if !bonus.is_empty() {
+        rows.push(Row {
+            section: "增分因素".into(),
+            section_points: String::new(),
+            content: "增分因素".into(),
+            criteria: bonus.join(";"),
+            method: String::new(),
+        });
+    }
+    rows
+}
+
+const HEADER: [&str; 5] = ["栏目", "分值", "考核内容", "评分标准", "考核办法"];
+
+fn xlsx(title: &str, rows: &[Row]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let wrap = Format::new().set_text_wrap();
+    sheet
+        .merge_range(0, 0, 0, 4, title, &Format::new())
+        .unwrap();
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    let mut r = 2u32;
+    let mut i = 0;
+    while i < rows.len() {
+        let run = rows[i..]
+            .iter()
+            .take_while(|x| x.section == rows[i].section)
+            .count();
+        let last = r + run as u32 - 1;
+        for (c, value) in [(0u16, &rows[i].section), (1u16, &rows[i].section_points)] {
+            if run > 1 {
+                sheet.merge_range(r, c, last, c, value, &wrap).unwrap();
+            } else {
+                sheet.write_string(r, c, value).unwrap();
+            }
+        }
+        for (k, row) in rows[i..i + run].iter().enumerate() {
+            let rr = r + k as u32;
+            sheet
+                .write_string_with_format(rr, 2, &row.content, &wrap)
+                .unwrap();
+            sheet
+                .write_string_with_format(rr, 3, &row.criteria, &wrap)
+                .unwrap();
+            sheet
+                .write_string_with_format(rr, 4, &row.method, &wrap)
+                .unwrap();
+        }
+        r = last + 1;
+        i += run;
+    }
+    sheet.write_string(r, 0, "总分").unwrap();
+    sheet.write_string(r, 1, "100分").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn cell(text: &str, vmerge: Option<&str>) -> String {
+    let merge = match vmerge {
+        Some("restart") => "<w:vMerge w:val=\"restart\"/>",
+        Some(_) => "<w:vMerge/>",
+        None => "",
+    };
+    let paragraphs: String = text
+        .split('\n')
+        .map(|line| {
+            format!(
+                "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+                esc(line)
+            )
+        })
+        .collect();
+    format!("<w:tc><w:tcPr>{merge}</w:tcPr>{paragraphs}</w:tc>")
+}
+
+fn docx(title: &str, rows: &[Row]) -> Vec<u8> {
+    let mut body = format!("<w:p><w:r><w:t>{}</w:t></w:r></w:p><w:tbl>", esc(title));
+    body.push_str("<w:tr>");
+    for h in HEADER {
+        body.push_str(&cell(h, None));
+    }
+    body.push_str("</w:tr>");
+    for (i, row) in rows.iter().enumerate() {
+        let first = i == 0 || rows[i - 1].section != row.section;
+        let next_same = rows.get(i + 1).is_some_and(|n| n.section == row.section);
+        let merge = match (first, next_same) {
+            (true, true) => Some("restart"),
+            (false, _) => Some("continue"),
+            (true, false) => None,
+        };
+        body.push_str("<w:tr>");
+        body.push_str(&cell(
+            if merge == Some("continue") {
+                ""
+            } else {
+                &row.section
+            },
+            merge,
+        ));
+        body.push_str(&cell(
+            if merge == Some("continue") {
+                ""
+            } else {
+                &row.section_points
+            },
+            merge,
+        ));
+        body.push_str(&cell(&row.content, None));
+        body.push_str(&cell(&row.criteria, None));
+        body.push_str(&cell(&row.method, None));
+        body.push_str("</w:tr>");
+    }
+    body.push_str(&format!(
+        "<w:tr>{}{}{}{}{}</w:tr></w:tbl>",
+        cell("总分", None),
+        cell("100分", None),
+        cell("", None),
+        cell("", None),
+        cell("", None)
+    ));
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("[Content_Types].xml", opts).unwrap();
+    zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
+    zip.start_file("word/document.xml", opts).unwrap();
+    zip.write_all(document.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    buf.into_inner()
+}
+
+/// Every unit's total, sections and items, for comparison.
+fn scores(rubric: &Rubric, units_csv: &str, findings: &str) -> Vec<String> {
+    let mut units: Units = read_units("units.csv", units_csv.as_bytes()).unwrap();
+    let results = score_findings(
+        rubric,
+        &mut units,
+        false,
+        "findings.csv",
+        findings.as_bytes(),
+        false,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    results
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {:?} {:?}",
+                units.unit(r.unit).code,
+                r.total,
+                r.final_score,
+                r.sections,
+                r.items
+            )
+        })
+        .collect()
+}
+
+/// Findings over every rule of the rubric, a few per unit, valid for its kind.
+fn generated_findings(rubric: &Rubric, units_csv: &str) -> String {
+    let mut out = String::from("unit,code,count,level,points,round,note\n");
+    let codes: Vec<String> = units_csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(String::from)
+        .collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for unit in &codes {
+        for rule in rubric.rules() {
+            if rule.applies_to == kaoping_core::rubric::AppliesTo::Group
+                || rubric.items()[rule.item].inherit
+            {
+                continue;
+            }
+            let item = &rubric.items()[rule.item];
+            let row = match &rule.kind {
+                RuleKind::Fixed { .. } | RuleKind::Zero if next() % 4 == 0 => {
+                    format!("{unit},{},,,,,", rule.code)
+                }
+                RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. }
+                    if next() % 3 == 0 =>
+                {
+                    format!("{unit},{},{},,,,", rule.code, 1 + next() % 5)
+                }
+                RuleKind::Graded { levels } if next() % 2 == 0 => {
+                    format!(
+                        "{unit},{},,{},,,",
+                        rule.code,
+                        levels[(next() % levels.len() as u64) as usize].name
+                    )
+                }
+                RuleKind::Discretionary => {
+                    format!("{unit},{},,,{},,理由", rule.code, item.max.normalize())
+                }
+                RuleKind::Conversion { .. } => {
+                    format!("{unit},{},,,{},,", rule.code, 60 + next() % 41)
+                }
+                RuleKind::Rate { .. } => format!("{unit},{},,,{}.5,,", rule.code, 88 + next() % 12),
+                _ => continue,
+            };
+            out.push_str(&row);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn check_scheme(rubric_file: &str, examples: &str) {
+    let hand = read_rubric_file(&repo(&format!("rubrics/{rubric_file}"))).unwrap();
+    let rows = seed_rows(&hand);
+    let units = std::fs::read_to_string(repo(&format!("examples/{examples}-units.csv"))).unwrap();
+    let example_findings =
+        std::fs::read_to_string(repo(&format!("examples/{examples}-findings.csv"))).unwrap();
+    let generated = generated_findings(&hand, &units);
+    for (name, bytes) in [
+        ("seed.xlsx", xlsx(hand.title(), &rows)),
+        ("seed.docx", docx(hand.title(), &rows)),
+    ] {
+        let imported = import_file(name, &bytes, hand.title()).unwrap_or_else(|e| panic!("{e}"));
+        // The import writes a rubric file that reads back: that is what the author reviews and saves.
+        let text = write_rubric(&imported.spec);
+        let rubric =
+            parse_rubric("imported.toml", &text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+        let hand_codes: Vec<&str> = hand.rules().iter().map(|r| r.code.as_str()).collect();
+        let codes: Vec<&str> = rubric.rules().iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(
+            codes, hand_codes,
+            "{name}: imported rule codes match the hand-written file"
+        );
+        for findings in [&example_findings, &generated] {
+            assert_eq!(
+                scores(&rubric, &units, findings),
+                scores(&hand, &units, findings),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn scheme_a_imports_from_word_and_excel_and_scores_as_written_by_hand() {
+    check_scheme("dongli-2023.toml", "dongli");
+}
+
+#[test]
+fn scheme_c_imports_from_word_and_excel_and_scores_as_written_by_hand() {
+    check_scheme("jishengju-2023.toml", "jishengju");
+}
+
+#[test]
+fn the_import_says_what_to_confirm_quoting_the_original_phrase() {
+    let hand = read_rubric_file(&repo("rubrics/jishengju-2023.toml")).unwrap();
+    let imported = import_file(
+        "seed.xlsx",
+        &xlsx(hand.title(), &seed_rows(&hand)),
+        hand.title(),
+    )
+    .unwrap();
+    let phrases: Vec<&str> = imported
+        .to_confirm()
+        .iter()
+        .map(|(_, c)| c.phrase.as_str())
+        .collect();
+    assert!(
+        phrases.contains(&"情节严重的,给予党政纪处分"),
+        "{phrases:?}"
+    );
+    assert!(phrases.iter().any(|p| p.contains("折合")), "{phrases:?}");
+}
+
+#[test]
+fn malformed_files_get_clear_errors() {
+    let err = import_file("rubric.docx", b"this is not a zip", "x").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rubric.docx: 不是有效的Word文件（文件内容不是 Office Open XML 压缩包），请用Word或Excel另存后重试"
+    );
+    let err = import_file("rubric.csv", "甲,乙\n1,2\n".as_bytes(), "x").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImportError::Table {
+                error: TableError::NoHeader,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let csv = "栏目,分值,考核内容,评分标准,考核办法\n重点指标,二十分整,保证完成任务,未完成扣20分,查记录\n";
+    let err = import_file("rubric.csv", csv.as_bytes(), "x").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rubric.csv: 第2行“分值”列的“二十分整”不是分值，应写成“20分”或“20”"
+    );
+    // A merged cell spanning header columns.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .merge_range(0, 0, 0, 1, "栏目", &Format::new())
+        .unwrap();
+    for (c, h) in ["考核内容", "评分标准"].iter().enumerate() {
+        sheet.write_string(0, c as u16 + 2, *h).unwrap();
+    }
+    sheet.write_string(1, 2, "内容").unwrap();
+    sheet.write_string(1, 3, "扣5分").unwrap();
+    let err = import_file("rubric.xlsx", &book.save_to_buffer().unwrap(), "x").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rubric.xlsx: 第1行表头的合并单元格跨越了第1～2列，无法判断各列含义；请拆分该单元格"
+    );
+}
