@@ -3,6 +3,7 @@
 
 mod dashboard;
 mod entries;
+mod grid;
 mod login;
 mod rubric;
 mod sheet;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/periods/{id}/evidence/{evidence}", get(entries::evidence))
         .route("/rubrics/{id}", get(rubric::page))
+        .route("/periods/{id}/grid", get(grid::page).post(grid::save))
         .with_state(state)
 }
 
