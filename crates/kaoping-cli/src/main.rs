@@ -44,6 +44,17 @@ enum Command {
     },
     /// Run the web application (运行网站).
     Serve(ServeArgs),
+    /// Import a rubric table from Word, Excel or CSV into a rubric file (导入考评细则).
+    ImportRubric {
+        /// The .docx, .xlsx or .csv file holding the 考评细则 table.
+        file: PathBuf,
+        /// The rubric file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The rubric's title (default: the file name).
+        #[arg(long)]
+        title: Option<String>,
+    },
 }
 
 /// Flags of `kaoping serve`.
@@ -91,6 +102,11 @@ fn main() -> ExitCode {
             output.as_deref(),
         ),
         Command::Serve(args) => serve(args),
+        Command::ImportRubric {
+            file,
+            output,
+            title,
+        } => import_rubric(&file, &output, title.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,6 +180,40 @@ fn display_addr(addr: std::net::SocketAddr, port: u16) -> String {
     } else {
         format!("{}:{port}", addr.ip())
     }
+}
+
+/// Imports a rubric table, writes the rubric file, and says what was found and what to confirm.
+fn import_rubric(file: &Path, output: &Path, title: Option<&str>) -> Result<(), String> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| format!("{name}: 无法读取：{e}"))?;
+    let stem = file
+        .file_stem()
+        .map_or_else(|| "考评细则".into(), |s| s.to_string_lossy().into_owned());
+    let imported = kaoping_import::import_file(&name, &bytes, title.unwrap_or(&stem))
+        .map_err(|e| e.to_string())?;
+    let text = kaoping_formats::write_rubric(&imported.spec);
+    let mut out = io::stdout().lock();
+    let mut say = |line: String| writeln!(out, "{line}").map_err(|e| format!("输出失败：{e}"));
+    for item in &imported.items {
+        say(format!(
+            "第{}行 {} {}：{}条规则",
+            item.row, item.section, item.content, item.rules
+        ))?;
+        for c in &item.confirm {
+            say(format!("    待确认：“{}”——{}", c.phrase, c.reason))?;
+        }
+    }
+    let confirm = imported.to_confirm().len();
+    std::fs::write(output, &text).map_err(|e| format!("{}: 无法写入：{e}", output.display()))?;
+    say(format!(
+        "已写入 {}（{}项待确认）",
+        output.display(),
+        confirm
+    ))?;
+    // The written file must read back; if not, say where, so the author can fix it.
+    kaoping_formats::parse_rubric(&output.display().to_string(), &text)
+        .map(|_| ())
+        .map_err(|e| format!("导入的考评细则还需修改：\n{e}"))
 }
 
 fn check(rubric: &Path) -> Result<(), String> {

@@ -397,3 +397,40 @@ fn toml_syntax_errors_and_missing_files_are_located() {
         stderr(&o)
     );
 }
+
+#[test]
+fn import_rubric_writes_a_rubric_file_and_says_what_to_confirm() {
+    let table = "栏目,分值,考核内容,评分标准,考核办法\n\
+                 重点指标,20分,保证完成生产任务,未完成扣20分；完成任务，但成本超支扣5分,查通报\n\
+                 党建,80分,开展学习（40分）,每少一次扣2分；情节严重的，通报批评,查记录\n\
+                 党建,80分,民主评议（40分）,酌情评分,查记录\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("table.csv"), table).unwrap();
+    let o = kaoping(
+        &[
+            "import-rubric",
+            "table.csv",
+            "-o",
+            "r.toml",
+            "--title",
+            "测试细则",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "第2行 重点指标 保证完成生产任务：2条规则\n\
+         第3行 党建 开展学习：1条规则\n    待确认：“情节严重的，通报批评”——没有识别出计分方法（扣分、得分、不得分），未生成规则\n\
+         第4行 党建 民主评议：1条规则\n\
+         已写入 r.toml（1项待确认）\n"
+    );
+    let o = kaoping(&["check", "r.toml"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("测试细则\n"));
+    let o = kaoping(
+        &["import-rubric", "missing.docx", "-o", "r.toml"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
