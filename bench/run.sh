@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
     --small) MODE=small ;;
     --runs) RUNS=$2; RUNS_SET=1; shift ;;
     --pandas-runs) PANDAS_RUNS=$2; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -72,23 +72,36 @@ trap 'rm -rf "$TMP"' EXIT
 
 # --- helpers -------------------------------------------------------------------------------------------
 now_ns() { date +%s%N; }
+HZ=$(getconf CLK_TCK)
+# Busy CPU ticks of the whole machine so far (user, nice, system, irq, softirq, steal).
+cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
 # measure NAME RUNS CMD…: runs CMD RUNS times (stdout to bench-data/out/NAME.stdout); sets SECS and MB to
 # the medians of the wall time and the peak RSS.
 measure() {
   local name=$1 runs=$2; shift 2
-  local i t0 t1 secs_list=() mb_list=()
+  local i t0 t1 c0 c1 secs_list=() mb_list=() other
   for ((i = 1; i <= runs; i++)); do
+    c0=$(cpu_busy)
     t0=$(now_ns)
-    if ! /usr/bin/time -f "%M" -o "$TMP/rss" "$@" > "bench-data/out/$name.stdout" 2> "$TMP/stderr"; then
+    if ! /usr/bin/time -f "%M %U %S" -o "$TMP/rss" "$@" > "bench-data/out/$name.stdout" 2> "$TMP/stderr"; then
       echo "bench/run.sh: $name failed: $*" >&2
       cat "$TMP/stderr" >&2
       exit 1
     fi
     t1=$(now_ns)
+    c1=$(cpu_busy)
     secs_list+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')")
-    mb_list+=("$(awk '/^[0-9]+$/ { v = $1 } END { printf "%.0f", v / 1024 }' "$TMP/rss")")
-    echo "   $name run $i: ${secs_list[-1]} s, ${mb_list[-1]} MB" >&2
+    mb_list+=("$(awk 'NF == 3 && $1 ~ /^[0-9]+$/ { v = $1 } END { printf "%.0f", v / 1024 }' "$TMP/rss")")
+    # CPU time the whole machine spent during the run, less the run's own: anything else running on a
+    # 2-core machine spoils the figures, so a run where others took over 10% of a core (give or take
+    # 3 clock ticks of measuring error) is flagged.
+    other=$(awk -v c0="$c0" -v c1="$c1" -v hz="$HZ" -v wall="${secs_list[-1]}" \
+      'NF == 3 && $1 ~ /^[0-9]+$/ { own = $2 + $3 } END { o = (c1 - c0) / hz - own; printf "%.3f", (o > 0 ? o : 0) }' "$TMP/rss")
+    if awk -v o="$other" -v wall="${secs_list[-1]}" -v hz="$HZ" 'BEGIN { exit !(o > 0.10 * wall + 3 / hz) }'; then
+      BUSY="$BUSY $name#$i:${other}s"
+    fi
+    echo "   $name run $i: ${secs_list[-1]} s, ${mb_list[-1]} MB (CPU used by other processes meanwhile: $other s)" >&2
   done
   SECS=$(printf '%s\n' "${secs_list[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
   MB=$(printf '%s\n' "${mb_list[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
@@ -118,6 +131,7 @@ data_for() {
 # --- the benchmark -------------------------------------------------------------------------------------
 STATUS=0
 for RUBRIC in "${RUBRICS[@]}"; do
+  BUSY=
   DATA=$(data_for "$RUBRIC")
   BASE=$(basename "$RUBRIC" .toml)
   SIZE_MB=$(du -m "$DATA" | cut -f1)
@@ -155,6 +169,11 @@ for RUBRIC in "${RUBRICS[@]}"; do
   echo "| DuckDB (SQL) | $RUNS | $DUCKDB_S | $DUCKDB_MB | $(ratio "$DUCKDB_S" "$FLOOR_S") | 1.00× |"
   echo "| pandas | $PANDAS_RUNS | $PANDAS_S | $PANDAS_MB | $(ratio "$PANDAS_S" "$FLOOR_S") | $(ratio "$PANDAS_S" "$DUCKDB_S") |"
   echo
+  if [ -n "$BUSY" ]; then
+    echo "WARNING: other processes used the CPU during some runs (run: their CPU seconds,$BUSY);"
+    echo "these figures are not reliable. Run again on an idle machine."
+    echo
+  fi
 
   echo "== equivalence: $RUBRIC" >&2
   SCORED=()

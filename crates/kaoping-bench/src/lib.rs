@@ -16,7 +16,7 @@
 
 use std::io::{self, Write};
 
-use kaoping_core::rubric::{AppliesTo, RuleKind, Rubric};
+use kaoping_core::rubric::{AppliesTo, Rubric, RuleKind};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -144,17 +144,29 @@ impl Plan {
             match &rule.kind {
                 RuleKind::Discretionary => {
                     let halves = (item.max * Decimal::TWO).floor().to_u64().unwrap_or(0);
-                    plan.discretionary.push(Discretionary { code, max_halves: halves });
+                    plan.discretionary.push(Discretionary {
+                        code,
+                        max_halves: halves,
+                    });
                 }
                 RuleKind::Graded { levels } => plan.graded.push(Graded {
                     code,
                     levels: levels.iter().map(|l| csv_field(&l.name)).collect(),
                 }),
-                RuleKind::Fixed { .. } => plan.deductions.push(Counted { code, with_count: false }),
+                RuleKind::Fixed { .. } => plan.deductions.push(Counted {
+                    code,
+                    with_count: false,
+                }),
                 RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
-                    plan.deductions.push(Counted { code, with_count: true })
+                    plan.deductions.push(Counted {
+                        code,
+                        with_count: true,
+                    })
                 }
-                RuleKind::Zero => plan.zeroes.push(Counted { code, with_count: false }),
+                RuleKind::Zero => plan.zeroes.push(Counted {
+                    code,
+                    with_count: false,
+                }),
                 _ => {}
             }
         }
@@ -191,7 +203,10 @@ impl Plan {
             ));
         }
         let graded_room = (self.graded.len() * self.rounds.len()) as u64;
-        if self.deductions.is_empty() && self.zeroes.is_empty() && per_unit + 1 > self.required_per_unit() + graded_room {
+        if self.deductions.is_empty()
+            && self.zeroes.is_empty()
+            && per_unit + 1 > self.required_per_unit() + graded_room
+        {
             return Err(format!(
                 "the rubric has no fixed, zero, per_occurrence or progressive rule, so a unit can have at most {} findings",
                 self.required_per_unit() + graded_room
@@ -206,7 +221,10 @@ fn unit_code(u: u64, width: usize, out: &mut Vec<u8>) {
     out.clear();
     out.push(b'U');
     let digits = (u + 1).to_string();
-    out.extend(std::iter::repeat_n(b'0', width.saturating_sub(digits.len())));
+    out.extend(std::iter::repeat_n(
+        b'0',
+        width.saturating_sub(digits.len()),
+    ));
     out.extend_from_slice(digits.as_bytes());
 }
 
@@ -226,9 +244,23 @@ fn push_uint(out: &mut Vec<u8>, mut n: u64) {
 
 #[derive(Debug, Clone, Copy)]
 enum Row {
-    Discretionary { rule: u32, round: u32, halves: u64 },
-    Graded { rule: u32, round: u32, level: u32 },
-    Counted { rule: u32, zero: bool, round: u32, count: u8, note: u8 },
+    Discretionary {
+        rule: u32,
+        round: u32,
+        halves: u64,
+    },
+    Graded {
+        rule: u32,
+        round: u32,
+        level: u32,
+    },
+    Counted {
+        rule: u32,
+        zero: bool,
+        round: u32,
+        count: u8,
+        note: u8,
+    },
 }
 
 /// Writes a findings CSV for `units` units and `findings` findings, fully determined by `seed`.
@@ -237,7 +269,13 @@ enum Row {
 ///
 /// # Errors
 /// What [`Plan::check`] rejects, or a write error.
-pub fn generate<W: Write>(plan: &Plan, units: u64, findings: u64, seed: u64, out: W) -> io::Result<Stats> {
+pub fn generate<W: Write>(
+    plan: &Plan,
+    units: u64,
+    findings: u64,
+    seed: u64,
+    out: W,
+) -> io::Result<Stats> {
     plan.check(units, findings)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let mut out = out;
@@ -279,10 +317,15 @@ pub fn generate<W: Write>(plan: &Plan, units: u64, findings: u64, seed: u64, out
             }
         }
         while (rows.len() as u64) < n {
-            let zero = plan.deductions.is_empty() || (!plan.zeroes.is_empty() && rng.one_in(ZERO_ONE_IN));
+            let zero =
+                plan.deductions.is_empty() || (!plan.zeroes.is_empty() && rng.one_in(ZERO_ONE_IN));
             let pool = if zero { &plan.zeroes } else { &plan.deductions };
             let rule = rng.below(pool.len() as u64) as usize;
-            let count = if pool[rule].with_count { 1 + rng.below(3) as u8 } else { 0 };
+            let count = if pool[rule].with_count {
+                1 + rng.below(3) as u8
+            } else {
+                0
+            };
             rows.push(Row::Counted {
                 rule: rule as u32,
                 zero,
@@ -301,7 +344,11 @@ pub fn generate<W: Write>(plan: &Plan, units: u64, findings: u64, seed: u64, out
             buf.extend_from_slice(&code);
             buf.push(b',');
             match *row {
-                Row::Discretionary { rule, round, halves } => {
+                Row::Discretionary {
+                    rule,
+                    round,
+                    halves,
+                } => {
                     buf.extend_from_slice(&plan.discretionary[rule as usize].code);
                     buf.extend_from_slice(b",,,");
                     push_uint(&mut buf, halves / 2);
@@ -329,7 +376,11 @@ pub fn generate<W: Write>(plan: &Plan, units: u64, findings: u64, seed: u64, out
                     count,
                     note,
                 } => {
-                    let c = if zero { &plan.zeroes[rule as usize] } else { &plan.deductions[rule as usize] };
+                    let c = if zero {
+                        &plan.zeroes[rule as usize]
+                    } else {
+                        &plan.deductions[rule as usize]
+                    };
                     buf.extend_from_slice(&c.code);
                     buf.push(b',');
                     if count > 0 {

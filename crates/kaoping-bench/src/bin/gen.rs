@@ -15,7 +15,10 @@ use clap::Parser;
 use kaoping_bench::{generate, write_units, Plan};
 
 #[derive(Debug, Parser)]
-#[command(name = "kaoping-bench-gen", about = "Generate synthetic findings (考核发现) for a rubric")]
+#[command(
+    name = "kaoping-bench-gen",
+    about = "Generate synthetic findings (考核发现) for a rubric"
+)]
 struct Args {
     /// The rubric TOML file.
     #[arg(long)]
@@ -47,7 +50,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let plan = match Plan::new(&rubric).and_then(|p| p.check(args.units, args.findings).map(|()| p)) {
+    let plan = match Plan::new(&rubric).and_then(|p| p.check(args.units, args.findings).map(|()| p))
+    {
         Ok(p) => p,
         Err(e) => {
             eprintln!("kaoping-bench-gen: {}: {e}", args.rubric.display());
@@ -61,7 +65,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let stats = match generate(&plan, args.units, args.findings, args.seed, BufWriter::with_capacity(1 << 20, file)) {
+    let stats = match generate(
+        &plan,
+        args.units,
+        args.findings,
+        args.seed,
+        BufWriter::with_capacity(1 << 20, file),
+    ) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("kaoping-bench-gen: {}: {e}", args.out.display());

@@ -53,7 +53,10 @@ fn main() -> ExitCode {
         match record.get(2).map(parse_uint) {
             Some(Some(n)) => count_sum += n,
             Some(None) => {
-                eprintln!("kaoping-bench-parse-floor: row {}: count is not a whole number", rows + 1);
+                eprintln!(
+                    "kaoping-bench-parse-floor: row {}: count is not a whole number",
+                    rows + 1
+                );
                 return ExitCode::FAILURE;
             }
             None => {}
