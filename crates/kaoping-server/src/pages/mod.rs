@@ -1,10 +1,13 @@
 //! The Chinese web pages: server-rendered HTML (maud escapes every value), one module per page family.
 //! Forms post to `…?csrf=TOKEN`; after a change the handler redirects (post/redirect/get) with a message.
 
+mod appeals;
+mod audit;
 mod dashboard;
 mod entries;
 mod grid;
 mod login;
+mod review;
 mod rubric;
 mod sheet;
 mod summary;
@@ -45,6 +48,21 @@ pub fn router(state: AppState) -> Router {
         .route("/periods/{id}/evidence/{evidence}", get(entries::evidence))
         .route("/rubrics/{id}", get(rubric::page))
         .route("/periods/{id}/grid", get(grid::page).post(grid::save))
+        .route(
+            "/periods/{id}/review",
+            get(review::page).post(review::decide),
+        )
+        .route("/periods/{id}/review/submit", post(review::submit))
+        .route("/audit", get(audit::page))
+        .route(
+            "/periods/{id}/appeals",
+            get(appeals::list).post(appeals::file),
+        )
+        .route("/periods/{id}/appeals/new", get(appeals::form))
+        .route(
+            "/periods/{id}/appeals/{appeal}/decide",
+            post(appeals::decide),
+        )
         .with_state(state)
 }
 
