@@ -10,6 +10,7 @@ pub mod report;
 pub mod rubric_toml;
 mod rubric_write;
 pub mod units_csv;
+pub mod xlsx;
 
 pub use findings_csv::{
     read_findings, score_findings, score_findings_bytes, FindingsError, RowError,

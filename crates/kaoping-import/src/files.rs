@@ -49,7 +49,27 @@ pub fn import_file(file: &str, bytes: &[u8], title: &str) -> Result<Imported, Im
     let mut first_error = None;
     for table in &tables {
         match import_table(title, table) {
-            Ok(imported) => return Ok(imported),
+            Ok(mut imported) => {
+                // Kaoping's own export carries the rubric's settings on a second sheet.
+                let settings = tables.iter().find(|t| {
+                    t.rows
+                        .first()
+                        .is_some_and(|r| r.first().map(String::as_str) == Some("设置"))
+                });
+                if let Some(settings) = settings {
+                    crate::rule_lines::apply_settings(&mut imported.spec, &settings.rows).map_err(
+                        |(line, reason)| ImportError::Table {
+                            file: file.to_string(),
+                            error: TableError::BadRuleLine {
+                                row: 0,
+                                line,
+                                reason,
+                            },
+                        },
+                    )?;
+                }
+                return Ok(imported);
+            }
             Err(TableError::NoHeader) => {}
             Err(error) => {
                 first_error.get_or_insert(error);

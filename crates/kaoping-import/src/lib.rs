@@ -7,6 +7,7 @@
 pub mod criteria;
 pub mod files;
 mod numbers;
+mod rule_lines;
 pub mod table;
 
 pub use criteria::{parse_criteria, Confirm, ParsedCriteria};

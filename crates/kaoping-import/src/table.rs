@@ -28,9 +28,11 @@ enum Col {
     Criteria,
     Method,
     Department,
+    /// Kaoping's own export: one exact rule per line (`code｜kind｜parameters｜who｜text`).
+    Rules,
 }
 
-const HEADERS: [(Col, &[&str]); 6] = [
+const HEADERS: [(Col, &[&str]); 7] = [
     (
         Col::Section,
         &[
@@ -82,6 +84,7 @@ const HEADERS: [(Col, &[&str]); 6] = [
         Col::Department,
         &["责任部门", "考核部门", "牵头部门", "责任单位"],
     ),
+    (Col::Rules, &["计分规则"]),
 ];
 
 /// Why a table could not be read as a rubric; `row` is 1-based as users count.
@@ -97,6 +100,11 @@ pub enum TableError {
         row: usize,
         column: String,
         text: String,
+    },
+    BadRuleLine {
+        row: usize,
+        line: String,
+        reason: String,
     },
     Empty,
 }
@@ -116,6 +124,9 @@ impl fmt::Display for TableError {
             ),
             TableError::BadPoints { row, column, text } => {
                 write!(f, "第{row}行“{column}”列的“{text}”不是分值，应写成“20分”或“20”")
+            }
+            TableError::BadRuleLine { row, line, reason } => {
+                write!(f, "第{row}行“计分规则”列的“{line}”无法读取：{reason}")
             }
             TableError::Empty => write!(f, "表头下没有任何评分项"),
         }
@@ -277,7 +288,22 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             .contains('分')
             .then(|| INLINE_POINTS.captures(&section).and_then(|c| number(&c[1])))
             .flatten();
-        let parsed = parse_criteria(&criteria);
+        let mut parsed = parse_criteria(&criteria);
+        let exact = at(row, Col::Rules);
+        if !exact.is_empty() {
+            // Kaoping's own export says exactly what the rules are; the wording is only shown.
+            let (rules, inherit) =
+                crate::rule_lines::parse_rule_lines(&exact).map_err(|(line, reason)| {
+                    TableError::BadRuleLine {
+                        row: r + 1,
+                        line,
+                        reason,
+                    }
+                })?;
+            parsed.rules = rules;
+            parsed.inherit = inherit;
+            parsed.confirm.clear();
+        }
         let is_bonus = ["加分", "增分", "奖励"].iter().any(|w| section.contains(w))
             || (!parsed.bonus.is_empty() && parsed.rules.is_empty());
         items_report.push(ImportedItem {

@@ -386,3 +386,45 @@ fn malformed_files_get_clear_errors() {
         "rubric.xlsx: 第1行表头的合并单元格跨越了第1～2列，无法判断各列含义；请拆分该单元格"
     );
 }
+
+#[test]
+fn a_rubric_exported_to_excel_imports_back_to_the_same_rubric() {
+    for (file, examples) in [
+        ("dongli-2023.toml", "dongli"),
+        ("jishengju-2023.toml", "jishengju"),
+        ("village-2023.toml", "village"),
+    ] {
+        let hand = read_rubric_file(&repo(&format!("rubrics/{file}"))).unwrap();
+        let bytes = kaoping_formats::xlsx::rubric_xlsx(&hand).unwrap();
+        let imported = import_file("export.xlsx", &bytes, hand.title())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let rubric = parse_rubric("roundtrip.toml", &write_rubric(&imported.spec)).unwrap();
+        let codes = |r: &Rubric| {
+            r.rules()
+                .iter()
+                .map(|x| (x.code.clone(), x.kind.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&rubric), codes(&hand), "{file}");
+        let depts = |r: &Rubric| {
+            r.items()
+                .iter()
+                .map(|i| i.department.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            depts(&rubric),
+            depts(&hand),
+            "{file}: owners survive the round trip"
+        );
+        let units =
+            std::fs::read_to_string(repo(&format!("examples/{examples}-units.csv"))).unwrap();
+        let findings =
+            std::fs::read_to_string(repo(&format!("examples/{examples}-findings.csv"))).unwrap();
+        assert_eq!(
+            scores(&rubric, &units, &findings),
+            scores(&hand, &units, &findings),
+            "{file}"
+        );
+    }
+}
