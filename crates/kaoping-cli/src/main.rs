@@ -44,6 +44,11 @@ enum Command {
     },
     /// Run the web application (运行网站).
     Serve(ServeArgs),
+    /// Export to Excel (导出Excel): the rubric, the summary and ranking, a unit's score sheet, or the findings.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
     /// Import a rubric table from Word, Excel or CSV into a rubric file (导入考评细则).
     ImportRubric {
         /// The .docx, .xlsx or .csv file holding the 考评细则 table.
@@ -54,6 +59,51 @@ enum Command {
         /// The rubric's title (default: the file name).
         #[arg(long)]
         title: Option<String>,
+    },
+}
+
+/// The scored inputs an export needs.
+#[derive(clap::Args)]
+struct Scored {
+    #[arg(long)]
+    rubric: PathBuf,
+    #[arg(long)]
+    findings: PathBuf,
+    #[arg(long)]
+    units: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// The rubric in its original table layout (imports back to the same rubric).
+    Rubric {
+        rubric: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// The summary and ranking (汇总表).
+    Summary {
+        #[command(flatten)]
+        scored: Scored,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// One unit's score sheet (考评表).
+    Sheet {
+        #[command(flatten)]
+        scored: Scored,
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// The findings as a ledger table.
+    Findings {
+        #[command(flatten)]
+        scored: Scored,
+        #[arg(short, long)]
+        output: PathBuf,
     },
 }
 
@@ -107,6 +157,7 @@ fn main() -> ExitCode {
             output,
             title,
         } => import_rubric(&file, &output, title.as_deref()),
+        Command::Export { what } => export(what),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -179,6 +230,127 @@ fn display_addr(addr: std::net::SocketAddr, port: u16) -> String {
         format!("127.0.0.1:{port}")
     } else {
         format!("{}:{port}", addr.ip())
+    }
+}
+
+/// Scores files with traces, for exports.
+fn scored(
+    s: &Scored,
+) -> Result<
+    (
+        kaoping_core::rubric::Rubric,
+        Units,
+        Vec<kaoping_core::score::UnitResult>,
+    ),
+    String,
+> {
+    let rubric = read_rubric_file(&s.rubric).map_err(|e| e.to_string())?;
+    let mut units = match &s.units {
+        Some(path) => {
+            read_units(&path.display().to_string(), open(path)?).map_err(|e| e.to_string())?
+        }
+        None => Units::new(),
+    };
+    let bytes = read_all(&s.findings)?;
+    let name = s.findings.display().to_string();
+    let results = score_findings_bytes(
+        &rubric,
+        &mut units,
+        s.units.is_none(),
+        &name,
+        &bytes,
+        true,
+        1,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((rubric, units, results))
+}
+
+fn write_xlsx(
+    output: &Path,
+    bytes: Result<Vec<u8>, kaoping_formats::xlsx::XlsxError>,
+) -> Result<(), String> {
+    let bytes = bytes.map_err(|e| format!("无法生成Excel文件：{e}"))?;
+    std::fs::write(output, bytes).map_err(|e| format!("{}: 无法写入：{e}", output.display()))?;
+    println!("已导出 {}", output.display());
+    Ok(())
+}
+
+fn export(what: Export) -> Result<(), String> {
+    use kaoping_formats::xlsx;
+    match what {
+        Export::Rubric { rubric, output } => {
+            let rubric = read_rubric_file(&rubric).map_err(|e| e.to_string())?;
+            write_xlsx(&output, xlsx::rubric_xlsx(&rubric))
+        }
+        Export::Summary { scored: s, output } => {
+            let (rubric, units, results) = scored(&s)?;
+            write_xlsx(
+                &output,
+                xlsx::summary_xlsx(
+                    &format!("{} 汇总表", rubric.title()),
+                    &rubric,
+                    &units,
+                    &results,
+                ),
+            )
+        }
+        Export::Sheet {
+            scored: s,
+            unit,
+            output,
+        } => {
+            let (rubric, units, results) = scored(&s)?;
+            let result = results
+                .iter()
+                .find(|r| units.unit(r.unit).code == unit)
+                .ok_or_else(|| format!("单位“{unit}”不在名单中"))?;
+            let describe = |f: &kaoping_core::finding::Finding| {
+                if f.note.is_empty() {
+                    format!("第{}行", f.origin)
+                } else {
+                    format!("第{}行 {}", f.origin, f.note)
+                }
+            };
+            write_xlsx(
+                &output,
+                xlsx::sheet_xlsx(
+                    &format!("{} 考评表", rubric.title()),
+                    &rubric,
+                    &units,
+                    result,
+                    &describe,
+                ),
+            )
+        }
+        Export::Findings { scored: s, output } => {
+            let (rubric, _, _) = scored(&s)?;
+            let mut rows = Vec::new();
+            let name = s.findings.display().to_string();
+            kaoping_formats::read_findings(&name, open(&s.findings)?, |input, line| {
+                rows.push(xlsx::LedgerRow {
+                    id: line.to_string(),
+                    kind: "记录".into(),
+                    unit: input.unit.to_string(),
+                    code: input.code.to_string(),
+                    round: input.round.to_string(),
+                    count: input.count,
+                    level: input.level.unwrap_or("").to_string(),
+                    points: input.value,
+                    note: input.note.to_string(),
+                    recorded_by: String::new(),
+                    recorded_at: String::new(),
+                    reason: String::new(),
+                    active: true,
+                });
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+            write_xlsx(
+                &output,
+                xlsx::ledger_xlsx(&format!("{} 考核记录", rubric.title()), &rows),
+            )
+        }
     }
 }
 

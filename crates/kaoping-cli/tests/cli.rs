@@ -434,3 +434,109 @@ fn import_rubric_writes_a_rubric_file_and_says_what_to_confirm() {
     );
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn exports_write_real_workbooks_and_the_rubric_imports_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = repo("rubrics/village-2023.toml");
+    let f = repo("examples/village-findings.csv");
+    let u = repo("examples/village-units.csv");
+    let (r, f, u) = (
+        r.to_str().unwrap(),
+        f.to_str().unwrap(),
+        u.to_str().unwrap(),
+    );
+    for args in [
+        vec!["export", "rubric", r, "-o", "rubric.xlsx"],
+        vec![
+            "export",
+            "summary",
+            "--rubric",
+            r,
+            "--findings",
+            f,
+            "--units",
+            u,
+            "-o",
+            "summary.xlsx",
+        ],
+        vec![
+            "export",
+            "sheet",
+            "--rubric",
+            r,
+            "--findings",
+            f,
+            "--units",
+            u,
+            "--unit",
+            "V01",
+            "-o",
+            "sheet.xlsx",
+        ],
+        vec![
+            "export",
+            "findings",
+            "--rubric",
+            r,
+            "--findings",
+            f,
+            "-o",
+            "findings.xlsx",
+        ],
+    ] {
+        let o = kaoping(&args, dir.path());
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let file = args.iter().skip_while(|a| **a != "-o").nth(1).unwrap();
+        let bytes = std::fs::read(dir.path().join(file)).unwrap();
+        assert!(
+            bytes.starts_with(b"PK\x03\x04"),
+            "{file} is an xlsx (zip) file"
+        );
+    }
+    let o = kaoping(
+        &["import-rubric", "rubric.xlsx", "-o", "back.toml"],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("已写入 back.toml（0项待确认）\n"),
+        "{}",
+        stdout(&o)
+    );
+    let scores = |rubric: &str| {
+        let o = kaoping(
+            &[
+                "score",
+                "--rubric",
+                rubric,
+                "--findings",
+                f,
+                "--units",
+                u,
+                "--format",
+                "csv",
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(scores("back.toml"), scores(r));
+    let o = kaoping(
+        &[
+            "export",
+            "sheet",
+            "--rubric",
+            r,
+            "--findings",
+            f,
+            "--unit",
+            "NOPE",
+            "-o",
+            "x.xlsx",
+        ],
+        dir.path(),
+    );
+    assert_fails_with(&o, "单位“NOPE”不在名单中");
+}

@@ -7,7 +7,8 @@ use kaoping_core::rubric::Rubric;
 use kaoping_core::score::{Effect, Subject, UnitResult};
 use kaoping_core::units::Units;
 use kaoping_core::Decimal;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+pub use rust_xlsxwriter::XlsxError;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use crate::report::{incomplete_codes, points, ranked};
 

@@ -57,6 +57,15 @@ pub fn import_file(file: &str, bytes: &[u8], title: &str) -> Result<Imported, Im
                         .is_some_and(|r| r.first().map(String::as_str) == Some("设置"))
                 });
                 if let Some(settings) = settings {
+                    // The exact bonus rules replace what the 增分因素 row's wording suggested.
+                    for item in &mut imported.items {
+                        if ["加分", "增分", "奖励"]
+                            .iter()
+                            .any(|w| item.section.contains(w))
+                        {
+                            item.confirm.clear();
+                        }
+                    }
                     crate::rule_lines::apply_settings(&mut imported.spec, &settings.rows).map_err(
                         |(line, reason)| ImportError::Table {
                             file: file.to_string(),
