@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use kaoping_store::{PeriodStatus, ReviewStatus, Role};
 use maud::{html, Markup};
 
-use super::{department_of, flash, layout, pts, Flash};
+use super::{action, department_of, flash, layout, pts, Flash};
 use crate::auth::CurrentUser;
 use crate::error::ServerError;
 use crate::permissions::{allowed, Action};
@@ -46,7 +46,20 @@ pub async fn page(
                     }
                     @if user.user.role == Role::Assessor && !published {
                         a.button href=(format!("/periods/{}/entries/new", period.id)) { "录入考核发现" } " "
-                        a.button.secondary href=(format!("/periods/{}/grid", period.id)) { "本部门评分表" }
+                        a.button.secondary href=(format!("/periods/{}/grid", period.id)) { "本部门评分表" } " "
+                        form.inline method="post" action=(action(&user, &format!("/periods/{}/review/submit", period.id))) {
+                            button.secondary type="submit" { "提交审核" }
+                        }
+                    }
+                    @if user.user.role == Role::Admin {
+                        @if !published {
+                            a.button.secondary href=(format!("/periods/{}/grid", period.id)) { "评分表" } " "
+                            a.button.secondary href=(format!("/periods/{}/review", period.id)) { "审核" } " "
+                        }
+                        a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "申诉" }
+                    }
+                    @if published && own_unit.is_some() && user.user.role == Role::Leader {
+                        a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "本单位申诉" }
                     }
                 }
                 @if can_summary && user.user.role != Role::Leader {

@@ -1,6 +1,7 @@
 //! The Chinese web pages: server-rendered HTML (maud escapes every value), one module per page family.
 //! Forms post to `…?csrf=TOKEN`; after a change the handler redirects (post/redirect/get) with a message.
 
+mod admin;
 mod appeals;
 mod audit;
 mod dashboard;
@@ -54,6 +55,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/periods/{id}/review/submit", post(review::submit))
         .route("/audit", get(audit::page))
+        .route("/admin", get(admin::page))
+        .route("/admin/users", post(admin::create_user))
+        .route("/admin/users/{uid}/active", post(admin::set_active))
+        .route("/admin/users/{uid}/password", post(admin::reset_password))
+        .route("/admin/departments", post(admin::create_department))
+        .route("/admin/org", post(admin::create_org_unit))
+        .route("/admin/rubrics", post(admin::upload_rubric))
+        .route("/admin/periods", post(admin::create_period))
         .route(
             "/periods/{id}/appeals",
             get(appeals::list).post(appeals::file),
