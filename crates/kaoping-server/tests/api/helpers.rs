@@ -1,0 +1,561 @@
+//! The test harness: a fresh database per test (SQLite in a temporary folder, or a PostgreSQL database
+//! `kaoping_srv_<random>` created for the test and dropped after it), filled with the demo, and the real
+//! server listening on a random port. Users log in once per app through `POST /api/login` and keep their
+//! cookies and CSRF token.
+//!
+//! PostgreSQL is reached at `postgres://postgres@127.0.0.1:5432/test` (override with
+//! `KAOPING_TEST_POSTGRES`). When it is unreachable the PostgreSQL half is skipped with a message, except
+//! under CI (`CI=true`), where it fails.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use kaoping_server::{demo, Config, Server};
+use kaoping_store::{Backend, Department, Store, User};
+use reqwest::header::HeaderMap;
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use sqlx::{Connection, Executor};
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+/// Where a test's data lives.
+enum Db {
+    Sqlite(tempfile::TempDir),
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("KAOPING_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+impl Db {
+    /// A fresh, empty database; `None` when PostgreSQL is unreachable outside CI.
+    async fn create(backend: Backend) -> Option<Db> {
+        match backend {
+            Backend::Sqlite => Some(Db::Sqlite(tempfile::tempdir().expect("temp dir"))),
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        if std::env::var("CI").as_deref() == Ok("true") {
+                            panic!("PostgreSQL at {admin_url} is unreachable under CI: {e}");
+                        }
+                        eprintln!("SKIPPED on PostgreSQL: {admin_url} is unreachable ({e})");
+                        return None;
+                    }
+                };
+                let name = format!("kaoping_srv_{:016x}", rand::random::<u64>());
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                let (base, _) = admin_url.rsplit_once('/').expect("database url has a path");
+                let url = format!("{base}/{name}");
+                Some(Db::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                })
+            }
+        }
+    }
+
+    /// The configuration a `kaoping serve` process on this database would have, on a random port.
+    fn config(&self) -> Config {
+        let addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
+        match self {
+            Db::Sqlite(dir) => Config {
+                addr,
+                data_dir: dir.path().to_path_buf(),
+                database_url: None,
+                secure_cookies: false,
+                trust_proxy: false,
+            },
+            Db::Postgres { url, .. } => Config {
+                addr,
+                data_dir: PathBuf::from("unused"),
+                database_url: Some(url.clone()),
+                secure_cookies: false,
+                trust_proxy: false,
+            },
+        }
+    }
+
+    /// A new connection (pool) to the same database, as another process would open.
+    async fn open(&self) -> Store {
+        match self {
+            Db::Sqlite(dir) => Store::open_sqlite(dir.path()).await.expect("open sqlite"),
+            Db::Postgres { url, .. } => Store::connect(url).await.expect("connect postgres"),
+        }
+    }
+
+    async fn destroy(self) {
+        if let Db::Postgres {
+            admin_url, name, ..
+        } = self
+        {
+            // Best effort: a failed drop leaves a stray database, not a failed test.
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                let _ = admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
+                let _ = admin.close().await;
+            }
+        }
+    }
+}
+
+/// A light Argon2id hash of the demo password. Verifying the seeded hash (Argon2's default parameters)
+/// takes most of a second in a debug build; tests replace it with this one so that every login still goes
+/// through `POST /api/login` and the real verification, just with cheaper parameters.
+fn light_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        let params = argon2::Params::new(256, 1, 1, None).expect("argon2 params");
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password(
+                demo::DEMO_PASSWORD.as_bytes(),
+                &SaltString::generate(&mut OsRng),
+            )
+            .expect("hash")
+            .to_string()
+    })
+}
+
+struct Inner {
+    db: Mutex<Option<Db>>,
+    config: Config,
+    base_url: String,
+    store: Store,
+    servers: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    extra_stores: std::sync::Mutex<Vec<Store>>,
+    logins: Mutex<HashMap<String, UserClient>>,
+}
+
+/// A running server over a seeded database. Cheap to clone.
+#[derive(Clone)]
+pub struct TestApp(Arc<Inner>);
+
+/// Another server process on the same database: its own store (connection pool) and port.
+pub struct OtherServer {
+    pub base_url: String,
+    pub store: Store,
+}
+
+/// Starts a server on a random port over `store`, returning its base URL.
+async fn start(store: Store, config: &Config) -> (String, JoinHandle<()>) {
+    let server = Server::with_store(store, config).await.expect("bind");
+    let base_url = format!("http://127.0.0.1:{}", server.port());
+    let handle = tokio::spawn(async move {
+        server.run().await.expect("server runs");
+    });
+    (base_url, handle)
+}
+
+/// A fresh database for `backend`, seeded with the demo, and the server on it. `None`: skipped.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, true).await
+}
+
+/// As [`spawn_app`]; `light_logins: false` keeps the seeded (default-cost) password hashes.
+pub async fn spawn_app_with(backend: Backend, light_logins: bool) -> Option<TestApp> {
+    let db = Db::create(backend).await?;
+    let config = db.config();
+    let store = db.open().await;
+    assert!(demo::seed(&store).await.expect("seed"), "fresh database");
+    if light_logins {
+        for user in store.users().await.expect("users") {
+            store
+                .set_password(user.id, light_hash())
+                .await
+                .expect("set password");
+        }
+    }
+    let (base_url, handle) = start(store.clone(), &config).await;
+    Some(TestApp(Arc::new(Inner {
+        db: Mutex::new(Some(db)),
+        config,
+        base_url,
+        store,
+        servers: std::sync::Mutex::new(vec![handle]),
+        extra_stores: std::sync::Mutex::new(Vec::new()),
+        logins: Mutex::new(HashMap::new()),
+    })))
+}
+
+impl TestApp {
+    pub fn base_url(&self) -> &str {
+        &self.0.base_url
+    }
+
+    /// The server's store (the same connection pool it uses).
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// A client with no session.
+    pub fn anonymous(&self) -> UserClient {
+        UserClient::new(&self.0.base_url, String::new())
+    }
+
+    /// `user` logged in through `POST /api/login` (once per app; later calls share the session).
+    pub async fn client(&self, user: &str) -> UserClient {
+        let mut logins = self.0.logins.lock().await;
+        if let Some(c) = logins.get(user) {
+            return c.clone();
+        }
+        let c = UserClient::login(&self.0.base_url, user, demo::DEMO_PASSWORD).await;
+        logins.insert(user.to_string(), c.clone());
+        c
+    }
+
+    /// A second server process on the same database, with its own store connection and port.
+    pub async fn spawn_other_server(&self) -> OtherServer {
+        let db = self.0.db.lock().await;
+        let store = db.as_ref().expect("database").open().await;
+        let (base_url, handle) = start(store.clone(), &self.0.config).await;
+        self.0.servers.lock().unwrap().push(handle);
+        self.0.extra_stores.lock().unwrap().push(store.clone());
+        OtherServer { base_url, store }
+    }
+
+    /// The demo user and their department, as the permission function takes them.
+    pub async fn user_and_department(&self, username: &str) -> (User, Option<Department>) {
+        let user = self
+            .store()
+            .user_by_username(username)
+            .await
+            .expect("user lookup")
+            .expect("demo user");
+        let dept = match user.department_id {
+            Some(id) => self
+                .store()
+                .departments()
+                .await
+                .expect("departments")
+                .into_iter()
+                .find(|d| d.id == id),
+            None => None,
+        };
+        (user, dept)
+    }
+
+    /// Stops the servers, closes the stores and drops the database.
+    async fn finish(&self) {
+        for h in self.0.servers.lock().unwrap().drain(..) {
+            h.abort();
+        }
+        let extra: Vec<Store> = self.0.extra_stores.lock().unwrap().drain(..).collect();
+        for s in extra {
+            s.close().await;
+        }
+        self.0.store.close().await;
+        if let Some(db) = self.0.db.lock().await.take() {
+            db.destroy().await;
+        }
+    }
+}
+
+/// Runs a test body against a fresh app on `backend`, cleaning up whether it passes or panics.
+pub async fn run<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    finish_after(app, body).await;
+}
+
+pub async fn run_with<F, Fut>(backend: Backend, light_logins: bool, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(app) = spawn_app_with(backend, light_logins).await else {
+        return;
+    };
+    finish_after(app, body).await;
+}
+
+async fn finish_after<F, Fut>(app: TestApp, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let result = tokio::spawn(body(app.clone())).await;
+    app.finish().await;
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// A response, read whole.
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The `error` message of an API error.
+    pub fn error(&self) -> String {
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message in {}", self.text()))
+            .to_string()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Where a redirect points.
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+}
+
+/// One user's browser: a cookie jar, no automatic redirects, and the session's CSRF token.
+#[derive(Clone)]
+pub struct UserClient {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    pub csrf: String,
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub async fn read(r: reqwest::Response) -> Resp {
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let body = r.bytes().await.expect("response body").to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl UserClient {
+    fn new(base_url: &str, csrf: String) -> UserClient {
+        UserClient {
+            http: http_client(),
+            base_url: base_url.to_string(),
+            csrf,
+        }
+    }
+
+    /// Logs in through `POST /api/login`, panicking unless it succeeds.
+    pub async fn login(base_url: &str, username: &str, password: &str) -> UserClient {
+        let mut c = UserClient::new(base_url, String::new());
+        let r = c
+            .post_json_without_csrf(
+                "/api/login",
+                &serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "login {username}: {}", r.text());
+        c.csrf = r.json()["csrf_token"]
+            .as_str()
+            .expect("csrf_token")
+            .to_string();
+        c
+    }
+
+    /// The same browser (cookies, token) talking to another server.
+    pub fn at(&self, base_url: &str) -> UserClient {
+        UserClient {
+            base_url: base_url.to_string(),
+            ..self.clone()
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        read(self.http.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Resp {
+        read(
+            self.http
+                .post(self.url(path))
+                .header("x-csrf-token", &self.csrf)
+                .json(body)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    pub async fn post_json_without_csrf(&self, path: &str, body: &Value) -> Resp {
+        read(
+            self.http
+                .post(self.url(path))
+                .json(body)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// A POST with a raw body (with the CSRF header).
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Resp {
+        read(
+            self.http
+                .post(self.url(path))
+                .header("x-csrf-token", &self.csrf)
+                .header("content-type", content_type)
+                .body(body.to_string())
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// An HTML form's multipart POST to `path` exactly as given (forms put `?csrf=…` in the action).
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        read(
+            self.http
+                .post(self.url(path))
+                .multipart(form)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// An HTML form's urlencoded POST to `path` exactly as given.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        read(
+            self.http
+                .post(self.url(path))
+                .form(fields)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// `path?csrf=TOKEN`, as the pages write form actions.
+    pub fn with_csrf(&self, path: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}csrf={}", self.csrf)
+    }
+
+    /// The whole ledger of a period, as the API gives it.
+    pub async fn entries(&self, period: i64) -> Vec<Value> {
+        let r = self.get(&format!("/api/periods/{period}/entries")).await;
+        assert_eq!(r.status, 200, "entries: {}", r.text());
+        r.json()["entries"].as_array().expect("entries").clone()
+    }
+
+    /// Records a finding through the API.
+    pub async fn record(&self, period: i64, finding: &Value) -> Resp {
+        self.post_json(&format!("/api/periods/{period}/entries"), finding)
+            .await
+    }
+
+    /// The results of a period (panics unless 200).
+    pub async fn results(&self, period: i64) -> Value {
+        let r = self.get(&format!("/api/periods/{period}/results")).await;
+        assert_eq!(r.status, 200, "results: {}", r.text());
+        r.json()
+    }
+}
+
+/// A unit's record in a results document.
+pub fn unit<'a>(results: &'a Value, code: &str) -> &'a Value {
+    results["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["unit"] == code)
+        .unwrap_or_else(|| panic!("no unit {code} in results"))
+}
+
+/// A number of a results document as an exact decimal.
+pub fn dec(v: &Value) -> kaoping_core::Decimal {
+    v.to_string()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a decimal: {v}"))
+}
+
+/// A section's score for a unit (`section` is its code, `"1"`).
+pub fn section_score(results: &Value, unit_code: &str, section: &str) -> kaoping_core::Decimal {
+    let s = unit(results, unit_code)["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .find(|s| s["code"] == section)
+        .unwrap_or_else(|| panic!("no section {section}"))
+        .clone();
+    dec(&s["score"])
+}
+
+/// Declares, for each named `async fn NAME(app: TestApp)`, a module `NAME` with a `sqlite` and a
+/// `postgres` test. `on_both!(ignore = "why"; a, b)` marks them ignored.
+macro_rules! on_both {
+    (ignore = $why:literal; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = $why]
+            async fn sqlite() {
+                crate::helpers::run(kaoping_store::Backend::Sqlite, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = $why]
+            async fn postgres() {
+                crate::helpers::run(kaoping_store::Backend::Postgres, super::$name).await
+            }
+        }
+    )*};
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                crate::helpers::run(kaoping_store::Backend::Sqlite, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                crate::helpers::run(kaoping_store::Backend::Postgres, super::$name).await
+            }
+        }
+    )*};
+}

@@ -1,0 +1,13 @@
+//! The HTTP API and pages, tested against the real server on a random port, one suite run on both
+//! backends (SQLite in a temporary folder, PostgreSQL in a fresh database per test). See `helpers`.
+
+#[macro_use]
+mod helpers;
+
+mod bad_input;
+mod login;
+mod openapi;
+mod permissions;
+mod processes;
+mod recording;
+mod results;

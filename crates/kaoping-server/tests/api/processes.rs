@@ -1,0 +1,163 @@
+//! Several server processes on one database: sessions, throttling and the ledger live in the database,
+//! so two servers (two store connections, two ports) behave as one.
+
+use kaoping_formats::report::results_json;
+use kaoping_formats::{read_rubric_file, read_units, score_findings};
+use serde_json::{json, Value};
+
+use crate::helpers::{unit, TestApp};
+
+on_both!(
+    a_session_from_one_server_works_on_the_other,
+    concurrent_recording_through_two_servers,
+);
+
+async fn a_session_from_one_server_works_on_the_other(app: TestApp) {
+    let b = app.spawn_other_server().await;
+    assert_ne!(b.base_url, app.base_url());
+    // Logged in on A…
+    let on_a = app.client("anquan").await;
+    let on_b = on_a.at(&b.base_url);
+    // …known on B, with the same token.
+    let me = on_b.get("/api/me").await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(me.json()["username"], "anquan");
+    assert_eq!(me.json()["csrf_token"], on_a.csrf.as_str());
+    // A finding recorded through B is seen through A.
+    let r = on_b
+        .record(
+            2,
+            &json!({"unit": "D06", "code": "1.4.3", "note": "经B录入"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let admin = app.client("admin").await;
+    let seen: Vec<i64> = admin
+        .entries(2)
+        .await
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seen, vec![id]);
+    assert_eq!(b.store.entries(2).await.unwrap().len(), 1);
+    // Logging out on B ends the session on A.
+    let r = on_b.post_json("/api/logout", &json!({})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(on_a.get("/api/me").await.status, 401);
+    assert_eq!(on_a.get("/periods/2").await.status, 303);
+}
+
+/// 50 findings for 安全科 and 50 for 党工部, spread over all 18 units.
+fn findings() -> Vec<(&'static str, String, &'static str, Option<i64>)> {
+    let mut out = Vec::new();
+    for (who, rules) in [
+        (
+            "anquan",
+            [("1.4.2", Some(1)), ("1.4.3", None), ("1.4.1", None)],
+        ),
+        (
+            "dangong",
+            [("2.1.1", Some(1)), ("3.2.1", Some(1)), ("3.2.2", None)],
+        ),
+    ] {
+        for (n, (code, count)) in rules
+            .iter()
+            .flat_map(|r| std::iter::repeat_n(*r, 18))
+            .take(50)
+            .enumerate()
+        {
+            out.push((who, format!("D{:02}", n % 18 + 1), code, count));
+        }
+    }
+    out
+}
+
+/// The CLI's scores of the same findings, as a findings CSV.
+fn expected(findings: &[(&str, String, &str, Option<i64>)]) -> Value {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let rubric = read_rubric_file(&root.join("rubrics/dongli-2023.toml")).unwrap();
+    let units_file = std::fs::read(root.join("examples/dongli-units.csv")).unwrap();
+    let mut units = read_units("dongli-units.csv", units_file.as_slice()).unwrap();
+    let mut csv = String::from("unit,code,count,level,points,round,note\n");
+    for (_, u, code, count) in findings {
+        let count = count.map(|c| c.to_string()).unwrap_or_default();
+        csv.push_str(&format!("{u},{code},{count},,,,\n"));
+    }
+    let results =
+        score_findings(&rubric, &mut units, false, "x.csv", csv.as_bytes(), false).expect("score");
+    results_json(&rubric, &units, &results)
+}
+
+async fn concurrent_recording_through_two_servers(app: TestApp) {
+    let b = app.spawn_other_server().await;
+    // 安全科 logs in on A, 党工部 on B; each records half through each server, all at once.
+    let anquan = app.client("anquan").await;
+    let dangong = {
+        let c = crate::helpers::UserClient::login(
+            &b.base_url,
+            "dangong",
+            kaoping_server::demo::DEMO_PASSWORD,
+        )
+        .await;
+        c.at(app.base_url())
+    };
+    let all = findings();
+    assert_eq!(all.len(), 100);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, (who, u, code, count)) in all.iter().cloned().enumerate() {
+        let client = if who == "anquan" {
+            anquan.clone()
+        } else {
+            dangong.clone()
+        };
+        let client = if n % 2 == 0 {
+            client
+        } else {
+            client.at(&b.base_url)
+        };
+        tasks.spawn(async move {
+            let r = client
+                .record(
+                    2,
+                    &json!({"unit": u, "code": code, "count": count, "note": format!("并发{n}")}),
+                )
+                .await;
+            (n, r.status, r.text())
+        });
+    }
+    let mut failed = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (n, status, text) = done.expect("task");
+        if status != 201 {
+            failed.push(format!("#{n}: {status} {text}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+
+    // All 100 are in the ledger, seen the same through both servers.
+    let admin = app.client("admin").await;
+    let ledger = admin.entries(2).await;
+    assert_eq!(ledger.len(), 100);
+    let mut notes: Vec<String> = ledger
+        .iter()
+        .map(|e| e["note"].as_str().unwrap().to_string())
+        .collect();
+    notes.sort();
+    notes.dedup();
+    assert_eq!(notes.len(), 100, "each finding once");
+    assert_eq!(admin.at(&b.base_url).entries(2).await, ledger);
+
+    // The results reflect all of them: the CLI's scores of the same 100 findings.
+    let want = expected(&all);
+    for server in [app.base_url(), b.base_url.as_str()] {
+        let got = admin.at(server).results(2).await;
+        for w in want["units"].as_array().unwrap() {
+            let code = w["unit"].as_str().unwrap();
+            let g = unit(&got, code);
+            for field in ["total", "final", "rank", "sections", "items", "incomplete"] {
+                assert_eq!(g[field], w[field], "{server} {code} {field}");
+            }
+        }
+    }
+}
