@@ -125,6 +125,9 @@ struct ServeArgs {
     /// Mark the session cookie Secure (when users reach the server over HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// Running behind a reverse proxy (nginx): take client addresses from X-Forwarded-For.
+    #[arg(long)]
+    trust_proxy: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -182,6 +185,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             data_dir: args.data.clone(),
             database_url: args.database_url.clone(),
             secure_cookies: args.secure_cookies,
+            trust_proxy: args.trust_proxy,
         };
         let server = kaoping_server::Server::build(&config)
             .await

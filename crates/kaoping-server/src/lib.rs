@@ -36,6 +36,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Mark the session cookie `Secure` (when served over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For` (for login throttling)
+    /// instead of the connection, which is the proxy's.
+    pub trust_proxy: bool,
 }
 
 /// A server bound to its port, ready to run. Binding first lets tests start it on port 0 and know the
@@ -67,7 +70,7 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| ServerError::Bind(config.addr.to_string(), e))?;
-        let state = AppState::new(store, config.secure_cookies);
+        let state = AppState::new(store, config.secure_cookies, config.trust_proxy);
         let router = pages::router(state.clone())
             .merge(api::router(state.clone()))
             .merge(assets::router())

@@ -282,6 +282,7 @@ async fn start_server() -> (String, tempfile::TempDir) {
         data_dir: data.path().to_path_buf(),
         database_url: None,
         secure_cookies: false,
+        trust_proxy: false,
     };
     let server = Server::with_store(store, &config).await.expect("bind");
     let base = format!("http://127.0.0.1:{}", server.port());
