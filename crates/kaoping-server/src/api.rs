@@ -61,6 +61,7 @@ struct Login {
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     json: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let l = body(json)?;
@@ -68,7 +69,7 @@ async fn login(
         &state,
         l.username.trim(),
         &l.password,
-        &addr.ip().to_string(),
+        &state.client_ip(addr, &headers),
     )
     .await?
     {

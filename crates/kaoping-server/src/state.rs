@@ -1,4 +1,4 @@
-//! What every handler shares: the store and the cookie policy. Nothing else: no state lives in one
+//! What every handler shares: the store and the request policy. Nothing else: no state lives in one
 //! process, so any number of processes can serve the same database.
 
 use kaoping_store::Store;
@@ -7,13 +7,50 @@ use kaoping_store::Store;
 pub struct AppState {
     pub store: Store,
     pub secure_cookies: bool,
+    pub trust_proxy: bool,
 }
 
 impl AppState {
-    pub fn new(store: Store, secure_cookies: bool) -> AppState {
+    pub fn new(store: Store, secure_cookies: bool, trust_proxy: bool) -> AppState {
         AppState {
             store,
             secure_cookies,
+            trust_proxy,
         }
+    }
+
+    /// The client's address for throttling: the connection's, or behind a trusted proxy the first
+    /// address of `X-Forwarded-For`.
+    pub fn client_ip(&self, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> String {
+        let forwarded = self
+            .trust_proxy
+            .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .map(|ip| ip.trim().to_string())
+            .filter(|ip| !ip.is_empty());
+        forwarded.unwrap_or_else(|| peer.ip().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(dir.path()).await.unwrap();
+        let peer: std::net::SocketAddr = "10.0.0.5:443".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.5".parse().unwrap());
+        assert_eq!(
+            AppState::new(store.clone(), false, false).client_ip(peer, &headers),
+            "10.0.0.5"
+        );
+        assert_eq!(
+            AppState::new(store, false, true).client_ip(peer, &headers),
+            "203.0.113.7"
+        );
     }
 }

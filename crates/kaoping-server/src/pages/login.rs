@@ -59,6 +59,7 @@ pub struct Credentials {
 pub async fn submit(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<Next>,
     Form(c): Form<Credentials>,
 ) -> Result<Response, ServerError> {
@@ -66,7 +67,7 @@ pub async fn submit(
         &state,
         c.username.trim(),
         &c.password,
-        &addr.ip().to_string(),
+        &state.client_ip(addr, &headers),
     )
     .await
     {
