@@ -246,6 +246,34 @@ impl Store {
         Ok(entry)
     }
 
+    /// Appends several entries in one transaction: all of them or none (a bulk import, a grid of cells).
+    /// Each is checked as [`Store::append_entry`] checks one.
+    ///
+    /// # Errors
+    /// The first entry refused, with its position (0-based) in `entries`; nothing is appended then.
+    pub async fn append_entries(
+        &self,
+        entries: &[NewEntry],
+    ) -> Result<Vec<Entry>, (usize, StoreError)> {
+        let mut tx = self.begin().await.map_err(|e| (0, e))?;
+        let mut saved = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            if e.kind == EntryKind::AppealDecision {
+                return Err((
+                    i,
+                    StoreError::Invalid("申诉处理结果只能在处理申诉时记入".into()),
+                ));
+            }
+            saved.push(
+                self.append_in(&mut tx, e, Via::Direct)
+                    .await
+                    .map_err(|err| (i, err))?,
+            );
+        }
+        tx.commit().await.map_err(|e| (entries.len(), e.into()))?;
+        Ok(saved)
+    }
+
     /// The append itself, inside the caller's transaction.
     pub(crate) async fn append_in(
         &self,

@@ -19,6 +19,7 @@ on_both!(
     periods_and_publish,
     ledger_history,
     ledger_is_append_only_in_the_database,
+    batch_appends_all_or_nothing,
     publish_locks_and_appeals,
     appeal_rules,
     evidence_dedup,
@@ -664,6 +665,29 @@ async fn ledger_history(db: Db) {
     let mut sneaky = correction(&f, &e2, EntryKind::AppealDecision, "x");
     sneaky.reason = "直接写入".into();
     invalid(s.append_entry(&sneaky).await);
+}
+
+async fn batch_appends_all_or_nothing(db: Db) {
+    let s = &db.store;
+    let f = fixture(s).await;
+    let good = record(&f, "U1", "1.4.2");
+    let first = s.append_entry(&good).await.unwrap();
+    // The third entry corrects nothing valid: nothing of the batch lands.
+    let mut stale = correction(&f, &first, EntryKind::Correct, "改");
+    stale.replaces = Some(first.id + 10_000);
+    let before = s.entries(f.period).await.unwrap();
+    let (at, _) = s
+        .append_entries(&[record(&f, "U2", "3.2.1"), record(&f, "U1", "2.1"), stale])
+        .await
+        .unwrap_err();
+    assert_eq!(at, 2);
+    assert_eq!(s.entries(f.period).await.unwrap(), before);
+    let saved = s
+        .append_entries(&[record(&f, "U2", "3.2.1"), record(&f, "U1", "2.1")])
+        .await
+        .unwrap();
+    assert_eq!(saved.len(), 2);
+    assert_eq!(s.entries(f.period).await.unwrap().len(), before.len() + 2);
 }
 
 async fn ledger_is_append_only_in_the_database(db: Db) {
