@@ -44,6 +44,23 @@ enum Command {
     },
     /// Run the web application (运行网站).
     Serve(ServeArgs),
+    /// Import findings (CSV or .xlsx) into a period of the server's database: all rows or none (批量导入考核发现).
+    ImportFindings {
+        /// The findings file (.csv or .xlsx).
+        file: PathBuf,
+        /// The period's id (as in the web address /periods/ID).
+        #[arg(long)]
+        period: i64,
+        /// The user the entries are recorded as.
+        #[arg(long, default_value = "admin")]
+        user: String,
+        /// The SQLite data folder.
+        #[arg(long, default_value = "kaoping-data")]
+        data: PathBuf,
+        /// Use PostgreSQL instead of SQLite.
+        #[arg(long, env = "KAOPING_DATABASE_URL")]
+        database_url: Option<String>,
+    },
     /// Export to Excel (导出Excel): the rubric, the summary and ranking, a unit's score sheet, or the findings.
     Export {
         #[command(subcommand)]
@@ -161,6 +178,13 @@ fn main() -> ExitCode {
             title,
         } => import_rubric(&file, &output, title.as_deref()),
         Command::Export { what } => export(what),
+        Command::ImportFindings {
+            file,
+            period,
+            user,
+            data,
+            database_url,
+        } => import_findings(&file, period, &user, &data, database_url.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -235,6 +259,69 @@ fn display_addr(addr: std::net::SocketAddr, port: u16) -> String {
     } else {
         format!("{}:{port}", addr.ip())
     }
+}
+
+/// Imports a findings file into the ledger, with a progress bar on large files.
+fn import_findings(
+    file: &Path,
+    period: i64,
+    user: &str,
+    data: &Path,
+    url: Option<&str>,
+) -> Result<(), String> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| format!("{name}: 无法读取：{e}"))?;
+    let text =
+        kaoping_server::transfer::findings_text(&name, &bytes).map_err(|e| e.user_message())?;
+    let lines = text.lines().count() as u64;
+    let bar = indicatif::ProgressBar::new(lines.saturating_sub(1));
+    if lines < 10_000 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} 检查 {pos}/{len} 行 [{bar:30}] {percent}%",
+        )
+        .map_err(|e| e.to_string())?
+        .progress_chars("=> "),
+    );
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("无法启动：{e}"))?;
+    runtime.block_on(async {
+        let store = match url {
+            Some(url) => kaoping_store::Store::connect(url).await,
+            None => kaoping_store::Store::open_sqlite(data).await,
+        }
+        .map_err(|e| format!("无法打开数据库：{e}"))?;
+        let user = store
+            .user_by_username(user)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("用户“{user}”不存在"))?;
+        let result = kaoping_server::transfer::import_findings(
+            &store,
+            period,
+            user.id,
+            &name,
+            &text,
+            |line| {
+                if line % 1000 == 0 {
+                    bar.set_position(line);
+                }
+            },
+        )
+        .await;
+        bar.finish_and_clear();
+        match result {
+            Ok(n) => {
+                println!("已导入{n}条考核发现");
+                Ok(())
+            }
+            Err(kaoping_server::transfer::FindingsImportError::Rows(rows)) => {
+                Err(format!("{rows}\n未导入任何记录"))
+            }
+            Err(kaoping_server::transfer::FindingsImportError::Other(e)) => Err(e.user_message()),
+        }
+    })
 }
 
 /// Scores files with traces, for exports.

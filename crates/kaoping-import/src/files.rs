@@ -335,3 +335,40 @@ fn grid(rows: Vec<Vec<Cell>>) -> Table {
         merged_across,
     }
 }
+
+/// A findings workbook (.xlsx, first sheet, the findings CSV's columns or their Chinese headers) as findings
+/// CSV text, so it is read and checked by exactly the same code as a CSV file, line numbers included.
+///
+/// # Errors
+/// Not a zip, or a broken workbook.
+pub fn findings_csv_from_xlsx(file: &str, bytes: &[u8]) -> Result<String, ImportError> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(ImportError::NotZip {
+            file: file.to_string(),
+            kind: "Excel",
+        });
+    }
+    let tables = xlsx_tables(bytes).map_err(|reason| ImportError::Broken {
+        file: file.to_string(),
+        reason,
+    })?;
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    if let Some(first) = tables.first() {
+        for row in &first.rows {
+            out.write_record(row).map_err(|e| ImportError::Broken {
+                file: file.to_string(),
+                reason: e.to_string(),
+            })?;
+        }
+    }
+    let bytes = out.into_inner().map_err(|e| ImportError::Broken {
+        file: file.to_string(),
+        reason: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| ImportError::Broken {
+        file: file.to_string(),
+        reason: e.to_string(),
+    })
+}

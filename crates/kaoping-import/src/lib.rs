@@ -11,5 +11,5 @@ mod rule_lines;
 pub mod table;
 
 pub use criteria::{parse_criteria, Confirm, ParsedCriteria};
-pub use files::{import_file, read_tables, ImportError};
+pub use files::{findings_csv_from_xlsx, import_file, read_tables, ImportError};
 pub use table::{import_table, Imported, ImportedItem, Table, TableError};

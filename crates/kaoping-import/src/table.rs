@@ -87,6 +87,9 @@ const HEADERS: [(Col, &[&str]); 7] = [
     (Col::Rules, &["计分规则"]),
 ];
 
+/// No real rubric has more rows than this; a larger table is some other file.
+pub const MAX_ROWS: usize = 2000;
+
 /// Why a table could not be read as a rubric; `row` is 1-based as users count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableError {
@@ -101,6 +104,7 @@ pub enum TableError {
         column: String,
         text: String,
     },
+    TooManyRows(usize),
     BadRuleLine {
         row: usize,
         line: String,
@@ -128,6 +132,7 @@ impl fmt::Display for TableError {
             TableError::BadRuleLine { row, line, reason } => {
                 write!(f, "第{row}行“计分规则”列的“{line}”无法读取：{reason}")
             }
+            TableError::TooManyRows(n) => write!(f, "表格有{n}行，超过考评细则的上限{MAX_ROWS}行；请确认上传的是考评细则而不是考核记录"),
             TableError::Empty => write!(f, "表头下没有任何评分项"),
         }
     }
@@ -232,6 +237,10 @@ fn inline_points(text: &str) -> (Option<Decimal>, String) {
 /// No header, a merged cell across header columns, a points cell that is not a number, or no items.
 pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> {
     let (header_row, cols) = find_header(table)?;
+    let rows = table.rows.len() - header_row - 1;
+    if rows > MAX_ROWS {
+        return Err(TableError::TooManyRows(rows));
+    }
     let at = |row: &[String], col: Col| -> String {
         cols.iter()
             .find(|(c, _)| *c == col)

@@ -428,3 +428,33 @@ fn a_rubric_exported_to_excel_imports_back_to_the_same_rubric() {
         );
     }
 }
+
+#[test]
+fn a_huge_table_is_refused_quickly_with_a_reason() {
+    let mut csv = String::from("栏目,分值,考核内容,评分标准,考核办法\n");
+    for i in 0..200_000 {
+        csv.push_str(&format!("重点指标,20分,内容{i},扣1分,查记录\n"));
+    }
+    let err = import_file("big.csv", csv.as_bytes(), "x").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "big.csv: 表格有200000行，超过考评细则的上限2000行；请确认上传的是考评细则而不是考核记录"
+    );
+}
+
+#[test]
+fn findings_workbooks_read_as_the_same_csv() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["单位", "编号", "次数", "说明"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "D01").unwrap();
+    sheet.write_string(1, 1, "1.4.2").unwrap();
+    sheet.write_number(1, 2, 2.0).unwrap();
+    sheet.write_string(1, 3, "两起,含逗号").unwrap();
+    let csv =
+        kaoping_import::findings_csv_from_xlsx("f.xlsx", &book.save_to_buffer().unwrap()).unwrap();
+    assert_eq!(csv, "单位,编号,次数,说明\nD01,1.4.2,2,\"两起,含逗号\"\n");
+    assert!(kaoping_import::findings_csv_from_xlsx("f.xlsx", b"plain text").is_err());
+}

@@ -14,6 +14,7 @@ mod pages;
 mod permissions;
 mod scoring;
 mod state;
+pub mod transfer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,6 +74,7 @@ impl Server {
         let state = AppState::new(store, config.secure_cookies, config.trust_proxy);
         let router = pages::router(state.clone())
             .merge(api::router(state.clone()))
+            .merge(transfer::router(state.clone()))
             .merge(assets::router())
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),

@@ -213,6 +213,7 @@ async fn admin_page(
 
             section id="rubrics" {
                 h2 { "考评细则" }
+                p { a.button.secondary href="/rubrics/import" { "从Word/Excel表格导入考评细则" } }
                 div.table-wrap { table {
                     thead { tr { th { "名称" } th.num { "版本" } th { "上传时间" } th { "上传人" } } }
                     tbody {

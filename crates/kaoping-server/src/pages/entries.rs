@@ -601,6 +601,7 @@ pub async fn ledger(
         Some(&user),
         html! {
             h1 { (view.period.name) " · 考核记录（只增不改）" }
+            p.no-print { a.button.secondary href=(format!("/periods/{id}/ledger.xlsx")) { "下载Excel" } }
             div.table-wrap { table {
                 tr { th.num { "编号" } th { "类型" } th { "单位" } th { "编号" } th { "内容" } th { "录入人" } th { "时间" } th { "原因" } th { "状态" } }
                 @for e in &view.entries {

@@ -120,6 +120,7 @@ pub async fn department_of_user(
 }
 
 pub use entries::may_append as may_append_entry;
+pub use summary::date_of as summary_date;
 
 /// Denies with 403 unless allowed.
 pub fn require(allowed: bool, what: &str) -> Result<(), ServerError> {

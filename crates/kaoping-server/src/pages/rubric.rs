@@ -21,6 +21,7 @@ pub async fn page(
         Some(&user),
         html! {
             h1 { (rubric.title()) }
+            p.no-print { a.button.secondary href=(format!("/rubrics/{id}/rubric.xlsx")) { "下载Excel（可再导入）" } }
             p.muted {
                 (version.name) " 第" (version.version) "版"
                 @if let Some(i) = rubric.issuer() { "；" (i) }

@@ -193,6 +193,7 @@ pub async fn page(
                 div.flash role="status" { "尚未评完：" @for m in &result.incomplete { (rubric.items()[m.item].code) " " } "，暂按0分计。" }
             }
             p.no-print {
+                a.button.secondary href=(format!("/periods/{id}/units/{}/sheet.xlsx", enc(&code))) { "下载Excel" } " "
                 @if user.user.role == Role::Assessor || user.user.role == Role::Admin { @if !published {
                     a.button href=(format!("/periods/{id}/entries/new?unit={}", enc(&code))) { "录入考核发现" } " "
                 } }

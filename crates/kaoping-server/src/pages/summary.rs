@@ -143,6 +143,10 @@ pub async fn page(
             p.no-print {
                 a.button.secondary href=(format!("/periods/{id}/notice")) { "打印通报" } " "
                 a.button.secondary href=(format!("/periods/{id}/ledger")) { "考核记录" } " "
+                a.button.secondary href=(format!("/periods/{id}/summary.xlsx")) { "下载Excel" } " "
+                @if can_publish {
+                    a.button.secondary href=(format!("/periods/{id}/findings/import")) { "批量导入考核发现" } " "
+                }
                 @if can_publish {
                     form.inline method="post" action=(action(&user, &format!("/periods/{id}/publish"))) {
                         button type="submit" { "发布并锁定" }
