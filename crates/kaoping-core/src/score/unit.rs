@@ -64,25 +64,27 @@ pub(super) fn score_unit(
         .items()
         .iter()
         .enumerate()
-        .map(|(i, item)| match scorer.inherits.get(&(u, i)) {
-            Some(&g) if item.inherit => {
-                let at = unit
-                    .groups
-                    .iter()
-                    .position(|&x| x == g)
-                    .expect("inherited from a group of the unit");
-                Sources {
-                    parties: &group_parties[at..=at],
-                    owner: Party::Group(g),
-                    inherited_from: Some(g),
+        .map(
+            |(i, item)| match item.inherit.then(|| scorer.inherits.get(&(u, i))).flatten() {
+                Some(&g) => {
+                    let at = unit
+                        .groups
+                        .iter()
+                        .position(|&x| x == g)
+                        .expect("inherited from a group of the unit");
+                    Sources {
+                        parties: &group_parties[at..=at],
+                        owner: Party::Group(g),
+                        inherited_from: Some(g),
+                    }
                 }
-            }
-            _ => Sources {
-                parties: &counted_parties,
-                owner: Party::Unit(u),
-                inherited_from: None,
+                _ => Sources {
+                    parties: &counted_parties,
+                    owner: Party::Unit(u),
+                    inherited_from: None,
+                },
             },
-        })
+        )
         .collect();
 
     let mut total = Decimal::ZERO;
