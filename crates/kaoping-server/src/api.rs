@@ -42,13 +42,17 @@ async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-/// Malformed JSON gets a 400 that says what is wrong, not a panic or a bare status.
+/// Malformed JSON gets a 400 that says what is wrong; well-formed JSON with a wrong field a 422.
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    json.map(|Json(v)| v).map_err(|e| {
-        ApiError(ServerError::Invalid(format!(
+    json.map(|Json(v)| v).map_err(|e| match e {
+        JsonRejection::JsonDataError(_) => ApiError(ServerError::Invalid(format!(
+            "JSON字段有误：{}",
+            e.body_text()
+        ))),
+        _ => ApiError(ServerError::BadRequest(format!(
             "请求不是有效的JSON：{}",
             e.body_text()
-        )))
+        ))),
     })
 }
 
@@ -137,32 +141,41 @@ async fn results(
     let dept = department_of_user(&state, &user).await?;
     let published = view.published();
     let mut doc = results_json(&view.rubric, &view.units, &view.results);
-    if !allowed(&user.user, dept.as_ref(), Action::ViewSummary { published }) {
-        // A unit leader sees only their own unit's sheet.
-        let own: Vec<String> = view
-            .org
-            .iter()
-            .filter(|o| {
-                allowed(
-                    &user.user,
-                    dept.as_ref(),
-                    Action::ViewSheet {
-                        unit_id: o.id,
-                        published,
-                    },
-                )
-            })
-            .map(|o| o.code.clone())
-            .collect();
-        if own.is_empty() {
-            return Err(ApiError(ServerError::Forbidden("无权查看该考评期".into())));
+    // Sheets the user may open in full; the summary (ranking list) shows the rest without their details.
+    let sheets: Vec<String> = view
+        .org
+        .iter()
+        .filter(|o| {
+            allowed(
+                &user.user,
+                dept.as_ref(),
+                Action::ViewSheet {
+                    unit_id: o.id,
+                    published,
+                },
+            )
+        })
+        .map(|o| o.code.clone())
+        .collect();
+    let summary = allowed(&user.user, dept.as_ref(), Action::ViewSummary { published });
+    if !summary && sheets.is_empty() {
+        return Err(ApiError(ServerError::Forbidden("无权查看该考评期".into())));
+    }
+    if let Some(units) = doc.get_mut("units").and_then(Value::as_array_mut) {
+        let may_open = |u: &Value| {
+            u["unit"]
+                .as_str()
+                .is_some_and(|c| sheets.iter().any(|o| o == c))
+        };
+        if !summary {
+            units.retain(may_open);
         }
-        if let Some(units) = doc.get_mut("units").and_then(Value::as_array_mut) {
-            units.retain(|u| {
-                u["unit"]
-                    .as_str()
-                    .is_some_and(|c| own.iter().any(|o| o == c))
-            });
+        for u in units.iter_mut().filter(|u| !may_open(u)) {
+            if let Some(obj) = u.as_object_mut() {
+                for detail in ["sections", "items", "trace", "vetoes"] {
+                    obj.remove(detail);
+                }
+            }
         }
     }
     doc["period"] = json!({"id": view.period.id, "name": view.period.name, "status": view.period.status.as_str()});
@@ -275,13 +288,27 @@ async fn create_entry(
         replaces: e.replaces,
         reason: e.reason.trim().to_string(),
     };
-    may_append_entry(&view, &user, dept.as_ref(), &entry)?;
+    // A locked period first (409), then what is wrong with the finding (422), then who may record it (403).
     if view.published() {
         return Err(ApiError(ServerError::Conflict(
             "考评期已发布锁定，只能通过申诉更改".into(),
         )));
     }
     scoring::check_entry(&view, &entry)?;
+    may_append_entry(&view, &user, dept.as_ref(), &entry)?;
+    if let Some(r) = entry.replaces {
+        // A correction must also be allowed on the finding it replaces (another department's, say).
+        let old = view
+            .entry(r)
+            .ok_or_else(|| ApiError(ServerError::NotFound(format!("记录#{r}"))))?;
+        let as_old = NewEntry {
+            code: old.code.clone(),
+            unit_code: old.unit_code.clone(),
+            source: old.source,
+            ..entry.clone()
+        };
+        may_append_entry(&view, &user, dept.as_ref(), &as_old)?;
+    }
     let saved = state.store.append_entry(&entry).await?;
     state
         .store

@@ -16,6 +16,9 @@ pub enum ServerError {
     /// Bad input: what is wrong and where (the form field or JSON key).
     #[error("{0}")]
     Invalid(String),
+    /// A request that is not even well-formed (malformed JSON).
+    #[error("{0}")]
+    BadRequest(String),
     #[error("{0}")]
     Conflict(String),
     #[error("登录失败次数过多，请15分钟后再试")]

@@ -19,14 +19,15 @@ impl AppState {
         }
     }
 
-    /// The client's address for throttling: the connection's, or behind a trusted proxy the first
-    /// address of `X-Forwarded-For`.
+    /// The client's address for throttling: the connection's, or behind a trusted proxy the last address
+    /// of `X-Forwarded-For` — the one the proxy itself appended. Earlier entries come from the client and
+    /// could be anything.
     pub fn client_ip(&self, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> String {
         let forwarded = self
             .trust_proxy
             .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
             .flatten()
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .map(|ip| ip.trim().to_string())
             .filter(|ip| !ip.is_empty());
         forwarded.unwrap_or_else(|| peer.ip().to_string())
@@ -43,7 +44,8 @@ mod tests {
         let store = Store::open_sqlite(dir.path()).await.unwrap();
         let peer: std::net::SocketAddr = "10.0.0.5:443".parse().unwrap();
         let mut headers = axum::http::HeaderMap::new();
-        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.5".parse().unwrap());
+        // A client claims 198.51.100.1; nginx appends the address it really saw.
+        headers.insert("x-forwarded-for", "198.51.100.1, 203.0.113.7".parse().unwrap());
         assert_eq!(
             AppState::new(store.clone(), false, false).client_ip(peer, &headers),
             "10.0.0.5"

@@ -415,12 +415,14 @@ pub async fn create(
     let (fields, file) = read_form(multipart).await?;
     let attempt = async {
         let mut entry = new_entry(&view, &user, dept.as_ref(), &fields)?;
-        may_append(&view, &user, dept.as_ref(), &entry)?;
+        // A locked period first, then what is wrong with the finding, then who may record it.
         if view.published() {
             return Err(ServerError::Conflict(
                 "考评期已发布锁定，只能通过申诉更改".into(),
             ));
         }
+        scoring::check_entry(&view, &entry)?;
+        may_append(&view, &user, dept.as_ref(), &entry)?;
         if let Some(r) = entry.replaces {
             let old = view
                 .entry(r)
@@ -431,11 +433,12 @@ pub async fn create(
                 dept.as_ref(),
                 &NewEntry {
                     code: old.code.clone(),
+                    unit_code: old.unit_code.clone(),
+                    source: old.source,
                     ..entry.clone()
                 },
             )?;
         }
-        scoring::check_entry(&view, &entry)?;
         if let Some((bytes, name)) = &file {
             let mime = evidence_type(bytes)?;
             entry.evidence_id = Some(
