@@ -1,6 +1,6 @@
 //! The test harness: a fresh database per test (SQLite in a temporary folder, or a PostgreSQL database
-//! `kaoping_srv_<random>` created for the test and dropped after it), filled with the demo, and the real
-//! server listening on a random port. Users log in once per app through `POST /api/login` and keep their
+//! `kaoping_srv_<random>` created for the test and dropped after it), filled with the demo (seeded once
+//! per test process by `demo::seed` and copied), and the real server listening on a random port. Users log in once per app through `POST /api/login` and keep their
 //! cookies and CSRF token.
 //!
 //! PostgreSQL is reached at `postgres://postgres@127.0.0.1:5432/test` (override with
@@ -37,31 +37,186 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
 }
 
+fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, _) = admin_url.rsplit_once('/').expect("database url has a path");
+    format!("{base}/{name}")
+}
+
+/// The administrative connection to PostgreSQL; `None` when it is unreachable outside CI.
+async fn postgres_admin() -> Option<(String, sqlx::PgConnection)> {
+    let admin_url = postgres_admin_url();
+    match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(c) => Some((admin_url, c)),
+        Err(e) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("PostgreSQL at {admin_url} is unreachable under CI: {e}");
+            }
+            eprintln!("SKIPPED on PostgreSQL: {admin_url} is unreachable ({e})");
+            None
+        }
+    }
+}
+
+/// Seeds the demo and gives every user the light password hash.
+async fn seed(store: &Store, light_logins: bool) {
+    assert!(demo::seed(store).await.expect("seed"), "fresh database");
+    if light_logins {
+        for user in store.users().await.expect("users") {
+            store
+                .set_password(user.id, light_hash())
+                .await
+                .expect("set password");
+        }
+    }
+}
+
+fn unix_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The seeded demo, made once per test process and copied for each test: `demo::seed` hashes the demo
+/// password with Argon2's default cost, most of a second in a debug build.
+///
+/// SQLite: the database file's bytes, kept in memory.
+static SQLITE_TEMPLATE: tokio::sync::OnceCell<Vec<(String, Vec<u8>)>> =
+    tokio::sync::OnceCell::const_new();
+/// PostgreSQL: a template database `kaoping_srv_tpl_<unix seconds>_<random>`, dropped when the test
+/// process exits (templates older than two hours, left by killed runs, are dropped when the next is made).
+static POSTGRES_TEMPLATE: tokio::sync::OnceCell<Option<String>> =
+    tokio::sync::OnceCell::const_new();
+
+async fn sqlite_template() -> &'static [(String, Vec<u8>)] {
+    SQLITE_TEMPLATE
+        .get_or_init(|| async {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = Store::open_sqlite(dir.path()).await.expect("open sqlite");
+            seed(&store, true).await;
+            store.close().await;
+            let mut files = Vec::new();
+            for f in std::fs::read_dir(dir.path()).expect("template dir") {
+                let f = f.expect("template file");
+                let name = f.file_name().to_string_lossy().into_owned();
+                if name.starts_with("kaoping.db") && !name.ends_with("-shm") {
+                    files.push((name, std::fs::read(f.path()).expect("read template")));
+                }
+            }
+            files
+        })
+        .await
+}
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+}
+
+extern "C" fn drop_postgres_template() {
+    let Some(Some(name)) = POSTGRES_TEMPLATE.get() else {
+        return;
+    };
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    rt.block_on(async {
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+            let _ = admin.close().await;
+        }
+    });
+}
+
+async fn postgres_template() -> Option<&'static str> {
+    POSTGRES_TEMPLATE
+        .get_or_init(|| async {
+            let (admin_url, mut admin) = postgres_admin().await?;
+            let now = unix_secs();
+            let stale: Vec<String> = sqlx::query_scalar(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE 'kaoping_srv_tpl_%'",
+            )
+            .fetch_all(&mut admin)
+            .await
+            .expect("list templates");
+            for name in stale {
+                let made: u64 = name
+                    .split('_')
+                    .nth(3)
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0);
+                if made + 2 * 3600 < now {
+                    let _ = admin
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            }
+            let name = format!("kaoping_srv_tpl_{now}_{:08x}", rand::random::<u32>());
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create template database");
+            // SAFETY: registers a plain function to run at exit; it touches only its own statics.
+            unsafe {
+                atexit(drop_postgres_template);
+            }
+            let store = Store::connect(&database_url(&admin_url, &name))
+                .await
+                .expect("connect template");
+            seed(&store, true).await;
+            store.close().await;
+            let _ = admin.close().await;
+            Some(name)
+        })
+        .await
+        .as_deref()
+}
+
 impl Db {
     /// A fresh, empty database; `None` when PostgreSQL is unreachable outside CI.
     async fn create(backend: Backend) -> Option<Db> {
+        Db::make(backend, None).await
+    }
+
+    /// A fresh copy of the seeded demo.
+    async fn seeded(backend: Backend) -> Option<Db> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                for (name, bytes) in sqlite_template().await {
+                    std::fs::write(dir.path().join(name), bytes).expect("copy template");
+                }
+                Some(Db::Sqlite(dir))
+            }
+            Backend::Postgres => {
+                let template = postgres_template().await?;
+                Db::make(backend, Some(template)).await
+            }
+        }
+    }
+
+    async fn make(backend: Backend, template: Option<&str>) -> Option<Db> {
         match backend {
             Backend::Sqlite => Some(Db::Sqlite(tempfile::tempdir().expect("temp dir"))),
             Backend::Postgres => {
-                let admin_url = postgres_admin_url();
-                let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        if std::env::var("CI").as_deref() == Ok("true") {
-                            panic!("PostgreSQL at {admin_url} is unreachable under CI: {e}");
-                        }
-                        eprintln!("SKIPPED on PostgreSQL: {admin_url} is unreachable ({e})");
-                        return None;
-                    }
-                };
+                let (admin_url, mut admin) = postgres_admin().await?;
                 let name = format!("kaoping_srv_{:016x}", rand::random::<u64>());
-                admin
-                    .execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .expect("create test database");
+                let create = match template {
+                    Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+                    None => format!("CREATE DATABASE {name}"),
+                };
+                // Two copies of one template at the same instant can collide; try again.
+                let mut attempt = 0;
+                while let Err(e) = admin.execute(create.as_str()).await {
+                    attempt += 1;
+                    assert!(attempt < 50, "create test database: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
                 let _ = admin.close().await;
-                let (base, _) = admin_url.rsplit_once('/').expect("database url has a path");
-                let url = format!("{base}/{name}");
+                let url = database_url(&admin_url, &name);
                 Some(Db::Postgres {
                     admin_url,
                     name,
@@ -171,18 +326,17 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// As [`spawn_app`]; `light_logins: false` keeps the seeded (default-cost) password hashes.
 pub async fn spawn_app_with(backend: Backend, light_logins: bool) -> Option<TestApp> {
-    let db = Db::create(backend).await?;
+    let (db, store) = if light_logins {
+        let db = Db::seeded(backend).await?;
+        let store = db.open().await;
+        (db, store)
+    } else {
+        let db = Db::create(backend).await?;
+        let store = db.open().await;
+        seed(&store, false).await;
+        (db, store)
+    };
     let config = db.config();
-    let store = db.open().await;
-    assert!(demo::seed(&store).await.expect("seed"), "fresh database");
-    if light_logins {
-        for user in store.users().await.expect("users") {
-            store
-                .set_password(user.id, light_hash())
-                .await
-                .expect("set password");
-        }
-    }
     let (base_url, handle) = start(store.clone(), &config).await;
     Some(TestApp(Arc::new(Inner {
         db: Mutex::new(Some(db)),
@@ -223,9 +377,19 @@ impl TestApp {
 
     /// A second server process on the same database, with its own store connection and port.
     pub async fn spawn_other_server(&self) -> OtherServer {
+        self.spawn_other_server_with(|_| {}).await
+    }
+
+    /// As [`TestApp::spawn_other_server`], configured differently (`--secure-cookies`, `--trust-proxy`).
+    pub async fn spawn_other_server_with(
+        &self,
+        configure: impl FnOnce(&mut Config),
+    ) -> OtherServer {
         let db = self.0.db.lock().await;
         let store = db.as_ref().expect("database").open().await;
-        let (base_url, handle) = start(store.clone(), &self.0.config).await;
+        let mut config = self.0.config.clone();
+        configure(&mut config);
+        let (base_url, handle) = start(store.clone(), &config).await;
         self.0.servers.lock().unwrap().push(handle);
         self.0.extra_stores.lock().unwrap().push(store.clone());
         OtherServer { base_url, store }

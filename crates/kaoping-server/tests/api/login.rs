@@ -310,3 +310,143 @@ async fn html_login_form(app: TestApp) {
     assert_eq!(r.status, 200, "logged in through the form");
     assert!(r.text().contains("汇总表"));
 }
+
+on_both!(
+    expired_sessions_and_deactivated_users,
+    secure_cookies_when_configured,
+    forwarded_addresses_are_ignored_without_trust_proxy,
+);
+on_both!(forwarded_addresses_cannot_be_spoofed_behind_a_proxy);
+
+fn cookie_header(r: &crate::helpers::Resp) -> String {
+    session_cookie(r.header("set-cookie").expect("set-cookie"))
+}
+
+async fn with_cookie(app: &TestApp, cookie: &str, path: &str) -> crate::helpers::Resp {
+    read(
+        http_client()
+            .get(format!("{}{path}", app.base_url()))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn expired_sessions_and_deactivated_users(app: TestApp) {
+    // A session past its time (12 hours) is not accepted.
+    let (gonghui, _) = app.user_and_department("gonghui").await;
+    let expired = app.store().create_session(gonghui.id, -1000).await.unwrap();
+    let r = with_cookie(&app, &format!("kaoping_session={}", expired.id), "/api/me").await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    let r = with_cookie(
+        &app,
+        &format!("kaoping_session={}", expired.id),
+        "/periods/2",
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    // A made-up session id neither.
+    let r = with_cookie(
+        &app,
+        "kaoping_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/api/me",
+    )
+    .await;
+    assert_eq!(r.status, 401);
+
+    // Deactivating a user ends their sessions and refuses their logins.
+    let jiwei = app.client("jiwei").await;
+    assert_eq!(jiwei.get("/api/me").await.status, 200);
+    let (user, _) = app.user_and_department("jiwei").await;
+    app.store().set_user_active(user.id, false).await.unwrap();
+    assert_eq!(jiwei.get("/api/me").await.status, 401);
+    let r = app
+        .anonymous()
+        .post_json_without_csrf(
+            "/api/login",
+            &json!({"username": "jiwei", "password": kaoping_server::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(r.error(), "用户名或密码错误");
+}
+
+async fn secure_cookies_when_configured(app: TestApp) {
+    let secure = app
+        .spawn_other_server_with(|c| c.secure_cookies = true)
+        .await;
+    let r = app
+        .anonymous()
+        .at(&secure.base_url)
+        .post_json_without_csrf(
+            "/api/login",
+            &json!({"username": "admin", "password": kaoping_server::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let cookie = r.header("set-cookie").unwrap();
+    let flags: Vec<&str> = cookie.split(';').map(str::trim).collect();
+    for flag in ["Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(flags.contains(&flag), "{cookie}");
+    }
+    // The session itself works on the plain server too (same database).
+    let r = with_cookie(&app, &cookie_header(&r), "/api/me").await;
+    assert_eq!(r.status, 200);
+}
+
+/// Five failed logins for five different users from one client.
+async fn spray(base_url: &str, forwarded: impl Fn(usize) -> String) {
+    let http = http_client();
+    for (n, user) in ["anquan", "dangong", "jiwei", "gonghui", "d01"]
+        .iter()
+        .enumerate()
+    {
+        let r = read(
+            http.post(format!("{base_url}/api/login"))
+                .header("x-forwarded-for", forwarded(n))
+                .json(&json!({"username": user, "password": "guess"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{user}: {}", r.text());
+    }
+}
+
+async fn login_from(base_url: &str, forwarded: &str, user: &str) -> u16 {
+    read(
+        http_client()
+            .post(format!("{base_url}/api/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": user, "password": kaoping_server::demo::DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .status
+}
+
+async fn forwarded_addresses_are_ignored_without_trust_proxy(app: TestApp) {
+    // Without --trust-proxy a client's own X-Forwarded-For changes nothing: five failures from this
+    // address throttle every user from it.
+    spray(app.base_url(), |n| format!("198.51.100.{n}")).await;
+    assert_eq!(
+        login_from(app.base_url(), "198.51.100.99", "admin").await,
+        429
+    );
+}
+
+async fn forwarded_addresses_cannot_be_spoofed_behind_a_proxy(app: TestApp) {
+    // Behind a proxy that appends the real client address (10.0.0.7), the client writes the rest.
+    let proxied = app.spawn_other_server_with(|c| c.trust_proxy = true).await;
+    spray(&proxied.base_url, |n| format!("198.51.100.{n}, 10.0.0.7")).await;
+    assert_eq!(
+        login_from(&proxied.base_url, "198.51.100.99, 10.0.0.7", "admin").await,
+        429,
+        "the same real client is throttled whatever it writes"
+    );
+}

@@ -7,10 +7,9 @@ use serde_json::json;
 use crate::helpers::{Resp, TestApp, UserClient};
 
 on_both!(http_agrees_with_allowed, anonymous_users_are_sent_to_login);
-on_both!(audit_page_agrees_with_allowed);
 on_both!(
-    ignore = "route not yet built: GET /admin is 404";
-    admin_page_agrees_with_allowed,
+    audit_page_agrees_with_allowed,
+    admin_page_agrees_with_allowed
 );
 
 const ROLES: [&str; 4] = ["admin", "anquan", "d01", "lingdao"];

@@ -13,10 +13,7 @@ on_both!(
     assessor_cannot_withdraw_another_departments_finding,
     publishing_a_complete_period_locks_it,
 );
-on_both!(
-    ignore = "bug: POST /api/periods/2/entries with `replaces` checks only the new code's owner, so an assessor can replace another department's finding";
-    assessor_cannot_correct_another_departments_finding,
-);
+on_both!(assessor_cannot_correct_another_departments_finding);
 
 fn ids(entries: &[Value]) -> Vec<i64> {
     entries.iter().map(|e| e["id"].as_i64().unwrap()).collect()
