@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 
+mod appeals;
 mod bad_input;
 mod login;
 mod openapi;

@@ -9,7 +9,8 @@ use crate::helpers::{Resp, TestApp, UserClient};
 on_both!(http_agrees_with_allowed, anonymous_users_are_sent_to_login);
 on_both!(
     audit_page_agrees_with_allowed,
-    admin_page_agrees_with_allowed
+    admin_page_agrees_with_allowed,
+    review_appeals_and_administration_agree_with_allowed,
 );
 
 const ROLES: [&str; 4] = ["admin", "anquan", "d01", "lingdao"];
@@ -284,4 +285,84 @@ async fn anonymous_users_are_sent_to_login(app: TestApp) {
     let r = anon.post_form("/periods/2/publish", &[]).await;
     assert_eq!(r.status, 303);
     assert!(app.store().entries(2).await.unwrap().is_empty());
+}
+
+async fn review_appeals_and_administration_agree_with_allowed(app: TestApp) {
+    let d01 = org_id(&app, "D01").await;
+    let own_entry = app
+        .store()
+        .entries(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.unit_code == "D01" && e.code == "7.1")
+        .unwrap()
+        .id;
+    let mut mismatches = Vec::new();
+    for who in ROLES {
+        let c = app.client(who).await;
+        let (user, dept) = app.user_and_department(who).await;
+        let may = |a: Action<'_>| allowed(&user, dept.as_ref(), a);
+        let file = may(Action::FileAppeal {
+            unit_id: d01,
+            published: true,
+        }) && user.unit_id == Some(d01);
+        let cases = [
+            ("GET /periods/2/review".to_string(), may(Action::Review)),
+            (
+                "GET /periods/1/appeals".to_string(),
+                may(Action::DecideAppeal) || file,
+            ),
+            (
+                format!("GET /periods/1/appeals/new?entry={own_entry}"),
+                file,
+            ),
+        ];
+        for (what, allowed) in cases {
+            let case = Case {
+                what: what.clone(),
+                allowed,
+                ok: 200,
+                denied: 403,
+            };
+            check(&mut mismatches, who, &case, &c.get(&what[4..]).await);
+        }
+        // Creating a department: the administrator is sent back to the page with the result.
+        let case = Case {
+            what: "POST /admin/departments".into(),
+            allowed: may(Action::Administer),
+            ok: 303,
+            denied: 403,
+        };
+        let code = format!("T{who}");
+        let r = c
+            .post_form(
+                &c.with_csrf("/admin/departments"),
+                &[
+                    ("code", code.as_str()),
+                    ("name", format!("测试部门{who}").as_str()),
+                ],
+            )
+            .await;
+        check(&mut mismatches, who, &case, &r);
+    }
+    let names: Vec<String> = app
+        .store()
+        .departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .filter(|n| n.starts_with("测试部门"))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["测试部门admin"],
+        "only the administrator's department exists"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "HTTP disagrees with allowed():\n{}",
+        mismatches.join("\n")
+    );
 }

@@ -10,6 +10,8 @@ use crate::helpers::{unit, TestApp};
 on_both!(
     a_session_from_one_server_works_on_the_other,
     concurrent_recording_through_two_servers,
+    concurrent_corrections_of_one_entry_through_two_servers,
+    publishing_while_findings_arrive_through_the_other_server,
 );
 
 async fn a_session_from_one_server_works_on_the_other(app: TestApp) {
@@ -160,4 +162,110 @@ async fn concurrent_recording_through_two_servers(app: TestApp) {
             }
         }
     }
+}
+
+async fn concurrent_corrections_of_one_entry_through_two_servers(app: TestApp) {
+    let b = app.spawn_other_server().await;
+    let anquan = app.client("anquan").await;
+    let admin = app.client("admin").await;
+    for n in 1..=6 {
+        let unit = format!("D{n:02}");
+        let r = anquan
+            .record(2, &json!({"unit": unit, "code": "1.4.2", "count": 1}))
+            .await;
+        assert_eq!(r.status, 201);
+        let original = r.json()["id"].as_i64().unwrap();
+        // The same entry corrected at once through A and through B: one lands, the other conflicts.
+        let via_a = json!({"unit": unit, "code": "1.4.2", "count": 2, "replaces": original, "reason": "经A更正"});
+        let via_b = json!({"unit": unit, "code": "1.4.2", "count": 3, "replaces": original, "reason": "经B更正"});
+        let on_b = anquan.at(&b.base_url);
+        let (x, y) = tokio::join!(anquan.record(2, &via_a), on_b.record(2, &via_b));
+        let mut statuses = [x.status, y.status];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "{unit}: {} / {}", x.text(), y.text());
+        let ledger = admin.entries(2).await;
+        let corrections: Vec<&Value> = ledger
+            .iter()
+            .filter(|e| e["replaces"] == original)
+            .collect();
+        assert_eq!(corrections.len(), 1, "{unit}: one correction in the ledger");
+        let expected_pool = if corrections[0]["count"] == 2 { 5 } else { 0 };
+        assert_eq!(
+            crate::helpers::section_score(&admin.results(2).await, &unit, "1"),
+            kaoping_core::Decimal::from(expected_pool),
+            "{unit}"
+        );
+    }
+}
+
+async fn publishing_while_findings_arrive_through_the_other_server(app: TestApp) {
+    let b = app.spawn_other_server().await;
+    let admin = app.client("admin").await;
+    let dangong = app.client("dangong").await;
+    for n in 1..=18 {
+        for code in ["6.1", "7.1"] {
+            let r = dangong
+                .record(
+                    2,
+                    &json!({"unit": format!("D{n:02}"), "code": code, "points": 5, "note": "完成"}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text());
+        }
+    }
+    let anquan = app.client("anquan").await.at(&b.base_url);
+    let findings = tokio::spawn(async move {
+        let mut statuses = Vec::new();
+        for n in 0..30 {
+            let r = anquan
+                .record(
+                    2,
+                    &json!({"unit": format!("D{:02}", n % 18 + 1), "code": "1.4.3", "note": format!("竞态{n}")}),
+                )
+                .await;
+            statuses.push((r.status, r.text()));
+        }
+        statuses
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let r = admin.post_json("/api/periods/2/publish", &json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let statuses = findings.await.unwrap();
+    // Each finding either landed before the lock or was refused because of it.
+    let landed = statuses.iter().filter(|(s, _)| *s == 201).count();
+    for (status, text) in &statuses {
+        assert!(
+            *status == 201 || (*status == 409 && text.contains("考评期已发布锁定")),
+            "{status} {text}"
+        );
+    }
+    let ledger = admin.entries(2).await;
+    let race: Vec<&Value> = ledger
+        .iter()
+        .filter(|e| e["note"].as_str().unwrap().starts_with("竞态"))
+        .collect();
+    assert_eq!(
+        race.len(),
+        landed,
+        "every accepted finding is in the ledger, no other"
+    );
+    let published_at = app.store().period(2).await.unwrap().published_at.unwrap();
+    assert!(ledger
+        .iter()
+        .all(|e| e["recorded_at"].as_i64().unwrap() <= published_at));
+    // And the published results count exactly those.
+    let results = admin.results(2).await;
+    let deducted: usize = results["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| {
+            u["trace"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["code"] == "1.4.3")
+        })
+        .count();
+    assert_eq!(deducted, landed.min(18));
 }

@@ -1,0 +1,156 @@
+//! 申诉 over HTTP: after publication a unit's leader contests a finding on their unit, the administrator
+//! accepts it with a correction, and the published results change through the ledger, and only so.
+
+use kaoping_core::Decimal;
+use serde_json::Value;
+
+use crate::helpers::{dec, section_score, unit, TestApp};
+
+on_both!(an_accepted_appeal_changes_the_published_results);
+
+fn entry_of(ledger: &[Value], unit: &str, code: &str) -> i64 {
+    ledger
+        .iter()
+        .find(|e| e["unit"] == unit && e["code"] == code && e["active"] == true)
+        .unwrap_or_else(|| panic!("{unit} {code} in the ledger"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn an_accepted_appeal_changes_the_published_results(app: TestApp) {
+    let admin = app.client("admin").await;
+    let d01 = app.client("d01").await;
+    let anquan = app.client("anquan").await;
+    let ledger = admin.entries(1).await;
+    let before = admin.results(1).await;
+    let own = entry_of(&ledger, "D01", "7.1");
+    let other = entry_of(&ledger, "D02", "7.1");
+    assert_eq!(section_score(&before, "D01", "7"), Decimal::from(5));
+
+    // The leader opens the form for a finding on their unit…
+    let r = d01
+        .get(&format!("/periods/1/appeals/new?entry={own}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains(&format!("记录#{own}")));
+    // …but not for others, and no one else may file.
+    let r = anquan
+        .get(&format!("/periods/1/appeals/new?entry={own}"))
+        .await;
+    assert_eq!(r.status, 403);
+    let r = anquan
+        .post_form(
+            &anquan.with_csrf("/periods/1/appeals"),
+            &[("entry", own.to_string().as_str()), ("reason", "代为申诉")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = d01
+        .post_form(
+            &d01.with_csrf("/periods/1/appeals"),
+            &[
+                ("entry", other.to_string().as_str()),
+                ("reason", "替别的单位申诉"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(r.location().unwrap().contains("err="), "{:?}", r.location());
+    assert!(app.store().appeals(1).await.unwrap().is_empty());
+    // Without a token, nothing.
+    let r = d01
+        .post_form(
+            "/periods/1/appeals",
+            &[("entry", own.to_string().as_str()), ("reason", "无令牌")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+
+    // Filed.
+    let r = d01
+        .post_form(
+            &d01.with_csrf("/periods/1/appeals"),
+            &[
+                ("entry", own.to_string().as_str()),
+                ("reason", "特色工作已获厂党委推广，应得满分以外另有依据"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(r.location().unwrap().starts_with("/periods/1/appeals?msg="));
+    let appeals = app.store().appeals(1).await.unwrap();
+    assert_eq!(appeals.len(), 1);
+    let appeal = appeals[0].id;
+    let list = admin.get("/periods/1/appeals").await;
+    assert_eq!(list.status, 200);
+    assert!(list.text().contains("特色工作已获厂党委推广"));
+
+    // Only the administrator decides.
+    let decide = format!("/periods/1/appeals/{appeal}/decide");
+    for who in [&d01, &anquan] {
+        let r = who
+            .post_form(
+                &who.with_csrf(&decide),
+                &[
+                    ("decision", "accept"),
+                    ("reason", "自己采纳"),
+                    ("points", "5"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+    }
+    assert_eq!(admin.entries(1).await, ledger, "nothing changed yet");
+
+    // Accepted with a correction: 7.1 from 5 to 4 points (the review found the practice not new).
+    let r = admin
+        .post_form(
+            &admin.with_csrf(&decide),
+            &[
+                ("decision", "accept"),
+                ("reason", "复核后认定做法非首创"),
+                ("points", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(
+        !r.location().unwrap().contains("err="),
+        "{:?}",
+        r.location()
+    );
+    let after = admin.results(1).await;
+    assert_eq!(after["period"]["status"], "published");
+    assert_eq!(section_score(&after, "D01", "7"), Decimal::from(4));
+    assert_eq!(
+        dec(&unit(&after, "D01")["final"]),
+        dec(&unit(&before, "D01")["final"]) - Decimal::ONE
+    );
+    let now = admin.entries(1).await;
+    assert_eq!(now.len(), ledger.len() + 1, "one entry appended");
+    let fix = now.last().unwrap();
+    assert_eq!(fix["kind"], "appeal_decision");
+    assert_eq!(fix["replaces"], own);
+    assert_eq!(fix["points"], "4");
+    assert_eq!(
+        now.iter().find(|e| e["id"] == own).unwrap()["active"],
+        false
+    );
+    // Everyone who may see the published year sees the new score.
+    let lingdao = app.client("lingdao").await;
+    assert_eq!(
+        unit(&lingdao.results(1).await, "D01")["final"],
+        unit(&after, "D01")["final"]
+    );
+
+    // Deciding again changes nothing.
+    let r = admin
+        .post_form(
+            &admin.with_csrf(&decide),
+            &[("decision", "reject"), ("reason", "再处理一次")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(r.location().unwrap().contains("err="), "{:?}", r.location());
+    assert_eq!(admin.entries(1).await, now);
+}
