@@ -42,6 +42,7 @@ impl ServerError {
             ServerError::Invalid(_) | ServerError::Store(StoreError::Invalid(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::Conflict(_) | ServerError::Store(StoreError::Conflict(_)) => {
                 StatusCode::CONFLICT
             }
