@@ -6,6 +6,7 @@ mod helpers;
 
 mod appeals;
 mod bad_input;
+mod grid;
 mod login;
 mod openapi;
 mod permissions;
