@@ -56,33 +56,68 @@ async fn a_rubric_table_is_reviewed_then_saved_as_a_new_version(app: TestApp) {
     let admin = app.client("admin").await;
     let before = app.store().rubrics().await.unwrap().len();
     let form = file("细则.csv", TABLE.as_bytes().to_vec()).text("name", "测试细则");
-    let r = admin.post_multipart(&admin.with_csrf("/rubrics/import"), form).await;
+    let r = admin
+        .post_multipart(&admin.with_csrf("/rubrics/import"), form)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let page = r.text();
-    assert!(page.contains("情节严重的，通报批评"), "the phrase to confirm is quoted");
-    assert_eq!(app.store().rubrics().await.unwrap().len(), before, "nothing saved before review");
+    assert!(
+        page.contains("情节严重的，通报批评"),
+        "the phrase to confirm is quoted"
+    );
+    assert_eq!(
+        app.store().rubrics().await.unwrap().len(),
+        before,
+        "nothing saved before review"
+    );
     // The review page carries the rubric text; saving it makes a new version.
     let start = page.find("<textarea").unwrap();
-    let text = &page[page[start..].find('>').unwrap() + start + 1..page.find("</textarea>").unwrap()];
-    let toml = text.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
-    let r = admin.post_form(&admin.with_csrf("/rubrics/import/save"), &[("name", "测试细则"), ("toml", &toml)]).await;
+    let text =
+        &page[page[start..].find('>').unwrap() + start + 1..page.find("</textarea>").unwrap()];
+    let toml = text
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let r = admin
+        .post_form(
+            &admin.with_csrf("/rubrics/import/save"),
+            &[("name", "测试细则"), ("toml", &toml)],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.text());
     let saved = app.store().rubrics().await.unwrap();
     assert_eq!(saved.len(), before + 1);
     assert!(saved.iter().any(|v| v.name == "测试细则" && v.version == 1));
     // A broken rubric is shown with its problem and not saved.
     let r = admin
-        .post_form(&admin.with_csrf("/rubrics/import/save"), &[("name", "测试细则"), ("toml", "title = \"x\"\ntotal = 100\n")])
+        .post_form(
+            &admin.with_csrf("/rubrics/import/save"),
+            &[
+                ("name", "测试细则"),
+                ("toml", "title = \"x\"\ntotal = 100\n"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.text().contains("没有任何栏目"), "{}", r.text());
     assert_eq!(app.store().rubrics().await.unwrap().len(), before + 1);
     // Only administrators import.
     let anquan = app.client("anquan").await;
-    let r = anquan.post_multipart(&anquan.with_csrf("/rubrics/import"), file("细则.csv", TABLE.as_bytes().to_vec()).text("name", "x")).await;
+    let r = anquan
+        .post_multipart(
+            &anquan.with_csrf("/rubrics/import"),
+            file("细则.csv", TABLE.as_bytes().to_vec()).text("name", "x"),
+        )
+        .await;
     assert_eq!(r.status, 403);
     // Not a workbook: a clear error.
-    let r = admin.post_multipart(&admin.with_csrf("/rubrics/import"), file("细则.xlsx", b"not a zip".to_vec()).text("name", "x")).await;
+    let r = admin
+        .post_multipart(
+            &admin.with_csrf("/rubrics/import"),
+            file("细则.xlsx", b"not a zip".to_vec()).text("name", "x"),
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.text().contains("不是有效的Excel文件"), "{}", r.text());
 }
@@ -91,12 +126,27 @@ async fn a_findings_file_imports_all_rows_or_none(app: TestApp) {
     let admin = app.client("admin").await;
     let before = admin.entries(2).await;
     let bad = "unit,code,count,level,points,round,note\nD01,1.4.2,1,,,,事故\nD99,1.1.1,,,,,\nD02,6.1,,,9,,太多\n";
-    let r = admin.post_multipart(&admin.with_csrf("/periods/2/findings/import"), file("发现.csv", bad.as_bytes().to_vec())).await;
+    let r = admin
+        .post_multipart(
+            &admin.with_csrf("/periods/2/findings/import"),
+            file("发现.csv", bad.as_bytes().to_vec()),
+        )
+        .await;
     assert_eq!(r.status, 422, "{}", r.text());
     let page = r.text();
-    assert!(page.contains("发现.csv:3: 单位“D99”不在单位名单中"), "{page}");
-    assert!(page.contains("发现.csv:4: 规则6.1.1的分值9超出范围0～5"), "{page}");
-    assert_eq!(admin.entries(2).await.len(), before.len(), "nothing imported");
+    assert!(
+        page.contains("发现.csv:3: 单位“D99”不在单位名单中"),
+        "{page}"
+    );
+    assert!(
+        page.contains("发现.csv:4: 规则6.1.1的分值9超出范围0～5"),
+        "{page}"
+    );
+    assert_eq!(
+        admin.entries(2).await.len(),
+        before.len(),
+        "nothing imported"
+    );
 
     // The same rows from an Excel workbook with Chinese headers, all good: every row lands.
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -122,21 +172,45 @@ async fn a_findings_file_imports_all_rows_or_none(app: TestApp) {
         sheet.write_string(r, 4, *note).unwrap();
     }
     let r = admin
-        .post_multipart(&admin.with_csrf("/periods/2/findings/import"), file("发现.xlsx", book.save_to_buffer().unwrap()))
+        .post_multipart(
+            &admin.with_csrf("/periods/2/findings/import"),
+            file("发现.xlsx", book.save_to_buffer().unwrap()),
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.text());
     let after = admin.entries(2).await;
     assert_eq!(after.len(), before.len() + 3);
     let d02 = crate::helpers::unit(&admin.results(2).await, "D02").clone();
-    let six: &Value = d02["sections"].as_array().unwrap().iter().find(|s| s["code"] == "6").unwrap();
+    let six: &Value = d02["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "6")
+        .unwrap();
     assert_eq!(six["score"].to_string(), "4.5");
     // A second discretionary entry for D02 conflicts with the one just imported: nothing lands.
-    let again = "unit,code,count,level,points,round,note\nD03,1.4.2,1,,,,另一起\nD02,6.1,,,3,,重复\n";
-    let r = admin.post_multipart(&admin.with_csrf("/periods/2/findings/import"), file("again.csv", again.as_bytes().to_vec())).await;
+    let again =
+        "unit,code,count,level,points,round,note\nD03,1.4.2,1,,,,另一起\nD02,6.1,,,3,,重复\n";
+    let r = admin
+        .post_multipart(
+            &admin.with_csrf("/periods/2/findings/import"),
+            file("again.csv", again.as_bytes().to_vec()),
+        )
+        .await;
     assert_eq!(r.status, 422);
-    assert!(r.text().contains("again.csv:3: 规则6.1.1在轮次“年度考评”已有一条给分记录（已有记录#"), "{}", r.text());
+    assert!(
+        r.text()
+            .contains("again.csv:3: 规则6.1.1在轮次“年度考评”已有一条给分记录（已有记录#"),
+        "{}",
+        r.text()
+    );
     assert_eq!(admin.entries(2).await.len(), after.len());
     // The locked year refuses imports.
-    let r = admin.post_multipart(&admin.with_csrf("/periods/1/findings/import"), file("x.csv", again.as_bytes().to_vec())).await;
+    let r = admin
+        .post_multipart(
+            &admin.with_csrf("/periods/1/findings/import"),
+            file("x.csv", again.as_bytes().to_vec()),
+        )
+        .await;
     assert_eq!(r.status, 409);
 }
