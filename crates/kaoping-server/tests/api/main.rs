@@ -13,3 +13,5 @@ mod permissions;
 mod processes;
 mod recording;
 mod results;
+mod review;
+mod transfer;

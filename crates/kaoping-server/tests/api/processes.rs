@@ -12,6 +12,7 @@ on_both!(
     concurrent_recording_through_two_servers,
     concurrent_corrections_of_one_entry_through_two_servers,
     publishing_while_findings_arrive_through_the_other_server,
+    publishing_at_once_through_two_servers,
 );
 
 async fn a_session_from_one_server_works_on_the_other(app: TestApp) {
@@ -268,4 +269,39 @@ async fn publishing_while_findings_arrive_through_the_other_server(app: TestApp)
         })
         .count();
     assert_eq!(deducted, landed.min(18));
+}
+
+async fn publishing_at_once_through_two_servers(app: TestApp) {
+    let b = app.spawn_other_server().await;
+    let admin = app.client("admin").await;
+    let dangong = app.client("dangong").await;
+    for n in 1..=18 {
+        for code in ["6.1", "7.1"] {
+            let r = dangong
+                .record(
+                    2,
+                    &json!({"unit": format!("D{n:02}"), "code": code, "points": 4, "note": "完成"}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text());
+        }
+    }
+    let on_b = admin.at(&b.base_url);
+    let empty = json!({});
+    let (x, y) = tokio::join!(
+        admin.post_json("/api/periods/2/publish", &empty),
+        on_b.post_json("/api/periods/2/publish", &empty),
+    );
+    let mut statuses = [x.status, y.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{} / {}", x.text(), y.text());
+    let publishes = app
+        .store()
+        .audit_log(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "publish")
+        .count();
+    assert_eq!(publishes, 1, "published once");
 }

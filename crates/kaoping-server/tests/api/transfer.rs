@@ -154,7 +154,9 @@ async fn a_findings_file_imports_all_rows_or_none(app: TestApp) {
     for (c, h) in ["单位", "编号", "次数", "分值", "说明"].iter().enumerate() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
-    let rows: [(&str, &str, Option<f64>, Option<f64>, &str); 3] = [
+    // Unit, code, count, points, note.
+    type Row<'a> = (&'a str, &'a str, Option<f64>, Option<f64>, &'a str);
+    let rows: [Row; 3] = [
         ("D01", "1.4.2", Some(1.0), None, "事故"),
         ("D02", "6.1", None, Some(4.5), "较好"),
         ("D02", "7.1", None, Some(5.0), "有特色"),
