@@ -13,10 +13,7 @@ on_both!(
     evidence_upload_accepts_a_pdf,
     evidence_upload_refuses_large_and_disguised_files,
 );
-on_both!(
-    ignore = "bug: malformed JSON to POST /api/periods/2/entries (and /api/login) is answered 500: ServerError::BadRequest has no status of its own";
-    malformed_json_is_a_400,
-);
+on_both!(malformed_json_is_a_400);
 on_both!(a_finding_on_a_locked_period_is_a_409);
 
 /// The ledger and the scores of a period, to compare before and after a refused request.
