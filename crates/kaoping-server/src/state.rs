@@ -45,7 +45,10 @@ mod tests {
         let peer: std::net::SocketAddr = "10.0.0.5:443".parse().unwrap();
         let mut headers = axum::http::HeaderMap::new();
         // A client claims 198.51.100.1; nginx appends the address it really saw.
-        headers.insert("x-forwarded-for", "198.51.100.1, 203.0.113.7".parse().unwrap());
+        headers.insert(
+            "x-forwarded-for",
+            "198.51.100.1, 203.0.113.7".parse().unwrap(),
+        );
         assert_eq!(
             AppState::new(store.clone(), false, false).client_ip(peer, &headers),
             "10.0.0.5"
