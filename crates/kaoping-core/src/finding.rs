@@ -246,13 +246,15 @@ impl FindingError {
 }
 
 /// Resolves [`FindingInput`]s against one rubric.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Resolver<'r> {
     rubric: &'r Rubric,
     /// Without a unit list, any unit a finding names is registered on first sight.
     open_units: bool,
     /// Notes are only needed for traces; not copying them keeps bulk scoring allocation-free.
     keep_notes: bool,
+    /// The last unit looked up: findings files list a unit's findings together, so most lookups repeat it.
+    last_unit: std::cell::RefCell<(String, Option<Party>)>,
 }
 
 impl<'r> Resolver<'r> {
@@ -262,6 +264,7 @@ impl<'r> Resolver<'r> {
             rubric,
             open_units,
             keep_notes: true,
+            last_unit: std::cell::RefCell::new((String::new(), None)),
         }
     }
 
@@ -293,7 +296,20 @@ impl<'r> Resolver<'r> {
             self.round(input.round).map_err(|e| errors.push(e)).ok()
         };
         let unit = input.unit.trim();
-        let party = match units.find(unit) {
+        let found = {
+            let mut last = self.last_unit.borrow_mut();
+            match &*last {
+                (code, Some(p)) if code == unit => Some(*p),
+                _ => {
+                    let p = units.find(unit);
+                    last.0.clear();
+                    last.0.push_str(unit);
+                    last.1 = p;
+                    p
+                }
+            }
+        };
+        let party = match found {
             Some(p) => Some(p),
             None if unit.is_empty() => {
                 errors.push(FindingError::EmptyUnit);
