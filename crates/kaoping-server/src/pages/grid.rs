@@ -867,34 +867,33 @@ pub async fn save(
             Redirect::to(&format!("{back}&msg={}", enc("没有改动，未保存"))).into_response(),
         );
     }
+    // All cells in one transaction: either every change lands or none does.
+    let saved = match state.store.append_entries(&changes).await {
+        Ok(saved) => saved,
+        Err((i, e)) => {
+            let e = ServerError::from(e);
+            if e.status().is_server_error() {
+                return Err(e);
+            }
+            return Ok(Redirect::to(&format!(
+                "{back}&err={}",
+                enc(&format!(
+                    "第{}条改动未能保存：{}。所有改动均未保存，请核对后重试",
+                    i + 1,
+                    e.user_message()
+                ))
+            ))
+            .into_response());
+        }
+    };
     let (mut recorded, mut corrected, mut withdrawn) = (0, 0, 0);
     let mut ids = Vec::new();
-    for (i, c) in changes.iter().enumerate() {
-        match state.store.append_entry(c).await {
-            Ok(saved) => {
-                ids.push(format!("#{}", saved.id));
-                match saved.kind {
-                    EntryKind::Correct => corrected += 1,
-                    EntryKind::Withdraw => withdrawn += 1,
-                    _ => recorded += 1,
-                }
-            }
-            Err(e) => {
-                let e = ServerError::from(e);
-                if e.status().is_server_error() && i == 0 {
-                    return Err(e);
-                }
-                audit(&state, &user, &grid, &ids).await?;
-                return Ok(Redirect::to(&format!(
-                    "{back}&err={}",
-                    enc(&format!(
-                        "已保存{i}条记录，第{}条未能保存：{}。请核对后重试",
-                        i + 1,
-                        e.user_message()
-                    ))
-                ))
-                .into_response());
-            }
+    for entry in &saved {
+        ids.push(format!("#{}", entry.id));
+        match entry.kind {
+            EntryKind::Correct => corrected += 1,
+            EntryKind::Withdraw => withdrawn += 1,
+            _ => recorded += 1,
         }
     }
     audit(&state, &user, &grid, &ids).await?;
