@@ -342,26 +342,7 @@ async fn withdraw(
         .entry(entry)
         .ok_or_else(|| ApiError(ServerError::NotFound(format!("记录#{entry}"))))?
         .clone();
-    let e = NewEntry {
-        period_id: id,
-        unit_code: old.unit_code.clone(),
-        code: old.code.clone(),
-        round: old.round.clone(),
-        count: None,
-        level: None,
-        points: None,
-        note: String::new(),
-        matter: None,
-        date: None,
-        due: None,
-        source: old.source,
-        department_id: dept.as_ref().map(|d| d.id),
-        recorded_by: user.user.id,
-        evidence_id: None,
-        kind: EntryKind::Withdraw,
-        replaces: Some(old.id),
-        reason: w.reason.trim().to_string(),
-    };
+    let e = scoring::withdrawal(&old, dept.as_ref().map(|d| d.id), user.user.id, &w.reason);
     may_append_entry(&view, &user, dept.as_ref(), &e)?;
     let saved = state.store.append_entry(&e).await?;
     state

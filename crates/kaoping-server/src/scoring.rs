@@ -197,3 +197,27 @@ pub fn owner(rubric: &Rubric, code: &str) -> Option<String> {
     };
     rubric.items()[item].department.clone()
 }
+
+/// The ledger entry that withdraws `old`: it names it, copies what it was about, and gives the reason.
+pub fn withdrawal(old: &Entry, department_id: Option<i64>, user_id: i64, reason: &str) -> NewEntry {
+    NewEntry {
+        period_id: old.period_id,
+        unit_code: old.unit_code.clone(),
+        code: old.code.clone(),
+        round: old.round.clone(),
+        count: None,
+        level: None,
+        points: None,
+        note: String::new(),
+        matter: None,
+        date: None,
+        due: None,
+        source: old.source,
+        department_id,
+        recorded_by: user_id,
+        evidence_id: None,
+        kind: kaoping_store::EntryKind::Withdraw,
+        replaces: Some(old.id),
+        reason: reason.trim().to_string(),
+    }
+}

@@ -520,26 +520,7 @@ pub async fn withdraw(
         .entry(entry)
         .ok_or_else(|| ServerError::NotFound(format!("记录#{entry}")))?
         .clone();
-    let e = NewEntry {
-        period_id: id,
-        unit_code: old.unit_code.clone(),
-        code: old.code.clone(),
-        round: old.round.clone(),
-        count: None,
-        level: None,
-        points: None,
-        note: String::new(),
-        matter: None,
-        date: None,
-        due: None,
-        source: old.source,
-        department_id: dept.as_ref().map(|d| d.id),
-        recorded_by: user.user.id,
-        evidence_id: None,
-        kind: EntryKind::Withdraw,
-        replaces: Some(old.id),
-        reason: r.reason.trim().to_string(),
-    };
+    let e = scoring::withdrawal(&old, dept.as_ref().map(|d| d.id), user.user.id, &r.reason);
     may_append(&view, &user, dept.as_ref(), &e)?;
     if e.reason.is_empty() {
         return Err(ServerError::Invalid("撤回必须写明原因".into()));
