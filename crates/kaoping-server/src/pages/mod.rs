@@ -1,6 +1,7 @@
 //! The Chinese web pages: server-rendered HTML (maud escapes every value), one module per page family.
 //! Forms post to `…?csrf=TOKEN`; after a change the handler redirects (post/redirect/get) with a message.
 
+mod account;
 mod admin;
 mod appeals;
 mod audit;
@@ -30,6 +31,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route(
+            "/account/password",
+            get(account::form).post(account::change),
+        )
         .route("/", get(dashboard::page))
         .route("/periods/{id}", get(summary::page))
         .route("/periods/{id}/notice", get(summary::notice))
@@ -180,6 +185,7 @@ pub fn layout(title: &str, user: Option<&CurrentUser>, content: Markup) -> Marku
                             }
                         }
                         span { (u.user.display_name) "（" (role_name(u.user.role)) "）" }
+                        a href="/account/password" { "修改密码" }
                         form method="post" action=(action(u, "/logout")) { button type="submit" { "退出" } }
                     }
                 }

@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 
+mod account;
 mod appeals;
 mod bad_input;
 mod grid;
