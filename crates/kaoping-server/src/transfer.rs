@@ -16,7 +16,9 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::error::ServerError;
-use crate::pages::{action, department_of, enc, layout, require, MAX_UPLOAD_BYTES};
+use crate::pages::{
+    action, department_of, enc, layout, require, require_allowed, MAX_UPLOAD_BYTES,
+};
 use crate::permissions::{allowed, Action};
 use crate::scoring;
 use crate::state::AppState;
@@ -235,11 +237,13 @@ async fn rubric_import_form(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Markup, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Administer),
+    require_allowed(
+        &state,
+        &user,
+        Action::Administer,
         "只有管理员可以导入考评细则",
-    )?;
+    )
+    .await?;
     Ok(layout(
         "导入考评细则",
         Some(&user),
@@ -260,11 +264,13 @@ async fn rubric_import(
     user: CurrentUser,
     multipart: Multipart,
 ) -> Result<Markup, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Administer),
+    require_allowed(
+        &state,
+        &user,
+        Action::Administer,
         "只有管理员可以导入考评细则",
-    )?;
+    )
+    .await?;
     let (filename, bytes, fields) = upload(multipart).await?;
     let name = fields
         .iter()
@@ -331,11 +337,13 @@ async fn rubric_import_save(
     user: CurrentUser,
     Form(f): Form<SaveRubric>,
 ) -> Result<Response, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Administer),
+    require_allowed(
+        &state,
+        &user,
+        Action::Administer,
         "只有管理员可以保存考评细则",
-    )?;
+    )
+    .await?;
     if let Err(e) = kaoping_formats::parse_rubric(&f.name, &f.toml) {
         let empty = kaoping_import::Imported {
             spec: Default::default(),
@@ -367,11 +375,13 @@ async fn findings_import_form(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Markup, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Administer),
+    require_allowed(
+        &state,
+        &user,
+        Action::Administer,
         "只有管理员可以批量导入考核发现",
-    )?;
+    )
+    .await?;
     let period = state.store.period(id).await?;
     Ok(layout(
         "批量导入考核发现",
@@ -393,11 +403,13 @@ async fn findings_import(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Result<Response, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Administer),
+    require_allowed(
+        &state,
+        &user,
+        Action::Administer,
         "只有管理员可以批量导入考核发现",
-    )?;
+    )
+    .await?;
     let (filename, bytes, _) = upload(multipart).await?;
     let text = findings_text(&filename, &bytes)?;
     match import_findings(&state.store, id, user.user.id, &filename, &text, |_| {}).await {

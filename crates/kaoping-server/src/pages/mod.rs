@@ -127,6 +127,20 @@ pub async fn department_of_user(
 pub use entries::may_append as may_append_entry;
 pub use summary::date_of as summary_date;
 
+/// Looks up the user's department and denies with 403 unless the action is allowed.
+pub async fn require_allowed(
+    state: &AppState,
+    user: &CurrentUser,
+    action: crate::permissions::Action<'_>,
+    what: &str,
+) -> Result<(), ServerError> {
+    let dept = department_of(state, user).await?;
+    require(
+        crate::permissions::allowed(&user.user, dept.as_ref(), action),
+        what,
+    )
+}
+
 /// Denies with 403 unless allowed.
 pub fn require(allowed: bool, what: &str) -> Result<(), ServerError> {
     if allowed {
