@@ -540,3 +540,75 @@ fn exports_write_real_workbooks_and_the_rubric_imports_back() {
     );
     assert_fails_with(&o, "单位“NOPE”不在名单中");
 }
+
+/// The example files' totals worked out by hand in docs/worked-examples.md (final scores, bonus included).
+#[test]
+fn the_example_files_score_as_worked_out_by_hand() {
+    let expected: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "dongli",
+            &[
+                ("D03", "71"),
+                ("D04", "67.5"),
+                ("D14", "75"),
+                ("D17", "74"),
+                ("D09", "70"),
+                ("D13", "65.5"),
+                ("D18", "88"),
+            ],
+        ),
+        (
+            "village",
+            &[
+                ("V01", "107.3"),
+                ("V02", "101.55"),
+                ("V04", "80.8"),
+                ("V07", "52.1"),
+                ("V06", "86.75"),
+            ],
+        ),
+        (
+            "jishengju",
+            &[
+                ("J01", "99.88"),
+                ("J05", "79.1"),
+                ("J09", "54.68"),
+                ("J08", "100.57"),
+                ("J10", "85.73"),
+            ],
+        ),
+    ];
+    for (stem, units) in expected {
+        let rubric = match stem {
+            "dongli" => "rubrics/dongli-2023.toml",
+            "village" => "rubrics/village-2023.toml",
+            _ => "rubrics/jishengju-2023.toml",
+        };
+        let findings = format!("examples/{stem}-findings.csv");
+        let unit_file = format!("examples/{stem}-units.csv");
+        let o = kaoping(
+            &[
+                "score",
+                "--rubric",
+                rubric,
+                "--findings",
+                &findings,
+                "--units",
+                &unit_file,
+                "--format",
+                "csv",
+            ],
+            &repo(""),
+        );
+        assert!(o.status.success(), "{stem}: {}", stderr(&o));
+        let out = stdout(&o);
+        for (unit, total) in units {
+            let row = out
+                .lines()
+                .find(|l| l.starts_with(&format!("{unit},")))
+                .unwrap();
+            let final_score = row.split(',').nth(6).unwrap();
+            assert_eq!(final_score, *total, "{stem} {unit}: {row}");
+        }
+    }
+}
