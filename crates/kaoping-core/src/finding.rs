@@ -60,6 +60,8 @@ pub enum Input {
     Count(u64),
     Level(usize),
     Value(Decimal),
+    /// 不适用: the item does not apply to this unit (述职 for staff who give none) and counts full marks.
+    NotApplicable,
     Dates {
         done: Date,
         due: Date,
@@ -244,6 +246,9 @@ impl FindingError {
         }
     }
 }
+
+/// The level that marks a discretionary or converted item as not applying to a unit (按满分计).
+pub const NOT_APPLICABLE: &str = "不适用";
 
 /// Resolves [`FindingInput`]s against one rubric.
 #[derive(Debug, Clone)]
@@ -495,6 +500,11 @@ impl<'r> Resolver<'r> {
             RuleKind::Discretionary | RuleKind::Conversion { .. } | RuleKind::Rate { .. } => {
                 let code = code.clone();
                 no_count(&code, label, input)?;
+                let required = rule.kind.required_entry();
+                if required && input.level.map(str::trim) == Some(NOT_APPLICABLE) {
+                    no_value(&code, "不适用的评分项", input)?;
+                    return Ok(Input::NotApplicable);
+                }
                 no_level(&code, label, input)?;
                 let Some(value) = input.value else {
                     return Err(FindingError::ValueRequired { code, kind: label });

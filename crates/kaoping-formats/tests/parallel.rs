@@ -121,3 +121,34 @@ fn quoted_fields_are_read_on_one_thread_so_line_breaks_in_notes_stay_inside_thei
         score_findings_bytes(&rubric, &mut units, true, "f.csv", text.as_bytes(), true, 2).unwrap();
     assert_eq!(results.len(), 3_000);
 }
+
+#[test]
+fn not_applicable_and_a_raw_score_far_apart_conflict_on_any_number_of_threads() {
+    let rubric = rubric_file("jishengju-2023.toml");
+    let mut text =
+        String::from("unit,code,count,level,points,round,note\nJ01,2,,不适用,,,不述职\n");
+    for i in 0..250_000 {
+        text.push_str(&format!("J{:02},4.2,1,,,,迟到{i}\n", 2 + i % 9));
+    }
+    text.push_str("J01,2,,,80,,述职得分\n");
+    assert!(text.len() > 4 << 20);
+    let mut units = Units::new();
+    let sequential =
+        score_findings(&rubric, &mut units, true, "f.csv", text.as_bytes(), false).unwrap_err();
+    let mut units = Units::new();
+    let parallel = score_findings_bytes(
+        &rubric,
+        &mut units,
+        true,
+        "f.csv",
+        text.as_bytes(),
+        false,
+        2,
+    )
+    .unwrap_err();
+    assert_eq!(parallel.to_string(), sequential.to_string());
+    assert_eq!(
+        sequential.to_string(),
+        "f.csv:250003: 规则2.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
+    );
+}

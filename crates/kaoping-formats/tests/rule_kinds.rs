@@ -324,3 +324,44 @@ fn the_published_total_rounds_half_up_to_the_decimals_the_rubric_sets() {
     assert_eq!(results[0].final_score.to_string(), "59");
     assert!(sheet(&rubric, &reg, &results).starts_with("U 第1名 总分58.5"));
 }
+
+#[test]
+fn an_item_that_does_not_apply_counts_full_marks_and_says_so() {
+    // 不适用 on a conversion (no 述职 to convert) and on a discretionary item: full marks, not incomplete.
+    let rubric = rubric(KINDS);
+    let text = "unit,code,count,level,points,round,note\nU,7.1,,不适用,,,非副科级以上干部，不述职\nU,8.1,,不适用,,,无上级交办任务\n";
+    assert_sheet(
+        &sheet_of(&rubric, text, None),
+        "
+        U 第1名 总分60 合格 好
+            7.1.1 =8 不适用，按满分计
+            8.1.1 =9 不适用，按满分计
+        ",
+    );
+    // It is an entry like any other: with a raw score, or twice, it is an error; on a deduction rule it is
+    // not a level.
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\nU,7.1,,,120,,\nU,7.1,,不适用,,,\n",
+            None
+        ),
+        "findings.csv:3: 规则7.1.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
+    );
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\nU,8.1,,不适用,,,\nU,8.1,,,3,,理由\n",
+            None
+        ),
+        "findings.csv:3: 规则8.1.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
+    );
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\nU,1.1,,不适用,,,\n",
+            None
+        ),
+        "findings.csv:2: 规则1.1.1为定额扣分，不填等级"
+    );
+}

@@ -31,7 +31,7 @@ pub struct Scorer<'r> {
     /// Graded levels, discretionary points, rates: one per unit, rule and round.
     entries: FxHashMap<Key, (Input, u64)>,
     /// Conversion raw scores: sum and count, averaged at the end.
-    raw_scores: FxHashMap<Key, (Decimal, usize)>,
+    raw_scores: FxHashMap<Key, (Decimal, usize, u64)>,
     /// Frequency rules: sessions held (absent = nothing recorded).
     held: FxHashMap<Key, u64>,
     /// Bonus and veto findings, by the party they name.
@@ -130,10 +130,31 @@ impl<'r> Scorer<'r> {
                 }
                 self.entries.insert(key, (input.clone(), finding.origin));
             }
+            (RuleKind::Conversion { .. }, Input::NotApplicable)
+                if self.raw_scores.contains_key(&key) =>
+            {
+                let previous = self.raw_scores[&key].2;
+                return Err(self.duplicate(rule, finding.round, previous));
+            }
+            (RuleKind::Conversion { .. }, Input::Value(_)) if self.entries.contains_key(&key) => {
+                let previous = self.entries[&key].1;
+                return Err(self.duplicate(rule, finding.round, previous));
+            }
+            (RuleKind::Conversion { .. }, Input::NotApplicable) => {
+                if let Some((_, previous)) = self.entries.get(&key) {
+                    return Err(self.duplicate(rule, finding.round, *previous));
+                }
+                self.entries
+                    .insert(key, (Input::NotApplicable, finding.origin));
+            }
             (RuleKind::Conversion { .. }, Input::Value(v)) => {
-                let e = self.raw_scores.entry(key).or_insert((Decimal::ZERO, 0));
+                let e = self
+                    .raw_scores
+                    .entry(key)
+                    .or_insert((Decimal::ZERO, 0, finding.origin));
                 e.0 += *v;
                 e.1 += 1;
+                e.2 = e.2.min(finding.origin);
             }
             (RuleKind::Frequency { .. }, Input::Count(n)) => {
                 *self.held.entry(key).or_insert(0) += n
@@ -148,6 +169,14 @@ impl<'r> Scorer<'r> {
             self.traced.entry(key).or_default().push(finding);
         }
         Ok(())
+    }
+
+    fn duplicate(&self, rule: RuleId, round: RoundId, previous: u64) -> FindingError {
+        FindingError::Duplicate {
+            code: self.rubric.rules()[rule].code.clone(),
+            round: self.rubric.rounds()[round].name.clone(),
+            previous,
+        }
     }
 
     fn claim_inheritance(
@@ -233,13 +262,28 @@ impl<'r> Scorer<'r> {
                 }
             }
         }
-        for ((p, round, rule), (sum, n)) in other.raw_scores {
-            let e = self
-                .raw_scores
-                .entry((map(p), round, rule))
-                .or_insert((Decimal::ZERO, 0));
+        for ((p, round, rule), (sum, n, origin)) in other.raw_scores {
+            let e =
+                self.raw_scores
+                    .entry((map(p), round, rule))
+                    .or_insert((Decimal::ZERO, 0, origin));
             e.0 += sum;
             e.1 += n;
+            e.2 = e.2.min(origin);
+        }
+        // 不适用 and raw scores for one conversion may have met only now, in different parts of a file.
+        for (key, (input, origin)) in &self.entries {
+            if let (Input::NotApplicable, Some(&(_, _, raw))) = (input, self.raw_scores.get(key)) {
+                let already = conflicts
+                    .iter()
+                    .any(|(line, _)| *line == (*origin).max(raw));
+                if !already {
+                    conflicts.push((
+                        (*origin).max(raw),
+                        self.duplicate(key.2, key.1, (*origin).min(raw)),
+                    ));
+                }
+            }
         }
         for ((p, round, rule), held) in other.held {
             *self.held.entry((map(p), round, rule)).or_insert(0) += held;

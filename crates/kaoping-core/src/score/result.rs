@@ -135,6 +135,8 @@ pub enum Cap {
     BonusCap(Decimal),
     /// The total did not reach the bonus threshold.
     BelowBonusThreshold(Decimal),
+    /// 不适用: the item does not apply to the unit and counts full marks.
+    NotApplicable,
     /// The item was scored for a group and inherited.
     Inherited { group: usize },
 }
@@ -156,6 +158,7 @@ impl fmt::Display for Cap {
             Cap::BonusCap(c) => write!(f, "年度加分最高{}分", pts(c)),
             Cap::BelowBonusThreshold(t) => write!(f, "总分未达到{}分，不能加分", pts(t)),
             Cap::Inherited { .. } => write!(f, "得分来自所在组"),
+            Cap::NotApplicable => write!(f, "不适用，按满分计"),
         }
     }
 }

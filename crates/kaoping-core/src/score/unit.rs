@@ -230,7 +230,7 @@ impl<'s> UnitScoring<'s, '_> {
         for &p in src.parties {
             let key: Key = (p, round, rule);
             d.count += sc.count(p, round, rule);
-            if let Some(&(sum, n)) = sc.raw_scores.get(&key) {
+            if let Some(&(sum, n, _)) = sc.raw_scores.get(&key) {
                 let (s0, n0) = d.raw.unwrap_or((Decimal::ZERO, 0));
                 d.raw = Some((s0 + sum, n0 + n));
             }
@@ -308,7 +308,9 @@ impl<'s> UnitScoring<'s, '_> {
                 continue;
             }
             let d = self.data(src, round, rule_id);
+            let not_applicable = matches!(d.entry, Some(Input::NotApplicable));
             let set = match (&rule.kind, d.entry, d.raw) {
+                (_, Some(Input::NotApplicable), _) => Some(it.max),
                 (RuleKind::Graded { levels }, Some(Input::Level(l)), _) => Some(levels[*l].points),
                 (RuleKind::Discretionary, Some(Input::Value(v)), _) => Some(*v),
                 (
@@ -336,6 +338,9 @@ impl<'s> UnitScoring<'s, '_> {
             let mut caps = Vec::new();
             if let Some(g) = src.inherited_from {
                 caps.push(Cap::Inherited { group: g });
+            }
+            if not_applicable {
+                caps.push(Cap::NotApplicable);
             }
             if let Some((_, n)) = d.raw.filter(|(_, n)| *n > 1) {
                 caps.push(Cap::Averaged { count: n });

@@ -46,6 +46,9 @@ fn finding_json(rubric: &Rubric, units: &Units, f: &Finding) -> Value {
         Input::Value(v) => {
             m.insert("points".into(), num(*v));
         }
+        Input::NotApplicable => {
+            m.insert("level".into(), json!(kaoping_core::finding::NOT_APPLICABLE));
+        }
         Input::Dates { done, due } => {
             m.insert("date".into(), json!(done.to_string()));
             m.insert("due".into(), json!(due.to_string()));

@@ -165,7 +165,7 @@ fn form_page(
                     }
                 }
                 label { "次数（按次、累进扣分；频次规则填实际开展次数）" input name="count" inputmode="numeric" value=(f.count); }
-                label { "等级（分档规则）" input name="level" value=(f.level) list="levels"; }
+                label { "等级（分档规则；酌情评分、折合项不适用于本单位时填“不适用”，按满分计）" input name="level" value=(f.level) list="levels"; }
                 @if !level_names.is_empty() { p.muted { "可填等级：" (level_names.join("；")) } }
                 label { "分值（酌情评分、折合原始分、比率的百分数）" input name="points" inputmode="decimal" value=(f.points); }
                 label { "事项（奖励加分：同一事项只按最高一次）" input name="matter" value=(f.matter); }
