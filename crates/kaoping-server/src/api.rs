@@ -15,9 +15,10 @@ use kaoping_store::{EntryKind, NewEntry, Source};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::actions;
 use crate::auth::{self, ApiUser};
 use crate::error::{ApiError, ServerError};
-use crate::pages::{department_of_user, may_append_entry};
+use crate::pages::department_of_user;
 use crate::permissions::{allowed, Action};
 use crate::scoring;
 use crate::state::AppState;
@@ -288,36 +289,7 @@ async fn create_entry(
         replaces: e.replaces,
         reason: e.reason.trim().to_string(),
     };
-    // A locked period first (409), then what is wrong with the finding (422), then who may record it (403).
-    if view.published() {
-        return Err(ApiError(ServerError::Conflict(
-            "考评期已发布锁定，只能通过申诉更改".into(),
-        )));
-    }
-    scoring::check_entry(&view, &entry)?;
-    may_append_entry(&view, &user, dept.as_ref(), &entry)?;
-    if let Some(r) = entry.replaces {
-        // A correction must also be allowed on the finding it replaces (another department's, say).
-        let old = view
-            .entry(r)
-            .ok_or_else(|| ApiError(ServerError::NotFound(format!("记录#{r}"))))?;
-        let as_old = NewEntry {
-            code: old.code.clone(),
-            unit_code: old.unit_code.clone(),
-            source: old.source,
-            ..entry.clone()
-        };
-        may_append_entry(&view, &user, dept.as_ref(), &as_old)?;
-    }
-    let saved = state.store.append_entry(&entry).await?;
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "entry",
-            &format!("记录#{}：{} {}", saved.id, saved.unit_code, saved.code),
-        )
-        .await?;
+    let saved = actions::append_finding(&state, &view, &user, dept.as_ref(), entry, None).await?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(json!({"id": saved.id})),
@@ -338,21 +310,8 @@ async fn withdraw(
     let w = body(json)?;
     let view = scoring::load(&state.store, id).await?;
     let dept = department_of_user(&state, &user).await?;
-    let old = view
-        .entry(entry)
-        .ok_or_else(|| ApiError(ServerError::NotFound(format!("记录#{entry}"))))?
-        .clone();
-    let e = scoring::withdrawal(&old, dept.as_ref().map(|d| d.id), user.user.id, &w.reason);
-    may_append_entry(&view, &user, dept.as_ref(), &e)?;
-    let saved = state.store.append_entry(&e).await?;
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "withdraw",
-            &format!("记录#{} 撤回记录#{}", saved.id, old.id),
-        )
-        .await?;
+    let (_, saved) =
+        actions::withdraw(&state, &view, &user, dept.as_ref(), entry, &w.reason).await?;
     Ok(Json(json!({"id": saved.id})))
 }
 
@@ -362,26 +321,6 @@ async fn publish(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let dept = department_of_user(&state, &user).await?;
-    if !allowed(&user.user, dept.as_ref(), Action::Publish) {
-        return Err(ApiError(ServerError::Forbidden(
-            "只有管理员可以发布".into(),
-        )));
-    }
-    let view = scoring::load(&state.store, id).await?;
-    let incomplete = view.results.iter().filter(|r| r.is_incomplete()).count();
-    if incomplete > 0 {
-        return Err(ApiError(ServerError::Conflict(format!(
-            "还有{incomplete}个单位的评分项未评完，不能发布"
-        ))));
-    }
-    state.store.publish_period(id, user.user.id).await?;
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "publish",
-            &format!("发布考评期“{}”", view.period.name),
-        )
-        .await?;
+    actions::publish(&state, &user, dept.as_ref(), id).await?;
     Ok(Json(json!({"ok": true})))
 }

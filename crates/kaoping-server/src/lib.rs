@@ -5,6 +5,7 @@
 //! No state lives in one process: sessions, throttling, evidence and the ledger are in the database, so
 //! several `kaoping serve` processes can share one PostgreSQL behind a load balancer.
 
+mod actions;
 mod api;
 mod assets;
 mod auth;

@@ -10,7 +10,8 @@ use kaoping_store::{Department, Entry, EntryKind, NewEntry, Role, Source};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{action, department_of, enc, layout, require, role_name, MAX_UPLOAD_BYTES};
+use super::{action, department_of, enc, layout, require, MAX_UPLOAD_BYTES};
+use crate::actions;
 use crate::auth::CurrentUser;
 use crate::error::ServerError;
 use crate::permissions::{allowed, Action};
@@ -360,50 +361,6 @@ fn new_entry(
     })
 }
 
-/// Checks permission for an entry: self-checks by the unit's leader, findings by the owning department.
-pub fn may_append(
-    view: &PeriodView,
-    user: &CurrentUser,
-    dept: Option<&Department>,
-    e: &NewEntry,
-) -> Result<(), ServerError> {
-    let published = view.published();
-    match e.source {
-        Source::SelfCheck => {
-            let unit_id = view
-                .org
-                .iter()
-                .find(|o| o.code == e.unit_code)
-                .map(|o| o.id)
-                .unwrap_or(-1);
-            require(
-                allowed(&user.user, dept, Action::SelfAssess { unit_id, published }),
-                "只能为本单位录入自查，且须在发布前",
-            )
-        }
-        Source::Assessor => {
-            let owner = scoring::owner(&view.rubric, &e.code);
-            require(
-                allowed(
-                    &user.user,
-                    dept,
-                    Action::RecordFinding {
-                        owner: owner.as_deref(),
-                        published,
-                    },
-                ),
-                &format!(
-                    "{}只能录入本部门负责的评分项{}",
-                    role_name(user.user.role),
-                    owner
-                        .map(|o| format!("（该项由“{o}”负责）"))
-                        .unwrap_or_default()
-                ),
-            )
-        }
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -414,54 +371,11 @@ pub async fn create(
     let dept = department_of(&state, &user).await?;
     let (fields, file) = read_form(multipart).await?;
     let attempt = async {
-        let mut entry = new_entry(&view, &user, dept.as_ref(), &fields)?;
-        // A locked period first, then what is wrong with the finding, then who may record it.
-        if view.published() {
-            return Err(ServerError::Conflict(
-                "考评期已发布锁定，只能通过申诉更改".into(),
-            ));
-        }
-        scoring::check_entry(&view, &entry)?;
-        may_append(&view, &user, dept.as_ref(), &entry)?;
-        if let Some(r) = entry.replaces {
-            let old = view
-                .entry(r)
-                .ok_or_else(|| ServerError::NotFound(format!("记录#{r}")))?;
-            may_append(
-                &view,
-                &user,
-                dept.as_ref(),
-                &NewEntry {
-                    code: old.code.clone(),
-                    unit_code: old.unit_code.clone(),
-                    source: old.source,
-                    ..entry.clone()
-                },
-            )?;
-        }
-        if let Some((bytes, name)) = &file {
-            let mime = evidence_type(bytes)?;
-            entry.evidence_id = Some(
-                state
-                    .store
-                    .put_evidence(bytes, mime, name, user.user.id)
-                    .await?
-                    .id,
-            );
-        }
-        let saved = state.store.append_entry(&entry).await?;
-        state
-            .store
-            .audit(
-                Some(user.user.id),
-                "entry",
-                &format!(
-                    "记录#{}：{} {} {}",
-                    saved.id, saved.unit_code, saved.code, saved.note
-                ),
-            )
-            .await?;
-        Ok::<_, ServerError>(saved)
+        let entry = new_entry(&view, &user, dept.as_ref(), &fields)?;
+        let evidence = file
+            .as_ref()
+            .map(|(bytes, name)| (bytes.as_slice(), name.as_str()));
+        actions::append_finding(&state, &view, &user, dept.as_ref(), entry, evidence).await
     };
     match attempt.await {
         Ok(saved) => {
@@ -516,24 +430,7 @@ pub async fn withdraw(
 ) -> Result<Redirect, ServerError> {
     let view = scoring::load(&state.store, id).await?;
     let dept = department_of(&state, &user).await?;
-    let old = view
-        .entry(entry)
-        .ok_or_else(|| ServerError::NotFound(format!("记录#{entry}")))?
-        .clone();
-    let e = scoring::withdrawal(&old, dept.as_ref().map(|d| d.id), user.user.id, &r.reason);
-    may_append(&view, &user, dept.as_ref(), &e)?;
-    if e.reason.is_empty() {
-        return Err(ServerError::Invalid("撤回必须写明原因".into()));
-    }
-    let saved = state.store.append_entry(&e).await?;
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "withdraw",
-            &format!("记录#{} 撤回记录#{}：{}", saved.id, old.id, e.reason),
-        )
-        .await?;
+    let (old, _) = actions::withdraw(&state, &view, &user, dept.as_ref(), entry, &r.reason).await?;
     let back = if view.org.iter().any(|o| o.code == old.unit_code) {
         format!("/periods/{id}/units/{}", enc(&old.unit_code))
     } else {

@@ -124,7 +124,7 @@ pub async fn department_of_user(
     department_of(state, user).await
 }
 
-pub use entries::may_append as may_append_entry;
+pub use entries::evidence_type;
 pub use summary::date_of as summary_date;
 
 /// Looks up the user's department and denies with 403 unless the action is allowed.

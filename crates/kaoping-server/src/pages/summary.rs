@@ -9,7 +9,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{action, department_of, enc, flash, layout, pts, require, Flash};
-use crate::auth::{now_ms, CurrentUser};
+use crate::auth::CurrentUser;
 use crate::error::ServerError;
 use crate::permissions::{allowed, Action};
 use crate::scoring::{self, PeriodView};
@@ -212,31 +212,17 @@ pub async fn publish(
     Path(id): Path<i64>,
 ) -> Result<Redirect, ServerError> {
     let dept = department_of(&state, &user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Publish),
-        "只有管理员可以发布",
-    )?;
-    let view = scoring::load(&state.store, id).await?;
-    let incomplete = view.results.iter().filter(|r| r.is_incomplete()).count();
-    if incomplete > 0 {
-        return Ok(Redirect::to(&format!(
-            "/periods/{id}?err={}",
-            enc(&format!("还有{incomplete}个单位的评分项未评完，不能发布"))
-        )));
+    match crate::actions::publish(&state, &user, dept.as_ref(), id).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/periods/{id}?msg={}",
+            enc("已发布并锁定")
+        ))),
+        // Not yet complete: say so on the summary page itself.
+        Err(ServerError::Conflict(m)) => {
+            Ok(Redirect::to(&format!("/periods/{id}?err={}", enc(&m))))
+        }
+        Err(e) => Err(e),
     }
-    state.store.publish_period(id, user.user.id).await?;
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "publish",
-            &format!("发布考评期“{}”（{}）", view.period.name, date_of(now_ms())),
-        )
-        .await?;
-    Ok(Redirect::to(&format!(
-        "/periods/{id}?msg={}",
-        enc("已发布并锁定")
-    )))
 }
 
 #[cfg(test)]
