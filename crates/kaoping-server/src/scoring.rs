@@ -6,7 +6,11 @@ use kaoping_core::rubric::{Coded, Rubric};
 use kaoping_core::score::{Scorer, UnitResult};
 use kaoping_core::units::Units;
 use kaoping_formats::parse_rubric;
-use kaoping_store::{Entry, NewEntry, OrgKind, OrgUnit, Period, PeriodStatus, Source, Store};
+use std::collections::HashSet;
+
+use kaoping_store::{
+    Entry, EntryKind, NewEntry, OrgKind, OrgUnit, Period, PeriodStatus, Source, Store,
+};
 
 use crate::error::ServerError;
 
@@ -20,6 +24,9 @@ pub struct PeriodView {
     pub org: Vec<OrgUnit>,
     /// Every ledger entry, in order: the history.
     pub entries: Vec<Entry>,
+    /// Ids of the entries a later one replaces (derived from `entries` once, so `is_active` is cheap
+    /// however long the ledger).
+    replaced: HashSet<i64>,
     /// Assessors' results, with traces (origins are entry ids).
     pub results: Vec<UnitResult>,
     /// Self-assessment (自查) results, scored the same way.
@@ -47,9 +54,47 @@ impl PeriodView {
 
     /// Active entries are those no later entry replaces (withdrawals are never active).
     pub fn is_active(&self, entry: &Entry) -> bool {
-        entry.kind != kaoping_store::EntryKind::Withdraw
-            && !self.entries.iter().any(|e| e.replaces == Some(entry.id))
+        is_active(&self.replaced, entry)
     }
+
+    /// A resolver and a scorer holding the active entries of `source` (all but `skip`, which a
+    /// correction replaces), so a new finding can be checked against them exactly as the CLI checks a row
+    /// against the rows before it. Stored entries get origins `stored_origin + id`.
+    pub fn tally(&self, source: Source, skip: Option<i64>, stored_origin: u64) -> Tally<'_> {
+        let mut units = self.units.clone();
+        let resolver = Resolver::new(&self.rubric, false);
+        let mut scorer = Scorer::new(&self.rubric);
+        for e in self
+            .entries
+            .iter()
+            .filter(|e| e.source == source && self.is_active(e))
+        {
+            if skip == Some(e.id) {
+                continue;
+            }
+            if let Ok(f) =
+                resolver.resolve(&mut units, &e.finding_input(), stored_origin + e.id as u64)
+            {
+                let _ = scorer.add(&units, f);
+            }
+        }
+        Tally {
+            units,
+            resolver,
+            scorer,
+        }
+    }
+}
+
+/// See [`PeriodView::tally`].
+pub struct Tally<'v> {
+    pub units: Units,
+    pub resolver: Resolver<'v>,
+    pub scorer: Scorer<'v>,
+}
+
+fn is_active(replaced: &HashSet<i64>, entry: &Entry) -> bool {
+    entry.kind != EntryKind::Withdraw && !replaced.contains(&entry.id)
 }
 
 /// Parses a stored rubric version; it was checked when saved, so a failure is a server fault.
@@ -88,11 +133,11 @@ pub async fn load(store: &Store, period_id: i64) -> Result<PeriodView, ServerErr
     let org = store.org_units().await?;
     let (mut units, org) = units_of(&period, &org)?;
     let entries = store.entries(period_id).await?;
+    let replaced: HashSet<i64> = entries.iter().filter_map(|e| e.replaces).collect();
     let active_of = |source: Source| -> Vec<&Entry> {
         entries
             .iter()
-            .filter(|e| e.source == source && e.kind != kaoping_store::EntryKind::Withdraw)
-            .filter(|e| !entries.iter().any(|later| later.replaces == Some(e.id)))
+            .filter(|e| e.source == source && is_active(&replaced, e))
             .collect()
     };
     let results = score(&rubric, &mut units, &active_of(Source::Assessor));
@@ -104,6 +149,7 @@ pub async fn load(store: &Store, period_id: i64) -> Result<PeriodView, ServerErr
         units,
         org,
         entries,
+        replaced,
         results,
         self_results,
     })
@@ -126,8 +172,11 @@ fn score(rubric: &Rubric, units: &mut Units, entries: &[&Entry]) -> Vec<UnitResu
 /// entries already active (a second discretionary entry is an error). Returns the rubric's owner of the
 /// item (its department), for the permission check.
 pub fn check_entry(view: &PeriodView, entry: &NewEntry) -> Result<Option<String>, ServerError> {
-    let mut units = view.units.clone();
-    let resolver = Resolver::new(&view.rubric, false);
+    let Tally {
+        mut units,
+        resolver,
+        mut scorer,
+    } = view.tally(entry.source, entry.replaces, 0);
     let input = kaoping_core::finding::FindingInput {
         unit: &entry.unit_code,
         code: &entry.code,
@@ -156,19 +205,6 @@ pub fn check_entry(view: &PeriodView, entry: &NewEntry) -> Result<Option<String>
                 .join("；"),
         )
     })?;
-    let mut scorer = Scorer::new(&view.rubric);
-    for e in view
-        .entries
-        .iter()
-        .filter(|e| e.source == entry.source && view.is_active(e))
-    {
-        if entry.replaces == Some(e.id) {
-            continue;
-        }
-        if let Ok(f) = resolver.resolve(&mut units, &e.finding_input(), e.id as u64) {
-            let _ = scorer.add(&units, f);
-        }
-    }
     scorer
         .add(&units, finding)
         .map_err(|e| ServerError::Invalid(e.message_with(|id| format!("记录#{id}"))))?;

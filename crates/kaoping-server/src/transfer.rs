@@ -7,8 +7,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use kaoping_core::finding::Resolver;
-use kaoping_core::score::Scorer;
 use kaoping_formats::xlsx::{self, LedgerRow};
 use kaoping_store::{EntryKind, NewEntry, Role, Source, Store};
 use maud::{html, Markup};
@@ -489,20 +487,13 @@ pub async fn import_findings(
         return Err(ServerError::Conflict("考评期已发布锁定，只能通过申诉更改".into()).into());
     }
     let departments = store.departments().await?;
-    let mut units = view.units.clone();
-    let resolver = Resolver::new(&view.rubric, false);
-    let mut scorer = Scorer::new(&view.rubric);
     // Stored entries get origins apart from the file's line numbers, so a conflict names the right one.
     const STORED: u64 = 1 << 40;
-    for e in view
-        .entries
-        .iter()
-        .filter(|e| e.source == Source::Assessor && view.is_active(e))
-    {
-        if let Ok(f) = resolver.resolve(&mut units, &e.finding_input(), STORED + e.id as u64) {
-            let _ = scorer.add(&units, f);
-        }
-    }
+    let scoring::Tally {
+        mut units,
+        resolver,
+        mut scorer,
+    } = view.tally(Source::Assessor, None, STORED);
     let mut entries = Vec::new();
     let mut lines = Vec::new();
     let read = kaoping_formats::read_findings(file, text.as_bytes(), |input, line| {
