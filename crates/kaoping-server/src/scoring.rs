@@ -6,7 +6,7 @@ use kaoping_core::rubric::{Coded, Rubric};
 use kaoping_core::score::{Scorer, UnitResult};
 use kaoping_core::units::Units;
 use kaoping_formats::parse_rubric;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use kaoping_store::{
     Entry, EntryKind, NewEntry, OrgKind, OrgUnit, Period, PeriodStatus, Source, Store,
@@ -27,6 +27,8 @@ pub struct PeriodView {
     /// Ids of the entries a later one replaces (derived from `entries` once, so `is_active` is cheap
     /// however long the ledger).
     replaced: HashSet<i64>,
+    /// Position in `entries` by id: sheets look up every finding's entry.
+    by_id: HashMap<i64, usize>,
     /// Assessors' results, with traces (origins are entry ids).
     pub results: Vec<UnitResult>,
     /// Self-assessment (自查) results, scored the same way.
@@ -49,7 +51,7 @@ impl PeriodView {
     }
 
     pub fn entry(&self, id: i64) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.id == id)
+        self.by_id.get(&id).map(|&i| &self.entries[i])
     }
 
     /// Active entries are those no later entry replaces (withdrawals are never active).
@@ -148,6 +150,7 @@ pub async fn load(store: &Store, period_id: i64) -> Result<PeriodView, ServerErr
         rubric,
         units,
         org,
+        by_id: entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect(),
         entries,
         replaced,
         results,

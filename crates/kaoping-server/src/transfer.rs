@@ -14,9 +14,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::error::ServerError;
-use crate::pages::{
-    action, department_of, enc, layout, require, require_allowed, MAX_UPLOAD_BYTES,
-};
+use crate::pages::{action, department_of, enc, layout, require, require_allowed};
 use crate::permissions::{allowed, Action};
 use crate::scoring;
 use crate::state::AppState;
@@ -196,38 +194,14 @@ async fn rubric_xlsx(
     )
 }
 
-/// Reads one uploaded file (and the text fields beside it).
+/// Reads one uploaded file (and the text fields beside it); no file is an error.
 async fn upload(
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<(String, Vec<u8>, Vec<(String, String)>), ServerError> {
-    let mut file = None;
-    let mut fields = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ServerError::Invalid(format!("表单无法读取：{e}")))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let filename = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                ServerError::Invalid(format!(
-                    "文件超过{}MB，或上传中断",
-                    MAX_UPLOAD_BYTES / 1024 / 1024
-                ))
-            })?;
-            file = Some((filename, bytes.to_vec()));
-        } else {
-            let value = field
-                .text()
-                .await
-                .map_err(|_| ServerError::Invalid(format!("字段“{name}”不是文字")))?;
-            fields.push((name, value));
-        }
-    }
-    match file {
-        Some((name, bytes)) if !bytes.is_empty() => Ok((name, bytes, fields)),
-        _ => Err(ServerError::Invalid("请选择要上传的文件".into())),
+    let upload = crate::pages::read_upload(multipart, "file", "文件").await?;
+    match upload.file {
+        Some((name, bytes)) => Ok((name, bytes, upload.fields)),
+        None => Err(ServerError::Invalid("请选择要上传的文件".into())),
     }
 }
 

@@ -10,7 +10,7 @@ use kaoping_store::{Department, Entry, EntryKind, NewEntry, Role, Source};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{action, department_of, enc, layout, require, MAX_UPLOAD_BYTES};
+use super::{action, department_of, enc, layout, require};
 use crate::actions;
 use crate::auth::CurrentUser;
 use crate::error::ServerError;
@@ -235,60 +235,28 @@ pub async fn correct_form(
     Ok(form_page(&view, &user, dept.as_ref(), &fields, None))
 }
 
-/// Reads the multipart form: text fields and at most one evidence file, refused above the size limit.
+/// Reads the finding form: its fields and at most one evidence file.
 async fn read_form(
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<(Fields, Option<(Vec<u8>, String)>), ServerError> {
-    let mut f = Fields::default();
-    let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ServerError::Invalid(format!("表单无法读取：{e}")))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "evidence" {
-            let filename = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|_| {
-                ServerError::Invalid(format!(
-                    "证据文件超过{}MB，或上传中断",
-                    MAX_UPLOAD_BYTES / 1024 / 1024
-                ))
-            })?;
-            if bytes.len() > MAX_UPLOAD_BYTES {
-                return Err(ServerError::Invalid(format!(
-                    "证据文件超过{}MB",
-                    MAX_UPLOAD_BYTES / 1024 / 1024
-                )));
-            }
-            if !bytes.is_empty() {
-                file = Some((bytes.to_vec(), filename));
-            }
-            continue;
-        }
-        let value = field
-            .text()
-            .await
-            .map_err(|_| ServerError::Invalid(format!("字段“{name}”不是文字")))?;
-        let slot = match name.as_str() {
-            "unit" => &mut f.unit,
-            "code" => &mut f.code,
-            "round" => &mut f.round,
-            "count" => &mut f.count,
-            "level" => &mut f.level,
-            "points" => &mut f.points,
-            "note" => &mut f.note,
-            "matter" => &mut f.matter,
-            "date" => &mut f.date,
-            "due" => &mut f.due,
-            "source" => &mut f.source,
-            "replaces" => &mut f.replaces,
-            "reason" => &mut f.reason,
-            _ => continue,
-        };
-        *slot = value;
-    }
-    Ok((f, file))
+    let upload = super::read_upload(multipart, "evidence", "证据文件").await?;
+    let text = |name: &str| upload.field(name).unwrap_or("").to_string();
+    let f = Fields {
+        unit: text("unit"),
+        code: text("code"),
+        round: text("round"),
+        count: text("count"),
+        level: text("level"),
+        points: text("points"),
+        note: text("note"),
+        matter: text("matter"),
+        date: text("date"),
+        due: text("due"),
+        source: text("source"),
+        replaces: text("replaces"),
+        reason: text("reason"),
+    };
+    Ok((f, upload.file.map(|(name, bytes)| (bytes, name))))
 }
 
 /// The evidence's type as its bytes say, if it is one we accept.

@@ -80,6 +80,64 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A multipart form as read: its text fields, and the file of field `file_field` (name, bytes) if one
+/// was chosen. A file over [`MAX_UPLOAD_BYTES`] is refused, saying so.
+pub struct Upload {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a multipart form; see [`Upload`]. `what` names the file in messages (证据文件, 文件).
+pub async fn read_upload(
+    mut multipart: axum::extract::Multipart,
+    file_field: &str,
+    what: &str,
+) -> Result<Upload, ServerError> {
+    let too_big = || {
+        ServerError::Invalid(format!(
+            "{what}超过{}MB，或上传中断",
+            MAX_UPLOAD_BYTES / 1024 / 1024
+        ))
+    };
+    let mut upload = Upload {
+        fields: Vec::new(),
+        file: None,
+    };
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ServerError::Invalid(format!("表单无法读取：{e}")))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == file_field {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| too_big())?;
+            if bytes.len() > MAX_UPLOAD_BYTES {
+                return Err(too_big());
+            }
+            if !bytes.is_empty() {
+                upload.file = Some((filename, bytes.to_vec()));
+            }
+        } else {
+            let value = field
+                .text()
+                .await
+                .map_err(|_| ServerError::Invalid(format!("字段“{name}”不是文字")))?;
+            upload.fields.push((name, value));
+        }
+    }
+    Ok(upload)
+}
+
 /// Points as people write them: `97.5`, never `97.50`.
 pub fn pts(d: Decimal) -> String {
     d.normalize().to_string()
