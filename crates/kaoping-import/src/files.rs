@@ -59,10 +59,7 @@ pub fn import_file(file: &str, bytes: &[u8], title: &str) -> Result<Imported, Im
                 if let Some(settings) = settings {
                     // The exact bonus rules replace what the 增分因素 row's wording suggested.
                     for item in &mut imported.items {
-                        if ["加分", "增分", "奖励"]
-                            .iter()
-                            .any(|w| item.section.contains(w))
-                        {
+                        if crate::table::is_bonus_section(&item.section) {
                             item.confirm.clear();
                         }
                     }

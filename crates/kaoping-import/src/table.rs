@@ -87,6 +87,11 @@ const HEADERS: [(Col, &[&str]); 7] = [
     (Col::Rules, &["计分规则"]),
 ];
 
+/// Whether a 栏目 holds the bonus rules (增分因素, 奖励加分), not scored items.
+pub fn is_bonus_section(title: &str) -> bool {
+    ["加分", "增分", "奖励"].iter().any(|w| title.contains(w))
+}
+
 /// No real rubric has more rows than this; a larger table is some other file.
 pub const MAX_ROWS: usize = 2000;
 
@@ -313,8 +318,8 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             parsed.inherit = inherit;
             parsed.confirm.clear();
         }
-        let is_bonus = ["加分", "增分", "奖励"].iter().any(|w| section.contains(w))
-            || (!parsed.bonus.is_empty() && parsed.rules.is_empty());
+        let is_bonus =
+            is_bonus_section(&section) || (!parsed.bonus.is_empty() && parsed.rules.is_empty());
         items_report.push(ImportedItem {
             row: r + 1,
             section: section_title.clone(),

@@ -8,9 +8,7 @@ use kaoping_core::units::Units;
 use kaoping_formats::parse_rubric;
 use std::collections::{HashMap, HashSet};
 
-use kaoping_store::{
-    Entry, EntryKind, NewEntry, OrgKind, OrgUnit, Period, PeriodStatus, Source, Store,
-};
+use kaoping_store::{Entry, EntryKind, NewEntry, OrgUnit, Period, PeriodStatus, Source, Store};
 
 use crate::error::ServerError;
 
@@ -107,24 +105,7 @@ pub fn rubric_of(name: &str, toml: &str) -> Result<Rubric, ServerError> {
 
 /// The core's unit register for a period: its units with ranking groups and group memberships.
 pub fn units_of(period: &Period, org: &[OrgUnit]) -> Result<(Units, Vec<OrgUnit>), ServerError> {
-    let mut units = Units::new();
-    let mut records = Vec::new();
-    for unit in org
-        .iter()
-        .filter(|u| period.unit_ids.contains(&u.id) && u.kind == OrgKind::Unit)
-    {
-        let groups: Vec<&str> = unit.member_of.iter().map(String::as_str).collect();
-        units
-            .add_unit(
-                &unit.code,
-                &unit.name,
-                unit.ranking_group.as_deref(),
-                &groups,
-            )
-            .map_err(|e| ServerError::Invalid(e.to_string()))?;
-        records.push(unit.clone());
-    }
-    Ok((units, records))
+    Ok(kaoping_store::period_units(period, org)?)
 }
 
 /// Loads and scores a period.

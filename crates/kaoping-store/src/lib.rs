@@ -39,7 +39,7 @@ pub use error::StoreError;
 pub use evidence::Evidence;
 pub use ledger::{Entry, EntryKind, NewEntry, Source};
 pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
-pub use periods::{NewPeriod, Period, PeriodStatus};
+pub use periods::{period_units, NewPeriod, Period, PeriodStatus};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
 pub use sessions::Session;

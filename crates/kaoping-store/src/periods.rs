@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 
 use kaoping_core::units::Units;
 
-use crate::org::OrgKind;
+use crate::org::{OrgKind, OrgUnit};
 use crate::{col, now_ms, Store, StoreError};
 
 /// Open periods take findings; a published period is locked, and changes only through appeal decisions.
@@ -201,16 +201,32 @@ impl Store {
     /// ranking groups and the groups (科室, 调查组) they belong to, so group findings reach every member.
     pub async fn scoring_units(&self, period_id: i64) -> Result<Units, StoreError> {
         let period = self.period(period_id).await?;
-        let mut units = Units::new();
-        for u in self.org_units().await? {
-            if u.kind == OrgKind::Group || period.unit_ids.binary_search(&u.id).is_err() {
-                continue;
-            }
-            let groups: Vec<&str> = u.member_of.iter().map(String::as_str).collect();
-            units
-                .add_unit(&u.code, &u.name, u.ranking_group.as_deref(), &groups)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        }
-        Ok(units)
+        Ok(period_units(&period, &self.org_units().await?)?.0)
     }
+}
+
+/// The units a period assesses, as the scorer's register (ranking groups, group memberships) and as
+/// their organisation records, in the same order.
+///
+/// # Errors
+/// Two units with one code (the register refuses them).
+pub fn period_units(period: &Period, org: &[OrgUnit]) -> Result<(Units, Vec<OrgUnit>), StoreError> {
+    let mut units = Units::new();
+    let mut records = Vec::new();
+    for unit in org
+        .iter()
+        .filter(|u| u.kind == OrgKind::Unit && period.unit_ids.contains(&u.id))
+    {
+        let groups: Vec<&str> = unit.member_of.iter().map(String::as_str).collect();
+        units
+            .add_unit(
+                &unit.code,
+                &unit.name,
+                unit.ranking_group.as_deref(),
+                &groups,
+            )
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        records.push(unit.clone());
+    }
+    Ok((units, records))
 }
