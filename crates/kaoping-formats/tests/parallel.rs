@@ -152,3 +152,38 @@ fn not_applicable_and_a_raw_score_far_apart_conflict_on_any_number_of_threads() 
         "f.csv:250003: 规则2.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
     );
 }
+
+#[test]
+fn two_groups_scoring_one_members_inherited_item_conflict_on_the_same_line_on_any_number_of_threads(
+) {
+    let rubric = rubric_file("jishengju-2023.toml");
+    let units_csv =
+        "code,name,group,member_of\nJ01,甲,,办公室;统计科\nJ02,乙,,办公室\nJ03,丙,,统计科\n";
+    let mut text =
+        String::from("unit,code,count,level,points,round,note\n办公室,6,,,90,,卫生检查\n");
+    for i in 0..250_000 {
+        text.push_str(&format!("J0{},4.2,1,,,,迟到{i}\n", 2 + i % 2));
+    }
+    text.push_str("统计科,6,,,80,,卫生检查\n");
+    assert!(text.len() > 4 << 20);
+    let run = |threads: usize| {
+        let mut units = kaoping_formats::read_units("u.csv", units_csv.as_bytes()).unwrap();
+        score_findings_bytes(
+            &rubric,
+            &mut units,
+            false,
+            "f.csv",
+            text.as_bytes(),
+            false,
+            threads,
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let sequential = run(1);
+    assert_eq!(run(2), sequential);
+    assert!(
+        sequential.starts_with("f.csv:250003: “J01”同时属于“办公室”和“统计科”"),
+        "{sequential}"
+    );
+}

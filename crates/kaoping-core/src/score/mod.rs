@@ -37,7 +37,8 @@ pub struct Scorer<'r> {
     /// Bonus and veto findings, by the party they name.
     awards: Vec<Finding>,
     /// Inherited items: which group a member takes its score from.
-    inherits: FxHashMap<(UnitId, ItemId), GroupId>,
+    /// With the origin of the group finding that claimed it, to cite when another group claims it too.
+    inherits: FxHashMap<(UnitId, ItemId), (GroupId, u64)>,
     /// Every finding, by key, when tracing.
     traced: FxHashMap<Key, Vec<Finding>>,
 }
@@ -116,7 +117,7 @@ impl<'r> Scorer<'r> {
         if let Party::Group(g) = finding.party {
             let item = &rubric.items()[rdef.item];
             if item.inherit {
-                self.claim_inheritance(units, g, rdef.item)?;
+                self.claim_inheritance(units, g, rdef.item, finding.origin)?;
             }
         }
         match (&rdef.kind, &finding.input) {
@@ -184,10 +185,11 @@ impl<'r> Scorer<'r> {
         units: &Units,
         group: GroupId,
         item: ItemId,
+        origin: u64,
     ) -> Result<(), FindingError> {
         let members = &units.group(group).members;
         for &m in members {
-            if let Some(&other) = self.inherits.get(&(m, item)) {
+            if let Some(&(other, _)) = self.inherits.get(&(m, item)) {
                 if other != group {
                     return Err(FindingError::AmbiguousInheritance {
                         unit: units.unit(m).code.clone(),
@@ -201,7 +203,7 @@ impl<'r> Scorer<'r> {
             }
         }
         for &m in members {
-            self.inherits.insert((m, item), group);
+            self.inherits.entry((m, item)).or_insert((group, origin));
         }
         Ok(())
     }
@@ -293,9 +295,10 @@ impl<'r> Scorer<'r> {
             self.awards.push(f);
         }
         for ((u, item), g) in other.inherits {
+            let (g, origin) = g;
             match self.inherits.get(&(remap[u], item)) {
-                Some(&mine) if mine != g => conflicts.push((
-                    0,
+                Some(&(mine, first)) if mine != g => conflicts.push((
+                    origin.max(first),
                     FindingError::AmbiguousInheritance {
                         unit: units.unit(remap[u]).code.clone(),
                         item: self.rubric.items()[item].code.clone(),
@@ -303,7 +306,7 @@ impl<'r> Scorer<'r> {
                     },
                 )),
                 _ => {
-                    self.inherits.insert((remap[u], item), g);
+                    self.inherits.entry((remap[u], item)).or_insert((g, origin));
                 }
             }
         }

@@ -64,8 +64,12 @@ pub(super) fn score_unit(
         .items()
         .iter()
         .enumerate()
-        .map(
-            |(i, item)| match item.inherit.then(|| scorer.inherits.get(&(u, i))).flatten() {
+        .map(|(i, item)| {
+            match item
+                .inherit
+                .then(|| scorer.inherits.get(&(u, i)).map(|(g, _)| g))
+                .flatten()
+            {
                 Some(&g) => {
                     let at = unit
                         .groups
@@ -83,8 +87,8 @@ pub(super) fn score_unit(
                     owner: Party::Unit(u),
                     inherited_from: None,
                 },
-            },
-        )
+            }
+        })
         .collect();
 
     let mut total = Decimal::ZERO;
