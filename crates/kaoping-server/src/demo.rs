@@ -5,9 +5,7 @@
 use kaoping_core::finding::Resolver;
 use kaoping_core::rubric::Coded;
 use kaoping_formats::{parse_rubric, read_findings};
-use kaoping_store::{
-    EntryKind, NewEntry, NewOrgUnit, NewPeriod, NewUser, OrgKind, Role, Source, Store,
-};
+use kaoping_store::{NewEntry, NewOrgUnit, NewPeriod, NewUser, OrgKind, Role, Store};
 
 use crate::auth::{hash_password, random_password};
 use crate::error::ServerError;
@@ -157,18 +155,12 @@ pub async fn seed(store: &Store) -> Result<bool, ServerError> {
         resolver
             .resolve(&mut scratch, input, line)
             .map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        rows.push((
-            input.unit.to_string(),
-            input.code.to_string(),
-            input.count,
-            input.level.map(String::from),
-            input.value.map(|v| v.normalize().to_string()),
-            input.note.to_string(),
-        ));
+        rows.push(NewEntry::record(year, input, admin));
         Ok(())
     })
     .map_err(|e| ServerError::Invalid(e.to_string()))?;
-    for (i, (unit, code, count, level, points, note)) in rows.into_iter().enumerate() {
+    for (i, row) in rows.into_iter().enumerate() {
+        let (unit, code) = (row.unit_code.clone(), row.code.clone());
         let owner = crate::scoring::owner(&rubric, &code);
         let department = owner.and_then(|o| {
             dept_ids
@@ -193,8 +185,8 @@ pub async fn seed(store: &Store) -> Result<bool, ServerError> {
             .map_or(admin, |(_, id)| *id);
         // Deductions carry their evidence: a scanned page of the record book.
         let deduction = !matches!(rubric.lookup(&code), Some(Coded::Item(_)))
-            && points.is_none()
-            && level.is_none();
+            && row.points.is_none()
+            && row.level.is_none();
         let evidence_id = if deduction {
             Some(
                 store
@@ -212,24 +204,10 @@ pub async fn seed(store: &Store) -> Result<bool, ServerError> {
         };
         store
             .append_entry(&NewEntry {
-                period_id: year,
-                unit_code: unit,
-                code,
-                round: String::new(),
-                count,
-                level,
-                points,
-                note,
-                matter: None,
-                date: None,
-                due: None,
-                source: Source::Assessor,
                 department_id: department,
                 recorded_by,
                 evidence_id,
-                kind: EntryKind::Record,
-                replaces: None,
-                reason: String::new(),
+                ..row
             })
             .await?;
     }

@@ -483,29 +483,13 @@ pub async fn import_findings(
         })?;
         let owner = scoring::owner(&view.rubric, input.code);
         entries.push(NewEntry {
-            period_id,
-            unit_code: input.unit.to_string(),
-            code: input.code.to_string(),
-            round: input.round.to_string(),
-            count: input.count,
-            level: input.level.map(String::from),
-            points: input.value.map(|v| v.normalize().to_string()),
-            note: input.note.to_string(),
-            matter: input.matter.map(String::from),
-            date: input.done.map(|d| d.to_string()),
-            due: input.due.map(|d| d.to_string()),
-            source: Source::Assessor,
             department_id: owner.and_then(|o| {
                 departments
                     .iter()
                     .find(|d| d.name == o || d.code == o)
                     .map(|d| d.id)
             }),
-            recorded_by: user_id,
-            evidence_id: None,
-            kind: EntryKind::Record,
-            replaces: None,
-            reason: String::new(),
+            ..NewEntry::record(period_id, input, user_id)
         });
         lines.push(line);
         Ok(())

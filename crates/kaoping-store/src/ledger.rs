@@ -111,6 +111,33 @@ pub struct NewEntry {
     pub reason: String,
 }
 
+impl NewEntry {
+    /// An assessor's new record of a finding as a file or form gives it (the inverse of
+    /// [`Entry::finding_input`]); department, evidence and the like are the caller's to add.
+    pub fn record(period_id: i64, input: &FindingInput<'_>, recorded_by: i64) -> NewEntry {
+        NewEntry {
+            period_id,
+            unit_code: input.unit.to_string(),
+            code: input.code.to_string(),
+            round: input.round.to_string(),
+            count: input.count,
+            level: input.level.map(String::from),
+            points: input.value.map(|v| v.normalize().to_string()),
+            note: input.note.to_string(),
+            matter: input.matter.map(String::from),
+            date: input.done.map(|d| d.to_string()),
+            due: input.due.map(|d| d.to_string()),
+            source: Source::Assessor,
+            department_id: None,
+            recorded_by,
+            evidence_id: None,
+            kind: EntryKind::Record,
+            replaces: None,
+            reason: String::new(),
+        }
+    }
+}
+
 /// A stored entry: what was appended, plus its id and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
