@@ -291,6 +291,46 @@ impl<'r> Resolver<'r> {
         input: &FindingInput<'_>,
         origin: u64,
     ) -> Result<Finding, Vec<FindingError>> {
+        let (party, finding) = self.check(units, input, origin)?;
+        let party = match party {
+            Some(p) => p,
+            // Only reached in open mode: the code is new and nothing else was wrong.
+            None => Party::Unit(
+                units
+                    .add_unit(input.unit.trim(), input.unit.trim(), None, &[])
+                    .map_err(|_| vec![FindingError::EmptyUnit])?,
+            ),
+        };
+        Ok(Finding { party, ..finding })
+    }
+
+    /// As [`Resolver::resolve`] against a closed register (a period's units), which it never changes: an
+    /// unknown unit is an error even for an open resolver.
+    ///
+    /// # Errors
+    /// The list of what is wrong.
+    pub fn resolve_known(
+        &self,
+        units: &Units,
+        input: &FindingInput<'_>,
+        origin: u64,
+    ) -> Result<Finding, Vec<FindingError>> {
+        match self.check(units, input, origin)? {
+            (Some(party), finding) => Ok(Finding { party, ..finding }),
+            (None, _) => Err(vec![FindingError::UnknownUnit(
+                input.unit.trim().to_string(),
+            )]),
+        }
+    }
+
+    /// Everything [`Resolver::resolve`] checks; the party is `None` for a unit an open resolver would
+    /// register (the finding's own party is a placeholder then).
+    fn check(
+        &self,
+        units: &Units,
+        input: &FindingInput<'_>,
+        origin: u64,
+    ) -> Result<(Option<Party>, Finding), Vec<FindingError>> {
         let mut errors = Vec::new();
         let target = self.target(input.code).map_err(|e| errors.push(e)).ok();
         // Bonus and veto findings belong to the whole period; a round, if given, must still exist.
@@ -333,28 +373,22 @@ impl<'r> Resolver<'r> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let party = match party {
-            Some(p) => p,
-            // Only reached in open mode: the code is new and nothing else was wrong.
-            None => Party::Unit(
-                units
-                    .add_unit(unit, unit, None, &[])
-                    .map_err(|_| vec![FindingError::EmptyUnit])?,
-            ),
-        };
         let note = if self.keep_notes || period_wide {
             input.note.trim().into()
         } else {
             Box::default()
         };
-        Ok(Finding {
+        Ok((
             party,
-            target: target.expect("checked above"),
-            round: round.expect("checked above"),
-            input: quantity.expect("checked above"),
-            origin,
-            note,
-        })
+            Finding {
+                party: party.unwrap_or(Party::Unit(usize::MAX)),
+                target: target.expect("checked above"),
+                round: round.expect("checked above"),
+                input: quantity.expect("checked above"),
+                origin,
+                note,
+            },
+        ))
     }
 
     fn target(&self, code: &str) -> Result<Target, FindingError> {

@@ -733,6 +733,43 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// 3b. One unit alone
+
+/// Whether a finding reaches unit `u`: its own, or one of its groups'.
+fn reaches(units: &Units, u: usize, f: &Finding) -> bool {
+    match f.party {
+        Party::Unit(x) => x == u,
+        Party::Group(g) => units.unit(u).groups.contains(&g),
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A unit scored alone from the findings that reach it (`Scorer::for_unit`) gets exactly the result it
+    /// gets among all units — scores, trace and incomplete items — but for the rank, which `ranks`
+    /// computes from all results as `rank` does. This is what lets a server re-score one unit per finding.
+    #[test]
+    fn a_unit_scored_alone_scores_as_among_all(case in case()) {
+        let s = setup(&case);
+        let (all, accepted) = score(&s.rubric, &s.units, &s.findings, true);
+        for u in 0..s.units.len() {
+            let mut alone = Scorer::for_unit(&s.rubric, u, true);
+            for f in accepted.iter().filter(|f| reaches(&s.units, u, f)) {
+                prop_assert!(alone.add(&s.units, f.clone()).is_ok());
+            }
+            let mut result = alone.finish_unit(&s.units, u);
+            prop_assert_eq!(result.rank, 0);
+            result.rank = all[u].rank;
+            prop_assert_eq!(&result, &all[u]);
+        }
+        let refs: Vec<&UnitResult> = all.iter().collect();
+        let ranked = kaoping_core::score::ranks(&s.rubric, &s.units, &refs);
+        prop_assert_eq!(ranked, all.iter().map(|r| r.rank).collect::<Vec<_>>());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // 4. Bonus
 
 proptest! {

@@ -11,7 +11,7 @@ mod unit;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
-pub use rank::rank;
+pub use rank::{rank, ranks};
 pub use result::*;
 
 use crate::finding::{Finding, FindingError, Input, Target};
@@ -25,6 +25,9 @@ type Key = (Party, RoundId, RuleId);
 pub struct Scorer<'r> {
     rubric: &'r Rubric,
     keep_trace: bool,
+    /// The one unit a focused scorer ([`Scorer::for_unit`]) takes; `None` takes any. Unit tallies are
+    /// stored from this unit's id on, so scoring unit 999 alone does not allocate tallies for 999 others.
+    focus: Option<UnitId>,
     /// Tallies for count-like rules, `[party][round][rule]`, units and groups apart.
     unit_counts: Vec<u64>,
     group_counts: Vec<u64>,
@@ -49,6 +52,7 @@ impl<'r> Scorer<'r> {
         Scorer {
             rubric,
             keep_trace: false,
+            focus: None,
             unit_counts: Vec::new(),
             group_counts: Vec::new(),
             entries: FxHashMap::default(),
@@ -68,6 +72,21 @@ impl<'r> Scorer<'r> {
         }
     }
 
+    /// A scorer for one unit alone: it takes the findings that reach `unit` (its own, its groups', and
+    /// awards on either) and [`Scorer::finish_unit`] scores it exactly as [`Scorer::finish`] would have
+    /// among all units, but for `rank`. This is how a server keeps a period current: a new finding
+    /// re-scores its own unit, not the whole period.
+    ///
+    /// # Panics
+    /// [`Scorer::add`] panics on a finding naming another unit: the caller chose the findings.
+    pub fn for_unit(rubric: &'r Rubric, unit: UnitId, trace: bool) -> Scorer<'r> {
+        Scorer {
+            keep_trace: trace,
+            focus: Some(unit),
+            ..Scorer::new(rubric)
+        }
+    }
+
     pub fn rubric(&self) -> &'r Rubric {
         self.rubric
     }
@@ -76,10 +95,28 @@ impl<'r> Scorer<'r> {
         self.rubric.rounds().len() * self.rubric.rules().len()
     }
 
+    /// Where a unit's tallies start: a focused scorer stores only its unit's.
+    fn unit_index(&self, u: UnitId) -> usize {
+        match self.focus {
+            None => u,
+            Some(f) => {
+                assert_eq!(
+                    u, f,
+                    "a scorer focused on one unit was given another unit's finding"
+                );
+                0
+            }
+        }
+    }
+
     fn slot(&mut self, party: Party, round: RoundId, rule: RuleId) -> &mut u64 {
         let stride = self.stride();
+        let unit_index = match party {
+            Party::Unit(u) => self.unit_index(u),
+            Party::Group(_) => 0,
+        };
         let (counts, id) = match party {
-            Party::Unit(u) => (&mut self.unit_counts, u),
+            Party::Unit(_) => (&mut self.unit_counts, unit_index),
             Party::Group(g) => (&mut self.group_counts, g),
         };
         let need = (id + 1) * stride;
@@ -91,7 +128,7 @@ impl<'r> Scorer<'r> {
 
     pub(crate) fn count(&self, party: Party, round: RoundId, rule: RuleId) -> u64 {
         let (counts, id) = match party {
-            Party::Unit(u) => (&self.unit_counts, u),
+            Party::Unit(u) => (&self.unit_counts, self.unit_index(u)),
             Party::Group(g) => (&self.group_counts, g),
         };
         let i = id * self.stride() + round * self.rubric.rules().len() + rule;
@@ -221,6 +258,10 @@ impl<'r> Scorer<'r> {
         remap: &[UnitId],
         units: &Units,
     ) -> Vec<(u64, FindingError)> {
+        assert!(
+            self.focus.is_none() && other.focus.is_none(),
+            "focused scorers are not merged"
+        );
         let map = |p: Party| match p {
             Party::Unit(u) => Party::Unit(remap[u]),
             group => group,
@@ -318,6 +359,24 @@ impl<'r> Scorer<'r> {
             }));
         }
         conflicts
+    }
+
+    /// Scores the one unit of a [`Scorer::for_unit`] scorer. `rank` is 0: ranking needs every unit's
+    /// result (see [`ranks`]).
+    ///
+    /// # Panics
+    /// On a scorer that is not focused on `unit`.
+    pub fn finish_unit(self, units: &Units, unit: UnitId) -> UnitResult {
+        assert_eq!(
+            self.focus,
+            Some(unit),
+            "finish_unit on a scorer not focused on the unit"
+        );
+        let mut awards: FxHashMap<Party, Vec<usize>> = FxHashMap::default();
+        for (i, f) in self.awards.iter().enumerate() {
+            awards.entry(f.party).or_default().push(i);
+        }
+        unit::score_unit(&self, units, &awards, unit)
     }
 
     /// Scores every unit in the register (with or without findings) and ranks them.

@@ -11,6 +11,15 @@ use crate::units::Units;
 /// Sets `rank` on every result. A unit failed by a veto (一票否决) ranks below every unit that was not,
 /// whatever its points: a vetoed unit at the top of a published list would contradict the veto.
 pub fn rank(rubric: &Rubric, units: &Units, results: &mut [UnitResult]) {
+    let ranked = ranks(rubric, units, &results.iter().collect::<Vec<_>>());
+    for (r, rank) in results.iter_mut().zip(ranked) {
+        r.rank = rank;
+    }
+}
+
+/// The rank [`rank`] would give each result, by position, leaving the results untouched: for callers
+/// that share results and change only the ranks that moved.
+pub fn ranks(rubric: &Rubric, units: &Units, results: &[&UnitResult]) -> Vec<usize> {
     let vetoed = |r: &UnitResult| {
         r.vetoes
             .iter()
@@ -23,17 +32,19 @@ pub fn rank(rubric: &Rubric, units: &Units, results: &mut [UnitResult]) {
             .or_default()
             .push(i);
     }
+    let mut out = vec![0; results.len()];
     for members in groups.values_mut() {
-        members.sort_by_key(|&i| (vetoed(&results[i]), Reverse(results[i].final_score)));
+        members.sort_by_key(|&i| (vetoed(results[i]), Reverse(results[i].final_score)));
         let mut previous = None;
         let mut rank = 0;
         for (pos, &i) in members.iter().enumerate() {
-            let key = (vetoed(&results[i]), results[i].final_score);
+            let key = (vetoed(results[i]), results[i].final_score);
             if previous != Some(key) {
                 rank = pos + 1;
                 previous = Some(key);
             }
-            results[i].rank = rank;
+            out[i] = rank;
         }
     }
+    out
 }
