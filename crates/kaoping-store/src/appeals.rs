@@ -2,10 +2,11 @@
 //! accepted appeal is the only way a published period changes, and the change goes into the ledger as an
 //! entry replacing the appealed one, in the same transaction as the decision.
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyRow};
+use sqlx::AnyConnection;
 
-use crate::ledger::{EntryKind, NewEntry, Source, Via};
-use crate::periods::PeriodStatus;
+use crate::ledger::{self, Entry, EntryKind, NewEntry, Source, Via};
+use crate::periods::{Period, PeriodStatus};
 use crate::{col, now_ms, Store, StoreError};
 
 /// Where an appeal stands.
@@ -66,6 +67,143 @@ fn appeal_from_row(row: &AnyRow) -> Result<Appeal, StoreError> {
 
 const DECIDED: &str = "该申诉已处理";
 
+/// Files an appeal; see [`crate::PeriodTx::file_appeal`]. The period's row is locked by the caller.
+pub(crate) async fn file_on(
+    conn: &mut AnyConnection,
+    period: &Period,
+    entry_id: i64,
+    unit_id: i64,
+    reason: &str,
+    user_id: i64,
+) -> Result<i64, StoreError> {
+    if reason.trim().is_empty() {
+        return Err(StoreError::Invalid("申诉必须写明理由".into()));
+    }
+    if period.status == PeriodStatus::Open {
+        return Err(StoreError::Conflict("考评期尚未发布，不能申诉".into()));
+    }
+    let entry = ledger::active_entry_on(conn, entry_id).await?;
+    if entry.period_id != period.id || entry.source != Source::Assessor {
+        return Err(StoreError::Invalid(format!(
+            "记录{entry_id}不是本考评期的考评记录"
+        )));
+    }
+    let unit_code: Option<String> = sqlx::query_scalar("SELECT code FROM org_units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let unit_code = unit_code.ok_or_else(|| StoreError::not_found("单位", unit_id))?;
+    let groups: Vec<String> =
+        sqlx::query_scalar("SELECT group_code FROM org_unit_groups WHERE unit_id = $1")
+            .bind(unit_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if entry.unit_code != unit_code && !groups.contains(&entry.unit_code) {
+        return Err(StoreError::Invalid("该记录不涉及本单位，不能申诉".into()));
+    }
+    // The period's lock serializes filings, so this check holds under concurrency.
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM appeals a WHERE a.entry_id = $1 AND a.unit_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)",
+    )
+    .bind(entry_id)
+    .bind(unit_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if pending > 0 {
+        return Err(StoreError::Conflict("该记录已有待处理的申诉".into()));
+    }
+    Ok(sqlx::query_scalar(
+        "INSERT INTO appeals (period_id, entry_id, unit_id, reason, filed_by, filed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(period.id)
+    .bind(entry_id)
+    .bind(unit_id)
+    .bind(reason)
+    .bind(user_id)
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// One appeal with its decision, on the caller's connection.
+pub(crate) async fn appeal_on(conn: &mut AnyConnection, id: i64) -> Result<Appeal, StoreError> {
+    let row = sqlx::query(&format!("{APPEAL_QUERY} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::not_found("申诉", id))?;
+    appeal_from_row(&row)
+}
+
+/// Decides an appeal; see [`Store::decide_appeal`]. The period's row is locked by the caller, which
+/// serializes decisions; the decision table's primary key refuses a second one all the same.
+pub(crate) async fn decide_on(
+    conn: &mut AnyConnection,
+    status: PeriodStatus,
+    appeal: &Appeal,
+    accept: bool,
+    reason: &str,
+    user_id: i64,
+    correction: Option<&NewEntry>,
+) -> Result<Option<Entry>, StoreError> {
+    if reason.trim().is_empty() {
+        return Err(StoreError::Invalid("处理申诉必须写明理由".into()));
+    }
+    if !accept && correction.is_some() {
+        return Err(StoreError::Invalid("驳回申诉时不能更正记录".into()));
+    }
+    if appeal.status != AppealStatus::Pending {
+        return Err(StoreError::Conflict(DECIDED.into()));
+    }
+    let mut decision_entry = None;
+    if accept {
+        let entry = match correction {
+            Some(c) => {
+                if c.replaces.is_some_and(|r| r != appeal.entry_id) {
+                    return Err(StoreError::Invalid(format!(
+                        "申诉针对记录{}，更正必须替代该记录",
+                        appeal.entry_id
+                    )));
+                }
+                if c.period_id != appeal.period_id {
+                    return Err(StoreError::Invalid("更正不属于申诉所在的考评期".into()));
+                }
+                let mut c = c.clone();
+                c.kind = EntryKind::AppealDecision;
+                c.replaces = Some(appeal.entry_id);
+                if c.reason.trim().is_empty() {
+                    c.reason = reason.to_string();
+                }
+                c
+            }
+            None => {
+                let old = ledger::active_entry_on(conn, appeal.entry_id).await?;
+                NewEntry::withdrawal(&old, None, user_id, reason)
+            }
+        };
+        decision_entry = Some(ledger::append_on(conn, status, &entry, Via::Appeal).await?);
+    }
+    sqlx::query(
+        "INSERT INTO appeal_decisions (appeal_id, accepted, reason, decided_by, decided_at, entry_id) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(appeal.id)
+    .bind(i64::from(accept))
+    .bind(reason)
+    .bind(user_id)
+    .bind(now_ms())
+    .bind(decision_entry.as_ref().map(|e| e.id))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(DECIDED.into()),
+        other => other,
+    })?;
+    Ok(decision_entry)
+}
+
 impl Store {
     /// Files an appeal of `unit_id` against an active assessor entry of a published period that names the
     /// unit (or a group it belongs to). One pending appeal per unit and entry.
@@ -80,70 +218,8 @@ impl Store {
         if reason.trim().is_empty() {
             return Err(StoreError::Invalid("申诉必须写明理由".into()));
         }
-        let mut tx = self.begin().await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM periods WHERE id = $1")
-            .bind(period_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        match status.as_deref().and_then(PeriodStatus::parse) {
-            None => return Err(StoreError::not_found("考评期", period_id)),
-            Some(PeriodStatus::Open) => {
-                return Err(StoreError::Conflict("考评期尚未发布，不能申诉".into()))
-            }
-            Some(PeriodStatus::Published) => {}
-        }
-        // Serializes appeals against one entry (PostgreSQL; SQLite write transactions are serial anyway),
-        // so the "one pending appeal" check below holds under concurrency.
-        sqlx::query(&format!(
-            "SELECT id FROM entries WHERE id = $1{}",
-            self.for_update()
-        ))
-        .bind(entry_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let entry = self.active_entry_in(&mut tx, entry_id).await?;
-        if entry.period_id != period_id || entry.source != Source::Assessor {
-            return Err(StoreError::Invalid(format!(
-                "记录{entry_id}不是本考评期的考评记录"
-            )));
-        }
-        let unit_code: Option<String> =
-            sqlx::query_scalar("SELECT code FROM org_units WHERE id = $1")
-                .bind(unit_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let unit_code = unit_code.ok_or_else(|| StoreError::not_found("单位", unit_id))?;
-        let groups: Vec<String> =
-            sqlx::query_scalar("SELECT group_code FROM org_unit_groups WHERE unit_id = $1")
-                .bind(unit_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        if entry.unit_code != unit_code && !groups.contains(&entry.unit_code) {
-            return Err(StoreError::Invalid("该记录不涉及本单位，不能申诉".into()));
-        }
-        let pending: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM appeals a WHERE a.entry_id = $1 AND a.unit_id = $2 \
-             AND NOT EXISTS (SELECT 1 FROM appeal_decisions d WHERE d.appeal_id = a.id)",
-        )
-        .bind(entry_id)
-        .bind(unit_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if pending > 0 {
-            return Err(StoreError::Conflict("该记录已有待处理的申诉".into()));
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO appeals (period_id, entry_id, unit_id, reason, filed_by, filed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(period_id)
-        .bind(entry_id)
-        .bind(unit_id)
-        .bind(reason)
-        .bind(user_id)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
+        let mut tx = self.lock_period(period_id).await?;
+        let id = tx.file_appeal(entry_id, unit_id, reason, user_id).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -167,89 +243,11 @@ impl Store {
         if !accept && correction.is_some() {
             return Err(StoreError::Invalid("驳回申诉时不能更正记录".into()));
         }
-        let mut tx = self.begin().await?;
-        // Lock the appeal first, then count decisions in a separate statement: on PostgreSQL a statement
-        // that waited for the lock still reads with its old snapshot, so a subquery in it would miss the
-        // decision that the lock holder just committed.
-        let row = sqlx::query(&format!(
-            "SELECT period_id, entry_id FROM appeals WHERE id = $1{}",
-            self.for_update()
-        ))
-        .bind(appeal_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::not_found("申诉", appeal_id))?;
-        let period_id: i64 = col(&row, "period_id")?;
-        let entry_id: i64 = col(&row, "entry_id")?;
-        let decided: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM appeal_decisions WHERE appeal_id = $1")
-                .bind(appeal_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if decided > 0 {
-            return Err(StoreError::Conflict(DECIDED.into()));
-        }
-        let mut decision_entry = None;
-        if accept {
-            let entry = match correction {
-                Some(c) => {
-                    if c.replaces.is_some_and(|r| r != entry_id) {
-                        return Err(StoreError::Invalid(format!(
-                            "申诉针对记录{entry_id}，更正必须替代该记录"
-                        )));
-                    }
-                    if c.period_id != period_id {
-                        return Err(StoreError::Invalid("更正不属于申诉所在的考评期".into()));
-                    }
-                    let mut c = c.clone();
-                    c.kind = EntryKind::AppealDecision;
-                    c.replaces = Some(entry_id);
-                    if c.reason.trim().is_empty() {
-                        c.reason = reason.to_string();
-                    }
-                    c
-                }
-                None => NewEntry {
-                    period_id,
-                    unit_code: String::new(),
-                    code: String::new(),
-                    round: String::new(),
-                    count: None,
-                    level: None,
-                    points: None,
-                    note: String::new(),
-                    matter: None,
-                    date: None,
-                    due: None,
-                    source: Source::Assessor,
-                    department_id: None,
-                    recorded_by: user_id,
-                    evidence_id: None,
-                    kind: EntryKind::Withdraw,
-                    replaces: Some(entry_id),
-                    reason: reason.to_string(),
-                },
-            };
-            decision_entry = Some(self.append_in(&mut tx, &entry, Via::Appeal).await?.id);
-        }
-        sqlx::query(
-            "INSERT INTO appeal_decisions (appeal_id, accepted, reason, decided_by, decided_at, entry_id) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(appeal_id)
-        .bind(i64::from(accept))
-        .bind(reason)
-        .bind(user_id)
-        .bind(now_ms())
-        .bind(decision_entry)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict(DECIDED.into()),
-            other => other,
-        })?;
-        tx.commit().await?;
-        Ok(())
+        let period_id = self.appeal(appeal_id).await?.period_id;
+        let mut tx = self.lock_period(period_id).await?;
+        tx.decide_appeal(appeal_id, accept, reason, user_id, correction)
+            .await?;
+        tx.commit().await
     }
 
     /// The appeals of a period with their decisions, in filing order.
@@ -265,11 +263,7 @@ impl Store {
 
     /// One appeal with its decision.
     pub async fn appeal(&self, id: i64) -> Result<Appeal, StoreError> {
-        let row = sqlx::query(&format!("{APPEAL_QUERY} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or_else(|| StoreError::not_found("申诉", id))?;
-        appeal_from_row(&row)
+        let mut conn = self.connection().await?;
+        appeal_on(&mut conn, id).await
     }
 }

@@ -1,5 +1,7 @@
 //! The audit log: who did what, when. Append-only (the database refuses updates and deletes).
 
+use sqlx::AnyConnection;
+
 use crate::{col, now_ms, Store, StoreError};
 
 /// One audit record.
@@ -15,22 +17,34 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Writes one audit record on the caller's connection (in the transaction of the change it records).
+pub(crate) async fn audit_on(
+    conn: &mut AnyConnection,
+    user_id: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, $2, $3, $4)")
+        .bind(now_ms())
+        .bind(user_id)
+        .bind(action)
+        .bind(detail)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 impl Store {
-    /// Writes one audit record.
+    /// Writes one audit record on its own (changes to a period write theirs with
+    /// [`crate::PeriodTx::audit`], in the same transaction).
     pub async fn audit(
         &self,
         user_id: Option<i64>,
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, $2, $3, $4)")
-            .bind(now_ms())
-            .bind(user_id)
-            .bind(action)
-            .bind(detail)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        let mut conn = self.connection().await?;
+        audit_on(&mut conn, user_id, action, detail).await
     }
 
     /// The latest `limit` records, newest first.

@@ -3,7 +3,8 @@
 //! the same bytes twice stores them once.
 
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyRow};
+use sqlx::AnyConnection;
 
 use crate::{col, now_ms, Store, StoreError};
 
@@ -43,9 +44,48 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// Stores the bytes unless the same bytes are already stored, and returns the one row for them (with the
+/// first upload's name and type). The caller checks type and size before.
+pub(crate) async fn put_on(
+    conn: &mut AnyConnection,
+    bytes: &[u8],
+    mime: &str,
+    filename: &str,
+    user_id: i64,
+) -> Result<Evidence, StoreError> {
+    if bytes.is_empty() {
+        return Err(StoreError::Invalid("证据文件为空".into()));
+    }
+    let sha256 = hex(&Sha256::digest(bytes));
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO evidence (sha256, mime, filename, size, uploaded_by, uploaded_at, bytes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING \
+         RETURNING {EVIDENCE_COLUMNS}"
+    ))
+    .bind(&sha256)
+    .bind(mime)
+    .bind(filename)
+    .bind(bytes.len() as i64)
+    .bind(user_id)
+    .bind(now_ms())
+    .bind(bytes)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = inserted {
+        return evidence_from_row(&row);
+    }
+    let row = sqlx::query(&format!(
+        "SELECT {EVIDENCE_COLUMNS} FROM evidence WHERE sha256 = $1"
+    ))
+    .bind(&sha256)
+    .fetch_one(&mut *conn)
+    .await?;
+    evidence_from_row(&row)
+}
+
 impl Store {
-    /// Stores the bytes unless the same bytes are already stored, and returns the one row for them (with
-    /// the first upload's name and type). The caller checks type and size before.
+    /// Stores an evidence file on its own; see [`crate::PeriodTx::put_evidence`] to store it with the
+    /// entry that cites it.
     pub async fn put_evidence(
         &self,
         bytes: &[u8],
@@ -53,34 +93,8 @@ impl Store {
         filename: &str,
         user_id: i64,
     ) -> Result<Evidence, StoreError> {
-        if bytes.is_empty() {
-            return Err(StoreError::Invalid("证据文件为空".into()));
-        }
-        let sha256 = hex(&Sha256::digest(bytes));
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO evidence (sha256, mime, filename, size, uploaded_by, uploaded_at, bytes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING \
-             RETURNING {EVIDENCE_COLUMNS}"
-        ))
-        .bind(&sha256)
-        .bind(mime)
-        .bind(filename)
-        .bind(bytes.len() as i64)
-        .bind(user_id)
-        .bind(now_ms())
-        .bind(bytes)
-        .fetch_optional(self.pool())
-        .await?;
-        if let Some(row) = inserted {
-            return evidence_from_row(&row);
-        }
-        let row = sqlx::query(&format!(
-            "SELECT {EVIDENCE_COLUMNS} FROM evidence WHERE sha256 = $1"
-        ))
-        .bind(&sha256)
-        .fetch_one(self.pool())
-        .await?;
-        evidence_from_row(&row)
+        let mut conn = self.connection().await?;
+        put_on(&mut conn, bytes, mime, filename, user_id).await
     }
 
     /// An evidence file and its bytes.

@@ -13,13 +13,16 @@
 //!   unix-millisecond timestamps, dates as text: the same query text runs on both backends with `$1`
 //!   placeholders (SQLite accepts `$NNN` parameters natively).
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::AnyConnection;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Connection, Executor, Row};
+use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 mod appeals;
 mod audit;
@@ -27,6 +30,7 @@ mod error;
 mod evidence;
 mod ledger;
 mod org;
+mod period_tx;
 mod periods;
 mod reviews;
 mod rubrics;
@@ -37,8 +41,9 @@ pub use appeals::{Appeal, AppealStatus};
 pub use audit::AuditEntry;
 pub use error::StoreError;
 pub use evidence::Evidence;
-pub use ledger::{Entry, EntryKind, NewEntry, Source};
+pub use ledger::{Entry, EntryKind, LedgerPage, NewEntry, Source};
 pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
+pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_units, NewPeriod, Period, PeriodStatus};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
@@ -62,6 +67,46 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    gates: Arc<Gates>,
+}
+
+/// In-process queues in front of the database's write locks. Writers of one process wait here, not on
+/// the database: SQLite's busy handler polls with sleeps of up to 100 ms, and a PostgreSQL writer waiting
+/// for a period's row lock would hold a pooled connection that the lock holder may need. Between
+/// processes the database's own lock decides (`BEGIN IMMEDIATE`, `FOR UPDATE`).
+#[derive(Debug, Default)]
+struct Gates {
+    /// SQLite has one write lock for the whole database, so one queue.
+    database: Arc<AsyncMutex<()>>,
+    /// PostgreSQL locks periods one by one, so one queue per period.
+    periods: std::sync::Mutex<HashMap<i64, Arc<AsyncMutex<()>>>>,
+}
+
+/// A write transaction: on SQLite it holds the process's write gate and the database's write lock from
+/// its first statement (`BEGIN IMMEDIATE`). Derefs to the connection, so `&mut *tx` runs queries in it.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -97,7 +142,7 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 options
-                    .max_connections(4)
+                    .max_connections(8)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run while one writer writes; the busy timeout makes a second
@@ -115,7 +160,11 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(10).connect(url).await?,
         };
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            gates: Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -152,22 +201,53 @@ impl Store {
         &self.pool
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a
-    /// deferred transaction that reads and then writes can fail with "database is locked" at once when
-    /// another connection writes meanwhile, whatever the busy timeout.
-    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    /// Starts a write transaction. On SQLite it queues at the process's write gate, then takes the write
+    /// lock up front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
+    /// "database is locked" at once when another connection writes meanwhile, whatever the busy timeout.
+    pub(crate) async fn begin(&self) -> Result<WriteTx, StoreError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let gate = self.gates.database.clone().lock_owned().await;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _gate: Some(gate),
+                }
+            }
+            Backend::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _gate: None,
+            },
         })
     }
 
-    /// `FOR SHARE` on PostgreSQL (row lock), nothing on SQLite (whose write transactions are serialized).
-    pub(crate) fn for_share(&self) -> &'static str {
+    /// A write transaction for changes to one period, queued at its gate in this process (on SQLite the
+    /// database's, which [`Store::begin`] takes).
+    pub(crate) async fn begin_for_period(&self, period_id: i64) -> Result<WriteTx, StoreError> {
         match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR SHARE",
+            Backend::Sqlite => self.begin().await,
+            Backend::Postgres => {
+                let gate = {
+                    let mut periods = self
+                        .gates
+                        .periods
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    periods.entry(period_id).or_default().clone()
+                };
+                let guard = gate.lock_owned().await;
+                Ok(WriteTx {
+                    tx: self.pool.begin().await?,
+                    _gate: Some(guard),
+                })
+            }
         }
+    }
+
+    /// A pooled connection for reads that run several queries.
+    pub(crate) async fn connection(
+        &self,
+    ) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// `FOR UPDATE` on PostgreSQL, nothing on SQLite.

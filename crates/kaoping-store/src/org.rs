@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyRow};
+use sqlx::AnyConnection;
 
 use crate::{col, Store, StoreError};
 
@@ -121,6 +122,20 @@ impl Store {
         Ok(departments)
     }
 
+    /// One department by id.
+    pub async fn department(&self, id: i64) -> Result<Department, StoreError> {
+        let row = sqlx::query("SELECT id, code, name FROM departments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::not_found("部门", id))?;
+        Ok(Department {
+            id: col(&row, "id")?,
+            code: col(&row, "code")?,
+            name: col(&row, "name")?,
+        })
+    }
+
     /// Adds a node to the organisation tree with its group memberships, in one transaction. A taken code is
     /// a [`StoreError::Conflict`]; an unknown parent is [`StoreError::NotFound`].
     pub async fn create_org_unit(&self, u: &NewOrgUnit) -> Result<i64, StoreError> {
@@ -164,36 +179,44 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // Group memberships shape the periods' unit registers: every process re-reads them.
+        sqlx::query("UPDATE periods SET revision = revision + 1")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// The whole tree in display order: every parent before its children, siblings by code.
     pub async fn org_units(&self) -> Result<Vec<OrgUnit>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, code, name, parent_id, kind, ranking_group FROM org_units")
-                .fetch_all(self.pool())
-                .await?;
-        let mut units = rows
-            .iter()
-            .map(org_unit_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        // Sorted here, not in SQL: text collation differs between the backends.
-        units.sort_by(|a, b| (&a.code, a.id).cmp(&(&b.code, b.id)));
-        let groups = sqlx::query(
-            "SELECT unit_id, group_code FROM org_unit_groups ORDER BY unit_id, position",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let index: HashMap<i64, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
-        for row in &groups {
-            let unit_id: i64 = col(row, "unit_id")?;
-            if let Some(&i) = index.get(&unit_id) {
-                units[i].member_of.push(col(row, "group_code")?);
-            }
-        }
-        Ok(tree_order(units))
+        let mut conn = self.connection().await?;
+        org_units_on(&mut conn).await
     }
+}
+
+/// The whole tree in display order, on the caller's connection.
+pub(crate) async fn org_units_on(conn: &mut AnyConnection) -> Result<Vec<OrgUnit>, StoreError> {
+    let rows = sqlx::query("SELECT id, code, name, parent_id, kind, ranking_group FROM org_units")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut units = rows
+        .iter()
+        .map(org_unit_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    // Sorted here, not in SQL: text collation differs between the backends.
+    units.sort_by(|a, b| (&a.code, a.id).cmp(&(&b.code, b.id)));
+    let groups =
+        sqlx::query("SELECT unit_id, group_code FROM org_unit_groups ORDER BY unit_id, position")
+            .fetch_all(&mut *conn)
+            .await?;
+    let index: HashMap<i64, usize> = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+    for row in &groups {
+        let unit_id: i64 = col(row, "unit_id")?;
+        if let Some(&i) = index.get(&unit_id) {
+            units[i].member_of.push(col(row, "group_code")?);
+        }
+    }
+    Ok(tree_order(units))
 }
 
 /// Depth-first order from the roots, children by code (the input is sorted by code already). A node whose

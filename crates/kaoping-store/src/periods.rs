@@ -1,7 +1,8 @@
 //! Assessment periods (考评期): which rubric version and which units, and whether the period is still open
 //! for findings or published and locked.
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyRow};
+use sqlx::AnyConnection;
 
 use kaoping_core::units::Units;
 
@@ -56,10 +57,14 @@ pub struct Period {
     pub status: PeriodStatus,
     pub published_at: Option<i64>,
     pub published_by: Option<i64>,
+    /// Counts the changes that alter the period's scores or how they read, other than ledger entries
+    /// (publication, the organisation); see [`crate::LedgerHead`].
+    pub revision: i64,
     pub unit_ids: Vec<i64>,
 }
 
-const PERIOD_COLUMNS: &str = "id, name, year, rubric_id, status, published_at, published_by";
+const PERIOD_COLUMNS: &str =
+    "id, name, year, rubric_id, status, published_at, published_by, revision";
 
 fn period_from_row(row: &AnyRow) -> Result<Period, StoreError> {
     let status: String = col(row, "status")?;
@@ -73,8 +78,49 @@ fn period_from_row(row: &AnyRow) -> Result<Period, StoreError> {
             .ok_or_else(|| StoreError::Invalid(format!("未知考评期状态“{status}”")))?,
         published_at: col(row, "published_at")?,
         published_by: col(row, "published_by")?,
+        revision: col(row, "revision")?,
         unit_ids: Vec::new(),
     })
+}
+
+/// One period with its units; `lock` is appended to the period's query (`FOR UPDATE` to lock its row).
+pub(crate) async fn period_on(
+    conn: &mut AnyConnection,
+    id: i64,
+    lock: &str,
+) -> Result<Period, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {PERIOD_COLUMNS} FROM periods WHERE id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::not_found("考评期", id))?;
+    let mut period = period_from_row(&row)?;
+    period.unit_ids =
+        sqlx::query_scalar("SELECT unit_id FROM period_units WHERE period_id = $1 ORDER BY unit_id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(period)
+}
+
+/// Marks a period published (its row is locked by the caller) and counts the change in its revision.
+pub(crate) async fn publish_on(
+    conn: &mut AnyConnection,
+    id: i64,
+    user_id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE periods SET status = $1, published_at = $2, published_by = $3,          revision = revision + 1 WHERE id = $4",
+    )
+    .bind(PeriodStatus::Published.as_str())
+    .bind(now_ms())
+    .bind(user_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 impl Store {
@@ -125,21 +171,8 @@ impl Store {
 
     /// One period with its units.
     pub async fn period(&self, id: i64) -> Result<Period, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {PERIOD_COLUMNS} FROM periods WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| StoreError::not_found("考评期", id))?;
-        let mut period = period_from_row(&row)?;
-        period.unit_ids = sqlx::query_scalar(
-            "SELECT unit_id FROM period_units WHERE period_id = $1 ORDER BY unit_id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(period)
+        let mut conn = self.connection().await?;
+        period_on(&mut conn, id, "").await
     }
 
     /// All periods, newest first (by year, then id).
@@ -166,35 +199,11 @@ impl Store {
     }
 
     /// Publishes and locks a period: from now on the ledger takes only appeal decisions. Publishing twice
-    /// is a [`StoreError::Conflict`]. On PostgreSQL this waits for appends in flight (they hold a share
-    /// lock on the period row), so no ordinary entry lands after the lock.
+    /// is a [`StoreError::Conflict`]. It waits for the period's lock, so no ordinary entry lands after it.
     pub async fn publish_period(&self, id: i64, user_id: i64) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        let status: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT status FROM periods WHERE id = $1{}",
-            self.for_update()
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match status.as_deref().and_then(PeriodStatus::parse) {
-            None => return Err(StoreError::not_found("考评期", id)),
-            Some(PeriodStatus::Published) => {
-                return Err(StoreError::Conflict("考评期已发布锁定".into()))
-            }
-            Some(PeriodStatus::Open) => {}
-        }
-        sqlx::query(
-            "UPDATE periods SET status = $1, published_at = $2, published_by = $3 WHERE id = $4",
-        )
-        .bind(PeriodStatus::Published.as_str())
-        .bind(now_ms())
-        .bind(user_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let mut tx = self.lock_period(id).await?;
+        tx.publish(user_id).await?;
+        tx.commit().await
     }
 
     /// The unit register the core scorer needs for a period: its assessed units in tree order, with their

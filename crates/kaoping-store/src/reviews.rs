@@ -2,7 +2,8 @@
 //! administrator approves or returns it for rework with a reason. Every step is kept (append-only); the
 //! current state is the latest step.
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyRow};
+use sqlx::AnyConnection;
 
 use crate::{col, now_ms, Store, StoreError};
 
@@ -62,9 +63,53 @@ fn review_from_row(row: &AnyRow) -> Result<Review, StoreError> {
     })
 }
 
+/// Records a review step on the caller's connection (a [`crate::PeriodTx`] holding the period's lock).
+pub(crate) async fn set_review_on(
+    conn: &mut AnyConnection,
+    period_id: i64,
+    department_id: i64,
+    status: ReviewStatus,
+    reason: &str,
+    user_id: i64,
+) -> Result<(), StoreError> {
+    if status == ReviewStatus::Returned && reason.trim().is_empty() {
+        return Err(StoreError::Invalid("退回修改必须写明理由".into()));
+    }
+    sqlx::query(
+        "INSERT INTO reviews (period_id, department_id, status, reason, by_user, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(period_id)
+    .bind(department_id)
+    .bind(status.as_str())
+    .bind(reason)
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The latest step of each department that has one in the period, by department id.
+pub(crate) async fn reviews_on(
+    conn: &mut AnyConnection,
+    period_id: i64,
+) -> Result<Vec<Review>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT period_id, department_id, status, reason, by_user, at FROM reviews v \
+         WHERE period_id = $1 AND id = (SELECT MAX(id) FROM reviews w \
+         WHERE w.period_id = v.period_id AND w.department_id = v.department_id) \
+         ORDER BY department_id",
+    )
+    .bind(period_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(review_from_row).collect()
+}
+
 impl Store {
-    /// Records a review step. Returning entries for rework needs a reason, so the department knows what
-    /// to fix.
+    /// Records a review step under the period's lock. Returning entries for rework needs a reason, so
+    /// the department knows what to fix.
     pub async fn set_review(
         &self,
         period_id: i64,
@@ -73,37 +118,16 @@ impl Store {
         reason: &str,
         user_id: i64,
     ) -> Result<(), StoreError> {
-        if status == ReviewStatus::Returned && reason.trim().is_empty() {
-            return Err(StoreError::Invalid("退回修改必须写明理由".into()));
-        }
-        sqlx::query(
-            "INSERT INTO reviews (period_id, department_id, status, reason, by_user, at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(period_id)
-        .bind(department_id)
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(user_id)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        let mut tx = self.lock_period(period_id).await?;
+        tx.set_review(department_id, status, reason, user_id).await?;
+        tx.commit().await
     }
 
     /// The current review state of each department that has one in the period (its latest step), by
     /// department id.
     pub async fn reviews(&self, period_id: i64) -> Result<Vec<Review>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT period_id, department_id, status, reason, by_user, at FROM reviews v \
-             WHERE period_id = $1 AND id = (SELECT MAX(id) FROM reviews w \
-             WHERE w.period_id = v.period_id AND w.department_id = v.department_id) \
-             ORDER BY department_id",
-        )
-        .bind(period_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(review_from_row).collect()
+        let mut conn = self.connection().await?;
+        reviews_on(&mut conn, period_id).await
     }
 
     /// Every review step of the period, oldest first: the review's history.

@@ -2,7 +2,8 @@
 //! period keeps pointing at the version it was scored under, so editing a rubric never changes a past
 //! period's scores.
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyRow};
+use sqlx::AnyConnection;
 
 use crate::{col, now_ms, Store, StoreError};
 
@@ -30,6 +31,21 @@ fn rubric_from_row(row: &AnyRow) -> Result<RubricVersion, StoreError> {
         created_by: col(row, "created_by")?,
         created_at: col(row, "created_at")?,
     })
+}
+
+/// One rubric version by id, on the caller's connection.
+pub(crate) async fn rubric_on(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<RubricVersion, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {RUBRIC_COLUMNS} FROM rubrics WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::not_found("考评细则", id))?;
+    rubric_from_row(&row)
 }
 
 impl Store {
@@ -84,14 +100,8 @@ impl Store {
 
     /// One rubric version by id.
     pub async fn rubric(&self, id: i64) -> Result<RubricVersion, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {RUBRIC_COLUMNS} FROM rubrics WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| StoreError::not_found("考评细则", id))?;
-        rubric_from_row(&row)
+        let mut conn = self.connection().await?;
+        rubric_on(&mut conn, id).await
     }
 
     /// Every version of every rubric, by name (in code-point order, the same on both backends) then

@@ -116,26 +116,7 @@ async fn example(db: Db, name: &str) {
         .unwrap();
     let mut rows = Vec::new();
     kaoping_formats::read_findings(name, &findings[..], |input, _line| {
-        rows.push(NewEntry {
-            period_id: period,
-            unit_code: input.unit.into(),
-            code: input.code.into(),
-            round: input.round.into(),
-            count: input.count,
-            level: input.level.map(String::from),
-            points: input.value.map(|v| v.to_string()),
-            note: input.note.into(),
-            matter: input.matter.map(String::from),
-            date: input.done.map(|d| d.to_string()),
-            due: input.due.map(|d| d.to_string()),
-            source: Source::Assessor,
-            department_id: None,
-            recorded_by: admin,
-            evidence_id: None,
-            kind: EntryKind::Record,
-            replaces: None,
-            reason: String::new(),
-        });
+        rows.push(NewEntry::record(period, input, admin));
         Ok(())
     })
     .unwrap();
@@ -174,7 +155,7 @@ async fn score_period(s: &Store, period: i64) -> Summary {
     let resolver = Resolver::new(&rubric, false);
     let mut scorer = Scorer::new(&rubric);
     for entry in s.active_entries(period, Source::Assessor).await.unwrap() {
-        let input = entry.try_finding_input().unwrap();
+        let input = entry.finding_input();
         let finding = resolver
             .resolve(&mut units, &input, entry.id as u64)
             .unwrap_or_else(|e| panic!("entry {}: {e:?}", entry.id));

@@ -1,0 +1,863 @@
+//! 评分表: one department's rules (columns) for every unit of a period (rows), for fast entry. Counting
+//! rules (按次、累进、频次) take a number, fixed and zero rules (定额扣分、不得分) a tick; rules that set a
+//! score (分档、酌情、折合) or need values or dates (比率、时限) are entered one at a time.
+//!
+//! Saving compares what the page showed with what was submitted: only changed cells are written, each as
+//! ledger entries (a new record for an increase; a correction or withdrawal of the latest records for a
+//! decrease). Every change is checked first, inside the transaction that writes them, against the period
+//! as committed plus the changes before it; with any error nothing is saved and every error is named by
+//! its cell. A cell that someone else changed meanwhile is an error too (never overwritten).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kaoping_core::rubric::{AppliesTo, Coded, Rubric, RuleId, RuleKind};
+use kaoping_store::{Department, Entry, EntryKind, NewEntry, Review, Role, Source};
+
+use crate::actor::Actor;
+use crate::error::AppError;
+use crate::findings::LOCKED;
+use crate::period::check::Work;
+use crate::period::{owner, Counted, Snapshot};
+use crate::permissions::Action;
+use crate::App;
+
+/// The largest count a cell takes (the core refuses more than a million anyway).
+const MAX_COUNT: u64 = 1_000_000;
+
+/// How a rule is entered in the grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    /// 按次、累进: the number of occurrences; no finding is the same as 0.
+    Count,
+    /// 频次: the number of times it was done; no finding means "as required" (no deduction), so an empty
+    /// cell and 0 differ.
+    Frequency,
+    /// 定额扣分、不得分: found or not.
+    Flag,
+}
+
+/// How a rule of this kind is entered in the grid, if it is.
+pub fn cell_kind(kind: &RuleKind) -> Option<CellKind> {
+    match kind {
+        RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => Some(CellKind::Count),
+        RuleKind::Frequency { .. } => Some(CellKind::Frequency),
+        RuleKind::Fixed { .. } | RuleKind::Zero => Some(CellKind::Flag),
+        _ => None,
+    }
+}
+
+/// A cell's value: `None` is an empty cell (no active finding). Flags are `Some(1)` when ticked.
+type Cell = Option<u64>;
+
+/// Count cells: 0 and empty mean the same.
+fn normalize(kind: CellKind, cell: Cell) -> Cell {
+    match (kind, cell) {
+        (CellKind::Count, Some(0)) => None,
+        (CellKind::Flag, Some(_)) => Some(1),
+        _ => cell,
+    }
+}
+
+/// A finding's count as the scorer takes it (no count is one occurrence).
+fn entry_count(e: &Entry) -> u64 {
+    e.count.map_or(1, |c| u64::try_from(c).unwrap_or(0))
+}
+
+/// What the cell holds now, from its active entries `(id, count)`.
+fn current(kind: CellKind, entries: &[(i64, u64)]) -> Cell {
+    if entries.is_empty() {
+        return None;
+    }
+    normalize(kind, Some(entries.iter().map(|e| e.1).sum()))
+}
+
+/// One ledger change for a cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Op {
+    /// A new finding with this count (`None` for flags).
+    Record(Option<u64>),
+    /// Replace an entry with the same finding at another count.
+    Correct {
+        replaces: i64,
+        count: u64,
+    },
+    Withdraw(i64),
+}
+
+/// The ledger changes that take a cell from its active entries (oldest first) to `target`. Increases are
+/// one new record; decreases correct or withdraw the latest entries, with as few changes as possible.
+fn plan(kind: CellKind, entries: &[(i64, u64)], target: Cell) -> Vec<Op> {
+    let target = normalize(kind, target);
+    let now = current(kind, entries);
+    if target == now {
+        return Vec::new();
+    }
+    let withdraw_all = || entries.iter().map(|e| Op::Withdraw(e.0)).collect();
+    match kind {
+        CellKind::Flag => match target {
+            Some(_) => vec![Op::Record(None)],
+            None => withdraw_all(),
+        },
+        CellKind::Count | CellKind::Frequency => {
+            let (Some(t), n) = (target, now) else {
+                return withdraw_all();
+            };
+            let n = match n {
+                Some(n) => n,
+                None if kind == CellKind::Count || entries.is_empty() => {
+                    return vec![Op::Record(Some(t))];
+                }
+                None => 0,
+            };
+            if t > n {
+                return vec![Op::Record(Some(t - n))];
+            }
+            reduce(entries, n - t, kind == CellKind::Frequency)
+        }
+    }
+}
+
+/// Takes `deficit` occurrences off the latest entries. With `keep_one`, at least one entry stays (a
+/// frequency rule's 0 is not the same as no finding).
+fn reduce(entries: &[(i64, u64)], mut deficit: u64, keep_one: bool) -> Vec<Op> {
+    // One change if one entry is large enough: the latest such.
+    if let Some(&(id, c)) = entries.iter().rev().find(|e| e.1 >= deficit) {
+        return if c == deficit && !(keep_one && entries.len() == 1) {
+            vec![Op::Withdraw(id)]
+        } else {
+            vec![Op::Correct {
+                replaces: id,
+                count: c - deficit,
+            }]
+        };
+    }
+    let mut ops = Vec::new();
+    for &(id, c) in entries.iter().rev() {
+        if deficit == 0 {
+            break;
+        }
+        if c <= deficit {
+            ops.push(Op::Withdraw(id));
+            deficit -= c;
+        } else {
+            ops.push(Op::Correct {
+                replaces: id,
+                count: c - deficit,
+            });
+            deficit = 0;
+        }
+    }
+    if keep_one && ops.len() == entries.len() && ops.iter().all(|o| matches!(o, Op::Withdraw(_))) {
+        if let Some(Op::Withdraw(id)) = ops.pop() {
+            ops.push(Op::Correct {
+                replaces: id,
+                count: 0,
+            });
+        }
+    }
+    ops
+}
+
+/// A submitted cell as typed: empty, a tick, or a whole number.
+fn parse_cell(kind: CellKind, text: Option<&str>) -> Result<Cell, String> {
+    let text = text.map(str::trim).unwrap_or("");
+    if kind == CellKind::Flag {
+        return Ok((!text.is_empty()).then_some(1));
+    }
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<u64>() {
+        Ok(n) if n <= MAX_COUNT => Ok(Some(n)),
+        Ok(_) => Err(format!("次数“{text}”太大")),
+        Err(_) => Err(format!("次数“{text}”不是不小于0的整数")),
+    }
+}
+
+/// How a cell is shown and submitted (`""`, `"3"`, `"1"` for a tick).
+fn cell_text(cell: Cell) -> String {
+    cell.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// The rule a finding's code names (an item with one rule names that rule).
+fn rule_of(rubric: &Rubric, code: &str) -> Option<RuleId> {
+    match rubric.lookup(code)? {
+        Coded::Rule(r) => Some(r),
+        Coded::Item(i) if rubric.item_rules(i).len() == 1 => Some(rubric.items()[i].rules.start),
+        _ => None,
+    }
+}
+
+/// Whether the rule's item belongs to the department (by name or code, as in the rubric).
+pub fn owned_by(rubric: &Rubric, rule: RuleId, dept: &Department) -> bool {
+    let item = &rubric.items()[rubric.rules()[rule].item];
+    item.department
+        .as_deref()
+        .is_some_and(|o| o == dept.name || o == dept.code)
+}
+
+/// The key of a cell in the form: `ROW|CODE`.
+pub fn cell_key(row: &str, code: &str) -> String {
+    format!("{row}|{code}")
+}
+
+/// A row of the grid: a unit, or a group whose findings reach every member.
+pub struct GridRow {
+    pub code: String,
+    pub name: String,
+    pub group: bool,
+}
+
+fn rows(snapshot: &Snapshot) -> Vec<GridRow> {
+    let mut rows: Vec<GridRow> = snapshot
+        .units
+        .units()
+        .iter()
+        .map(|u| GridRow {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            group: false,
+        })
+        .collect();
+    rows.extend(snapshot.units.groups().iter().map(|g| GridRow {
+        code: g.code.clone(),
+        name: format!("{}（组）", g.code),
+        group: true,
+    }));
+    rows
+}
+
+/// What the grid shows: the period, the department, the round, and the active entries per cell.
+pub struct Grid {
+    pub snapshot: Arc<Snapshot>,
+    pub department: Department,
+    /// Every department (an administrator switches between them).
+    pub departments: Vec<Department>,
+    pub round: usize,
+    /// The department's rules, in rubric order.
+    pub rules: Vec<RuleId>,
+    pub rows: Vec<GridRow>,
+    /// The department's latest review step.
+    pub review: Option<Review>,
+    /// Active assessor entries by (row code, rule), oldest first.
+    cells: HashMap<(String, RuleId), Vec<Arc<Counted>>>,
+}
+
+impl Grid {
+    fn new(
+        snapshot: Arc<Snapshot>,
+        department: Department,
+        departments: Vec<Department>,
+        round: usize,
+        review: Option<Review>,
+    ) -> Grid {
+        let rubric = &snapshot.rubric;
+        let rules = (0..rubric.rules().len())
+            .filter(|&r| owned_by(rubric, r, &department))
+            .collect::<Vec<_>>();
+        let mut cells: HashMap<(String, RuleId), Vec<Arc<Counted>>> = HashMap::new();
+        for c in snapshot.assessor.parties.iter().flat_map(|p| p.iter()) {
+            let Some(rule) = rule_of(rubric, &c.entry.code) else {
+                continue;
+            };
+            if rules.contains(&rule) && rubric.round(&c.entry.round) == Some(round) {
+                cells
+                    .entry((c.entry.unit_code.clone(), rule))
+                    .or_default()
+                    .push(c.clone());
+            }
+        }
+        for list in cells.values_mut() {
+            list.sort_by_key(|c| c.entry.id);
+        }
+        Grid {
+            rows: rows(&snapshot),
+            snapshot,
+            department,
+            departments,
+            round,
+            rules,
+            review,
+            cells,
+        }
+    }
+
+    /// The active entries of a cell, oldest first.
+    pub fn entries(&self, row: &str, rule: RuleId) -> impl Iterator<Item = &Entry> {
+        self.cells
+            .get(&(row.to_string(), rule))
+            .into_iter()
+            .flat_map(|l| l.iter().map(|c| &c.entry))
+    }
+
+    fn counts(&self, row: &str, rule: RuleId) -> Vec<(i64, u64)> {
+        self.entries(row, rule)
+            .map(|e| (e.id, entry_count(e)))
+            .collect()
+    }
+
+    /// What a counting or tick cell shows now (`""`, a number, `"1"` for a tick).
+    pub fn cell_text(&self, row: &str, rule: RuleId, kind: CellKind) -> String {
+        cell_text(current(kind, &self.counts(row, rule)))
+    }
+
+    /// Whether a finding on the rule may name this row.
+    pub fn applies(&self, rule: RuleId, row: &GridRow) -> bool {
+        let rubric = &self.snapshot.rubric;
+        let r = &rubric.rules()[rule];
+        match (r.applies_to, row.group) {
+            (AppliesTo::Any, false) | (AppliesTo::Unit, false) | (AppliesTo::Group, true) => true,
+            (AppliesTo::Any, true) => {
+                cell_kind(&r.kind).is_some() || rubric.items()[r.item].inherit
+            }
+            _ => false,
+        }
+    }
+
+    /// The round's name, empty for a rubric of one round.
+    pub fn round_name(&self) -> String {
+        if self.snapshot.rubric.rounds().len() > 1 {
+            self.snapshot.rubric.rounds()[self.round].name.clone()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// What the grid page shows: an administrator first picks a department.
+pub enum GridView {
+    Choose(Arc<Snapshot>, Vec<Department>),
+    Grid(Box<Grid>),
+}
+
+/// A submitted grid form: the department and round, each cell's shown value (`o|ROW|CODE`) and typed
+/// value (`v|ROW|CODE`; unticked boxes are not submitted), and the note and reason.
+#[derive(Debug, Clone, Default)]
+pub struct GridSubmission {
+    pub department: Option<String>,
+    pub round: Option<String>,
+    /// (row, code, the value the page showed).
+    pub shown: Vec<(String, String, String)>,
+    /// Typed values by cell key.
+    pub values: HashMap<String, String>,
+    pub note: String,
+    pub reason: String,
+}
+
+/// What a save did.
+pub enum GridOutcome {
+    /// Nothing changed.
+    Unchanged(Box<Grid>),
+    /// Every change was written; counts of each kind and the entry ids.
+    Saved {
+        grid: Box<Grid>,
+        recorded: usize,
+        corrected: usize,
+        withdrawn: usize,
+    },
+    /// Nothing was written: each cell's error by key, and errors about the form as a whole.
+    Rejected {
+        grid: Box<Grid>,
+        errors: HashMap<String, String>,
+        general: Vec<String>,
+        submission: Box<GridSubmission>,
+    },
+}
+
+/// The department whose grid is asked for: an assessor's own; for an administrator the one chosen.
+fn chosen_department(
+    actor: &Actor,
+    departments: &[Department],
+    asked: Option<&str>,
+) -> Result<Option<Department>, AppError> {
+    if actor.role() != Role::Admin {
+        return Ok(actor.department.clone());
+    }
+    match asked.map(str::trim).filter(|a| !a.is_empty()) {
+        None => Ok(None),
+        Some(a) => {
+            let id: i64 = a
+                .parse()
+                .map_err(|_| AppError::Invalid(format!("部门“{a}”无效")))?;
+            departments
+                .iter()
+                .find(|d| d.id == id)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| AppError::NotFound(format!("部门{id}")))
+        }
+    }
+}
+
+/// 403 unless the actor may record on the department's items of this period (409 when locked for
+/// someone who could record in an open period).
+fn require_grid(
+    snapshot: &Snapshot,
+    actor: &Actor,
+    chosen: Option<&Department>,
+) -> Result<(), AppError> {
+    const WHO: &str = "只有考核部门（本部门的评分项）和管理员可以使用评分表";
+    let may = |published| {
+        actor.may(Action::RecordFinding {
+            owner: chosen.map(|d| d.name.as_str()),
+            published,
+        }) || (chosen.is_none() && actor.may(Action::EnterFindings))
+    };
+    if !may(false) {
+        return Err(AppError::Forbidden(WHO.into()));
+    }
+    if snapshot.published() {
+        return Err(AppError::Conflict(LOCKED.into()));
+    }
+    Ok(())
+}
+
+fn round_of(snapshot: &Snapshot, asked: Option<&str>) -> usize {
+    asked
+        .and_then(|r| snapshot.rubric.round(r))
+        .unwrap_or_default()
+}
+
+impl App {
+    /// The grid of a department (an assessor's own; the one an administrator chose) in one round.
+    ///
+    /// # Errors
+    /// 403 for those who may not record on the department's items, 409 on a published period.
+    pub async fn grid(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        department: Option<&str>,
+        round: Option<&str>,
+    ) -> Result<GridView, AppError> {
+        let snapshot = self.snapshot(period_id).await?;
+        let departments = self.store.departments().await?;
+        let chosen = chosen_department(actor, &departments, department)?;
+        require_grid(&snapshot, actor, chosen.as_ref())?;
+        let Some(department) = chosen else {
+            return Ok(GridView::Choose(snapshot, departments));
+        };
+        let review = self
+            .store
+            .reviews(period_id)
+            .await?
+            .into_iter()
+            .find(|r| r.department_id == department.id);
+        let round = round_of(&snapshot, round);
+        Ok(GridView::Grid(Box::new(Grid::new(
+            snapshot,
+            department,
+            departments,
+            round,
+            review,
+        ))))
+    }
+
+    /// Saves a grid: every changed cell as ledger entries, all or none, in one transaction.
+    ///
+    /// # Errors
+    /// 403 for a rule the actor may not record on (the whole form is refused before anything else),
+    /// 409 on a published period, 422 for a form that is not a grid.
+    pub async fn save_grid(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        sub: GridSubmission,
+    ) -> Result<GridOutcome, AppError> {
+        let departments = self.store.departments().await?;
+        let chosen = chosen_department(actor, &departments, sub.department.as_deref())?;
+        let (mut tx, snapshot) = self.begin(period_id).await?;
+        require_grid(&snapshot, actor, chosen.as_ref())?;
+        let department = chosen.ok_or_else(|| AppError::Invalid("部门：请选择部门".into()))?;
+        let review = tx
+            .reviews()
+            .await?
+            .into_iter()
+            .find(|r| r.department_id == department.id);
+        let round = round_of(&snapshot, sub.round.as_deref());
+        let grid = Box::new(Grid::new(
+            snapshot.clone(),
+            department,
+            departments,
+            round,
+            review,
+        ));
+        let rubric = &*snapshot.rubric;
+
+        // Every submitted cell's rule; any rule the actor may not record on is refused before anything
+        // else.
+        let mut cells = Vec::new();
+        for (row, code, original) in &sub.shown {
+            let rule = rule_of(rubric, code)
+                .filter(|r| rubric.rules()[*r].code == *code)
+                .ok_or_else(|| AppError::Invalid(format!("评分规则“{code}”不在考评细则中")))?;
+            let owner = owner(rubric, code);
+            actor.require(
+                Action::RecordFinding {
+                    owner,
+                    published: false,
+                },
+                &format!(
+                    "只能录入本部门负责的评分项{}",
+                    owner
+                        .map(|o| format!("（{code}由“{o}”负责）"))
+                        .unwrap_or_default()
+                ),
+            )?;
+            if !grid.rules.contains(&rule) {
+                return Err(AppError::Forbidden(format!(
+                    "只能录入本部门负责的评分项（{code}不属于“{}”）",
+                    grid.department.name
+                )));
+            }
+            cells.push((row.clone(), rule, original.clone()));
+        }
+
+        let note = sub.note.trim().to_string();
+        let reason = sub.reason.trim().to_string();
+        let mut errors: HashMap<String, String> = HashMap::new();
+        let mut general = Vec::new();
+        let mut changes: Vec<(NewEntry, Option<Entry>)> = Vec::new();
+        let mut removals = false;
+        let mut work = Work::new(&snapshot);
+        for (row_code, rule, original) in &cells {
+            let def = &rubric.rules()[*rule];
+            let k = cell_key(row_code, &def.code);
+            let Some(kind) = cell_kind(&def.kind) else {
+                continue;
+            };
+            let Some(row) = grid.rows.iter().find(|r| r.code == *row_code) else {
+                errors.insert(k, format!("“{row_code}”不是本考评期的单位或组"));
+                continue;
+            };
+            if !grid.applies(*rule, row) {
+                continue;
+            }
+            let target = match parse_cell(kind, sub.values.get(&k).map(String::as_str)) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.insert(k, e);
+                    continue;
+                }
+            };
+            let shown = match parse_cell(kind, Some(original)) {
+                Ok(t) => normalize(kind, t),
+                Err(e) => {
+                    errors.insert(k, e);
+                    continue;
+                }
+            };
+            if normalize(kind, target) == shown {
+                continue;
+            }
+            let counts = grid.counts(row_code, *rule);
+            let now = current(kind, &counts);
+            if now != shown {
+                errors.insert(
+                    k,
+                    format!(
+                        "此格已被他人改为“{}”，请核对后重新填写",
+                        match (kind, now) {
+                            (_, None) => "空".to_string(),
+                            (CellKind::Flag, Some(_)) => "已勾选".to_string(),
+                            (_, Some(n)) => n.to_string(),
+                        }
+                    ),
+                );
+                continue;
+            }
+            let mut cell_errors = Vec::new();
+            for op in plan(kind, &counts, target) {
+                let (entry, replaced) = match op {
+                    Op::Record(count) => (
+                        NewEntry {
+                            period_id,
+                            unit_code: row_code.clone(),
+                            code: def.code.clone(),
+                            round: grid.round_name(),
+                            count: count.map(|c| c as i64),
+                            level: None,
+                            points: None,
+                            note: note.clone(),
+                            matter: None,
+                            date: None,
+                            due: None,
+                            source: Source::Assessor,
+                            department_id: Some(grid.department.id),
+                            recorded_by: actor.id(),
+                            evidence_id: None,
+                            kind: EntryKind::Record,
+                            replaces: None,
+                            reason: String::new(),
+                        },
+                        None,
+                    ),
+                    Op::Correct { replaces, count } => {
+                        removals = true;
+                        let old = grid
+                            .entries(row_code, *rule)
+                            .find(|e| e.id == replaces)
+                            .expect("plans name the cell's entries")
+                            .clone();
+                        (
+                            NewEntry {
+                                count: Some(count as i64),
+                                reason: reason.clone(),
+                                recorded_by: actor.id(),
+                                department_id: Some(grid.department.id),
+                                ..NewEntry::replacing(&old)
+                            },
+                            Some(old),
+                        )
+                    }
+                    Op::Withdraw(replaces) => {
+                        removals = true;
+                        let old = grid
+                            .entries(row_code, *rule)
+                            .find(|e| e.id == replaces)
+                            .expect("plans name the cell's entries")
+                            .clone();
+                        (
+                            NewEntry::withdrawal(
+                                &old,
+                                Some(grid.department.id),
+                                actor.id(),
+                                &reason,
+                            ),
+                            Some(old),
+                        )
+                    }
+                };
+                if entry.kind != EntryKind::Withdraw {
+                    if let Err(e) = work.check(
+                        Source::Assessor,
+                        &entry.finding_input(),
+                        replaced.as_ref().map(|o| o.id),
+                    ) {
+                        cell_errors.push(e.user_message());
+                        continue;
+                    }
+                }
+                changes.push((entry, replaced));
+            }
+            if !cell_errors.is_empty() {
+                errors.insert(k, cell_errors.join("；"));
+            }
+        }
+        if removals && reason.is_empty() {
+            general.push(
+                "修改原因：减少或取消已录入的次数会更正或撤回原记录，必须写明原因".to_string(),
+            );
+        }
+        if !errors.is_empty() || !general.is_empty() {
+            return Ok(GridOutcome::Rejected {
+                grid,
+                errors,
+                general,
+                submission: Box::new(sub),
+            });
+        }
+        if changes.is_empty() {
+            return Ok(GridOutcome::Unchanged(grid));
+        }
+        let mut saved = Vec::with_capacity(changes.len());
+        for (i, (entry, replaced)) in changes.iter().enumerate() {
+            let e = tx.append(entry).await.map_err(|e| {
+                let e = AppError::from(e);
+                match e {
+                    AppError::Invalid(m) | AppError::Conflict(m) => AppError::Conflict(format!(
+                        "第{}条改动未能保存：{m}。所有改动均未保存，请核对后重试",
+                        i + 1
+                    )),
+                    other => other,
+                }
+            })?;
+            work.apply(&e, replaced.as_ref());
+            saved.push(e);
+        }
+        let (mut recorded, mut corrected, mut withdrawn) = (0, 0, 0);
+        for e in &saved {
+            match e.kind {
+                EntryKind::Correct => corrected += 1,
+                EntryKind::Withdraw => withdrawn += 1,
+                _ => recorded += 1,
+            }
+        }
+        let ids: Vec<String> = saved.iter().map(|e| format!("#{}", e.id)).collect();
+        tx.audit(
+            Some(actor.id()),
+            "grid",
+            &format!(
+                "评分表（{}，{}）保存记录{}",
+                snapshot.period.name,
+                grid.department.name,
+                ids.join("、")
+            ),
+        )
+        .await?;
+        self.commit(tx, &snapshot, &saved).await?;
+        Ok(GridOutcome::Saved {
+            grid,
+            recorded,
+            corrected,
+            withdrawn,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unchanged_cells_write_nothing() {
+        assert_eq!(plan(CellKind::Count, &[], None), vec![]);
+        assert_eq!(plan(CellKind::Count, &[], Some(0)), vec![]);
+        assert_eq!(plan(CellKind::Count, &[(1, 2), (2, 1)], Some(3)), vec![]);
+        assert_eq!(plan(CellKind::Flag, &[(1, 1)], Some(1)), vec![]);
+        assert_eq!(plan(CellKind::Flag, &[], None), vec![]);
+        assert_eq!(plan(CellKind::Frequency, &[(1, 0)], Some(0)), vec![]);
+        assert_eq!(plan(CellKind::Frequency, &[], None), vec![]);
+    }
+
+    #[test]
+    fn increases_are_one_new_record_of_the_difference() {
+        assert_eq!(
+            plan(CellKind::Count, &[], Some(3)),
+            vec![Op::Record(Some(3))]
+        );
+        assert_eq!(
+            plan(CellKind::Count, &[(1, 2)], Some(5)),
+            vec![Op::Record(Some(3))]
+        );
+        assert_eq!(plan(CellKind::Flag, &[], Some(1)), vec![Op::Record(None)]);
+        assert_eq!(
+            plan(CellKind::Frequency, &[], Some(0)),
+            vec![Op::Record(Some(0))]
+        );
+        assert_eq!(
+            plan(CellKind::Frequency, &[(4, 1)], Some(3)),
+            vec![Op::Record(Some(2))]
+        );
+    }
+
+    #[test]
+    fn decreases_correct_or_withdraw_the_latest_entries() {
+        // One entry large enough: corrected (or withdrawn when it is exactly the difference).
+        assert_eq!(
+            plan(CellKind::Count, &[(1, 3), (2, 1)], Some(3)),
+            vec![Op::Withdraw(2)]
+        );
+        assert_eq!(
+            plan(CellKind::Count, &[(1, 3), (2, 1)], Some(2)),
+            vec![Op::Correct {
+                replaces: 1,
+                count: 1
+            }]
+        );
+        // None large enough: the latest go first.
+        assert_eq!(
+            plan(CellKind::Count, &[(1, 2), (2, 2), (3, 2)], Some(1)),
+            vec![
+                Op::Withdraw(3),
+                Op::Withdraw(2),
+                Op::Correct {
+                    replaces: 1,
+                    count: 1
+                }
+            ]
+        );
+        // Down to nothing: every entry withdrawn.
+        assert_eq!(
+            plan(CellKind::Count, &[(1, 2), (2, 1)], None),
+            vec![Op::Withdraw(1), Op::Withdraw(2)]
+        );
+        assert_eq!(
+            plan(CellKind::Count, &[(1, 2)], Some(0)),
+            vec![Op::Withdraw(1)]
+        );
+        assert_eq!(
+            plan(CellKind::Flag, &[(1, 1), (5, 1)], None),
+            vec![Op::Withdraw(1), Op::Withdraw(5)]
+        );
+    }
+
+    #[test]
+    fn a_frequency_of_zero_keeps_a_finding() {
+        // 0 times held is a full deduction; an empty cell is none, so they must stay different.
+        assert_eq!(
+            plan(CellKind::Frequency, &[(1, 2)], Some(0)),
+            vec![Op::Correct {
+                replaces: 1,
+                count: 0
+            }]
+        );
+        assert_eq!(
+            plan(CellKind::Frequency, &[(1, 1), (2, 1)], Some(0)),
+            vec![
+                Op::Withdraw(2),
+                Op::Correct {
+                    replaces: 1,
+                    count: 0
+                }
+            ]
+        );
+        assert_eq!(
+            plan(CellKind::Frequency, &[(1, 2)], None),
+            vec![Op::Withdraw(1)]
+        );
+    }
+
+    #[test]
+    fn plans_reach_the_target() {
+        for kind in [CellKind::Count, CellKind::Frequency, CellKind::Flag] {
+            let starts: [&[(i64, u64)]; 5] = [
+                &[],
+                &[(1, 1)],
+                &[(1, 3)],
+                &[(1, 1), (2, 2)],
+                &[(1, 0), (2, 4)],
+            ];
+            for start in starts {
+                for target in [None, Some(0), Some(1), Some(2), Some(5)] {
+                    let mut cell: Vec<(i64, u64)> = start.to_vec();
+                    let mut next = 100;
+                    for op in plan(kind, start, target) {
+                        match op {
+                            Op::Record(c) => {
+                                cell.push((next, c.unwrap_or(1)));
+                                next += 1;
+                            }
+                            Op::Correct { replaces, count } => {
+                                cell.retain(|e| e.0 != replaces);
+                                cell.push((next, count));
+                                next += 1;
+                            }
+                            Op::Withdraw(id) => cell.retain(|e| e.0 != id),
+                        }
+                    }
+                    assert_eq!(
+                        current(kind, &cell),
+                        normalize(kind, target),
+                        "{kind:?} {start:?} → {target:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cells_parse_as_typed() {
+        assert_eq!(parse_cell(CellKind::Count, Some(" 3 ")), Ok(Some(3)));
+        assert_eq!(parse_cell(CellKind::Count, Some("")), Ok(None));
+        assert_eq!(parse_cell(CellKind::Count, None), Ok(None));
+        assert!(parse_cell(CellKind::Count, Some("-1"))
+            .unwrap_err()
+            .contains("不小于0的整数"));
+        assert!(parse_cell(CellKind::Count, Some("1.5")).is_err());
+        assert!(parse_cell(CellKind::Count, Some("99999999")).is_err());
+        assert_eq!(parse_cell(CellKind::Flag, Some("1")), Ok(Some(1)));
+        assert_eq!(parse_cell(CellKind::Flag, None), Ok(None));
+    }
+}

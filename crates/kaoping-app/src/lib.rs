@@ -1,0 +1,88 @@
+//! Kaoping's application layer: every use case of the server and the CLI, with its permission check,
+//! between the storage (`kaoping-store`), the engine (`kaoping-core`), the file formats
+//! (`kaoping-formats`, `kaoping-import`) and the adapters (web pages, JSON API, command line), which only
+//! translate requests into calls here and results into responses.
+//!
+//! Architecture invariants:
+//! - **Permission is asked here**, once per operation, through [`allowed`], for reads as for writes; no
+//!   adapter decides who may see or change what.
+//! - **A check and its write share one transaction**, under the period's lock ([`kaoping_store::PeriodTx`]):
+//!   the period's state is read under the lock, the change is checked against it, then written.
+//! - **A period is scored once per change, not per request.** Each process keeps a [`Snapshot`] per period,
+//!   checks it against the ledger's head (one query) and applies only what is new.
+//! - **No request reads the whole ledger.** Pages read snapshots and pages of the history; only the
+//!   explicit exports stream all of it.
+//! - Inputs arrive typed (exact decimals, dates, ids); one error type, [`AppError`].
+
+mod actor;
+mod admin;
+mod appeals;
+mod auth;
+pub mod china_time;
+pub mod demo;
+mod error;
+mod evidence;
+mod exports;
+mod findings;
+mod grid;
+mod imports;
+mod ledger;
+mod period;
+mod permissions;
+mod reads;
+mod review;
+
+use std::sync::Arc;
+
+use kaoping_store::Store;
+
+pub use actor::{role_name, Actor};
+pub use admin::{
+    org_kind_name, AdminBoard, NewOrgUnitForm, NewPeriodForm, NewUserForm, RubricDraft,
+};
+pub use appeals::{AppealBoard, AppealCorrection, AppealDecision};
+pub use auth::{
+    hash_password, now_ms, random_password, verify_password, PasswordChange, MIN_PASSWORD_LENGTH,
+    SESSION_TTL_MS,
+};
+pub use error::AppError;
+pub use evidence::{evidence_type, Upload, MAX_UPLOAD_BYTES};
+pub use exports::{entry_kind_name, Workbook};
+pub use findings::{FindingDraft, Withdrawal};
+pub use grid::{
+    cell_key, cell_kind, owned_by, CellKind, Grid, GridOutcome, GridRow, GridSubmission, GridView,
+};
+pub use imports::{findings_text, FindingsImportError, RubricImport};
+pub use ledger::{LedgerView, LEDGER_API_LIMIT, LEDGER_PAGE_SIZE};
+pub use period::{owner, Counted, Side, Snapshot};
+pub use permissions::{allowed, Action};
+pub use reads::{Dashboard, PeriodCard, Results, Sheet};
+pub use review::{review_step_name, ReviewBoard};
+
+/// The application: the store and what this process keeps of each period. Cheap to clone; one per
+/// process, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    periods: Arc<period::PeriodCache>,
+}
+
+impl App {
+    pub fn new(store: Store) -> App {
+        App {
+            store,
+            periods: Arc::default(),
+        }
+    }
+
+    /// The store underneath (for the process's own start-up: migrations, the first administrator).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The period as committed now. Callers ask permission on what it shows before they hand any of it
+    /// out.
+    pub(crate) async fn snapshot(&self, period_id: i64) -> Result<Arc<Snapshot>, AppError> {
+        self.periods.current(&self.store, period_id).await
+    }
+}

@@ -1,0 +1,251 @@
+//! The reads behind the pages and the API: the dashboard, the summary, a unit's score sheet, a rubric,
+//! the audit log, the periods and results of the API. Each asks permission before it hands anything out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kaoping_core::rubric::Rubric;
+use kaoping_core::score::UnitResult;
+use kaoping_core::units::UnitId;
+use kaoping_store::{
+    AuditEntry, Department, OrgUnit, Period, PeriodStatus, Review, RubricVersion, User,
+};
+
+use crate::actor::Actor;
+use crate::error::AppError;
+use crate::period::{Counted, Snapshot};
+use crate::permissions::Action;
+use crate::App;
+
+/// One period on the dashboard.
+pub struct PeriodCard {
+    pub snapshot: Arc<Snapshot>,
+    /// The actor may open the summary (汇总表).
+    pub can_summary: bool,
+    /// The actor's own unit, when it is assessed in this period.
+    pub own_unit: Option<OrgUnit>,
+    /// Each department's latest review step.
+    pub reviews: Vec<Review>,
+}
+
+/// 首页: the periods the actor may see, oldest first.
+pub struct Dashboard {
+    pub cards: Vec<PeriodCard>,
+    pub departments: Vec<Department>,
+}
+
+/// 考评表: one unit's score sheet.
+pub struct Sheet {
+    pub snapshot: Arc<Snapshot>,
+    pub unit: UnitId,
+    /// The assessors' result, with the trace behind every point.
+    pub result: Arc<UnitResult>,
+    /// The unit's own self-assessment, scored the same way.
+    pub own: Arc<UnitResult>,
+    /// The entries the trace cites, by id.
+    entries: HashMap<i64, Arc<Counted>>,
+    /// The actor may record the unit's self-assessment.
+    pub may_self: bool,
+    /// The actor may appeal the unit's findings.
+    pub may_appeal: bool,
+}
+
+impl Sheet {
+    /// An entry the sheet's trace cites.
+    pub fn entry(&self, id: i64) -> Option<&kaoping_store::Entry> {
+        self.entries.get(&id).map(|c| &c.entry)
+    }
+
+    /// The unit's organisation record.
+    pub fn org(&self) -> &OrgUnit {
+        &self.snapshot.org[self.unit]
+    }
+}
+
+/// The periods a results document shows, and how much of each unit.
+pub struct Results {
+    pub snapshot: Arc<Snapshot>,
+    /// By unit id: the unit's full result (with trace) when the actor may open its sheet; `None` for a
+    /// unit of the summary the actor may see only as a line of the ranking.
+    pub open: Vec<Option<Arc<UnitResult>>>,
+    /// The actor sees the whole ranking (otherwise only the units they may open).
+    pub summary: bool,
+}
+
+impl App {
+    /// The periods the actor may see (the summary, or their own unit's sheet), oldest first.
+    pub async fn dashboard(&self, actor: &Actor) -> Result<Dashboard, AppError> {
+        let mut cards = Vec::new();
+        for period in self.visible_periods(actor).await?.into_iter().rev() {
+            let published = period.status == PeriodStatus::Published;
+            let snapshot = self.snapshot(period.id).await?;
+            let own_unit = actor
+                .user
+                .unit_id
+                .and_then(|id| snapshot.org.iter().find(|o| o.id == id).cloned());
+            cards.push(PeriodCard {
+                can_summary: actor.may(Action::ViewSummary { published }),
+                own_unit,
+                reviews: self.store.reviews(period.id).await?,
+                snapshot,
+            });
+        }
+        Ok(Dashboard {
+            cards,
+            departments: self.store.departments().await?,
+        })
+    }
+
+    /// The periods the actor may see, newest first.
+    pub async fn visible_periods(&self, actor: &Actor) -> Result<Vec<Period>, AppError> {
+        Ok(self
+            .store
+            .periods()
+            .await?
+            .into_iter()
+            .filter(|p| {
+                let published = p.status == PeriodStatus::Published;
+                actor.may(Action::ViewSummary { published })
+                    || actor.user.unit_id.is_some_and(|u| p.unit_ids.contains(&u))
+            })
+            .collect())
+    }
+
+    /// 汇总表 and 通报: a period's ranking, for those who may see it.
+    ///
+    /// # Errors
+    /// [`AppError::Forbidden`] for a leader or viewer before publication.
+    pub async fn summary(&self, actor: &Actor, period_id: i64) -> Result<Arc<Snapshot>, AppError> {
+        let snapshot = self.snapshot(period_id).await?;
+        actor.require(
+            Action::ViewSummary {
+                published: snapshot.published(),
+            },
+            "只能查看已发布的汇总表",
+        )?;
+        Ok(snapshot)
+    }
+
+    /// 考评表: one unit's sheet with its trace, for those who may see it.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] for a unit the period does not assess, [`AppError::Forbidden`] for a unit
+    /// the actor may not see.
+    pub async fn sheet(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        code: &str,
+    ) -> Result<Sheet, AppError> {
+        let snapshot = self.snapshot(period_id).await?;
+        let unit = snapshot
+            .unit_id(code)
+            .ok_or_else(|| AppError::NotFound(format!("单位“{code}”")))?;
+        let unit_id = snapshot.org[unit].id;
+        let published = snapshot.published();
+        actor.require(
+            Action::ViewSheet { unit_id, published },
+            "只能查看本单位（或已发布）的考评表",
+        )?;
+        let result = snapshot
+            .assessor
+            .traced(&snapshot.rubric, &snapshot.units, unit);
+        let own = snapshot.self_check.results()[unit].clone();
+        let entries = snapshot
+            .assessor
+            .counted_arcs_for(&snapshot.units, unit)
+            .map(|c| (c.entry.id, c.clone()))
+            .collect();
+        Ok(Sheet {
+            may_self: actor.may(Action::SelfAssess { unit_id, published }),
+            may_appeal: actor.may(Action::FileAppeal { unit_id, published }),
+            snapshot,
+            unit,
+            result,
+            own,
+            entries,
+        })
+    }
+
+    /// A period's results for the API: the whole ranking for those who may see the summary, and each
+    /// unit's details (sections, items, trace) only where the actor may open its sheet.
+    ///
+    /// # Errors
+    /// [`AppError::Forbidden`] when the actor may see neither.
+    pub async fn results(&self, actor: &Actor, period_id: i64) -> Result<Results, AppError> {
+        let snapshot = self.snapshot(period_id).await?;
+        let published = snapshot.published();
+        let open: Vec<Option<Arc<UnitResult>>> = (0..snapshot.units.len())
+            .map(|u| {
+                actor
+                    .may(Action::ViewSheet {
+                        unit_id: snapshot.org[u].id,
+                        published,
+                    })
+                    .then(|| {
+                        snapshot
+                            .assessor
+                            .traced(&snapshot.rubric, &snapshot.units, u)
+                    })
+            })
+            .collect();
+        let summary = actor.may(Action::ViewSummary { published });
+        if !summary && open.iter().all(Option::is_none) {
+            return Err(AppError::Forbidden("无权查看该考评期".into()));
+        }
+        Ok(Results {
+            snapshot,
+            open,
+            summary,
+        })
+    }
+
+    /// A stored rubric version, parsed: any logged-in user may read the rules they are assessed by.
+    pub async fn rubric_version(
+        &self,
+        _actor: &Actor,
+        id: i64,
+    ) -> Result<(RubricVersion, Rubric), AppError> {
+        let version = self.store.rubric(id).await?;
+        let rubric = kaoping_formats::parse_rubric(&version.name, &version.toml)
+            .map_err(|e| AppError::Internal(format!("考评细则“{}”无法读取：{e}", version.name)))?;
+        Ok((version, rubric))
+    }
+
+    /// The latest audit records, newest first, with every user (to name them).
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<(Vec<AuditEntry>, Vec<User>), AppError> {
+        actor.require(Action::ViewAudit, "只有管理员可以查看操作日志")?;
+        Ok((
+            self.store.audit_log(limit).await?,
+            self.store.users().await?,
+        ))
+    }
+
+    /// Every user, to name who recorded or decided what (pages that show the ledger or the review).
+    pub async fn users(&self) -> Result<Vec<User>, AppError> {
+        Ok(self.store.users().await?)
+    }
+
+    /// Every department.
+    pub async fn departments(&self) -> Result<Vec<Department>, AppError> {
+        Ok(self.store.departments().await?)
+    }
+}
+
+impl crate::period::Side {
+    /// The entries that count for unit `u` (its own and its groups'), shared.
+    pub(crate) fn counted_arcs_for<'a>(
+        &'a self,
+        units: &'a kaoping_core::units::Units,
+        u: UnitId,
+    ) -> impl Iterator<Item = &'a Arc<Counted>> {
+        let groups = units.unit(u).groups.iter();
+        std::iter::once(u)
+            .chain(groups.map(move |&g| units.len() + g))
+            .flat_map(move |slot| self.parties[slot].iter())
+    }
+}

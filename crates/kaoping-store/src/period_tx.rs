@@ -1,0 +1,304 @@
+//! A write transaction on one period, holding the period's lock: the one way anything that changes a
+//! period is written (ledger entries, evidence they cite, review steps, publication, appeals, and the
+//! audit records of all of them).
+//!
+//! The lock holds across processes: on SQLite the transaction starts with `BEGIN IMMEDIATE` (the whole
+//! database's write lock), on PostgreSQL it takes the period row `FOR UPDATE`. So a caller can read the
+//! period's state inside the transaction, check a change against it, and append, knowing that no other
+//! process changes the period in between: the check and the write it guards share one transaction.
+//! Within a process, writers first queue at an in-process gate (see `Gates` in lib.rs).
+
+use sqlx::AnyConnection;
+
+use crate::appeals::{self, Appeal};
+use crate::evidence::{self, Evidence};
+use crate::ledger::{self, Entry, NewEntry, Via};
+use crate::org::{self, OrgUnit};
+use crate::periods::{self, Period, PeriodStatus};
+use crate::reviews::{self, Review, ReviewStatus};
+use crate::rubrics::{self, RubricVersion};
+use crate::{audit, Store, StoreError, WriteTx};
+
+/// Where a period's ledger stands: what a process compares with what it keeps of the period. Entries are
+/// appended under the period's lock, so the last id says which entries exist; the revision counts every
+/// other change that alters the period's scores or how they read (publication, the organisation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LedgerHead {
+    pub revision: i64,
+    /// The last entry id of the period, 0 before the first.
+    pub last_entry: i64,
+}
+
+/// Everything a process needs to build its state of a period, read as of one moment.
+#[derive(Debug, Clone)]
+pub struct PeriodLoad {
+    pub head: LedgerHead,
+    pub period: Period,
+    pub rubric: RubricVersion,
+    pub org: Vec<OrgUnit>,
+    /// What counts now, both sources, oldest first.
+    pub active: Vec<Entry>,
+}
+
+/// Reads a [`PeriodLoad`] on one connection (inside a transaction, so the parts agree).
+async fn load_on(conn: &mut AnyConnection, period: Period) -> Result<PeriodLoad, StoreError> {
+    let head = LedgerHead {
+        revision: period.revision,
+        last_entry: ledger::last_entry_on(conn, period.id).await?,
+    };
+    let rubric = rubrics::rubric_on(conn, period.rubric_id).await?;
+    let org = org::org_units_on(conn).await?;
+    let active = ledger::active_entries_on(conn, period.id).await?;
+    Ok(PeriodLoad {
+        head,
+        period,
+        rubric,
+        org,
+        active,
+    })
+}
+
+/// A write transaction holding one period's lock; see the module docs. Dropped without
+/// [`PeriodTx::commit`], nothing it did is kept.
+pub struct PeriodTx {
+    tx: WriteTx,
+    period: Period,
+}
+
+impl Store {
+    /// Starts a write transaction on the period and takes its lock (waiting for any other writer of the
+    /// period, in this process or another).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such period.
+    pub async fn lock_period(&self, period_id: i64) -> Result<PeriodTx, StoreError> {
+        let mut tx = self.begin_for_period(period_id).await?;
+        let period = periods::period_on(&mut tx, period_id, self.for_update()).await?;
+        Ok(PeriodTx { tx, period })
+    }
+
+    /// A period's parts as of one moment: a read-only transaction (repeatable read on PostgreSQL, a
+    /// read snapshot on SQLite's WAL), so the head and the entries agree.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such period.
+    pub async fn load_period(&self, period_id: i64) -> Result<PeriodLoad, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let period = periods::period_on(&mut tx, period_id, "").await?;
+        let load = load_on(&mut tx, period).await?;
+        tx.rollback().await?;
+        Ok(load)
+    }
+
+    /// The period's head, in one query: what a process checks before it trusts what it keeps.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such period.
+    pub async fn ledger_head(&self, period_id: i64) -> Result<LedgerHead, StoreError> {
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT revision, (SELECT MAX(id) FROM entries WHERE period_id = $1) \
+             FROM periods WHERE id = $1",
+        )
+        .bind(period_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let (revision, last) = row.ok_or_else(|| StoreError::not_found("考评期", period_id))?;
+        Ok(LedgerHead {
+            revision,
+            last_entry: last.unwrap_or(0),
+        })
+    }
+}
+
+impl PeriodTx {
+    /// The period as locked.
+    pub fn period(&self) -> &Period {
+        &self.period
+    }
+
+    fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// The head as of the lock: every entry committed before it, none after.
+    pub async fn head(&mut self) -> Result<LedgerHead, StoreError> {
+        let id = self.period.id;
+        Ok(LedgerHead {
+            revision: self.period.revision,
+            last_entry: ledger::last_entry_on(self.conn(), id).await?,
+        })
+    }
+
+    /// The period's parts as of the lock.
+    pub async fn load(&mut self) -> Result<PeriodLoad, StoreError> {
+        let period = self.period.clone();
+        load_on(self.conn(), period).await
+    }
+
+    /// Entries after `after`, both sources, oldest first.
+    pub async fn entries_since(&mut self, after: i64) -> Result<Vec<Entry>, StoreError> {
+        let id = self.period.id;
+        ledger::entries_since_on(self.conn(), id, after).await
+    }
+
+    /// What counts now, both sources, oldest first.
+    pub async fn active_entries(&mut self) -> Result<Vec<Entry>, StoreError> {
+        let id = self.period.id;
+        ledger::active_entries_on(self.conn(), id).await
+    }
+
+    /// The entry `id` if it still counts: [`StoreError::Conflict`] ("该记录已被更正或撤回") when a later
+    /// entry replaced it or it is a withdrawal, [`StoreError::NotFound`] when it does not exist or
+    /// belongs to another period.
+    pub async fn active_entry(&mut self, id: i64) -> Result<Entry, StoreError> {
+        let entry = ledger::active_entry_on(self.conn(), id).await?;
+        if entry.period_id != self.period.id {
+            return Err(StoreError::not_found("记录", id));
+        }
+        Ok(entry)
+    }
+
+    /// The period's rubric version.
+    pub async fn rubric(&mut self) -> Result<RubricVersion, StoreError> {
+        let id = self.period.rubric_id;
+        rubrics::rubric_on(self.conn(), id).await
+    }
+
+    /// The organisation tree (the period's units are those of `period().unit_ids`).
+    pub async fn org_units(&mut self) -> Result<Vec<OrgUnit>, StoreError> {
+        org::org_units_on(self.conn()).await
+    }
+
+    /// Appends an entry, checking that the period is open (or the entry is an appeal decision, which only
+    /// [`PeriodTx::decide_appeal`] appends), that a replacement names an entry of the same period and
+    /// source that is still active, and that corrections and withdrawals give a reason. A stale
+    /// replacement is a [`StoreError::Conflict`] ("该记录已被更正或撤回"), a locked period too
+    /// ("考评期已发布锁定").
+    pub async fn append(&mut self, e: &NewEntry) -> Result<Entry, StoreError> {
+        if e.period_id != self.period.id {
+            return Err(StoreError::Invalid(format!(
+                "记录属于考评期{}，不能记入考评期{}",
+                e.period_id, self.period.id
+            )));
+        }
+        let status = self.period.status;
+        ledger::append_on(self.conn(), status, e, Via::Direct).await
+    }
+
+    /// Appends several entries; the first refused is returned with its position.
+    pub async fn append_all(&mut self, entries: &[NewEntry]) -> Result<Vec<Entry>, (usize, StoreError)> {
+        let mut saved = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            saved.push(self.append(e).await.map_err(|err| (i, err))?);
+        }
+        Ok(saved)
+    }
+
+    /// Stores an evidence file (once per content) for an entry of this transaction to cite.
+    pub async fn put_evidence(
+        &mut self,
+        bytes: &[u8],
+        mime: &str,
+        filename: &str,
+        user_id: i64,
+    ) -> Result<Evidence, StoreError> {
+        evidence::put_on(self.conn(), bytes, mime, filename, user_id).await
+    }
+
+    /// Writes an audit record in the same transaction as the change it describes.
+    pub async fn audit(
+        &mut self,
+        user_id: Option<i64>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        audit::audit_on(self.conn(), user_id, action, detail).await
+    }
+
+    /// The latest review step of each department of the period.
+    pub async fn reviews(&mut self) -> Result<Vec<Review>, StoreError> {
+        let id = self.period.id;
+        reviews::reviews_on(self.conn(), id).await
+    }
+
+    /// Records a review step of a department; returning needs a reason.
+    pub async fn set_review(
+        &mut self,
+        department_id: i64,
+        status: ReviewStatus,
+        reason: &str,
+        user_id: i64,
+    ) -> Result<(), StoreError> {
+        let id = self.period.id;
+        reviews::set_review_on(self.conn(), id, department_id, status, reason, user_id).await
+    }
+
+    /// Publishes and locks the period: from now on its ledger takes only appeal decisions. Publishing
+    /// twice is a [`StoreError::Conflict`].
+    pub async fn publish(&mut self, user_id: i64) -> Result<(), StoreError> {
+        if self.period.status == PeriodStatus::Published {
+            return Err(StoreError::Conflict(ledger::LOCKED.into()));
+        }
+        let id = self.period.id;
+        periods::publish_on(self.conn(), id, user_id).await?;
+        self.period.status = PeriodStatus::Published;
+        self.period.revision += 1;
+        Ok(())
+    }
+
+    /// Files an appeal of `unit_id` against an active assessor entry of this (published) period that
+    /// names the unit or a group it belongs to. One pending appeal per unit and entry.
+    pub async fn file_appeal(
+        &mut self,
+        entry_id: i64,
+        unit_id: i64,
+        reason: &str,
+        user_id: i64,
+    ) -> Result<i64, StoreError> {
+        let period = self.period.clone();
+        appeals::file_on(self.conn(), &period, entry_id, unit_id, reason, user_id).await
+    }
+
+    /// One appeal of this period with its decision.
+    pub async fn appeal(&mut self, appeal_id: i64) -> Result<Appeal, StoreError> {
+        let appeal = appeals::appeal_on(self.conn(), appeal_id).await?;
+        if appeal.period_id != self.period.id {
+            return Err(StoreError::not_found("申诉", appeal_id));
+        }
+        Ok(appeal)
+    }
+
+    /// Decides an appeal of this period, once; see [`Store::decide_appeal`]. Returns the ledger entry an
+    /// accepted appeal appended.
+    pub async fn decide_appeal(
+        &mut self,
+        appeal_id: i64,
+        accept: bool,
+        reason: &str,
+        user_id: i64,
+        correction: Option<&NewEntry>,
+    ) -> Result<Option<Entry>, StoreError> {
+        let appeal = self.appeal(appeal_id).await?;
+        let status = self.period.status;
+        appeals::decide_on(
+            self.conn(),
+            status,
+            &appeal,
+            accept,
+            reason,
+            user_id,
+            correction,
+        )
+        .await
+    }
+
+    /// Keeps everything done in the transaction and releases the lock.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await
+    }
+}
