@@ -356,6 +356,8 @@ pub enum GridOutcome {
         corrected: usize,
         withdrawn: usize,
     },
+    /// The changes passed their checks but the ledger refused one (nothing was written).
+    NotSaved { grid: Box<Grid>, message: String },
     /// Nothing was written: each cell's error by key, and errors about the form as a whole.
     Rejected {
         grid: Box<Grid>,
@@ -663,18 +665,23 @@ impl App {
         }
         let mut saved = Vec::with_capacity(changes.len());
         for (i, (entry, replaced)) in changes.iter().enumerate() {
-            let e = tx.append(entry).await.map_err(|e| {
-                let e = AppError::from(e);
-                match e {
-                    AppError::Invalid(m) | AppError::Conflict(m) => AppError::Conflict(format!(
-                        "第{}条改动未能保存：{m}。所有改动均未保存，请核对后重试",
-                        i + 1
-                    )),
-                    other => other,
+            match tx.append(entry).await.map_err(AppError::from) {
+                Ok(e) => {
+                    work.apply(&e, replaced.as_ref());
+                    saved.push(e);
                 }
-            })?;
-            work.apply(&e, replaced.as_ref());
-            saved.push(e);
+                Err(e) if !e.is_fault() => {
+                    return Ok(GridOutcome::NotSaved {
+                        grid,
+                        message: format!(
+                            "第{}条改动未能保存：{}。所有改动均未保存，请核对后重试",
+                            i + 1,
+                            e.user_message()
+                        ),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
         }
         let (mut recorded, mut corrected, mut withdrawn) = (0, 0, 0);
         for e in &saved {

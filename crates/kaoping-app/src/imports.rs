@@ -76,6 +76,20 @@ pub struct RubricImport {
     pub problems: Option<String>,
 }
 
+impl RubricImport {
+    /// A rubric text under review that could not be saved (nothing imported to show beside it).
+    pub fn unsaved(text: String, problems: String) -> RubricImport {
+        RubricImport {
+            imported: kaoping_import::Imported {
+                spec: Default::default(),
+                items: Vec::new(),
+            },
+            text,
+            problems: Some(problems),
+        }
+    }
+}
+
 impl App {
     /// Imports a findings file into a period's ledger: under the period's lock, every row is checked
     /// against the rubric, the period's units and the entries already active (a second discretionary

@@ -225,6 +225,13 @@ impl App {
         ))
     }
 
+    /// `code` if it names a unit of the period (where to go back to after recording on it), `None` for a
+    /// group or anything else.
+    pub async fn unit_in_period(&self, period_id: i64, code: &str) -> Option<String> {
+        let snapshot = self.snapshot(period_id).await.ok()?;
+        snapshot.unit_id(code).map(|_| code.to_string())
+    }
+
     /// Every user, to name who recorded or decided what (pages that show the ledger or the review).
     pub async fn users(&self) -> Result<Vec<User>, AppError> {
         Ok(self.store.users().await?)

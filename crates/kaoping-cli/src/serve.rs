@@ -1,4 +1,5 @@
-//! `kaoping serve` and `kaoping import-findings`: the web application and its database.
+//! `kaoping serve` and `kaoping import-findings`: the web application and its database (the import is
+//! the application's use case, the same the web page runs).
 
 use std::path::{Path, PathBuf};
 
@@ -50,24 +51,24 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
             None => format!("数据目录 {}", args.data.display()),
         };
         if args.demo {
-            if kaoping_server::demo::seed(&store)
+            if kaoping_app::demo::seed(&store)
                 .await
                 .map_err(|e| e.to_string())?
             {
                 println!(
                     "已创建演示数据（{where_}）。演示账号（密码均为 {}）：",
-                    kaoping_server::demo::DEMO_PASSWORD
+                    kaoping_app::demo::DEMO_PASSWORD
                 );
             } else {
                 println!(
                     "数据库已有数据，未重复创建演示数据。演示账号（密码均为 {}）：",
-                    kaoping_server::demo::DEMO_PASSWORD
+                    kaoping_app::demo::DEMO_PASSWORD
                 );
             }
-            for (user, name, _, _) in kaoping_server::demo::DEMO_ACCOUNTS {
+            for (user, name, _, _) in kaoping_app::demo::DEMO_ACCOUNTS {
                 println!("  {user:<8} {name}");
             }
-        } else if let Some(password) = kaoping_server::demo::create_first_admin(&store)
+        } else if let Some(password) = kaoping_app::demo::create_first_admin(&store)
             .await
             .map_err(|e| e.to_string())?
         {
@@ -102,7 +103,7 @@ pub fn import_findings(
     let name = file.display().to_string();
     let bytes = std::fs::read(file).map_err(|e| format!("{name}: 无法读取：{e}"))?;
     let text =
-        kaoping_server::transfer::findings_text(&name, &bytes).map_err(|e| e.user_message())?;
+        kaoping_app::findings_text(&name, &bytes).map_err(|e| e.user_message())?;
     let lines = text.lines().count() as u64;
     let bar = indicatif::ProgressBar::new(lines.saturating_sub(1));
     if lines < 10_000 {
@@ -122,34 +123,25 @@ pub fn import_findings(
             None => kaoping_store::Store::open_sqlite(data).await,
         }
         .map_err(|e| format!("无法打开数据库：{e}"))?;
-        let user = store
-            .user_by_username(user)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("用户“{user}”不存在"))?;
-        let result = kaoping_server::transfer::import_findings(
-            &store,
-            period,
-            user.id,
-            &name,
-            &text,
-            |line| {
+        let app = kaoping_app::App::new(store);
+        let actor = app.actor_named(user).await.map_err(|e| e.user_message())?;
+        let result = app
+            .import_findings(&actor, period, &name, &text, |line| {
                 if line % 1000 == 0 {
                     bar.set_position(line);
                 }
-            },
-        )
-        .await;
+            })
+            .await;
         bar.finish_and_clear();
         match result {
             Ok(n) => {
                 println!("已导入{n}条考核发现");
                 Ok(())
             }
-            Err(kaoping_server::transfer::FindingsImportError::Rows(rows)) => {
+            Err(kaoping_app::FindingsImportError::Rows(rows)) => {
                 Err(format!("{rows}\n未导入任何记录"))
             }
-            Err(kaoping_server::transfer::FindingsImportError::Other(e)) => Err(e.user_message()),
+            Err(kaoping_app::FindingsImportError::Other(e)) => Err(e.user_message()),
         }
     })
 }

@@ -1,26 +1,24 @@
-//! The JSON API: the same operations as the pages, under `/api`, described by `/api/openapi.json`.
+//! The JSON API: the same use cases as the pages, under `/api`, described by `/api/openapi.json`.
 //! Authentication is the session cookie (from `POST /api/login`); every state-changing request carries
 //! the session's token in `X-CSRF-Token`. Errors are `{"error": "…"}` with the matching status.
 
 use std::net::SocketAddr;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::header;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use kaoping_app::{AppError, FindingDraft, Withdrawal, LEDGER_API_LIMIT};
+use kaoping_core::score::UnitResult;
 use kaoping_formats::report::results_json;
-use kaoping_store::{EntryKind, NewEntry, Source};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::actions;
-use crate::auth::{self, ApiUser};
-use crate::error::{ApiError, ServerError};
-use crate::pages::department_of_user;
-use crate::permissions::{allowed, Action};
-use crate::scoring;
+use crate::error;
+use crate::session::{self, current_user, CurrentUser};
 use crate::state::AppState;
 
 const OPENAPI: &str = include_str!("../assets/openapi.json");
@@ -39,21 +37,63 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The API's form of an error: JSON with the status of its kind.
+#[derive(Debug)]
+pub enum ApiError {
+    App(AppError),
+    /// A request that is not even well-formed (malformed JSON).
+    BadRequest(String),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError::App(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            ApiError::App(e) => {
+                error::log(e);
+                (error::status(e), e.user_message())
+            }
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The API's user: 401 JSON instead of a redirect to the login page.
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match current_user(parts, state).await? {
+            Some(user) => Ok(ApiUser(user)),
+            None => Err(ApiError::App(AppError::Unauthenticated)),
+        }
+    }
+}
+
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
 /// Malformed JSON gets a 400 that says what is wrong; well-formed JSON with a wrong field a 422.
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+fn body<T>(json: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     json.map(|Json(v)| v).map_err(|e| match e {
-        JsonRejection::JsonDataError(_) => ApiError(ServerError::Invalid(format!(
-            "JSON字段有误：{}",
-            e.body_text()
-        ))),
-        _ => ApiError(ServerError::BadRequest(format!(
-            "请求不是有效的JSON：{}",
-            e.body_text()
-        ))),
+        JsonRejection::JsonDataError(_) => {
+            ApiError::App(AppError::Invalid(format!("JSON字段有误：{}", e.body_text())))
+        }
+        _ => ApiError::BadRequest(format!("请求不是有效的JSON：{}", e.body_text())),
     })
 }
 
@@ -68,66 +108,49 @@ async fn login(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
     json: Result<Json<Login>, JsonRejection>,
-) -> Result<Response, ApiError> {
+) -> ApiResult<Response> {
     let l = body(json)?;
-    match auth::attempt_login(
-        &state,
-        l.username.trim(),
-        &l.password,
-        &state.client_ip(addr, &headers),
-    )
-    .await?
-    {
-        Some((session, user)) => {
+    let ip = state.client_ip(addr, &headers);
+    match state.app.login(&l.username, &l.password, &ip).await? {
+        Some((session, actor)) => {
             let mut response = Json(json!({
-                "username": user.username,
-                "role": user.role.as_str(),
+                "username": actor.user.username,
+                "role": actor.role().as_str(),
                 "csrf_token": session.csrf_token,
             }))
             .into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                auth::session_cookie(&session, state.secure_cookies),
+                session::session_cookie(&session, state.secure_cookies),
             );
             Ok(response)
         }
-        None => Err(ApiError(ServerError::Invalid("用户名或密码错误".into()))),
+        None => Err(AppError::Invalid("用户名或密码错误".into()).into()),
     }
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
-    state.store.delete_session(&user.session.id).await?;
+async fn logout(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {
+    state.app.logout(&user.session.id).await?;
     Ok(Json(json!({"ok": true})))
 }
 
 async fn me(ApiUser(user): ApiUser) -> Json<Value> {
+    let u = &user.actor.user;
     Json(json!({
-        "id": user.user.id,
-        "username": user.user.username,
-        "display_name": user.user.display_name,
-        "role": user.user.role.as_str(),
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role.as_str(),
         "csrf_token": user.session.csrf_token,
     }))
 }
 
-async fn periods(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
-    let dept = department_of_user(&state, &user).await?;
+async fn periods(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {
     let list: Vec<Value> = state
-        .store
-        .periods()
+        .app
+        .visible_periods(&user.actor)
         .await?
         .into_iter()
-        .filter(|p| {
-            let published = p.status == kaoping_store::PeriodStatus::Published;
-            allowed(&user.user, dept.as_ref(), Action::ViewSummary { published })
-                || user.user.unit_id.is_some_and(|u| p.unit_ids.contains(&u))
-        })
         .map(|p| json!({"id": p.id, "name": p.name, "year": p.year, "status": p.status.as_str(), "rubric_id": p.rubric_id}))
         .collect();
     Ok(Json(json!({ "periods": list })))
@@ -137,84 +160,71 @@ async fn results(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
-    let view = scoring::load(&state.store, id).await?;
-    let dept = department_of_user(&state, &user).await?;
-    let published = view.published();
-    let mut doc = results_json(&view.rubric, &view.units, &view.results);
-    // Sheets the user may open in full; the summary (ranking list) shows the rest without their details.
-    let sheets: Vec<String> = view
-        .org
-        .iter()
-        .filter(|o| {
-            allowed(
-                &user.user,
-                dept.as_ref(),
-                Action::ViewSheet {
-                    unit_id: o.id,
-                    published,
-                },
-            )
+) -> ApiResult<Json<Value>> {
+    let view = state.app.results(&user.actor, id).await?;
+    let snapshot = &view.snapshot;
+    // Units the actor may open carry their trace; the others are ranking lines only.
+    let full: Vec<UnitResult> = (0..snapshot.units.len())
+        .filter(|&u| view.summary || view.open[u].is_some())
+        .map(|u| match &view.open[u] {
+            Some(traced) => (**traced).clone(),
+            None => (*snapshot.results()[u]).clone(),
         })
-        .map(|o| o.code.clone())
         .collect();
-    let summary = allowed(&user.user, dept.as_ref(), Action::ViewSummary { published });
-    if !summary && sheets.is_empty() {
-        return Err(ApiError(ServerError::Forbidden("无权查看该考评期".into())));
-    }
+    let mut doc = results_json(&snapshot.rubric, &snapshot.units, &full);
     if let Some(units) = doc.get_mut("units").and_then(Value::as_array_mut) {
-        let may_open = |u: &Value| {
-            u["unit"]
+        for u in units.iter_mut() {
+            let open = u["unit"]
                 .as_str()
-                .is_some_and(|c| sheets.iter().any(|o| o == c))
-        };
-        if !summary {
-            units.retain(may_open);
-        }
-        for u in units.iter_mut().filter(|u| !may_open(u)) {
-            if let Some(obj) = u.as_object_mut() {
+                .and_then(|c| snapshot.unit_id(c))
+                .is_some_and(|i| view.open[i].is_some());
+            if let (false, Some(obj)) = (open, u.as_object_mut()) {
                 for detail in ["sections", "items", "trace", "vetoes"] {
                     obj.remove(detail);
                 }
             }
         }
     }
-    doc["period"] = json!({"id": view.period.id, "name": view.period.name, "status": view.period.status.as_str()});
+    doc["period"] = json!({"id": snapshot.period.id, "name": snapshot.period.name, "status": snapshot.period.status.as_str()});
     Ok(Json(doc))
+}
+
+#[derive(Deserialize, Default)]
+struct Cursor {
+    /// Entries after this id (0 for the first).
+    after: Option<i64>,
+    /// At most this many (default and most: 1000).
+    limit: Option<i64>,
 }
 
 async fn entries(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
-    let view = scoring::load(&state.store, id).await?;
-    let dept = department_of_user(&state, &user).await?;
-    if user.user.role == kaoping_store::Role::Leader
-        || !allowed(
-            &user.user,
-            dept.as_ref(),
-            Action::ViewSummary {
-                published: view.published(),
-            },
-        )
-    {
-        return Err(ApiError(ServerError::Forbidden("无权查看考核记录".into())));
-    }
-    let list: Vec<Value> = view
-        .entries
+    Query(c): Query<Cursor>,
+) -> ApiResult<Json<Value>> {
+    let limit = c.limit.unwrap_or(LEDGER_API_LIMIT);
+    let page = state
+        .app
+        .ledger_after(&user.actor, id, c.after.unwrap_or(0), limit)
+        .await?;
+    let next = (page.len() as i64 >= limit.clamp(1, LEDGER_API_LIMIT))
+        .then(|| page.last().map(|(e, _)| e.id))
+        .flatten();
+    let list: Vec<Value> = page
         .iter()
-        .map(|e| {
+        .map(|(e, counts)| {
             json!({
                 "id": e.id, "unit": e.unit_code, "code": e.code, "round": e.round, "count": e.count,
-                "level": e.level, "points": e.points, "note": e.note, "matter": e.matter, "date": e.date, "due": e.due,
+                "level": e.level, "points": e.points.map(|p| p.normalize().to_string()), "note": e.note,
+                "matter": e.matter, "date": e.date.map(|d| d.to_string()), "due": e.due.map(|d| d.to_string()),
                 "source": e.source.as_str(), "kind": e.kind.as_str(), "replaces": e.replaces, "reason": e.reason,
                 "recorded_by": e.recorded_by, "recorded_at": e.recorded_at, "evidence_id": e.evidence_id,
-                "active": view.is_active(e),
+                "active": counts,
             })
         })
         .collect();
-    Ok(Json(json!({ "entries": list })))
+    Ok(Json(json!({ "entries": list, "next_after": next })))
 }
 
 /// A finding as the API takes it: the findings CSV's columns.
@@ -241,59 +251,62 @@ struct EntryIn {
     reason: String,
 }
 
+impl EntryIn {
+    /// The finding typed: points and dates parsed here, errors naming the key.
+    fn draft(self) -> Result<FindingDraft, AppError> {
+        let invalid = |m: String| AppError::Invalid(m);
+        let points = match self.points {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => Some(
+                s.trim()
+                    .parse()
+                    .map_err(|_| invalid(format!("points：“{s}”不是数字")))?,
+            ),
+            // Numbers keep their written digits (arbitrary precision): 4.5 stays 4.5.
+            Some(Value::Number(n)) => Some(
+                n.to_string()
+                    .parse()
+                    .map_err(|_| invalid(format!("points：{n}不是有效的分值")))?,
+            ),
+            Some(other) => return Err(invalid(format!("points：应为数字，现为{other}"))),
+        };
+        let date = |text: Option<String>, key: &str| {
+            text.filter(|t| !t.trim().is_empty())
+                .map(|t| {
+                    t.trim()
+                        .parse()
+                        .map_err(|e| invalid(format!("{key}：{e}")))
+                })
+                .transpose()
+        };
+        Ok(FindingDraft {
+            unit: self.unit.trim().to_string(),
+            code: self.code.trim().to_string(),
+            round: self.round.trim().to_string(),
+            count: self.count,
+            level: self.level.filter(|l| !l.trim().is_empty()),
+            points,
+            note: self.note.trim().to_string(),
+            matter: self.matter.filter(|m| !m.trim().is_empty()),
+            date: date(self.date, "date")?,
+            due: date(self.due, "due")?,
+            self_check: self.self_check,
+            replaces: self.replaces,
+            reason: self.reason.trim().to_string(),
+        })
+    }
+}
+
 async fn create_entry(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
     json: Result<Json<EntryIn>, JsonRejection>,
-) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
-    let e = body(json)?;
-    let view = scoring::load(&state.store, id).await?;
-    let dept = department_of_user(&state, &user).await?;
-    let points = match e.points {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        // Numbers keep their written digits (arbitrary precision): 4.5 stays "4.5".
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(other) => {
-            return Err(ApiError(ServerError::Invalid(format!(
-                "points：应为数字，现为{other}"
-            ))))
-        }
-    };
-    let entry = NewEntry {
-        period_id: id,
-        unit_code: e.unit.trim().to_string(),
-        code: e.code.trim().to_string(),
-        round: e.round.trim().to_string(),
-        count: e.count,
-        level: e.level,
-        points,
-        note: e.note.trim().to_string(),
-        matter: e.matter,
-        date: e.date,
-        due: e.due,
-        source: if e.self_check {
-            Source::SelfCheck
-        } else {
-            Source::Assessor
-        },
-        department_id: dept.as_ref().map(|d| d.id),
-        recorded_by: user.user.id,
-        evidence_id: None,
-        kind: if e.replaces.is_some() {
-            EntryKind::Correct
-        } else {
-            EntryKind::Record
-        },
-        replaces: e.replaces,
-        reason: e.reason.trim().to_string(),
-    };
-    let saved = actions::append_finding(&state, &view, &user, dept.as_ref(), entry, None).await?;
-    Ok((
-        axum::http::StatusCode::CREATED,
-        Json(json!({"id": saved.id})),
-    ))
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let draft = body(json)?.draft()?;
+    let saved = state.app.record(&user.actor, id, draft, None).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": saved.id}))))
 }
 
 #[derive(Deserialize)]
@@ -306,12 +319,19 @@ async fn withdraw(
     ApiUser(user): ApiUser,
     Path((id, entry)): Path<(i64, i64)>,
     json: Result<Json<WithdrawIn>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> ApiResult<Json<Value>> {
     let w = body(json)?;
-    let view = scoring::load(&state.store, id).await?;
-    let dept = department_of_user(&state, &user).await?;
-    let (_, saved) =
-        actions::withdraw(&state, &view, &user, dept.as_ref(), entry, &w.reason).await?;
+    let (_, saved) = state
+        .app
+        .withdraw(
+            &user.actor,
+            id,
+            &Withdrawal {
+                entry_id: entry,
+                reason: w.reason,
+            },
+        )
+        .await?;
     Ok(Json(json!({"id": saved.id})))
 }
 
@@ -319,8 +339,7 @@ async fn publish(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
-    let dept = department_of_user(&state, &user).await?;
-    actions::publish(&state, &user, dept.as_ref(), id).await?;
+) -> ApiResult<Json<Value>> {
+    state.app.publish(&user.actor, id).await?;
     Ok(Json(json!({"ok": true})))
 }

@@ -1,31 +1,29 @@
-//! The Kaoping web application: an axum server over the store, rendering Chinese pages (maud, every asset
-//! inside the binary) and a JSON API. Scores are never stored: every page derives them from the ledger
-//! through the core engine.
+//! The Kaoping web application: a thin axum adapter over the application layer (`kaoping-app`),
+//! rendering Chinese pages (maud, every asset inside the binary) and a JSON API. Handlers translate a
+//! request into one call of the application and its answer into a response; they decide nothing
+//! themselves (no permission, no check, no scoring).
 //!
-//! No state lives in one process: sessions, throttling, evidence and the ledger are in the database, so
-//! several `kaoping serve` processes can share one PostgreSQL behind a load balancer.
+//! No state lives in one process only: what the application keeps per period it checks against the
+//! database on every request, so several `kaoping serve` processes can share one PostgreSQL behind a
+//! load balancer.
 
-mod actions;
 mod api;
 mod assets;
-mod auth;
-pub mod demo;
 mod error;
+mod guard;
 mod pages;
-mod permissions;
-mod scoring;
+mod session;
 mod state;
-pub mod transfer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::Router;
+use kaoping_app::App;
 use kaoping_store::Store;
 use tokio::net::TcpListener;
 
 pub use error::ServerError;
-pub use permissions::{allowed, Action};
 pub use state::AppState;
 
 /// Where the data lives and where to listen.
@@ -72,18 +70,17 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| ServerError::Bind(config.addr.to_string(), e))?;
-        let state = AppState::new(store, config.secure_cookies, config.trust_proxy);
+        let state = AppState::new(App::new(store), config.secure_cookies, config.trust_proxy);
         let router = pages::router(state.clone())
             .merge(api::router(state.clone()))
-            .merge(transfer::router(state.clone()))
             .merge(assets::router())
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                auth::csrf_guard,
+                guard::csrf_guard,
             ))
-            .layer(axum::middleware::from_fn(auth::security_headers))
+            .layer(axum::middleware::from_fn(guard::security_headers))
             .layer(axum::extract::DefaultBodyLimit::max(
-                pages::MAX_UPLOAD_BYTES + 64 * 1024,
+                kaoping_app::MAX_UPLOAD_BYTES + 64 * 1024,
             ));
         Ok(Server {
             listener,
@@ -96,8 +93,13 @@ impl Server {
         self.listener.local_addr().map_or(0, |a| a.port())
     }
 
+    /// The application the server runs (for start-up tasks: the demo, the first administrator).
+    pub fn app(&self) -> &App {
+        &self.state.app
+    }
+
     pub fn store(&self) -> &Store {
-        &self.state.store
+        self.state.app.store()
     }
 
     /// Serves until the process is stopped.

@@ -1,19 +1,19 @@
-//! What every handler shares: the store and the request policy. Nothing else: no state lives in one
-//! process, so any number of processes can serve the same database.
+//! What every handler shares: the application and the request policy. No state of its own: the
+//! application keeps only what any process can rebuild from the database.
 
-use kaoping_store::Store;
+use kaoping_app::App;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    pub app: App,
     pub secure_cookies: bool,
     pub trust_proxy: bool,
 }
 
 impl AppState {
-    pub fn new(store: Store, secure_cookies: bool, trust_proxy: bool) -> AppState {
+    pub fn new(app: App, secure_cookies: bool, trust_proxy: bool) -> AppState {
         AppState {
-            store,
+            app,
             secure_cookies,
             trust_proxy,
         }
@@ -41,7 +41,8 @@ mod tests {
     #[tokio::test]
     async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(dir.path()).await.unwrap();
+        let store = kaoping_store::Store::open_sqlite(dir.path()).await.unwrap();
+        let app = App::new(store);
         let peer: std::net::SocketAddr = "10.0.0.5:443".parse().unwrap();
         let mut headers = axum::http::HeaderMap::new();
         // A client claims 198.51.100.1; nginx appends the address it really saw.
@@ -50,11 +51,11 @@ mod tests {
             "198.51.100.1, 203.0.113.7".parse().unwrap(),
         );
         assert_eq!(
-            AppState::new(store.clone(), false, false).client_ip(peer, &headers),
+            AppState::new(app.clone(), false, false).client_ip(peer, &headers),
             "10.0.0.5"
         );
         assert_eq!(
-            AppState::new(store, false, true).client_ip(peer, &headers),
+            AppState::new(app, false, true).client_ip(peer, &headers),
             "203.0.113.7"
         );
     }

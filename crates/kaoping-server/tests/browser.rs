@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use browser::driver::{self, main_text, screenshot, wait_for_path, Browser};
 use fantoccini::{Client, Locator};
-use kaoping_server::{demo, Config, Server};
+use kaoping_app::demo;
+use kaoping_server::{Config, Server};
 use kaoping_store::Store;
 use serde_json::{json, Value};
 

@@ -1,52 +1,36 @@
 //! 管理: users (create, deactivate, reset password), departments, the organisation tree, rubric versions
-//! (uploaded TOML, checked whole before saving) and periods. Every change is written to the audit log.
+//! (uploaded TOML, checked whole before saving) and periods. The checks and the changes are the
+//! application's; this page lists and reads the forms.
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
-use kaoping_formats::parse_rubric;
-use kaoping_formats::rubric_toml::RubricFileError;
-use kaoping_store::{
-    Department, NewOrgUnit, NewPeriod, NewUser, OrgKind, OrgUnit, PeriodStatus, Role, User,
+use kaoping_app::china_time::datetime_of;
+use kaoping_app::{
+    org_kind_name, role_name, AdminBoard, AppError, NewOrgUnitForm, NewPeriodForm, NewUserForm,
+    RubricDraft,
 };
+use kaoping_store::{Department, OrgKind, OrgUnit, PeriodStatus, Role, User};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::audit::datetime_of;
-use super::{action, dash, department_of, enc, flash, layout, require, role_name, Flash};
-use crate::auth::{hash_password, random_password, CurrentUser};
-use crate::error::ServerError;
-use crate::permissions::{allowed, Action};
+use super::html::{
+    action, back, back_or_fail, dash, flash, layout, parse_id, read_multipart, Flash, PageError,
+    PageResult,
+};
+use crate::session::CurrentUser;
 use crate::state::AppState;
 
 const ROLES: [Role; 4] = [Role::Admin, Role::Assessor, Role::Leader, Role::Viewer];
 const KINDS: [OrgKind; 3] = [OrgKind::Organisation, OrgKind::Unit, OrgKind::Group];
 
-fn kind_name(kind: OrgKind) -> &'static str {
-    match kind {
-        OrgKind::Organisation => "组织（厂、镇）",
-        OrgKind::Unit => "考评单位（车间、支部、村）",
-        OrgKind::Group => "组（科室、调查组）",
+/// A refusal goes back to its section of the admin page; a fault is the error page.
+fn refused(section: &str, e: AppError) -> PageResult<Response> {
+    match e {
+        AppError::Forbidden(_) => Err(PageError(e)),
+        e => back_or_fail(&format!("/admin#{section}"), e),
     }
-}
-
-async fn require_admin(state: &AppState, user: &CurrentUser) -> Result<(), ServerError> {
-    let dept = department_of(state, user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Administer),
-        "只有管理员可以管理用户、部门、组织、考评细则和考评期",
-    )
-}
-
-/// Back to a section of the admin page with a message or an error.
-fn back(section: &str, key: &str, text: &str) -> Response {
-    Redirect::to(&format!("/admin?{key}={}#{section}", enc(text))).into_response()
-}
-
-fn opt(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Depth of each node in the tree (0 for roots), by position in `org`.
@@ -67,34 +51,12 @@ fn depths(org: &[OrgUnit]) -> Vec<usize> {
         .collect()
 }
 
-/// Group codes as typed: separated by commas (either width), 、 or spaces.
-fn split_codes(text: &str) -> Vec<String> {
-    let mut codes: Vec<String> = text
-        .split(|c: char| {
-            c == ',' || c == '，' || c == '、' || c == ';' || c == '；' || c.is_whitespace()
-        })
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(String::from)
-        .collect();
-    codes.dedup();
-    codes
-}
-
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(f): Query<Flash>,
-) -> Result<Markup, ServerError> {
-    require_admin(&state, &user).await?;
+) -> PageResult<Markup> {
     admin_page(&state, &user, &f, None).await
-}
-
-/// The rubric upload as typed, with its problems, when it could not be saved.
-struct RubricDraft {
-    name: String,
-    toml: String,
-    problems: Vec<String>,
 }
 
 async fn admin_page(
@@ -102,12 +64,14 @@ async fn admin_page(
     user: &CurrentUser,
     f: &Flash,
     draft: Option<&RubricDraft>,
-) -> Result<Markup, ServerError> {
-    let users = state.store.users().await?;
-    let departments = state.store.departments().await?;
-    let org = state.store.org_units().await?;
-    let rubrics = state.store.rubrics().await?;
-    let periods = state.store.periods().await?;
+) -> PageResult<Markup> {
+    let AdminBoard {
+        users,
+        departments,
+        org,
+        rubrics,
+        periods,
+    } = state.app.admin_board(&user.actor).await?;
     let depth = depths(&org);
     let units: Vec<&OrgUnit> = org.iter().filter(|u| u.kind == OrgKind::Unit).collect();
     let groups: Vec<&OrgUnit> = org.iter().filter(|u| u.kind == OrgKind::Group).collect();
@@ -182,7 +146,7 @@ async fn admin_page(
                             tr {
                                 td { @for _ in 0..depth[i] { "　" } @if depth[i] > 0 { "└ " } (u.name) }
                                 td { (u.code) }
-                                td { (kind_name(u.kind)) }
+                                td { (org_kind_name(u.kind)) }
                                 td { @match &u.ranking_group { Some(g) => (g), None => (dash()) } }
                                 td { @if u.member_of.is_empty() { (dash()) } @else { (u.member_of.join("、")) } }
                             }
@@ -202,7 +166,7 @@ async fn admin_page(
                     }
                     label { "类型"
                         select name="kind" {
-                            @for k in KINDS { option value=(k.as_str()) selected[k == OrgKind::Unit] { (kind_name(k)) } }
+                            @for k in KINDS { option value=(k.as_str()) selected[k == OrgKind::Unit] { (org_kind_name(k)) } }
                         }
                     }
                     label { "排名分组（可不填，如 生产单位）" input name="ranking_group"; }
@@ -313,7 +277,7 @@ fn user_row(me: &CurrentUser, u: &User, departments: &[Department], org: &[OrgUn
             td { @if link.is_empty() { (dash()) } @else { (link) } }
             td { @if u.active { span.badge.ok { "启用" } } @else { span.badge.bad { "已停用" } } }
             td {
-                @if u.id != me.user.id {
+                @if u.id != me.actor.id() {
                     form.inline method="post" action=(action(me, &format!("/admin/users/{}/active", u.id))) {
                         input type="hidden" name="active" value=(if u.active { "0" } else { "1" });
                         button.secondary type="submit" { @if u.active { "停用" } @else { "启用" } }
@@ -359,107 +323,30 @@ pub struct UserForm {
     unit: String,
 }
 
-/// Checks a new user's fields against the departments and units; the error names the field.
-fn new_user(
-    f: &UserForm,
-    departments: &[Department],
-    org: &[OrgUnit],
-    password_hash: String,
-) -> Result<NewUser, String> {
-    let username = f.username.trim();
-    if username.is_empty() {
-        return Err("用户名：不能为空".into());
-    }
-    if username.chars().count() > 64
-        || username
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err("用户名：不能含空格，最长64个字符".into());
-    }
-    let role = Role::parse(f.role.trim()).ok_or("角色：请选择角色")?;
-    let department = match opt(&f.department) {
-        Some(d) => Some(
-            d.parse::<i64>()
-                .ok()
-                .and_then(|id| departments.iter().find(|x| x.id == id))
-                .ok_or("部门：所选部门不存在")?
-                .id,
-        ),
-        None => None,
-    };
-    let unit = match opt(&f.unit) {
-        Some(u) => Some(
-            u.parse::<i64>()
-                .ok()
-                .and_then(|id| org.iter().find(|x| x.id == id && x.kind == OrgKind::Unit))
-                .ok_or("单位：所选单位不存在")?
-                .id,
-        ),
-        None => None,
-    };
-    let (department_id, unit_id) = match role {
-        Role::Assessor => (
-            Some(department.ok_or("部门：考核部门的用户必须选择所属部门")?),
-            None,
-        ),
-        Role::Leader => (
-            None,
-            Some(unit.ok_or("单位：单位负责人必须选择所负责的单位")?),
-        ),
-        Role::Admin | Role::Viewer => (None, None),
-    };
-    Ok(NewUser {
-        username: username.to_string(),
-        display_name: opt(&f.display_name).unwrap_or_else(|| username.to_string()),
-        password_hash,
-        role,
-        department_id,
-        unit_id,
-    })
-}
-
 pub async fn create_user(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(f): Form<UserForm>,
-) -> Result<Response, ServerError> {
-    require_admin(&state, &user).await?;
-    let departments = state.store.departments().await?;
-    let org = state.store.org_units().await?;
-    let password = random_password();
-    let new = match new_user(&f, &departments, &org, hash_password(&password)) {
-        Ok(n) => n,
-        Err(e) => return Ok(back("users", "err", &e)),
+) -> PageResult<Response> {
+    let form = async {
+        Ok::<_, AppError>(NewUserForm {
+            username: f.username.clone(),
+            display_name: f.display_name.clone(),
+            role: Role::parse(f.role.trim()),
+            department_id: parse_id("部门", &f.department)?,
+            unit_id: parse_id("单位", &f.unit)?,
+        })
     };
-    match state.store.create_user(&new).await {
-        Ok(id) => {
-            state
-                .store
-                .audit(
-                    Some(user.user.id),
-                    "user_create",
-                    &format!(
-                        "新建用户{}（#{id}，{}，{}）",
-                        new.username,
-                        new.display_name,
-                        role_name(new.role)
-                    ),
-                )
-                .await?;
+    let created = match form.await {
+        Ok(form) => state.app.create_user(&user.actor, &form).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok((new, password)) => {
             Ok(password_page(&user, "已新建用户", &new.username, &password).into_response())
         }
-        Err(e) => store_error("users", e),
+        Err(e) => refused("users", e),
     }
-}
-
-/// A store refusal a user can act on goes back to the section; a database failure is a 500.
-fn store_error(section: &str, e: kaoping_store::StoreError) -> Result<Response, ServerError> {
-    let e = ServerError::from(e);
-    if e.status().is_server_error() {
-        return Err(e);
-    }
-    Ok(back(section, "err", &e.user_message()))
 }
 
 #[derive(Deserialize)]
@@ -473,59 +360,33 @@ pub async fn set_active(
     user: CurrentUser,
     Path(uid): Path<i64>,
     Form(f): Form<ActiveForm>,
-) -> Result<Response, ServerError> {
-    require_admin(&state, &user).await?;
+) -> PageResult<Response> {
     let active = match f.active.as_str() {
         "1" => true,
         "0" => false,
-        _ => return Ok(back("users", "err", "状态：应为启用或停用")),
+        _ => return refused("users", AppError::Invalid("状态：应为启用或停用".into())),
     };
-    if uid == user.user.id && !active {
-        return Ok(back("users", "err", "不能停用自己的账号"));
+    match state.app.set_user_active(&user.actor, uid, active).await {
+        Ok(target) => Ok(back(
+            "/admin#users",
+            "msg",
+            &format!(
+                "已{}用户{}",
+                if active { "启用" } else { "停用" },
+                target.username
+            ),
+        )),
+        Err(e @ AppError::NotFound(_)) => Err(e.into()),
+        Err(e) => refused("users", e),
     }
-    let target = state.store.user(uid).await?;
-    if let Err(e) = state.store.set_user_active(uid, active).await {
-        return store_error("users", e);
-    }
-    let what = if active { "启用" } else { "停用" };
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "user_active",
-            &format!("{what}用户{}（#{uid}）", target.username),
-        )
-        .await?;
-    Ok(back(
-        "users",
-        "msg",
-        &format!("已{what}用户{}", target.username),
-    ))
 }
 
 pub async fn reset_password(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(uid): Path<i64>,
-) -> Result<Response, ServerError> {
-    require_admin(&state, &user).await?;
-    let target = state.store.user(uid).await?;
-    let password = random_password();
-    if let Err(e) = state
-        .store
-        .set_password(uid, &hash_password(&password))
-        .await
-    {
-        return store_error("users", e);
-    }
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "user_password",
-            &format!("重置用户{}（#{uid}）的密码", target.username),
-        )
-        .await?;
+) -> PageResult<Response> {
+    let (target, password) = state.app.reset_password(&user.actor, uid).await?;
     Ok(password_page(&user, "已重置密码", &target.username, &password).into_response())
 }
 
@@ -541,41 +402,18 @@ pub async fn create_department(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(f): Form<DepartmentForm>,
-) -> Result<Response, ServerError> {
-    require_admin(&state, &user).await?;
-    let (code, name) = (f.code.trim(), f.name.trim());
-    if code.is_empty() {
-        return Ok(back("departments", "err", "部门编号：不能为空"));
-    }
-    if name.is_empty() {
-        return Ok(back("departments", "err", "部门名称：不能为空"));
-    }
-    if state
-        .store
-        .departments()
-        .await?
-        .iter()
-        .any(|d| d.name == name)
+) -> PageResult<Response> {
+    match state
+        .app
+        .create_department(&user.actor, &f.code, &f.name)
+        .await
     {
-        return Ok(back(
-            "departments",
-            "err",
-            &format!("部门名称：“{name}”已存在"),
-        ));
-    }
-    match state.store.create_department(code, name).await {
-        Ok(id) => {
-            state
-                .store
-                .audit(
-                    Some(user.user.id),
-                    "department_create",
-                    &format!("新建部门{name}（{code}，#{id}）"),
-                )
-                .await?;
-            Ok(back("departments", "msg", &format!("已新建部门{name}")))
-        }
-        Err(e) => store_error("departments", e),
+        Ok(_) => Ok(back(
+            "/admin#departments",
+            "msg",
+            &format!("已新建部门{}", f.name.trim()),
+        )),
+        Err(e) => refused("departments", e),
     }
 }
 
@@ -595,275 +433,107 @@ pub struct OrgForm {
     member_of: String,
 }
 
-/// Checks a new node against the tree; the error names the field.
-fn new_org_unit(f: &OrgForm, org: &[OrgUnit]) -> Result<NewOrgUnit, String> {
-    let code = f.code.trim();
-    if code.is_empty() {
-        return Err("编号：不能为空".into());
-    }
-    if code.contains(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、') {
-        return Err("编号：不能含空格或逗号".into());
-    }
-    if org.iter().any(|u| u.code == code) {
-        return Err(format!("编号：“{code}”已被使用"));
-    }
-    let name = f.name.trim();
-    if name.is_empty() {
-        return Err("名称：不能为空".into());
-    }
-    let kind = OrgKind::parse(f.kind.trim()).ok_or("类型：请选择类型")?;
-    let parent_id = match opt(&f.parent) {
-        Some(p) => Some(
-            p.parse::<i64>()
-                .ok()
-                .filter(|id| org.iter().any(|u| u.id == *id))
-                .ok_or("上级：所选上级不存在")?,
-        ),
-        None => None,
-    };
-    let member_of = split_codes(&f.member_of);
-    for g in &member_of {
-        if !org.iter().any(|u| u.code == *g && u.kind == OrgKind::Group) {
-            return Err(format!(
-                "所属组：“{g}”不是已有的组，请先新建类型为“组”的节点"
-            ));
-        }
-    }
-    if kind != OrgKind::Unit && !member_of.is_empty() {
-        return Err("所属组：只有考评单位可以属于组".into());
-    }
-    Ok(NewOrgUnit {
-        code: code.to_string(),
-        name: name.to_string(),
-        parent_id,
-        kind,
-        ranking_group: opt(&f.ranking_group),
-        member_of,
-    })
-}
-
 pub async fn create_org_unit(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(f): Form<OrgForm>,
-) -> Result<Response, ServerError> {
-    require_admin(&state, &user).await?;
-    let org = state.store.org_units().await?;
-    let new = match new_org_unit(&f, &org) {
-        Ok(n) => n,
-        Err(e) => return Ok(back("org", "err", &e)),
-    };
-    match state.store.create_org_unit(&new).await {
-        Ok(id) => {
-            state
-                .store
-                .audit(
-                    Some(user.user.id),
-                    "org_create",
-                    &format!(
-                        "新建{}{}（{}，#{id}）",
-                        kind_name(new.kind),
-                        new.name,
-                        new.code
-                    ),
-                )
-                .await?;
-            Ok(back("org", "msg", &format!("已新建{}", new.name)))
+) -> PageResult<Response> {
+    let created = match parse_id("上级", &f.parent) {
+        Ok(parent_id) => {
+            let form = NewOrgUnitForm {
+                code: f.code,
+                name: f.name,
+                parent_id,
+                kind: OrgKind::parse(f.kind.trim()),
+                ranking_group: f.ranking_group,
+                member_of: f.member_of,
+            };
+            state.app.create_org_unit(&user.actor, &form).await
         }
-        Err(e) => store_error("org", e),
-    }
-}
-
-/// Every problem of a rubric, located by line and column.
-fn rubric_problems(e: &RubricFileError) -> Vec<String> {
-    match e {
-        RubricFileError::Unreadable { reason, .. } => vec![format!("无法读取：{reason}")],
-        RubricFileError::Invalid(problems) => problems
-            .iter()
-            .map(|p| {
-                let mut s = format!("第{}行第{}列：{}", p.at.line, p.at.column, p.message);
-                if let Some(h) = &p.hint {
-                    s.push_str(&format!("（提示：{h}）"));
-                }
-                s
-            })
-            .collect(),
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(name) => Ok(back("/admin#org", "msg", &format!("已新建{name}"))),
+        Err(e) => refused("org", e),
     }
 }
 
 pub async fn upload_rubric(
     State(state): State<AppState>,
     user: CurrentUser,
-    mut multipart: Multipart,
-) -> Result<Response, ServerError> {
-    require_admin(&state, &user).await?;
-    let (mut name, mut typed, mut file) = (String::new(), String::new(), None);
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ServerError::Invalid(format!("表单无法读取：{e}")))?
-    {
-        match field.name().unwrap_or("") {
-            "name" => name = field.text().await.unwrap_or_default(),
-            "toml" => typed = field.text().await.unwrap_or_default(),
-            "file" => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| ServerError::Invalid("TOML文件：上传中断".into()))?;
-                if !bytes.is_empty() {
-                    file = Some(bytes.to_vec());
-                }
-            }
-            _ => {}
-        }
-    }
-    let name = name.trim().to_string();
-    let mut problems = Vec::new();
-    let toml = match file {
-        Some(bytes) => match String::from_utf8(bytes) {
+    multipart: Multipart,
+) -> PageResult<Response> {
+    let form = match read_multipart(multipart, "file", "TOML文件").await {
+        Ok(form) => form,
+        Err(e) => return refused("rubrics", e),
+    };
+    let name = form.text("name");
+    let toml = match &form.file {
+        Some(upload) => match String::from_utf8(upload.bytes.clone()) {
             Ok(t) => t,
             Err(e) => {
-                problems.push(format!(
-                    "TOML文件：不是UTF-8编码的文本（第{}字节），请另存为UTF-8",
-                    e.utf8_error().valid_up_to()
-                ));
-                String::new()
+                let draft = RubricDraft {
+                    name,
+                    toml: String::new(),
+                    problems: vec![format!(
+                        "TOML文件：不是UTF-8编码的文本（第{}字节），请另存为UTF-8",
+                        e.utf8_error().valid_up_to()
+                    )],
+                };
+                let page = admin_page(&state, &user, &Flash::default(), Some(&draft)).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }
         },
-        None => typed,
+        None => form.text("toml"),
     };
-    if name.is_empty() {
-        problems.push("名称：不能为空".into());
-    }
-    if problems.is_empty() && toml.trim().is_empty() {
-        problems.push("TOML：请选择文件或粘贴考评细则文本".into());
-    }
-    if problems.is_empty() {
-        if let Err(e) = parse_rubric(&name, &toml) {
-            problems = rubric_problems(&e);
+    match state
+        .app
+        .save_rubric(&user.actor, &name, &toml, "rubric_save")
+        .await?
+    {
+        Ok(saved) => Ok(back(
+            "/admin#rubrics",
+            "msg",
+            &format!("已保存考评细则“{}”第{}版", saved.name, saved.version),
+        )),
+        Err(draft) => {
+            let page = admin_page(&state, &user, &Flash::default(), Some(&draft)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
-    if !problems.is_empty() {
-        let draft = RubricDraft {
-            name,
-            toml,
-            problems,
-        };
-        let page = admin_page(&state, &user, &Flash::default(), Some(&draft)).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    match state.store.save_rubric(&name, &toml, user.user.id).await {
-        Ok(saved) => {
-            state
-                .store
-                .audit(
-                    Some(user.user.id),
-                    "rubric_save",
-                    &format!(
-                        "上传考评细则“{}”第{}版（#{}）",
-                        saved.name, saved.version, saved.id
-                    ),
-                )
-                .await?;
-            Ok(back(
-                "rubrics",
-                "msg",
-                &format!("已保存考评细则“{}”第{}版", saved.name, saved.version),
-            ))
-        }
-        Err(e) => store_error("rubrics", e),
-    }
-}
-
-/// Checks a new period's fields (a form with repeated `unit` values); the error names the field.
-fn new_period(
-    fields: &[(String, String)],
-    rubric_ids: &[i64],
-    org: &[OrgUnit],
-) -> Result<NewPeriod, String> {
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == k)
-            .map_or("", |(_, v)| v.trim())
-    };
-    let name = get("name");
-    if name.is_empty() {
-        return Err("名称：不能为空".into());
-    }
-    let year = get("year");
-    let year: i32 = year
-        .parse()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| format!("年度：“{year}”不是2000至2100之间的年份"))?;
-    let rubric_id = get("rubric")
-        .parse::<i64>()
-        .ok()
-        .filter(|id| rubric_ids.contains(id))
-        .ok_or("考评细则：请选择考评细则")?;
-    let units = org.iter().filter(|u| u.kind == OrgKind::Unit);
-    let unit_ids: Vec<i64> = if get("scope") == "selected" {
-        let chosen: Vec<i64> = fields
-            .iter()
-            .filter(|(k, _)| k == "unit")
-            .filter_map(|(_, v)| v.trim().parse().ok())
-            .collect();
-        if let Some(bad) = chosen
-            .iter()
-            .find(|id| !units.clone().any(|u| u.id == **id))
-        {
-            return Err(format!("参加考评的单位：单位#{bad}不存在"));
-        }
-        chosen
-    } else {
-        units.map(|u| u.id).collect()
-    };
-    if unit_ids.is_empty() {
-        return Err("参加考评的单位：至少选择一个单位".into());
-    }
-    Ok(NewPeriod {
-        name: name.to_string(),
-        year,
-        rubric_id,
-        unit_ids,
-    })
 }
 
 pub async fn create_period(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, ServerError> {
-    require_admin(&state, &user).await?;
-    let rubric_ids: Vec<i64> = state.store.rubrics().await?.iter().map(|r| r.id).collect();
-    let org = state.store.org_units().await?;
-    let new = match new_period(&fields, &rubric_ids, &org) {
-        Ok(n) => n,
-        Err(e) => return Ok(back("periods", "err", &e)),
+) -> PageResult<Response> {
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.trim())
     };
-    match state.store.create_period(&new).await {
-        Ok(id) => {
-            state
-                .store
-                .audit(
-                    Some(user.user.id),
-                    "period_create",
-                    &format!(
-                        "新建考评期“{}”（#{id}，{}个单位）",
-                        new.name,
-                        new.unit_ids.len()
-                    ),
-                )
-                .await?;
-            Ok(back(
-                "periods",
-                "msg",
-                &format!("已新建考评期“{}”", new.name),
-            ))
-        }
-        Err(e) => store_error("periods", e),
+    let only = (get("scope") == "selected").then(|| {
+        fields
+            .iter()
+            .filter(|(k, _)| k == "unit")
+            .filter_map(|(_, v)| v.trim().parse().ok())
+            .collect()
+    });
+    let form = NewPeriodForm {
+        name: get("name").to_string(),
+        year: get("year").to_string(),
+        rubric_id: get("rubric").parse().ok(),
+        only,
+    };
+    match state.app.create_period(&user.actor, &form).await {
+        Ok(new) => Ok(back(
+            "/admin#periods",
+            "msg",
+            &format!("已新建考评期“{}”", new.name),
+        )),
+        Err(e) => refused("periods", e),
     }
 }
 
@@ -883,113 +553,14 @@ mod tests {
         }
     }
 
-    fn tree() -> Vec<OrgUnit> {
-        vec![
+    #[test]
+    fn depth_follows_parents() {
+        let tree = vec![
             node(1, "DLC", None, OrgKind::Organisation),
             node(2, "D01", Some(1), OrgKind::Unit),
             node(3, "KS", Some(1), OrgKind::Group),
             node(4, "D02", Some(1), OrgKind::Unit),
-        ]
-    }
-
-    #[test]
-    fn depth_follows_parents() {
-        assert_eq!(depths(&tree()), vec![0, 1, 1, 1]);
-    }
-
-    #[test]
-    fn group_codes_split_on_any_separator() {
-        assert_eq!(
-            split_codes(" KS，A1、B2 ,C3 "),
-            vec!["KS", "A1", "B2", "C3"]
-        );
-        assert!(split_codes("  ").is_empty());
-    }
-
-    #[test]
-    fn users_need_the_link_their_role_needs() {
-        let depts = vec![Department {
-            id: 7,
-            code: "AQK".into(),
-            name: "安全科".into(),
-        }];
-        let form = |role: &str, department: &str, unit: &str| UserForm {
-            username: "zhang".into(),
-            display_name: String::new(),
-            role: role.into(),
-            department: department.into(),
-            unit: unit.into(),
-        };
-        let org = tree();
-        let err = |f: UserForm| new_user(&f, &depts, &org, String::new()).unwrap_err();
-        assert!(err(form("assessor", "", "")).starts_with("部门"));
-        assert!(err(form("leader", "", "")).starts_with("单位"));
-        assert!(
-            err(form("leader", "", "3")).starts_with("单位"),
-            "a group is not a unit"
-        );
-        assert!(err(form("boss", "", "")).starts_with("角色"));
-        let ok = new_user(&form("assessor", "7", "2"), &depts, &org, String::new()).unwrap();
-        assert_eq!((ok.department_id, ok.unit_id), (Some(7), None));
-        assert_eq!(ok.display_name, "zhang");
-        let ok = new_user(&form("leader", "", "2"), &depts, &org, String::new()).unwrap();
-        assert_eq!((ok.department_id, ok.unit_id), (None, Some(2)));
-    }
-
-    #[test]
-    fn nodes_are_checked_against_the_tree() {
-        let org = tree();
-        let form = |code: &str, kind: &str, member_of: &str| OrgForm {
-            code: code.into(),
-            name: "新单位".into(),
-            parent: "1".into(),
-            kind: kind.into(),
-            ranking_group: String::new(),
-            member_of: member_of.into(),
-        };
-        assert!(new_org_unit(&form("D01", "unit", ""), &org)
-            .unwrap_err()
-            .contains("已被使用"));
-        assert!(new_org_unit(&form("D03", "unit", "D02"), &org)
-            .unwrap_err()
-            .starts_with("所属组"));
-        let ok = new_org_unit(&form("D03", "unit", "KS"), &org).unwrap();
-        assert_eq!(ok.member_of, vec!["KS"]);
-        assert_eq!(ok.parent_id, Some(1));
-    }
-
-    #[test]
-    fn periods_take_all_units_or_the_chosen_ones() {
-        let org = tree();
-        let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect()
-        };
-        let base = [("name", "2025年度"), ("year", "2025"), ("rubric", "5")];
-        let all = new_period(&f(&base), &[5], &org).unwrap();
-        assert_eq!(all.unit_ids, vec![2, 4]);
-        let mut chosen = base.to_vec();
-        chosen.extend([("scope", "selected"), ("unit", "4")]);
-        assert_eq!(
-            new_period(&f(&chosen), &[5], &org).unwrap().unit_ids,
-            vec![4]
-        );
-        let mut none = base.to_vec();
-        none.push(("scope", "selected"));
-        assert!(new_period(&f(&none), &[5], &org)
-            .unwrap_err()
-            .contains("至少"));
-        let mut group = base.to_vec();
-        group.extend([("scope", "selected"), ("unit", "3")]);
-        assert!(new_period(&f(&group), &[5], &org).is_err());
-        assert!(new_period(
-            &f(&[("name", "x"), ("year", "25"), ("rubric", "5")]),
-            &[5],
-            &org
-        )
-        .unwrap_err()
-        .starts_with("年度"));
+        ];
+        assert_eq!(depths(&tree), vec![0, 1, 1, 1]);
     }
 }

@@ -2,73 +2,63 @@
 //! below the pass mark.
 
 use axum::extract::{Query, State};
-use kaoping_store::{PeriodStatus, ReviewStatus, Role};
+use kaoping_store::{ReviewStatus, Role};
 use maud::{html, Markup};
 
-use super::{action, department_of, flash, layout, pts, Flash};
-use crate::auth::CurrentUser;
-use crate::error::ServerError;
-use crate::permissions::{allowed, Action};
-use crate::scoring;
+use super::html::{action, flash, layout, pts, Flash, PageResult};
+use crate::session::CurrentUser;
 use crate::state::AppState;
 
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(f): Query<Flash>,
-) -> Result<Markup, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    let periods = state.store.periods().await?;
-    let departments = state.store.departments().await?;
+) -> PageResult<Markup> {
+    let board = state.app.dashboard(&user.actor).await?;
+    let role = user.actor.role();
     let mut blocks = Vec::new();
-    for period in periods.iter().rev() {
-        let published = period.status == PeriodStatus::Published;
-        let can_summary = allowed(&user.user, dept.as_ref(), Action::ViewSummary { published });
-        let own_unit = user.user.unit_id.filter(|id| period.unit_ids.contains(id));
-        if !can_summary && own_unit.is_none() {
-            continue;
-        }
-        let view = scoring::load(&state.store, period.id).await?;
-        let reviews = state.store.reviews(period.id).await?;
+    for card in &board.cards {
+        let view = &card.snapshot;
+        let period = &view.period;
+        let published = view.published();
+        let can_summary = card.can_summary;
         blocks.push(html! {
             section.card {
                 h2 {
                     (period.name) " "
                     @if published { span.badge.ok { "已发布" } } @else { span.badge.warn { "考评中" } }
                 }
-                p.muted { "考评细则：" a href=(format!("/rubrics/{}", period.rubric_id)) { (view.rubric_name) } "；" (view.units.len()) "个单位" }
+                p.muted { "考评细则：" a href=(format!("/rubrics/{}", period.rubric_id)) { (view.rubric_label) } "；" (view.units.len()) "个单位" }
                 p {
                     @if can_summary { a.button href=(format!("/periods/{}", period.id)) { "汇总表" } " " }
-                    @if let Some(uid) = own_unit {
-                        @if let Some(org) = view.org.iter().find(|o| o.id == uid) {
-                            a.button href=(format!("/periods/{}/units/{}", period.id, org.code)) { "本单位考评表" } " "
-                        }
+                    @if let Some(org) = &card.own_unit {
+                        a.button href=(format!("/periods/{}/units/{}", period.id, org.code)) { "本单位考评表" } " "
                     }
-                    @if user.user.role == Role::Assessor && !published {
+                    @if role == Role::Assessor && !published {
                         a.button href=(format!("/periods/{}/entries/new", period.id)) { "录入考核发现" } " "
                         a.button.secondary href=(format!("/periods/{}/grid", period.id)) { "本部门评分表" } " "
                         form.inline method="post" action=(action(&user, &format!("/periods/{}/review/submit", period.id))) {
                             button.secondary type="submit" { "提交审核" }
                         }
                     }
-                    @if user.user.role == Role::Admin {
+                    @if role == Role::Admin {
                         @if !published {
                             a.button.secondary href=(format!("/periods/{}/grid", period.id)) { "评分表" } " "
                             a.button.secondary href=(format!("/periods/{}/review", period.id)) { "审核" } " "
                         }
                         a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "申诉" }
                     }
-                    @if published && own_unit.is_some() && user.user.role == Role::Leader {
+                    @if published && card.own_unit.is_some() && role == Role::Leader {
                         a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "本单位申诉" }
                     }
                 }
-                @if can_summary && user.user.role != Role::Leader {
+                @if can_summary && role != Role::Leader {
                     h2 { "各部门进度" }
                     div.table-wrap { table {
                         tr { th { "部门" } th.num { "有效记录" } th { "审核" } }
-                        @for d in &departments {
-                            @let count = view.entries.iter().filter(|e| e.department_id == Some(d.id) && view.is_active(e)).count();
-                            @let review = reviews.iter().find(|r| r.department_id == d.id);
+                        @for d in &board.departments {
+                            @let count = view.assessor.by_department().get(&Some(d.id)).copied().unwrap_or(0);
+                            @let review = card.reviews.iter().find(|r| r.department_id == d.id);
                             tr {
                                 td { (d.name) }
                                 td.num { (count) }
@@ -82,8 +72,8 @@ pub async fn page(
                         }
                     } }
                     @let pass = view.rubric.pass_mark();
-                    @let below: Vec<_> = view.results.iter().filter(|r| pass.is_some_and(|p| r.final_score < p) || r.pass == Some(false)).collect();
-                    @let incomplete = view.results.iter().filter(|r| r.is_incomplete()).count();
+                    @let below: Vec<_> = view.results().iter().filter(|r| pass.is_some_and(|p| r.final_score < p) || r.pass == Some(false)).collect();
+                    @let incomplete = view.results().iter().filter(|r| r.is_incomplete()).count();
                     @if !below.is_empty() {
                         h2 { "低于合格线的单位" }
                         ul { @for r in below {

@@ -6,12 +6,12 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use kaoping_app::AppError;
 use maud::html;
 use serde::Deserialize;
 
-use super::layout;
-use crate::auth::{self, CurrentUser};
-use crate::error::ServerError;
+use super::html::{enc, layout, PageResult};
+use crate::session::{self, CurrentUser};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -32,7 +32,7 @@ pub async fn form(Query(q): Query<Next>) -> impl IntoResponse {
 }
 
 fn page(next: Option<&str>, error: Option<&str>) -> maud::Markup {
-    let target = format!("/login?next={}", super::enc(&safe_next(next)));
+    let target = format!("/login?next={}", enc(&safe_next(next)));
     layout(
         "登录",
         None,
@@ -62,20 +62,14 @@ pub async fn submit(
     headers: axum::http::HeaderMap,
     Query(q): Query<Next>,
     Form(c): Form<Credentials>,
-) -> Result<Response, ServerError> {
-    match auth::attempt_login(
-        &state,
-        c.username.trim(),
-        &c.password,
-        &state.client_ip(addr, &headers),
-    )
-    .await
-    {
+) -> PageResult<Response> {
+    let ip = state.client_ip(addr, &headers);
+    match state.app.login(&c.username, &c.password, &ip).await {
         Ok(Some((session, _))) => {
             let mut response = Redirect::to(&safe_next(q.next.as_deref())).into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                auth::session_cookie(&session, state.secure_cookies),
+                session::session_cookie(&session, state.secure_cookies),
             );
             Ok(response)
         }
@@ -84,23 +78,20 @@ pub async fn submit(
             page(q.next.as_deref(), Some("用户名或密码错误")),
         )
             .into_response()),
-        Err(ServerError::Throttled) => Ok((
+        Err(AppError::Throttled) => Ok((
             axum::http::StatusCode::TOO_MANY_REQUESTS,
-            page(q.next.as_deref(), Some(&ServerError::Throttled.to_string())),
+            page(q.next.as_deref(), Some(&AppError::Throttled.to_string())),
         )
             .into_response()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<Response, ServerError> {
-    state.store.delete_session(&user.session.id).await?;
+pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> PageResult<Response> {
+    state.app.logout(&user.session.id).await?;
     let mut response = Redirect::to("/login").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, auth::clear_cookie());
+        .insert(header::SET_COOKIE, session::clear_cookie());
     Ok(response)
 }

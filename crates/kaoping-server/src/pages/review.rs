@@ -3,18 +3,16 @@
 //! (the review history); the department sees the latest, with the reason, on its dashboard and grid.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Redirect;
+use axum::response::Response;
 use axum::Form;
-use kaoping_store::{Review, ReviewStatus, Role, Source};
+use kaoping_app::china_time::datetime_of;
+use kaoping_app::review_step_name;
+use kaoping_store::{Review, ReviewStatus};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::audit::{datetime_of, user_name};
-use super::{action, department_of, enc, flash, layout, require, Flash};
-use crate::auth::CurrentUser;
-use crate::error::ServerError;
-use crate::permissions::{allowed, Action};
-use crate::scoring;
+use super::html::{action, back, back_or_fail, flash, layout, user_name, Flash, PageResult};
+use crate::session::CurrentUser;
 use crate::state::AppState;
 
 pub fn status_badge(review: Option<&Review>) -> Markup {
@@ -28,34 +26,16 @@ pub fn status_badge(review: Option<&Review>) -> Markup {
     }
 }
 
-fn status_name(status: ReviewStatus) -> &'static str {
-    match status {
-        ReviewStatus::Approved => "通过",
-        ReviewStatus::Returned => "退回修改",
-        ReviewStatus::Submitted => "提交审核",
-    }
-}
-
-async fn require_review(state: &AppState, user: &CurrentUser) -> Result<(), ServerError> {
-    let dept = department_of(state, user).await?;
-    require(
-        allowed(&user.user, dept.as_ref(), Action::Review),
-        "只有管理员可以审核各部门的考核记录",
-    )
-}
-
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
     Query(f): Query<Flash>,
-) -> Result<Markup, ServerError> {
-    require_review(&state, &user).await?;
-    let view = scoring::load(&state.store, id).await?;
-    let departments = state.store.departments().await?;
-    let reviews = state.store.reviews(id).await?;
-    let history = state.store.review_history(id).await?;
-    let users = state.store.users().await?;
+) -> PageResult<Markup> {
+    let board = state.app.review_board(&user.actor, id).await?;
+    let view = &board.snapshot;
+    let (departments, reviews, history, users) =
+        (&board.departments, &board.reviews, &board.history, &board.users);
     let open = !view.published();
     Ok(layout(
         &format!("{} 审核", view.period.name),
@@ -67,8 +47,8 @@ pub async fn page(
             div.table-wrap { table {
                 thead { tr { th { "部门" } th.num { "有效记录" } th { "审核状态" } th { "最近一步" } @if open { th { "审核" } } } }
                 tbody {
-                    @for d in &departments {
-                        @let count = view.entries.iter().filter(|e| e.source == Source::Assessor && e.department_id == Some(d.id) && view.is_active(e)).count();
+                    @for d in departments {
+                        @let count = view.assessor.by_department().get(&Some(d.id)).copied().unwrap_or(0);
                         @let review = reviews.iter().find(|r| r.department_id == d.id);
                         tr {
                             td {
@@ -81,7 +61,7 @@ pub async fn page(
                                 (status_badge(review))
                                 @if let Some(r) = review { @if !r.reason.is_empty() { br; (r.reason) } }
                             }
-                            td { @if let Some(r) = review { (datetime_of(r.at)) br; (user_name(&users, Some(r.by))) } }
+                            td { @if let Some(r) = review { (datetime_of(r.at)) br; (user_name(users, Some(r.by))) } }
                             @if open {
                                 td {
                                     form.inline method="post" action=(action(&user, &format!("/periods/{id}/review"))) {
@@ -111,9 +91,9 @@ pub async fn page(
                             tr {
                                 td { (datetime_of(r.at)) }
                                 td { (departments.iter().find(|d| d.id == r.department_id).map_or("?", |d| d.name.as_str())) }
-                                td { (status_name(r.status)) }
+                                td { (review_step_name(r.status)) }
                                 td { (r.reason) }
-                                td { (user_name(&users, Some(r.by))) }
+                                td { (user_name(users, Some(r.by))) }
                             }
                         }
                     }
@@ -139,59 +119,29 @@ pub async fn decide(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(d): Form<Decision>,
-) -> Result<Redirect, ServerError> {
-    require_review(&state, &user).await?;
-    let period = state.store.period(id).await?;
-    let back = format!("/periods/{id}/review");
-    let err = |m: &str| Ok(Redirect::to(&format!("{back}?err={}", enc(m))));
-    if period.status == kaoping_store::PeriodStatus::Published {
-        return err("考评期已发布锁定，不能再审核");
-    }
-    let departments = state.store.departments().await?;
-    let Some(dept) = d
-        .department
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .and_then(|i| departments.iter().find(|x| x.id == i))
-    else {
-        return err("部门：请选择要审核的部门");
-    };
-    let reason = d.reason.trim();
+) -> PageResult<Response> {
+    let back_to = format!("/periods/{id}/review");
     let status = match d.decision.as_str() {
-        "approve" => ReviewStatus::Approved,
-        "return" => ReviewStatus::Returned,
-        _ => return err("审核结果：请选择“通过”或“退回修改”"),
+        "approve" => Some(ReviewStatus::Approved),
+        "return" => Some(ReviewStatus::Returned),
+        _ => None,
     };
-    if status == ReviewStatus::Returned && reason.is_empty() {
-        return err(&format!("退回理由：退回“{}”的记录必须写明理由", dept.name));
+    let department = d.department.trim().parse::<i64>().ok();
+    match state
+        .app
+        .decide_review(&user.actor, id, department, status, &d.reason)
+        .await
+    {
+        Ok((dept, status)) => Ok(back(
+            &back_to,
+            "msg",
+            &format!("{}：{}", dept.name, review_step_name(status)),
+        )),
+        Err(e @ (kaoping_app::AppError::Forbidden(_) | kaoping_app::AppError::NotFound(_))) => {
+            Err(e.into())
+        }
+        Err(e) => back_or_fail(&back_to, e),
     }
-    state
-        .store
-        .set_review(id, dept.id, status, reason, user.user.id)
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "review",
-            &format!(
-                "审核“{}”{}：{}{}",
-                period.name,
-                dept.name,
-                status_name(status),
-                if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!("（{reason}）")
-                }
-            ),
-        )
-        .await?;
-    Ok(Redirect::to(&format!(
-        "{back}?msg={}",
-        enc(&format!("{}：{}", dept.name, status_name(status)))
-    )))
 }
 
 /// A department says its entries are complete.
@@ -199,40 +149,11 @@ pub async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Redirect, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    let period = state.store.period(id).await?;
-    let published = period.status == kaoping_store::PeriodStatus::Published;
-    let may = user.user.role == Role::Assessor
-        && dept.as_ref().is_some_and(|d| {
-            allowed(
-                &user.user,
-                Some(d),
-                Action::RecordFinding {
-                    owner: Some(&d.name),
-                    published,
-                },
-            )
-        });
-    require(may, "只有考核部门可以在发布前提交本部门的记录审核")?;
-    let dept = dept.expect("checked above");
-    state
-        .store
-        .set_review(id, dept.id, ReviewStatus::Submitted, "", user.user.id)
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.user.id),
-            "review_submit",
-            &format!("{}提交“{}”的考核记录审核", dept.name, period.name),
-        )
-        .await?;
-    Ok(Redirect::to(&format!(
-        "/?msg={}",
-        enc(&format!(
-            "已提交“{}”的考核记录，等待管理员审核",
-            period.name
-        ))
-    )))
+) -> PageResult<Response> {
+    let name = state.app.submit_review(&user.actor, id).await?;
+    Ok(back(
+        "/",
+        "msg",
+        &format!("已提交“{name}”的考核记录，等待管理员审核"),
+    ))
 }

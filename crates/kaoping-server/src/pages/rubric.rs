@@ -3,19 +3,16 @@
 use axum::extract::{Path, State};
 use maud::{html, Markup};
 
-use super::{layout, multiline, pts};
-use crate::auth::CurrentUser;
-use crate::error::ServerError;
-use crate::scoring;
+use super::html::{layout, multiline, pts, PageResult};
+use crate::session::CurrentUser;
 use crate::state::AppState;
 
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Markup, ServerError> {
-    let version = state.store.rubric(id).await?;
-    let rubric = scoring::rubric_of(&version.name, &version.toml)?;
+) -> PageResult<Markup> {
+    let (version, rubric) = state.app.rubric_version(&user.actor, id).await?;
     Ok(layout(
         rubric.title(),
         Some(&user),

@@ -3,16 +3,14 @@
 //! own self-assessment (自查) beside the assessors' score.
 
 use axum::extract::{Path, Query, State};
+use kaoping_app::{Action, Sheet};
 use kaoping_core::score::{Cap, Effect, Subject, TraceEntry, UnitResult};
 use kaoping_core::Decimal;
 use kaoping_store::{EntryKind, Role};
 use maud::{html, Markup};
 
-use super::{action, dash, department_of, enc, flash, layout, multiline, pts, require, Flash};
-use crate::auth::CurrentUser;
-use crate::error::ServerError;
-use crate::permissions::{allowed, Action};
-use crate::scoring::{self, PeriodView};
+use super::html::{action, dash, enc, flash, layout, multiline, pts, Flash, PageResult};
+use crate::session::CurrentUser;
 use crate::state::AppState;
 
 fn effect_text(e: &TraceEntry) -> String {
@@ -37,23 +35,23 @@ fn effect_text(e: &TraceEntry) -> String {
     }
 }
 
-fn cap_text(view: &PeriodView, cap: &Cap) -> String {
+fn cap_text(view: &Sheet, cap: &Cap) -> String {
     match cap {
-        Cap::Inherited { group } => format!("得分来自“{}”", view.units.group(*group).code),
+        Cap::Inherited { group } => format!("得分来自“{}”", view.snapshot.units.group(*group).code),
         other => other.to_string(),
     }
 }
 
 /// One trace entry: the rule, what it did, why it was limited, and each finding behind it with actions.
 fn trace_line(
-    view: &PeriodView,
+    view: &Sheet,
     user: &CurrentUser,
     unit_code: &str,
     e: &TraceEntry,
     may_record: &dyn Fn(&str) -> bool,
     may_appeal: bool,
 ) -> Markup {
-    let rubric = &view.rubric;
+    let rubric = &view.snapshot.rubric;
     let (code, text) = match e.subject {
         Subject::Rule(r) => (
             rubric.rules()[r].code.as_str(),
@@ -68,7 +66,7 @@ fn trace_line(
             rubric.vetoes()[v].title.as_str(),
         ),
     };
-    let id = view.period.id;
+    let id = view.snapshot.period.id;
     html! {
         div.trace {
             @if let Some(r) = e.round { @if rubric.rounds().len() > 1 { span.badge { (rubric.rounds()[r].name) } " " } }
@@ -83,7 +81,7 @@ fn trace_line(
                             @if let Some(en) = entry {
                                 @if en.count.is_some() { " · " (en.count.unwrap_or_default()) "次" }
                                 @if let Some(l) = &en.level { " · " (l) }
-                                @if let Some(p) = &en.points { " · " (p) "分" }
+                                @if let Some(p) = en.points { " · " (pts(p)) "分" }
                                 @if let Some(d) = &en.date { " · 完成" (d) }
                                 @if let Some(d) = &en.due { " · 截止" (d) }
                                 @if en.unit_code != unit_code { " · 记在“" (en.unit_code) "”" }
@@ -114,58 +112,21 @@ pub async fn page(
     user: CurrentUser,
     Path((id, code)): Path<(i64, String)>,
     Query(f): Query<Flash>,
-) -> Result<Markup, ServerError> {
-    let view = scoring::load(&state.store, id).await?;
-    let dept = department_of(&state, &user).await?;
-    let unit_pos = view
-        .units
-        .units()
-        .iter()
-        .position(|u| u.code == code)
-        .ok_or_else(|| ServerError::NotFound(format!("单位“{code}”")))?;
-    let org = &view.org[unit_pos];
-    let published = view.published();
-    require(
-        allowed(
-            &user.user,
-            dept.as_ref(),
-            Action::ViewSheet {
-                unit_id: org.id,
-                published,
-            },
-        ),
-        "只能查看本单位（或已发布）的考评表",
-    )?;
-    let result = view.result_of(&code).expect("every unit has a result");
-    let own = view.self_result_of(&code);
+) -> PageResult<Markup> {
+    let view = state.app.sheet(&user.actor, id, &code).await?;
+    let published = view.snapshot.published();
+    let result = &*view.result;
+    let own = Some(&*view.own);
     let may_record = |entry_code: &str| {
-        let owner = scoring::owner(&view.rubric, entry_code);
-        allowed(
-            &user.user,
-            dept.as_ref(),
-            Action::RecordFinding {
-                owner: owner.as_deref(),
-                published,
-            },
-        )
+        user.actor.may(Action::RecordFinding {
+            owner: view.snapshot.owner(entry_code),
+            published,
+        })
     };
-    let may_self = allowed(
-        &user.user,
-        dept.as_ref(),
-        Action::SelfAssess {
-            unit_id: org.id,
-            published,
-        },
-    );
-    let may_appeal = allowed(
-        &user.user,
-        dept.as_ref(),
-        Action::FileAppeal {
-            unit_id: org.id,
-            published,
-        },
-    );
-    let rubric = &view.rubric;
+    let may_self = view.may_self;
+    let may_appeal = view.may_appeal;
+    let unit_pos = view.unit;
+    let rubric = &view.snapshot.rubric;
     // The running total (累计) after each section.
     let running: Vec<Decimal> = result
         .sections
@@ -175,12 +136,12 @@ pub async fn page(
             Some(*sum)
         })
         .collect();
-    let unit = view.units.unit(unit_pos);
+    let unit = view.snapshot.units.unit(unit_pos);
     Ok(layout(
         &format!("{} 考评表", unit.name),
         Some(&user),
         html! {
-            h1 { (view.period.name) " · " (unit.name) " · 考评表" }
+            h1 { (view.snapshot.period.name) " · " (unit.name) " · 考评表" }
             (flash(&f))
             p {
                 "总分 " strong { (pts(result.total)) } "；加分 " (pts(result.bonus)) "；最终得分 " strong { (pts(result.final_score)) }
@@ -194,7 +155,7 @@ pub async fn page(
             }
             p.no-print {
                 a.button.secondary href=(format!("/periods/{id}/units/{}/sheet.xlsx", enc(&code))) { "下载Excel" } " "
-                @if user.user.role == Role::Assessor || user.user.role == Role::Admin { @if !published {
+                @if user.actor.role() == Role::Assessor || user.actor.role() == Role::Admin { @if !published {
                     a.button href=(format!("/periods/{id}/entries/new?unit={}", enc(&code))) { "录入考核发现" } " "
                 } }
                 @if may_self { a.button.secondary href=(format!("/periods/{id}/entries/new?unit={}&source=self", enc(&code))) { "录入自查" } }

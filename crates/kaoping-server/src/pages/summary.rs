@@ -2,17 +2,16 @@
 //! publishing, which locks the period.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Redirect;
+use axum::response::Response;
+use kaoping_app::china_time::date_of;
+use kaoping_app::{Action, AppError, Snapshot};
 use kaoping_core::score::UnitResult;
 use kaoping_core::Decimal;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{action, department_of, enc, flash, layout, pts, require, Flash};
-use crate::auth::CurrentUser;
-use crate::error::ServerError;
-use crate::permissions::{allowed, Action};
-use crate::scoring::{self, PeriodView};
+use super::html::{action, back, enc, flash, layout, pts, Flash, PageResult};
+use crate::session::CurrentUser;
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -22,10 +21,11 @@ pub struct Filter {
     err: Option<String>,
 }
 
-fn ranked<'v>(view: &'v PeriodView, group: Option<&str>) -> Vec<&'v UnitResult> {
+fn ranked<'v>(view: &'v Snapshot, group: Option<&str>) -> Vec<&'v UnitResult> {
     let mut rows: Vec<&UnitResult> = view
-        .results
+        .results()
         .iter()
+        .map(|r| r.as_ref())
         .filter(|r| {
             group.is_none_or(|g| view.units.unit(r.unit).ranking_group.as_deref() == Some(g))
         })
@@ -47,34 +47,13 @@ fn pass_badge(r: &UnitResult) -> Markup {
     }
 }
 
-async fn load_visible(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-) -> Result<PeriodView, ServerError> {
-    let view = scoring::load(&state.store, id).await?;
-    let dept = department_of(state, user).await?;
-    require(
-        allowed(
-            &user.user,
-            dept.as_ref(),
-            Action::ViewSummary {
-                published: view.published(),
-            },
-        ),
-        "只能查看已发布的汇总表",
-    )?;
-    Ok(view)
-}
-
 pub async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
     Query(filter): Query<Filter>,
-) -> Result<Markup, ServerError> {
-    let view = load_visible(&state, &user, id).await?;
-    let dept = department_of(&state, &user).await?;
+) -> PageResult<Markup> {
+    let view = state.app.summary(&user.actor, id).await?;
     let mut groups: Vec<&str> = view
         .units
         .units()
@@ -85,8 +64,8 @@ pub async fn page(
     groups.dedup();
     let group = filter.group.as_deref().filter(|g| groups.contains(g));
     let multi_round = view.rubric.rounds().len() > 1;
-    let can_publish = !view.published() && allowed(&user.user, dept.as_ref(), Action::Publish);
-    let incomplete = view.results.iter().filter(|r| r.is_incomplete()).count();
+    let can_publish = !view.published() && user.actor.may(Action::Publish);
+    let incomplete = view.results().iter().filter(|r| r.is_incomplete()).count();
     let flash_msg = Flash {
         msg: filter.msg.clone(),
         err: filter.err.clone(),
@@ -98,7 +77,7 @@ pub async fn page(
             h1 { (view.period.name) " · 汇总表" }
             (flash(&flash_msg))
             p.muted {
-                (view.rubric_name)
+                (view.rubric_label)
                 @if let Some(p) = view.rubric.pass_mark() { "；合格线" (pts(p)) "分" }
                 @if view.published() { "；已发布锁定" } @else { "；考评中（未发布）" }
             }
@@ -162,8 +141,8 @@ pub async fn notice(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Markup, ServerError> {
-    let view = load_visible(&state, &user, id).await?;
+) -> PageResult<Markup> {
+    let view = state.app.summary(&user.actor, id).await?;
     let issuer = view.rubric.issuer().unwrap_or("");
     let date = view
         .period
@@ -190,46 +169,16 @@ pub async fn notice(
     ))
 }
 
-/// `YYYY年M月D日` of a unix-millisecond time (UTC+8, the users' time zone).
-pub fn date_of(ms: i64) -> String {
-    let days = (ms / 1000 + 8 * 3600).div_euclid(86_400);
-    // Civil-from-days (Howard Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y}年{m}月{d}日")
-}
-
 pub async fn publish(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Redirect, ServerError> {
-    let dept = department_of(&state, &user).await?;
-    match crate::actions::publish(&state, &user, dept.as_ref(), id).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/periods/{id}?msg={}",
-            enc("已发布并锁定")
-        ))),
+) -> PageResult<Response> {
+    let back_to = format!("/periods/{id}");
+    match state.app.publish(&user.actor, id).await {
+        Ok(()) => Ok(back(&back_to, "msg", "已发布并锁定")),
         // Not yet complete: say so on the summary page itself.
-        Err(ServerError::Conflict(m)) => {
-            Ok(Redirect::to(&format!("/periods/{id}?err={}", enc(&m))))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_are_in_china_time() {
-        // 2023-03-06T16:30:00Z is 2023-03-07 00:30 in Beijing.
-        assert_eq!(super::date_of(1_678_120_200_000), "2023年3月7日");
+        Err(AppError::Conflict(m)) => Ok(back(&back_to, "err", &m)),
+        Err(e) => Err(e.into()),
     }
 }

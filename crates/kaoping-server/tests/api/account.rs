@@ -1,6 +1,6 @@
 //! A user changes their own password: every session ends, the new password works, the old one does not.
 
-use kaoping_server::demo::DEMO_PASSWORD;
+use kaoping_app::demo::DEMO_PASSWORD;
 
 use crate::helpers::{TestApp, UserClient};
 

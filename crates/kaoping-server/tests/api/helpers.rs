@@ -13,7 +13,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use kaoping_server::{demo, Config, Server};
+use kaoping_app::demo;
+use kaoping_server::{Config, Server};
 use kaoping_store::{Backend, Department, Store, User};
 use reqwest::header::HeaderMap;
 use reqwest::redirect::Policy;

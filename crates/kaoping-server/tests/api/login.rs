@@ -50,7 +50,7 @@ async fn right_and_wrong_password(app: TestApp) {
     let r = anon
         .post_json_without_csrf(
             "/api/login",
-            &json!({"username": "anquan", "password": kaoping_server::demo::DEMO_PASSWORD}),
+            &json!({"username": "anquan", "password": kaoping_app::demo::DEMO_PASSWORD}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -69,7 +69,7 @@ async fn right_and_wrong_password(app: TestApp) {
     for (username, password) in [
         ("anquan", "wrong-password"),
         ("anquan", ""),
-        ("nobody", kaoping_server::demo::DEMO_PASSWORD),
+        ("nobody", kaoping_app::demo::DEMO_PASSWORD),
     ] {
         let fresh = app.anonymous();
         let r = fresh
@@ -89,7 +89,7 @@ async fn right_and_wrong_password(app: TestApp) {
 
 async fn throttled_after_five_failures_on_every_server(app: TestApp) {
     let wrong = json!({"username": "anquan", "password": "guess"});
-    let right = json!({"username": "anquan", "password": kaoping_server::demo::DEMO_PASSWORD});
+    let right = json!({"username": "anquan", "password": kaoping_app::demo::DEMO_PASSWORD});
     let anon = app.anonymous();
     for i in 0..5 {
         let r = anon.post_json_without_csrf("/api/login", &wrong).await;
@@ -116,7 +116,7 @@ async fn throttled_after_five_failures_on_every_server(app: TestApp) {
             .post(format!("{}/login", other.base_url))
             .form(&[
                 ("username", "anquan"),
-                ("password", kaoping_server::demo::DEMO_PASSWORD),
+                ("password", kaoping_app::demo::DEMO_PASSWORD),
             ])
             .send()
             .await
@@ -142,7 +142,7 @@ async fn logout_ends_the_session(app: TestApp) {
     let r = anon
         .post_json_without_csrf(
             "/api/login",
-            &json!({"username": "admin", "password": kaoping_server::demo::DEMO_PASSWORD}),
+            &json!({"username": "admin", "password": kaoping_app::demo::DEMO_PASSWORD}),
         )
         .await;
     assert_eq!(r.status, 200);
@@ -223,7 +223,7 @@ async fn cookie_flags_and_security_headers(app: TestApp) {
     let r = anon
         .post_json_without_csrf(
             "/api/login",
-            &json!({"username": "d01", "password": kaoping_server::demo::DEMO_PASSWORD}),
+            &json!({"username": "d01", "password": kaoping_app::demo::DEMO_PASSWORD}),
         )
         .await;
     assert_eq!(r.status, 200);
@@ -295,7 +295,7 @@ async fn html_login_form(app: TestApp) {
         http.post(url("/login?next=//evil.example/"))
             .form(&[
                 ("username", "lingdao"),
-                ("password", kaoping_server::demo::DEMO_PASSWORD),
+                ("password", kaoping_app::demo::DEMO_PASSWORD),
             ])
             .send()
             .await
@@ -366,7 +366,7 @@ async fn expired_sessions_and_deactivated_users(app: TestApp) {
         .anonymous()
         .post_json_without_csrf(
             "/api/login",
-            &json!({"username": "jiwei", "password": kaoping_server::demo::DEMO_PASSWORD}),
+            &json!({"username": "jiwei", "password": kaoping_app::demo::DEMO_PASSWORD}),
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.text());
@@ -382,7 +382,7 @@ async fn secure_cookies_when_configured(app: TestApp) {
         .at(&secure.base_url)
         .post_json_without_csrf(
             "/api/login",
-            &json!({"username": "admin", "password": kaoping_server::demo::DEMO_PASSWORD}),
+            &json!({"username": "admin", "password": kaoping_app::demo::DEMO_PASSWORD}),
         )
         .await;
     assert_eq!(r.status, 200);
@@ -421,7 +421,7 @@ async fn login_from(base_url: &str, forwarded: &str, user: &str) -> u16 {
         http_client()
             .post(format!("{base_url}/api/login"))
             .header("x-forwarded-for", forwarded)
-            .json(&json!({"username": user, "password": kaoping_server::demo::DEMO_PASSWORD}))
+            .json(&json!({"username": user, "password": kaoping_app::demo::DEMO_PASSWORD}))
             .send()
             .await
             .unwrap(),

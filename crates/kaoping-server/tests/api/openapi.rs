@@ -75,7 +75,7 @@ async fn openapi_describes_every_api_route(app: TestApp) {
     let probe = crate::helpers::UserClient::login(
         app.base_url(),
         "admin",
-        kaoping_server::demo::DEMO_PASSWORD,
+        kaoping_app::demo::DEMO_PASSWORD,
     )
     .await;
     let mut ops: Vec<(String, String)> = paths

@@ -1,7 +1,7 @@
 //! The permission matrix over HTTP: for every demo role and every action the pages and the API offer,
-//! the status the server answers agrees with `kaoping_server::allowed` — the one place the rules live.
+//! the status the server answers agrees with `kaoping_app::allowed` — the one place the rules live.
 
-use kaoping_server::{allowed, Action};
+use kaoping_app::{allowed, Action};
 use serde_json::json;
 
 use crate::helpers::{Resp, TestApp, UserClient};

@@ -100,7 +100,7 @@ async fn concurrent_recording_through_two_servers(app: TestApp) {
         let c = crate::helpers::UserClient::login(
             &b.base_url,
             "dangong",
-            kaoping_server::demo::DEMO_PASSWORD,
+            kaoping_app::demo::DEMO_PASSWORD,
         )
         .await;
         c.at(app.base_url())

@@ -1,0 +1,292 @@
+//! What every page shares: the frame (header, navigation for the user's role), flash messages, form
+//! actions with the CSRF token, number and text formatting, the error page, reading multipart uploads,
+//! and the page extractor of the logged-in user (a missing session redirects to the login page).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use kaoping_app::{role_name, AppError, Upload, MAX_UPLOAD_BYTES};
+use kaoping_core::Decimal;
+use kaoping_store::{Role, User};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::error;
+use crate::session::{current_user, CurrentUser};
+use crate::state::AppState;
+
+/// A page's answer to a refusal: the error page with the refusal's status.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error::log(&self.0);
+        (error::status(&self.0), error_page(&self.0)).into_response()
+    }
+}
+
+/// What a page handler returns.
+pub type PageResult<T> = Result<T, PageError>;
+
+/// Pages: a missing session redirects to the login page.
+pub enum PageRejection {
+    Login(String),
+    Error(PageError),
+}
+
+impl IntoResponse for PageRejection {
+    fn into_response(self) -> Response {
+        match self {
+            PageRejection::Login(next) => {
+                Redirect::to(&format!("/login?next={}", enc_path(&next))).into_response()
+            }
+            PageRejection::Error(e) => e.into_response(),
+        }
+    }
+}
+
+/// Percent-encodes a path for the login redirect (`/` kept).
+fn enc_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match current_user(parts, state).await {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(PageRejection::Login(
+                parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/".into(), |p| p.to_string()),
+            )),
+            Err(e) => Err(PageRejection::Error(PageError(e))),
+        }
+    }
+}
+
+/// A multipart form as read: its text fields, and the file of field `file_field` if one was chosen.
+pub struct Form {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<Upload>,
+}
+
+impl Form {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A text field, empty when missing.
+    pub fn text(&self, name: &str) -> String {
+        self.field(name).unwrap_or("").to_string()
+    }
+}
+
+/// Reads a multipart form. A file over [`MAX_UPLOAD_BYTES`] is refused, saying so; `what` names the
+/// file in messages (证据文件, 文件).
+pub async fn read_multipart(
+    mut multipart: axum::extract::Multipart,
+    file_field: &str,
+    what: &str,
+) -> Result<Form, AppError> {
+    let too_big = || {
+        AppError::Invalid(format!(
+            "{what}超过{}MB，或上传中断",
+            MAX_UPLOAD_BYTES / 1024 / 1024
+        ))
+    };
+    let mut form = Form {
+        fields: Vec::new(),
+        file: None,
+    };
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::Invalid(format!("表单无法读取：{e}")))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == file_field {
+            let filename = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(|_| too_big())?;
+            if bytes.len() > MAX_UPLOAD_BYTES {
+                return Err(too_big());
+            }
+            if !bytes.is_empty() {
+                form.file = Some(Upload {
+                    filename,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        } else {
+            let value = field
+                .text()
+                .await
+                .map_err(|_| AppError::Invalid(format!("字段“{name}”不是文字")))?;
+            form.fields.push((name, value));
+        }
+    }
+    Ok(form)
+}
+
+/// Points as people write them: `97.5`, never `97.50`.
+pub fn pts(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// A form's action URL with the session's CSRF token.
+pub fn action(user: &CurrentUser, path: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}csrf={}", user.session.csrf_token)
+}
+
+/// A message carried in the query string after a redirect (`?msg=…`), shown once.
+#[derive(serde::Deserialize, Default)]
+pub struct Flash {
+    pub msg: Option<String>,
+    pub err: Option<String>,
+}
+
+pub fn flash(f: &Flash) -> Markup {
+    html! {
+        @if let Some(m) = &f.msg { div.flash.ok role="status" { (m) } }
+        @if let Some(e) = &f.err { div.flash role="alert" { (e) } }
+    }
+}
+
+/// Percent-encodes a message or code for a URL.
+pub fn enc(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The page frame: header with navigation for the user's role, then the content.
+pub fn layout(title: &str, user: Option<&CurrentUser>, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 考评" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                @if let Some(u) = user {
+                    header.top {
+                        a.brand href="/" { "考评" }
+                        nav {
+                            a href="/" { "首页" }
+                            @if u.actor.role() == Role::Admin {
+                                a href="/admin" { "管理" }
+                                a href="/audit" { "日志" }
+                            }
+                        }
+                        span { (u.actor.user.display_name) "（" (role_name(u.actor.role())) "）" }
+                        a href="/account/password" { "修改密码" }
+                        form method="post" action=(action(u, "/logout")) { button type="submit" { "退出" } }
+                    }
+                }
+                main { (content) }
+            }
+        }
+    }
+}
+
+/// The page for an error: its message, and a way back.
+pub fn error_page(error: &AppError) -> Markup {
+    layout(
+        "出错了",
+        None,
+        html! {
+            h1 { "出错了" }
+            div.flash role="alert" { (error.user_message()) }
+            p { a href="/" { "返回首页" } " · " a href="/login" { "登录" } }
+        },
+    )
+}
+
+/// Text with line breaks kept.
+pub fn multiline(text: &str) -> Markup {
+    html! {
+        @for (i, line) in text.lines().enumerate() {
+            @if i > 0 { br; }
+            (line)
+        }
+    }
+}
+
+/// A non-breaking placeholder for empty cells.
+pub fn dash() -> Markup {
+    PreEscaped("&mdash;".to_string())
+}
+
+/// A user's display name (and user name), or 系统 for none.
+pub fn user_name(users: &[User], id: Option<i64>) -> Markup {
+    match id.and_then(|id| users.iter().find(|u| u.id == id)) {
+        Some(u) => html! { (u.display_name) " " span.muted { "(" (u.username) ")" } },
+        None if id.is_some() => html! { "用户#" (id.unwrap_or_default()) },
+        None => html! { span.muted { "系统" } },
+    }
+}
+
+/// Empty text means "not given".
+pub fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// An id typed into a form field: empty is none; anything but a number is an error naming the field.
+pub fn parse_id(field: &str, text: &str) -> Result<Option<i64>, AppError> {
+    match opt(text) {
+        None => Ok(None),
+        Some(t) => t
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::Invalid(format!("{field}：“{t}”不是有效的编号"))),
+    }
+}
+
+/// Back to `path` with a message (`msg`) or an error (`err`), and an optional `#anchor`.
+pub fn back(path: &str, key: &str, text: &str) -> Response {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (path, anchor) = match path.split_once('#') {
+        Some((p, a)) => (p, format!("#{a}")),
+        None => (path, String::new()),
+    };
+    Redirect::to(&format!("{path}{sep}{key}={}{anchor}", enc(text))).into_response()
+}
+
+/// A refusal a user can act on goes back to the form with the message; a fault is the error page.
+pub fn back_or_fail(path: &str, e: AppError) -> PageResult<Response> {
+    if e.is_fault() {
+        return Err(PageError(e));
+    }
+    Ok(back(path, "err", &e.user_message()))
+}
