@@ -102,8 +102,7 @@ pub fn import_findings(
 ) -> Result<(), String> {
     let name = file.display().to_string();
     let bytes = std::fs::read(file).map_err(|e| format!("{name}: 无法读取：{e}"))?;
-    let text =
-        kaoping_app::findings_text(&name, &bytes).map_err(|e| e.user_message())?;
+    let text = kaoping_app::findings_text(&name, &bytes).map_err(|e| e.user_message())?;
     let lines = text.lines().count() as u64;
     let bar = indicatif::ProgressBar::new(lines.saturating_sub(1));
     if lines < 10_000 {

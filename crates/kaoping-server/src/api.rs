@@ -90,9 +90,10 @@ async fn openapi() -> impl IntoResponse {
 /// Malformed JSON gets a 400 that says what is wrong; well-formed JSON with a wrong field a 422.
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     json.map(|Json(v)| v).map_err(|e| match e {
-        JsonRejection::JsonDataError(_) => {
-            ApiError::App(AppError::Invalid(format!("JSON字段有误：{}", e.body_text())))
-        }
+        JsonRejection::JsonDataError(_) => ApiError::App(AppError::Invalid(format!(
+            "JSON字段有误：{}",
+            e.body_text()
+        ))),
         _ => ApiError::BadRequest(format!("请求不是有效的JSON：{}", e.body_text())),
     })
 }
@@ -273,11 +274,7 @@ impl EntryIn {
         };
         let date = |text: Option<String>, key: &str| {
             text.filter(|t| !t.trim().is_empty())
-                .map(|t| {
-                    t.trim()
-                        .parse()
-                        .map_err(|e| invalid(format!("{key}：{e}")))
-                })
+                .map(|t| t.trim().parse().map_err(|e| invalid(format!("{key}：{e}"))))
                 .transpose()
         };
         Ok(FindingDraft {

@@ -2,7 +2,7 @@
 //! accepted appeal is the only way a published period changes, and the change goes into the ledger as an
 //! entry replacing the appealed one, in the same transaction as the decision.
 
-use sqlx::any::{AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::ledger::{self, Entry, EntryKind, NewEntry, Source, Via};

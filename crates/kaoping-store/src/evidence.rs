@@ -3,7 +3,7 @@
 //! the same bytes twice stores them once.
 
 use sha2::{Digest, Sha256};
-use sqlx::any::{AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::{col, now_ms, Store, StoreError};

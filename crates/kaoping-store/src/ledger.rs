@@ -11,7 +11,7 @@ use std::str::FromStr;
 use kaoping_core::date::Date;
 use kaoping_core::finding::FindingInput;
 use kaoping_core::Decimal;
-use sqlx::any::{AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::periods::PeriodStatus;
@@ -524,7 +524,10 @@ impl Store {
         let Some(first) = entries.first() else {
             return Ok(Vec::new());
         };
-        let mut tx = self.lock_period(first.period_id).await.map_err(|e| (0, e))?;
+        let mut tx = self
+            .lock_period(first.period_id)
+            .await
+            .map_err(|e| (0, e))?;
         let saved = tx.append_all(entries).await?;
         tx.commit().await.map_err(|e| (entries.len(), e))?;
         Ok(saved)

@@ -19,8 +19,8 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::AnyConnection;
 use sqlx::migrate::Migrator;
+use sqlx::AnyConnection;
 use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
@@ -227,11 +227,7 @@ impl Store {
             Backend::Sqlite => self.begin().await,
             Backend::Postgres => {
                 let gate = {
-                    let mut periods = self
-                        .gates
-                        .periods
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
+                    let mut periods = self.gates.periods.lock().unwrap_or_else(|e| e.into_inner());
                     periods.entry(period_id).or_default().clone()
                 };
                 let guard = gate.lock_owned().await;
@@ -244,9 +240,7 @@ impl Store {
     }
 
     /// A pooled connection for reads that run several queries.
-    pub(crate) async fn connection(
-        &self,
-    ) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+    pub(crate) async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
         Ok(self.pool.acquire().await?)
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::any::{AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::{col, Store, StoreError};

@@ -191,7 +191,10 @@ impl PeriodTx {
     }
 
     /// Appends several entries; the first refused is returned with its position.
-    pub async fn append_all(&mut self, entries: &[NewEntry]) -> Result<Vec<Entry>, (usize, StoreError)> {
+    pub async fn append_all(
+        &mut self,
+        entries: &[NewEntry],
+    ) -> Result<Vec<Entry>, (usize, StoreError)> {
         let mut saved = Vec::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
             saved.push(self.append(e).await.map_err(|err| (i, err))?);

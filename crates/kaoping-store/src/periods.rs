@@ -1,7 +1,7 @@
 //! Assessment periods (考评期): which rubric version and which units, and whether the period is still open
 //! for findings or published and locked.
 
-use sqlx::any::{AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use kaoping_core::units::Units;
@@ -97,11 +97,12 @@ pub(crate) async fn period_on(
     .await?
     .ok_or_else(|| StoreError::not_found("考评期", id))?;
     let mut period = period_from_row(&row)?;
-    period.unit_ids =
-        sqlx::query_scalar("SELECT unit_id FROM period_units WHERE period_id = $1 ORDER BY unit_id")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    period.unit_ids = sqlx::query_scalar(
+        "SELECT unit_id FROM period_units WHERE period_id = $1 ORDER BY unit_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(period)
 }
 

@@ -2,7 +2,7 @@
 //! administrator approves or returns it for rework with a reason. Every step is kept (append-only); the
 //! current state is the latest step.
 
-use sqlx::any::{AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::{col, now_ms, Store, StoreError};
@@ -119,7 +119,8 @@ impl Store {
         user_id: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.lock_period(period_id).await?;
-        tx.set_review(department_id, status, reason, user_id).await?;
+        tx.set_review(department_id, status, reason, user_id)
+            .await?;
         tx.commit().await
     }
 

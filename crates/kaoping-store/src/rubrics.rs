@@ -2,7 +2,7 @@
 //! period keeps pointing at the version it was scored under, so editing a rubric never changes a past
 //! period's scores.
 
-use sqlx::any::{AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::{col, now_ms, Store, StoreError};

@@ -548,7 +548,10 @@ async fn ledger_history(db: Db) {
         Some("4.5"),
         "normalized decimal"
     );
-    assert_eq!(e1.date.map(|d| d.to_string()).as_deref(), Some("2023-07-08"));
+    assert_eq!(
+        e1.date.map(|d| d.to_string()).as_deref(),
+        Some("2023-07-08")
+    );
     assert_eq!(e1.level, None, "empty text is not given");
     assert_eq!(e1.kind, EntryKind::Record);
     assert!(e1.recorded_at > 0);
@@ -1252,7 +1255,11 @@ async fn a_period_lock_holds_a_check_and_its_write_together(db: Db) {
     let second = Store::connect(&db.url).await.unwrap();
     let mut tasks = Vec::new();
     for i in 0..20 {
-        let store = if i % 2 == 0 { s.clone() } else { second.clone() };
+        let store = if i % 2 == 0 {
+            s.clone()
+        } else {
+            second.clone()
+        };
         let f = f.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = store.lock_period(f.period).await.unwrap();

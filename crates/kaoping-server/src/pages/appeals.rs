@@ -69,10 +69,14 @@ pub async fn form(
         Ok(e) => state.app.appeal_form(&user.actor, id, e).await?,
         Err(e) => {
             // Ask permission first: only then does a bad id matter.
-            state.app.appeal_form(&user.actor, id, 0).await.map_err(|p| match p {
-                AppError::Forbidden(_) => p,
-                _ => e,
-            })?
+            state
+                .app
+                .appeal_form(&user.actor, id, 0)
+                .await
+                .map_err(|p| match p {
+                    AppError::Forbidden(_) => p,
+                    _ => e,
+                })?
         }
     };
     let f = Flash {
@@ -115,14 +119,22 @@ pub async fn file(
     let entry = match entry_id(Some(&f.entry)) {
         Ok(e) => e,
         Err(e) => {
-            state.app.appeal_form(&user.actor, id, 0).await.map_err(|p| match p {
-                AppError::Forbidden(_) => PageError(p),
-                _ => PageError(e),
-            })?;
+            state
+                .app
+                .appeal_form(&user.actor, id, 0)
+                .await
+                .map_err(|p| match p {
+                    AppError::Forbidden(_) => PageError(p),
+                    _ => PageError(e),
+                })?;
             return Err(PageError(AppError::Invalid("要申诉的记录编号无效".into())));
         }
     };
-    match state.app.file_appeal(&user.actor, id, entry, &f.reason).await {
+    match state
+        .app
+        .file_appeal(&user.actor, id, entry, &f.reason)
+        .await
+    {
         Ok(appeal) => Ok(back(
             &format!("/periods/{id}/appeals"),
             "msg",
@@ -278,9 +290,7 @@ impl Decision {
                     note: opt(&self.note),
                 })))
             }
-            _ => Err(AppError::Invalid(
-                "处理结果：请选择“采纳”或“驳回”".into(),
-            )),
+            _ => Err(AppError::Invalid("处理结果：请选择“采纳”或“驳回”".into())),
         }
     }
 }

@@ -50,7 +50,10 @@ impl Fields {
             round: e.round.clone(),
             count: e.count.map(|c| c.to_string()).unwrap_or_default(),
             level: e.level.clone().unwrap_or_default(),
-            points: e.points.map(|p| p.normalize().to_string()).unwrap_or_default(),
+            points: e
+                .points
+                .map(|p| p.normalize().to_string())
+                .unwrap_or_default(),
             note: e.note.clone(),
             matter: e.matter.clone().unwrap_or_default(),
             date: e.date.map(|d| d.to_string()).unwrap_or_default(),

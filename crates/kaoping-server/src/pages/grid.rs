@@ -59,7 +59,12 @@ pub async fn page(
 }
 
 /// An administrator first picks a department.
-fn choose_page(view: &Snapshot, user: &CurrentUser, departments: &[Department], fl: &Flash) -> Markup {
+fn choose_page(
+    view: &Snapshot,
+    user: &CurrentUser,
+    departments: &[Department],
+    fl: &Flash,
+) -> Markup {
     let id = view.period.id;
     layout(
         "评分表",

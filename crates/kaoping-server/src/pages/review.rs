@@ -34,8 +34,12 @@ pub async fn page(
 ) -> PageResult<Markup> {
     let board = state.app.review_board(&user.actor, id).await?;
     let view = &board.snapshot;
-    let (departments, reviews, history, users) =
-        (&board.departments, &board.reviews, &board.history, &board.users);
+    let (departments, reviews, history, users) = (
+        &board.departments,
+        &board.reviews,
+        &board.history,
+        &board.users,
+    );
     let open = !view.published();
     Ok(layout(
         &format!("{} 审核", view.period.name),

@@ -39,7 +39,9 @@ pub async fn summary_xlsx(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    Ok(xlsx_response(state.app.summary_xlsx(&user.actor, id).await?))
+    Ok(xlsx_response(
+        state.app.summary_xlsx(&user.actor, id).await?,
+    ))
 }
 
 pub async fn sheet_xlsx(

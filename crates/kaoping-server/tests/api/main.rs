@@ -12,6 +12,7 @@ mod login;
 mod openapi;
 mod permissions;
 mod processes;
+mod races;
 mod recording;
 mod results;
 mod review;

@@ -8,6 +8,7 @@ use crate::helpers::{Resp, TestApp, UserClient};
 
 on_both!(http_agrees_with_allowed, anonymous_users_are_sent_to_login);
 on_both!(
+    the_correction_form_asks_who_may_correct,
     audit_page_agrees_with_allowed,
     admin_page_agrees_with_allowed,
     review_appeals_and_administration_agree_with_allowed,
@@ -103,29 +104,21 @@ async fn http_agrees_with_allowed(app: TestApp) {
                 check(&mut mismatches, who, &case, &c.get(path).await);
             }
         }
-        // The open year's ledger: the summary's permission (leaders never see the ledger).
-        let case = Case {
-            what: "GET /periods/2/ledger".into(),
-            allowed: may(Action::ViewSummary { published: false }) && user.unit_id.is_none(),
-            ok: 200,
-            denied: 403,
-        };
-        check(
-            &mut mismatches,
-            who,
-            &case,
-            &c.get("/periods/2/ledger").await,
-        );
-        let case = Case {
-            what: "GET /api/periods/2/entries".into(),
-            ..case
-        };
-        check(
-            &mut mismatches,
-            who,
-            &case,
-            &c.get("/api/periods/2/entries").await,
-        );
+        // The ledgers: their own permission, asked by the application (leaders never see them).
+        for (period, published) in [(2, false), (1, true)] {
+            for path in [
+                format!("/periods/{period}/ledger"),
+                format!("/api/periods/{period}/entries"),
+            ] {
+                let case = Case {
+                    what: format!("GET {path}"),
+                    allowed: may(Action::ViewLedger { published }),
+                    ok: 200,
+                    denied: 403,
+                };
+                check(&mut mismatches, who, &case, &c.get(&path).await);
+            }
+        }
 
         // Recording through the API: an item of 安全科 and one of 党工部, each on its own unit.
         let unit = format!("D{:02}", 10 + i);
@@ -144,7 +137,8 @@ async fn http_agrees_with_allowed(app: TestApp) {
                 .record(2, &json!({"unit": unit, "code": code, "count": count}))
                 .await;
             check(&mut mismatches, who, &case, &r);
-            // The same on the published year: never allowed (403 or the lock's 409).
+            // The same on the published year: never allowed. Whoever records findings at all hears
+            // that the period is locked (409); anyone else that they may not (403).
             let r = c
                 .record(1, &json!({"unit": unit, "code": code, "count": count}))
                 .await;
@@ -152,9 +146,10 @@ async fn http_agrees_with_allowed(app: TestApp) {
                 owner: Some(owner),
                 published: true,
             });
-            if locked || !matches!(r.status, 403 | 409) {
+            let expected = if may(Action::EnterFindings) { 409 } else { 403 };
+            if locked || r.status != expected {
                 mismatches.push(format!(
-                    "{who} POST /api/periods/1/entries {code}: allowed = {locked}, got {}",
+                    "{who} POST /api/periods/1/entries {code}: allowed = {locked}, expected {expected}, got {}",
                     r.status
                 ));
             }
@@ -365,4 +360,53 @@ async fn review_appeals_and_administration_agree_with_allowed(app: TestApp) {
         "HTTP disagrees with allowed():\n{}",
         mismatches.join("\n")
     );
+}
+
+/// The correction form shows an entry's content: only to whoever may correct it (it answered everyone
+/// once). A locked period says so to those who could otherwise correct.
+async fn the_correction_form_asks_who_may_correct(app: TestApp) {
+    let anquan = app.client("anquan").await;
+    let r = anquan
+        .record(
+            2,
+            &json!({"unit": "D04", "code": "1.4.2", "count": 1, "note": "配电室事故"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let path = format!("/periods/2/entries/{id}/correct");
+    for (who, status) in [
+        ("anquan", 200),
+        ("admin", 200),
+        ("dangong", 403),
+        ("d01", 403),
+        ("lingdao", 403),
+    ] {
+        let r = app.client(who).await.get(&path).await;
+        assert_eq!(r.status, status, "{who}: {}", r.text());
+        assert_eq!(r.text().contains("配电室事故"), status == 200, "{who}");
+    }
+    // Published: an entry of 2023 is locked for its department, hidden from the others.
+    let ledger = app.client("admin").await.entries(1).await;
+    let old = ledger
+        .iter()
+        .find(|e| e["code"].as_str().is_some_and(|c| c.starts_with("1.4")))
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/periods/1/entries/{old}/correct");
+    for (who, status) in [
+        ("anquan", 409),
+        ("admin", 409),
+        ("d01", 403),
+        ("lingdao", 403),
+    ] {
+        let r = app.client(who).await.get(&path).await;
+        assert_eq!(r.status, status, "{who}: {}", r.text());
+    }
+    // An entry of another period is not found through this one.
+    let r = anquan
+        .get(&format!("/periods/1/entries/{id}/correct"))
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text());
 }
