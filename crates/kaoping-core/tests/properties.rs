@@ -753,15 +753,15 @@ proptest! {
     fn a_unit_scored_alone_scores_as_among_all(case in case()) {
         let s = setup(&case);
         let (all, accepted) = score(&s.rubric, &s.units, &s.findings, true);
-        for u in 0..s.units.len() {
+        for (u, among_all) in all.iter().enumerate() {
             let mut alone = Scorer::for_unit(&s.rubric, u, true);
             for f in accepted.iter().filter(|f| reaches(&s.units, u, f)) {
                 prop_assert!(alone.add(&s.units, f.clone()).is_ok());
             }
             let mut result = alone.finish_unit(&s.units, u);
             prop_assert_eq!(result.rank, 0);
-            result.rank = all[u].rank;
-            prop_assert_eq!(&result, &all[u]);
+            result.rank = among_all.rank;
+            prop_assert_eq!(&result, among_all);
         }
         let refs: Vec<&UnitResult> = all.iter().collect();
         let ranked = kaoping_core::score::ranks(&s.rubric, &s.units, &refs);

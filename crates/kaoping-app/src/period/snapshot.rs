@@ -132,12 +132,15 @@ impl Side {
         side
     }
 
+    /// Ranks every unit again; a unit whose rank moved gets its result copied with the new rank, and
+    /// its trace (which carries the rank too) is computed again when next asked for.
     fn rerank(&mut self, rubric: &Rubric, units: &Units) {
         let refs: Vec<&UnitResult> = self.results.iter().map(|r| r.as_ref()).collect();
         let new = ranks(rubric, units, &refs);
-        for (result, rank) in self.results.iter_mut().zip(new) {
-            if result.rank != rank {
-                Arc::make_mut(result).rank = rank;
+        for (u, rank) in new.into_iter().enumerate() {
+            if self.results[u].rank != rank {
+                Arc::make_mut(&mut self.results[u]).rank = rank;
+                self.traced[u] = Arc::default();
             }
         }
     }
