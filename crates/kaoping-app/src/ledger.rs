@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use kaoping_store::{Entry, LedgerPage, User};
+use kaoping_store::{Entry, LedgerFilter, LedgerPage, User};
 
 use crate::actor::Actor;
 use crate::error::AppError;
@@ -16,9 +16,19 @@ pub const LEDGER_PAGE_SIZE: i64 = 100;
 /// The most entries one API call returns.
 pub const LEDGER_API_LIMIT: i64 = 1000;
 
+/// What a ledger page is narrowed to, as asked.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerQuery {
+    /// A unit (its groups' entries reach it too, and are shown with its own) or a group.
+    pub unit: Option<String>,
+    /// A rule or item code.
+    pub code: Option<String>,
+}
+
 /// One page of a period's ledger.
 pub struct LedgerView {
     pub snapshot: Arc<Snapshot>,
+    pub query: LedgerQuery,
     pub page: LedgerPage,
     /// 1-based.
     pub page_number: i64,
@@ -45,19 +55,38 @@ impl App {
         Ok(snapshot)
     }
 
-    /// Page `page_number` (1-based, oldest first) of a period's ledger.
+    /// Page `page_number` (1-based, oldest first) of a period's ledger, narrowed as `query` asks.
     pub async fn ledger(
         &self,
         actor: &Actor,
         period_id: i64,
+        query: LedgerQuery,
         page_number: i64,
     ) -> Result<LedgerView, AppError> {
         let snapshot = self.ledger_snapshot(actor, period_id).await?;
+        let mut filter = LedgerFilter {
+            units: Vec::new(),
+            code: query.code.clone(),
+        };
+        if let Some(unit) = &query.unit {
+            filter.units.push(unit.clone());
+            if let Some(u) = snapshot.unit_id(unit) {
+                filter.units.extend(
+                    snapshot
+                        .units
+                        .unit(u)
+                        .groups
+                        .iter()
+                        .map(|&g| snapshot.units.group(g).code.clone()),
+                );
+            }
+        }
         let page_number = page_number.max(1);
         let page = self
             .store
             .ledger_page(
                 period_id,
+                &filter,
                 (page_number - 1).saturating_mul(LEDGER_PAGE_SIZE),
                 LEDGER_PAGE_SIZE,
             )
@@ -65,6 +94,7 @@ impl App {
         let pages = ((page.total + LEDGER_PAGE_SIZE - 1) / LEDGER_PAGE_SIZE).max(1);
         Ok(LedgerView {
             snapshot,
+            query,
             page,
             page_number,
             pages,
@@ -95,7 +125,10 @@ impl App {
         period_id: i64,
     ) -> Result<(Arc<Snapshot>, Vec<(Entry, bool)>, Vec<User>), AppError> {
         let snapshot = self.ledger_snapshot(actor, period_id).await?;
-        let page = self.store.ledger_page(period_id, 0, i64::MAX).await?;
+        let page = self
+            .store
+            .ledger_page(period_id, &LedgerFilter::default(), 0, i64::MAX)
+            .await?;
         Ok((snapshot, page.entries, self.store.users().await?))
     }
 }

@@ -1,7 +1,6 @@
 //! The reads behind the pages and the API: the dashboard, the summary, a unit's score sheet, a rubric,
 //! the audit log, the periods and results of the API. Each asks permission before it hands anything out.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use kaoping_core::rubric::Rubric;
@@ -13,7 +12,7 @@ use kaoping_store::{
 
 use crate::actor::Actor;
 use crate::error::AppError;
-use crate::period::{Counted, Snapshot};
+use crate::period::Snapshot;
 use crate::permissions::Action;
 use crate::App;
 
@@ -42,18 +41,29 @@ pub struct Sheet {
     pub result: Arc<UnitResult>,
     /// The unit's own self-assessment, scored the same way.
     pub own: Arc<UnitResult>,
-    /// The entries the trace cites, by id.
-    entries: HashMap<i64, Arc<Counted>>,
     /// The actor may record the unit's self-assessment.
     pub may_self: bool,
     /// The actor may appeal the unit's findings.
     pub may_appeal: bool,
+    /// The actor may open the ledger (where every finding behind a rule is listed).
+    pub may_ledger: bool,
 }
 
 impl Sheet {
-    /// An entry the sheet's trace cites.
+    /// An entry the sheet's trace cites (found by id in the unit's and its groups' entries, each list
+    /// in id order: no index is built per request).
     pub fn entry(&self, id: i64) -> Option<&kaoping_store::Entry> {
-        self.entries.get(&id).map(|c| &c.entry)
+        let snapshot = &*self.snapshot;
+        let units = &*snapshot.units;
+        std::iter::once(self.unit)
+            .chain(
+                units
+                    .unit(self.unit)
+                    .groups
+                    .iter()
+                    .map(|&g| units.len() + g),
+            )
+            .find_map(|slot| snapshot.assessor.parties[slot].find(id).map(|c| &c.entry))
     }
 
     /// The unit's organisation record.
@@ -151,19 +161,14 @@ impl App {
             .assessor
             .traced(&snapshot.rubric, &snapshot.units, unit);
         let own = snapshot.self_check.results()[unit].clone();
-        let entries = snapshot
-            .assessor
-            .counted_arcs_for(&snapshot.units, unit)
-            .map(|c| (c.entry.id, c.clone()))
-            .collect();
         Ok(Sheet {
             may_self: actor.may(Action::SelfAssess { unit_id, published }),
             may_appeal: actor.may(Action::FileAppeal { unit_id, published }),
+            may_ledger: actor.may(Action::ViewLedger { published }),
             snapshot,
             unit,
             result,
             own,
-            entries,
         })
     }
 
@@ -240,19 +245,5 @@ impl App {
     /// Every department.
     pub async fn departments(&self) -> Result<Vec<Department>, AppError> {
         Ok(self.store.departments().await?)
-    }
-}
-
-impl crate::period::Side {
-    /// The entries that count for unit `u` (its own and its groups'), shared.
-    pub(crate) fn counted_arcs_for<'a>(
-        &'a self,
-        units: &'a kaoping_core::units::Units,
-        u: UnitId,
-    ) -> impl Iterator<Item = &'a Arc<Counted>> {
-        let groups = units.unit(u).groups.iter();
-        std::iter::once(u)
-            .chain(groups.map(move |&g| units.len() + g))
-            .flat_map(move |slot| self.parties[slot].iter())
     }
 }

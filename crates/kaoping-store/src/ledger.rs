@@ -264,6 +264,14 @@ pub struct LedgerPage {
     pub total: i64,
 }
 
+/// Which entries of a period's history a page shows: those naming one of `units` (all when empty) and,
+/// when given, the rule or item `code`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerFilter {
+    pub units: Vec<String>,
+    pub code: Option<String>,
+}
+
 /// Empty optional text means "not given".
 fn given(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
@@ -563,28 +571,56 @@ impl Store {
         Ok(all)
     }
 
-    /// One page of a period's history, oldest first: `limit` entries from position `offset`, each with
-    /// whether it still counts, and how many there are in all.
+    /// One page of a period's history, oldest first: `limit` entries from position `offset` of those
+    /// `filter` keeps, each with whether it still counts, and how many it keeps in all.
     pub async fn ledger_page(
         &self,
         period_id: i64,
+        filter: &LedgerFilter,
         offset: i64,
         limit: i64,
     ) -> Result<LedgerPage, StoreError> {
         let mut conn = self.connection().await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE period_id = $1")
-            .bind(period_id)
-            .fetch_one(&mut *conn)
+        // Placeholders $2… for the filter's values, in order.
+        let mut clauses = String::new();
+        let mut values: Vec<&str> = Vec::new();
+        if !filter.units.is_empty() {
+            let marks: Vec<String> = filter
+                .units
+                .iter()
+                .map(|u| {
+                    values.push(u);
+                    format!("${}", values.len() + 1)
+                })
+                .collect();
+            clauses.push_str(&format!(" AND unit_code IN ({})", marks.join(", ")));
+        }
+        if let Some(code) = &filter.code {
+            values.push(code);
+            clauses.push_str(&format!(" AND code = ${}", values.len() + 1));
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM entries WHERE period_id = $1{clauses}");
+        let mut count = sqlx::query_scalar(&count_sql).bind(period_id);
+        for v in &values {
+            count = count.bind(*v);
+        }
+        let total: i64 = count.fetch_one(&mut *conn).await?;
+        let n = values.len();
+        let page_sql = format!(
+            "SELECT {ENTRY_COLUMNS}, {REPLACED_BY} FROM entries WHERE period_id = $1{clauses} \
+             ORDER BY id LIMIT ${} OFFSET ${}",
+            n + 2,
+            n + 3
+        );
+        let mut page = sqlx::query(&page_sql).bind(period_id);
+        for v in &values {
+            page = page.bind(*v);
+        }
+        let rows = page
+            .bind(limit.max(0))
+            .bind(offset.max(0))
+            .fetch_all(&mut *conn)
             .await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {ENTRY_COLUMNS}, {REPLACED_BY} FROM entries WHERE period_id = $1 \
-             ORDER BY id LIMIT $2 OFFSET $3"
-        ))
-        .bind(period_id)
-        .bind(limit.max(0))
-        .bind(offset.max(0))
-        .fetch_all(&mut *conn)
-        .await?;
         Ok(LedgerPage {
             entries: rows
                 .iter()

@@ -41,7 +41,7 @@ pub use appeals::{Appeal, AppealStatus};
 pub use audit::AuditEntry;
 pub use error::StoreError;
 pub use evidence::Evidence;
-pub use ledger::{Entry, EntryKind, LedgerPage, NewEntry, Source};
+pub use ledger::{Entry, EntryKind, LedgerFilter, LedgerPage, NewEntry, Source};
 pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_units, NewPeriod, Period, PeriodStatus};

@@ -1336,11 +1336,37 @@ async fn the_head_counts_what_changes_a_period(db: Db) {
     )
     .await
     .unwrap();
-    let page = s.ledger_page(f.period, 0, 1).await.unwrap();
+    let all = LedgerFilter::default();
+    let page = s.ledger_page(f.period, &all, 0, 1).await.unwrap();
     assert_eq!(page.total, 2);
     assert_eq!(page.entries.len(), 1);
     assert_eq!(page.entries[0].0.id, e.id);
     assert!(!page.entries[0].1, "the appealed entry was withdrawn");
+    // Filtered by unit and code, in SQL.
+    let u2 = s.append_entry(&record(&f, "U2", "3.2.1")).await;
+    assert!(
+        matches!(u2, Err(StoreError::Conflict(_))),
+        "published: {u2:?}"
+    );
+    let only = |units: &[&str], code: Option<&str>| LedgerFilter {
+        units: units.iter().map(|u| u.to_string()).collect(),
+        code: code.map(String::from),
+    };
+    let page = s
+        .ledger_page(f.period, &only(&["U1", "G"], Some("1.4.2")), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2);
+    let page = s
+        .ledger_page(f.period, &only(&["U2"], None), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.entries.len()), (0, 0));
+    let page = s
+        .ledger_page(f.period, &only(&[], Some("9.9")), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 0);
     let rest = s.ledger_after(f.period, e.id, 10).await.unwrap();
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].0.kind, EntryKind::Withdraw);

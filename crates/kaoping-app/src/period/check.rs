@@ -15,14 +15,14 @@ use kaoping_core::score::Scorer;
 use kaoping_core::units::{Party, Units};
 use kaoping_store::{Entry, Source};
 
-use super::snapshot::{slot_of, Counted, Snapshot};
+use super::snapshot::{slot_of, Counted, PartyList, Snapshot};
 use crate::error::AppError;
 
 /// A snapshot and the entries a transaction has added on top of it so far.
 pub(crate) struct Work<'s> {
     snapshot: &'s Snapshot,
     /// The parties of each side (assessors, self-checks), copied on first change.
-    sides: [Vec<Arc<Vec<Arc<Counted>>>>; 2],
+    sides: [Vec<Arc<PartyList>>; 2],
 }
 
 fn side_index(source: Source) -> usize {
@@ -117,7 +117,7 @@ impl<'s> Work<'s> {
             Party::Group(_) => Scorer::new(rubric),
         };
         for c in existing {
-            let _ = scorer.add(units, c.finding.clone());
+            let _ = scorer.add_ref(units, &c.finding);
         }
         scorer
             .add(units, finding.clone())
@@ -133,8 +133,7 @@ impl<'s> Work<'s> {
         let side = &mut self.sides[side_index(entry.source)];
         if let Some(old) = replaced {
             if let Ok(f) = resolver.resolve_known(units, &old.finding_input(), old.id as u64) {
-                let list = Arc::make_mut(&mut side[slot_of(units, f.party)]);
-                list.retain(|c| c.entry.id != old.id);
+                Arc::make_mut(&mut side[slot_of(units, f.party)]).remove(old.id);
             }
         }
         if !entry.counts(false) {

@@ -27,11 +27,47 @@ pub struct Counted {
     pub finding: Finding,
 }
 
+/// The active entries of one party (a unit or a group), in entry order. The ids are kept apart from
+/// the entries so that finding one by id searches one small array, not the entries themselves.
+#[derive(Debug, Clone, Default)]
+pub struct PartyList {
+    ids: Vec<i64>,
+    items: Vec<Arc<Counted>>,
+}
+
+impl PartyList {
+    /// Adds an entry newer than every entry in the list.
+    pub(crate) fn push(&mut self, c: Arc<Counted>) {
+        debug_assert!(self.ids.last().is_none_or(|&last| last < c.entry.id));
+        self.ids.push(c.entry.id);
+        self.items.push(c);
+    }
+
+    /// Takes the entry `id` out, if it is here.
+    pub(crate) fn remove(&mut self, id: i64) -> Option<Arc<Counted>> {
+        let at = self.ids.binary_search(&id).ok()?;
+        self.ids.remove(at);
+        Some(self.items.remove(at))
+    }
+
+    /// The entry `id`, if it is here.
+    pub fn find(&self, id: i64) -> Option<&Counted> {
+        self.ids
+            .binary_search(&id)
+            .ok()
+            .map(|at| self.items[at].as_ref())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Counted>> {
+        self.items.iter()
+    }
+}
+
 /// One ledger of a period (the assessors', or the units' own self-assessment) as it counts now.
 #[derive(Debug, Clone)]
 pub struct Side {
     /// Active entries by party: units first (by unit id), then groups; each in entry order.
-    pub(crate) parties: Vec<Arc<Vec<Arc<Counted>>>>,
+    pub(crate) parties: Vec<Arc<PartyList>>,
     /// One result per unit, by unit id, ranked; without traces.
     results: Vec<Arc<UnitResult>>,
     /// Each unit's traced result, computed on first use.
@@ -73,13 +109,21 @@ fn reached(units: &Units, party: Party) -> Vec<UnitId> {
 }
 
 /// The findings that reach unit `u` (its own, its groups'), in entry order.
-fn findings_of(units: &Units, parties: &[Arc<Vec<Arc<Counted>>>], u: UnitId) -> Vec<Finding> {
-    let mut all: Vec<&Arc<Counted>> = parties[u].iter().collect();
-    for &g in &units.unit(u).groups {
-        all.extend(parties[slot_of(units, Party::Group(g))].iter());
+fn findings_of<'p>(units: &Units, parties: &'p [Arc<PartyList>], u: UnitId) -> Vec<&'p Finding> {
+    let groups = &units.unit(u).groups;
+    let mut all: Vec<&Counted> = parties[u].iter().map(|c| c.as_ref()).collect();
+    for &g in groups {
+        all.extend(
+            parties[slot_of(units, Party::Group(g))]
+                .iter()
+                .map(|c| c.as_ref()),
+        );
     }
-    all.sort_by_key(|c| c.entry.id);
-    all.into_iter().map(|c| c.finding.clone()).collect()
+    // Each party's list is in entry order already; only several need merging.
+    if !groups.is_empty() {
+        all.sort_unstable_by_key(|c| c.entry.id);
+    }
+    all.into_iter().map(|c| &c.finding).collect()
 }
 
 /// Scores unit `u` alone. Findings the scorer refuses (only a ledger written before its checks existed
@@ -87,13 +131,13 @@ fn findings_of(units: &Units, parties: &[Arc<Vec<Arc<Counted>>>], u: UnitId) -> 
 fn score_unit(
     rubric: &Rubric,
     units: &Units,
-    parties: &[Arc<Vec<Arc<Counted>>>],
+    parties: &[Arc<PartyList>],
     u: UnitId,
     trace: bool,
 ) -> UnitResult {
     let mut scorer = Scorer::for_unit(rubric, u, trace);
     for f in findings_of(units, parties, u) {
-        let _ = scorer.add(units, f);
+        let _ = scorer.add_ref(units, f);
     }
     scorer.finish_unit(units, u)
 }
@@ -102,8 +146,8 @@ impl Side {
     /// A ledger side from its active entries (any order): resolves each against the period's units and
     /// scores every unit.
     fn build(rubric: &Rubric, units: &Units, entries: Vec<Entry>) -> Side {
-        let mut parties: Vec<Vec<Arc<Counted>>> =
-            vec![Vec::new(); units.len() + units.groups().len()];
+        let mut parties: Vec<PartyList> =
+            vec![PartyList::default(); units.len() + units.groups().len()];
         let mut by_department = BTreeMap::new();
         let resolver = Resolver::new(rubric, false);
         let mut entries = entries;
@@ -118,7 +162,7 @@ impl Side {
             *by_department.entry(entry.department_id).or_insert(0) += 1;
             parties[slot_of(units, finding.party)].push(Arc::new(Counted { entry, finding }));
         }
-        let parties: Vec<Arc<Vec<Arc<Counted>>>> = parties.into_iter().map(Arc::new).collect();
+        let parties: Vec<Arc<PartyList>> = parties.into_iter().map(Arc::new).collect();
         let results: Vec<Arc<UnitResult>> = (0..units.len())
             .map(|u| Arc::new(score_unit(rubric, units, &parties, u, false)))
             .collect();
@@ -255,8 +299,7 @@ impl Snapshot {
                 if let Some((source, slot)) = index.remove(&old) {
                     let side = &mut sides[side_of(source)];
                     let list = Arc::make_mut(&mut side.parties[slot]);
-                    if let Some(pos) = list.iter().position(|c| c.entry.id == old) {
-                        let gone = list.remove(pos);
+                    if let Some(gone) = list.remove(old) {
                         let dept = Arc::make_mut(&mut side.by_department);
                         if let Some(n) = dept.get_mut(&gone.entry.department_id) {
                             *n -= 1;

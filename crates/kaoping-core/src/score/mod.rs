@@ -141,10 +141,19 @@ impl<'r> Scorer<'r> {
     /// A second score-setting entry (graded level, discretionary points, rate) for the same unit, rule and
     /// round, or a member of two groups that both scored an inherited item. The scorer is unchanged then.
     pub fn add(&mut self, units: &Units, finding: Finding) -> Result<(), FindingError> {
+        self.add_ref(units, &finding)
+    }
+
+    /// As [`Scorer::add`], for a finding the caller keeps: it is copied only where the scorer keeps it
+    /// (a bonus or veto, or a trace), so re-scoring kept findings costs no allocation per finding.
+    ///
+    /// # Errors
+    /// As [`Scorer::add`].
+    pub fn add_ref(&mut self, units: &Units, finding: &Finding) -> Result<(), FindingError> {
         let rule = match finding.target {
             Target::Rule(r) => r,
             Target::Bonus(_) | Target::Veto(_) => {
-                self.awards.push(finding);
+                self.awards.push(finding.clone());
                 return Ok(());
             }
         };
@@ -204,7 +213,7 @@ impl<'r> Scorer<'r> {
             (_, _) => *self.slot(key.0, key.1, rule) += 1,
         }
         if self.keep_trace {
-            self.traced.entry(key).or_default().push(finding);
+            self.traced.entry(key).or_default().push(finding.clone());
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use kaoping_store::{Entry, Role, Source};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{action, back, enc, layout, opt, read_multipart, PageError, PageResult};
+use super::html::{action, back, enc, layout, opt, pts, read_multipart, PageError, PageResult};
 use crate::error::status;
 use crate::session::CurrentUser;
 use crate::state::AppState;
@@ -295,8 +295,44 @@ pub async fn create(
     }
 }
 
+/// 撤回: the finding, and why it is withdrawn (the reason goes into the ledger).
+pub async fn withdraw_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, entry)): Path<(i64, i64)>,
+) -> PageResult<Markup> {
+    let (view, e) = state.app.entry_to_correct(&user.actor, id, entry).await?;
+    let unit = view
+        .org_of(&e.unit_code)
+        .map_or(e.unit_code.clone(), |o| o.name.clone());
+    let what = [
+        e.count.map(|c| format!("{c}次")),
+        e.level.clone(),
+        e.points.map(|p| format!("{}分", pts(p))),
+        (!e.note.is_empty()).then(|| e.note.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    Ok(layout(
+        "撤回考核发现",
+        Some(&user),
+        html! {
+            h1 { (view.period.name) " · 撤回考核发现" }
+            p.card { "记录#" (e.id) "：" (unit) " · " strong { (e.code) } @if !what.is_empty() { " · " (what) } }
+            p.muted { "撤回不会删除原记录：台账中会增加一条撤回记录，写明原因。" }
+            form.stack method="post" action=(action(&user, &format!("/periods/{id}/entries/{}/withdraw", e.id))) {
+                label { "撤回原因（必填）" input name="reason" required; }
+                button type="submit" { "撤回" }
+            }
+        },
+    ))
+}
+
 #[derive(Deserialize)]
 pub struct Reason {
+    #[serde(default)]
     reason: String,
 }
 

@@ -3,18 +3,20 @@
 
 use axum::extract::{Path, Query, State};
 use kaoping_app::china_time::date_of;
-use kaoping_app::entry_kind_name;
+use kaoping_app::{entry_kind_name, LedgerQuery};
 use kaoping_store::{Entry, Source};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{layout, pts, PageResult};
+use super::html::{enc, layout, opt, pts, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
     page: Option<i64>,
+    unit: Option<String>,
+    code: Option<String>,
 }
 
 fn entry_summary(e: &Entry) -> String {
@@ -40,10 +42,23 @@ pub async fn page(
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> PageResult<Markup> {
+    let query = LedgerQuery {
+        unit: q.unit.as_deref().and_then(opt),
+        code: q.code.as_deref().and_then(opt),
+    };
     let view = state
         .app
-        .ledger(&user.actor, id, q.page.unwrap_or(1))
+        .ledger(&user.actor, id, query, q.page.unwrap_or(1))
         .await?;
+    // The page's own address without the page number, to page through the same selection.
+    let mut here = format!("/periods/{id}/ledger?");
+    if let Some(u) = &view.query.unit {
+        here.push_str(&format!("unit={}&", enc(u)));
+    }
+    if let Some(c) = &view.query.code {
+        here.push_str(&format!("code={}&", enc(c)));
+    }
+    let narrowed = view.query.unit.is_some() || view.query.code.is_some();
     let who = |uid: i64| {
         view.users
             .iter()
@@ -57,6 +72,14 @@ pub async fn page(
         html! {
             h1 { (view.snapshot.period.name) " · 考核记录（只增不改）" }
             p.no-print { a.button.secondary href=(format!("/periods/{id}/ledger.xlsx")) { "下载Excel" } }
+            @if narrowed {
+                p {
+                    "只看："
+                    @if let Some(u) = &view.query.unit { "单位“" (u) "”（含其所属组的记录） " }
+                    @if let Some(c) = &view.query.code { "编号“" (c) "” " }
+                    a href=(format!("/periods/{id}/ledger")) { "查看全部" }
+                }
+            }
             p.muted { "共" (view.page.total) "条，第" (page) "/" (pages) "页。" }
             div.table-wrap { table {
                 tr { th.num { "编号" } th { "类型" } th { "单位" } th { "编号" } th { "内容" } th { "录入人" } th { "时间" } th { "原因" } th { "状态" } }
@@ -77,13 +100,13 @@ pub async fn page(
             @if pages > 1 {
                 nav.pager aria-label="分页" {
                     @if page > 1 {
-                        a href=(format!("/periods/{id}/ledger?page=1")) { "首页" } " "
-                        a href=(format!("/periods/{id}/ledger?page={}", page - 1)) { "上一页" } " "
+                        a href=(format!("{here}page=1")) { "首页" } " "
+                        a href=(format!("{here}page={}", page - 1)) { "上一页" } " "
                     }
                     span { "第" (page) "页" } " "
                     @if page < pages {
-                        a href=(format!("/periods/{id}/ledger?page={}", page + 1)) { "下一页" } " "
-                        a href=(format!("/periods/{id}/ledger?page={pages}")) { "末页" }
+                        a href=(format!("{here}page={}", page + 1)) { "下一页" } " "
+                        a href=(format!("{here}page={pages}")) { "末页" }
                     }
                 }
             }

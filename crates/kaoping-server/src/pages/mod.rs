@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/periods/{id}/entries/{entry}/withdraw",
-            post(entries::withdraw),
+            get(entries::withdraw_form).post(entries::withdraw),
         )
         .route("/periods/{id}/evidence/{evidence}", get(entries::evidence))
         .route("/rubrics/{id}", get(rubric::page))

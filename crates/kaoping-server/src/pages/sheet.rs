@@ -9,9 +9,13 @@ use kaoping_core::Decimal;
 use kaoping_store::{EntryKind, Role};
 use maud::{html, Markup};
 
-use super::html::{action, dash, enc, flash, layout, multiline, pts, Flash, PageResult};
+use super::html::{dash, enc, flash, layout, multiline, pts, Flash, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
+
+/// The findings shown under one rule: the latest; a sheet of thousands of findings would not be read
+/// (the ledger lists them all, the Excel sheet too).
+const SHOWN: usize = 10;
 
 fn effect_text(e: &TraceEntry) -> String {
     match &e.effect {
@@ -45,7 +49,6 @@ fn cap_text(view: &Sheet, cap: &Cap) -> String {
 /// One trace entry: the rule, what it did, why it was limited, and each finding behind it with actions.
 fn trace_line(
     view: &Sheet,
-    user: &CurrentUser,
     unit_code: &str,
     e: &TraceEntry,
     may_record: &dyn Fn(&str) -> bool,
@@ -72,9 +75,19 @@ fn trace_line(
             @if let Some(r) = e.round { @if rubric.rounds().len() > 1 { span.badge { (rubric.rounds()[r].name) } " " } }
             strong { (code) } " " (text) "：" span.amount { (effect_text(e)) }
             @for c in &e.caps { " " span.badge.warn { (cap_text(view, c)) } }
+            @if e.findings.len() > SHOWN {
+                p.muted {
+                    "共" (e.findings.len()) "条记录，以下为最近" (SHOWN) "条"
+                    @if view.may_ledger {
+                        "；" a href=(format!("/periods/{id}/ledger?unit={}&code={}", enc(unit_code), enc(code))) { "查看全部" }
+                    } @else {
+                        "；全部记录见“下载Excel”"
+                    }
+                }
+            }
             @if !e.findings.is_empty() {
                 ul {
-                    @for f in &e.findings {
+                    @for f in &e.findings[e.findings.len().saturating_sub(SHOWN)..] {
                         @let entry = view.entry(f.origin as i64);
                         li {
                             "记录#" (f.origin)
@@ -90,10 +103,7 @@ fn trace_line(
                                 @if en.kind == EntryKind::AppealDecision { " " span.badge { "申诉改判" } }
                                 @if may_record(&en.code) {
                                     " · " a href=(format!("/periods/{id}/entries/{}/correct", en.id)) { "更正" }
-                                    " · " form.inline method="post" action=(action(user, &format!("/periods/{id}/entries/{}/withdraw", en.id))) {
-                                        input type="hidden" name="reason" value="录入有误，撤回";
-                                        button.secondary type="submit" { "撤回" }
-                                    }
+                                    " · " a href=(format!("/periods/{id}/entries/{}/withdraw", en.id)) { "撤回" }
                                 }
                                 @if may_appeal {
                                     " · " a href=(format!("/periods/{id}/appeals/new?entry={}", en.id)) { "申诉" }
@@ -186,7 +196,7 @@ pub async fn page(
                                 td { (multiline(&item.criteria)) @if !item.method.is_empty() { br; span.muted { (item.method) } } }
                                 td {
                                     @if entries.is_empty() { span.muted { "无" } }
-                                    @for e in &entries { (trace_line(&view, &user, &code, e, &may_record, may_appeal)) }
+                                    @for e in &entries { (trace_line(&view, &code, e, &may_record, may_appeal)) }
                                 }
                                 td.num { @match score.score { Some(s) => (pts(s)), None => { "扣" (pts(score.deducted)) } } }
                                 td.num {}
@@ -196,7 +206,7 @@ pub async fn page(
                     }
                     @for e in result.trace.iter().filter(|e| !matches!(e.subject, Subject::Rule(_))) {
                         tr { td colspan="4" { @if matches!(e.subject, Subject::Bonus(_)) { "奖励加分" } @else { "一票否决" } }
-                             td colspan="4" { (trace_line(&view, &user, &code, e, &may_record, may_appeal)) } }
+                             td colspan="4" { (trace_line(&view, &code, e, &may_record, may_appeal)) } }
                     }
                     tr.section { td { "合计" } td.num { (pts(rubric.total())) } td colspan="3" {} td.num { (pts(result.final_score)) } td.num {} td.num { @if let Some(o) = own { (pts(o.final_score)) } } }
                 }
