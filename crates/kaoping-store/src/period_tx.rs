@@ -73,7 +73,8 @@ impl Store {
     /// [`StoreError::NotFound`] when there is no such period.
     pub async fn lock_period(&self, period_id: i64) -> Result<PeriodTx, StoreError> {
         let mut tx = self.begin_for_period(period_id).await?;
-        let period = periods::period_on(&mut tx, period_id, self.for_update()).await?;
+        // The row alone: a write needs its status and revision, not its (possibly thousand) units.
+        let period = periods::period_row_on(&mut tx, period_id, self.for_update()).await?;
         Ok(PeriodTx { tx, period })
     }
 
@@ -116,7 +117,7 @@ impl Store {
 }
 
 impl PeriodTx {
-    /// The period as locked.
+    /// The period as locked (its row; `unit_ids` is empty, see [`PeriodTx::load`]).
     pub fn period(&self) -> &Period {
         &self.period
     }
@@ -134,9 +135,10 @@ impl PeriodTx {
         })
     }
 
-    /// The period's parts as of the lock.
+    /// The period's parts as of the lock, its units included.
     pub async fn load(&mut self) -> Result<PeriodLoad, StoreError> {
-        let period = self.period.clone();
+        let mut period = self.period.clone();
+        period.unit_ids = periods::unit_ids_on(self.conn(), period.id).await?;
         load_on(self.conn(), period).await
     }
 

@@ -89,6 +89,17 @@ pub(crate) async fn period_on(
     id: i64,
     lock: &str,
 ) -> Result<Period, StoreError> {
+    let mut period = period_row_on(conn, id, lock).await?;
+    period.unit_ids = unit_ids_on(conn, id).await?;
+    Ok(period)
+}
+
+/// The period row alone (`unit_ids` left empty): what a write needs to know about its period.
+pub(crate) async fn period_row_on(
+    conn: &mut AnyConnection,
+    id: i64,
+    lock: &str,
+) -> Result<Period, StoreError> {
     let row = sqlx::query(&format!(
         "SELECT {PERIOD_COLUMNS} FROM periods WHERE id = $1{lock}"
     ))
@@ -96,14 +107,19 @@ pub(crate) async fn period_on(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| StoreError::not_found("考评期", id))?;
-    let mut period = period_from_row(&row)?;
-    period.unit_ids = sqlx::query_scalar(
-        "SELECT unit_id FROM period_units WHERE period_id = $1 ORDER BY unit_id",
+    period_from_row(&row)
+}
+
+/// The units a period assesses, by id.
+pub(crate) async fn unit_ids_on(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT unit_id FROM period_units WHERE period_id = $1 ORDER BY unit_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?,
     )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(period)
 }
 
 /// Marks a period published (its row is locked by the caller) and counts the change in its revision.

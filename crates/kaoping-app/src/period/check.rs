@@ -22,7 +22,7 @@ use crate::error::AppError;
 pub(crate) struct Work<'s> {
     snapshot: &'s Snapshot,
     /// The parties of each side (assessors, self-checks), copied on first change.
-    sides: [Vec<Arc<PartyList>>; 2],
+    sides: [Arc<Vec<Arc<PartyList>>>; 2],
 }
 
 fn side_index(source: Source) -> usize {
@@ -133,7 +133,7 @@ impl<'s> Work<'s> {
         let side = &mut self.sides[side_index(entry.source)];
         if let Some(old) = replaced {
             if let Ok(f) = resolver.resolve_known(units, &old.finding_input(), old.id as u64) {
-                Arc::make_mut(&mut side[slot_of(units, f.party)]).remove(old.id);
+                Arc::make_mut(&mut Arc::make_mut(side)[slot_of(units, f.party)]).remove(old.id);
             }
         }
         if !entry.counts(false) {
@@ -141,7 +141,8 @@ impl<'s> Work<'s> {
         }
         if let Ok(finding) = resolver.resolve_known(units, &entry.finding_input(), entry.id as u64)
         {
-            Arc::make_mut(&mut side[slot_of(units, finding.party)]).push(Arc::new(Counted {
+            let slot = slot_of(units, finding.party);
+            Arc::make_mut(&mut Arc::make_mut(side)[slot]).push(Arc::new(Counted {
                 entry: entry.clone(),
                 finding,
             }));

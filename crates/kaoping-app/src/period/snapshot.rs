@@ -67,11 +67,11 @@ impl PartyList {
 #[derive(Debug, Clone)]
 pub struct Side {
     /// Active entries by party: units first (by unit id), then groups; each in entry order.
-    pub(crate) parties: Vec<Arc<PartyList>>,
+    pub(crate) parties: Arc<Vec<Arc<PartyList>>>,
     /// One result per unit, by unit id, ranked; without traces.
-    results: Vec<Arc<UnitResult>>,
+    results: Arc<Vec<Arc<UnitResult>>>,
     /// Each unit's traced result, computed on first use.
-    traced: Vec<Arc<OnceLock<Arc<UnitResult>>>>,
+    traced: Arc<Vec<Arc<OnceLock<Arc<UnitResult>>>>>,
     /// Active entries by the department that recorded them.
     by_department: Arc<BTreeMap<Option<i64>, usize>>,
 }
@@ -167,9 +167,9 @@ impl Side {
             .map(|u| Arc::new(score_unit(rubric, units, &parties, u, false)))
             .collect();
         let mut side = Side {
-            parties,
-            traced: (0..units.len()).map(|_| Arc::default()).collect(),
-            results,
+            parties: Arc::new(parties),
+            traced: Arc::new((0..units.len()).map(|_| Arc::default()).collect()),
+            results: Arc::new(results),
             by_department: Arc::new(by_department),
         };
         side.rerank(rubric, units);
@@ -183,8 +183,8 @@ impl Side {
         let new = ranks(rubric, units, &refs);
         for (u, rank) in new.into_iter().enumerate() {
             if self.results[u].rank != rank {
-                Arc::make_mut(&mut self.results[u]).rank = rank;
-                self.traced[u] = Arc::default();
+                Arc::make_mut(&mut Arc::make_mut(&mut self.results)[u]).rank = rank;
+                Arc::make_mut(&mut self.traced)[u] = Arc::default();
             }
         }
     }
@@ -298,7 +298,7 @@ impl Snapshot {
             if let Some(old) = entry.replaces {
                 if let Some((source, slot)) = index.remove(&old) {
                     let side = &mut sides[side_of(source)];
-                    let list = Arc::make_mut(&mut side.parties[slot]);
+                    let list = Arc::make_mut(&mut Arc::make_mut(&mut side.parties)[slot]);
                     if let Some(gone) = list.remove(old) {
                         let dept = Arc::make_mut(&mut side.by_department);
                         if let Some(n) = dept.get_mut(&gone.entry.department_id) {
@@ -326,7 +326,7 @@ impl Snapshot {
             *Arc::make_mut(&mut side.by_department)
                 .entry(entry.department_id)
                 .or_insert(0) += 1;
-            Arc::make_mut(&mut side.parties[slot]).push(Arc::new(Counted {
+            Arc::make_mut(&mut Arc::make_mut(&mut side.parties)[slot]).push(Arc::new(Counted {
                 entry: entry.clone(),
                 finding,
             }));
@@ -338,8 +338,9 @@ impl Snapshot {
             touched.sort_unstable();
             touched.dedup();
             for &u in touched.iter() {
-                side.results[u] = Arc::new(score_unit(rubric, units, &side.parties, u, false));
-                side.traced[u] = Arc::default();
+                let result = score_unit(rubric, units, &side.parties, u, false);
+                Arc::make_mut(&mut side.results)[u] = Arc::new(result);
+                Arc::make_mut(&mut side.traced)[u] = Arc::default();
             }
             side.rerank(rubric, units);
         }
@@ -360,8 +361,9 @@ impl Snapshot {
     }
 
     /// This snapshot with the period row as it now stands (publication changes the status and the
-    /// revision, nothing the scores depend on).
-    pub(crate) fn with_period(&self, period: Period) -> Snapshot {
+    /// revision, nothing the scores depend on; the units stay as they are).
+    pub(crate) fn with_period(&self, mut period: Period) -> Snapshot {
+        period.unit_ids.clone_from(&self.period.unit_ids);
         Snapshot {
             head: LedgerHead {
                 revision: period.revision,

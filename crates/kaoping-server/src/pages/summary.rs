@@ -19,7 +19,12 @@ pub struct Filter {
     group: Option<String>,
     msg: Option<String>,
     err: Option<String>,
+    page: Option<usize>,
 }
+
+/// Units on one page of the summary: a long ranking is read a page at a time (the Excel download and the
+/// printed notice hold all of it).
+const SUMMARY_PAGE: usize = 100;
 
 fn ranked<'v>(view: &'v Snapshot, group: Option<&str>) -> Vec<&'v UnitResult> {
     let mut rows: Vec<&UnitResult> = view
@@ -66,6 +71,14 @@ pub async fn page(
     let multi_round = view.rubric.rounds().len() > 1;
     let can_publish = !view.published() && user.actor.may(Action::Publish);
     let incomplete = view.results().iter().filter(|r| r.is_incomplete()).count();
+    let rows = ranked(&view, group);
+    let pages = rows.len().div_ceil(SUMMARY_PAGE).max(1);
+    let page = filter.page.unwrap_or(1).clamp(1, pages);
+    let shown = &rows[(page - 1) * SUMMARY_PAGE..(page * SUMMARY_PAGE).min(rows.len())];
+    let here = match group {
+        Some(g) => format!("/periods/{id}?group={}&", enc(g)),
+        None => format!("/periods/{id}?"),
+    };
     let flash_msg = Flash {
         msg: filter.msg.clone(),
         err: filter.err.clone(),
@@ -98,7 +111,7 @@ pub async fn page(
                     th.num { "总分" } th.num { "加分" } th.num { "最终得分" } th { "是否合格" } th { "等次" } th { "备注" }
                 } }
                 tbody {
-                    @for r in ranked(&view, group) {
+                    @for r in shown {
                         @let u = view.units.unit(r.unit);
                         tr.fail[r.pass == Some(false)] {
                             td.num { (r.rank) }
@@ -118,6 +131,13 @@ pub async fn page(
                     }
                 }
             } }
+            @if pages > 1 {
+                nav.pager aria-label="分页" {
+                    span { "共" (rows.len()) "个单位，第" (page) "/" (pages) "页" } " "
+                    @if page > 1 { a href=(format!("{here}page={}", page - 1)) { "上一页" } " " }
+                    @if page < pages { a href=(format!("{here}page={}", page + 1)) { "下一页" } }
+                }
+            }
             @if incomplete > 0 { p.muted { (incomplete) "个单位尚有评分项未评，暂按0分计；发布前请补齐。" } }
             p.no-print {
                 a.button.secondary href=(format!("/periods/{id}/notice")) { "打印通报" } " "
