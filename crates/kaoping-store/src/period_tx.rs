@@ -63,6 +63,8 @@ async fn load_on(conn: &mut AnyConnection, period: Period) -> Result<PeriodLoad,
 pub struct PeriodTx {
     tx: WriteTx,
     period: Period,
+    /// The head when the lock was taken.
+    head: LedgerHead,
 }
 
 impl Store {
@@ -75,7 +77,12 @@ impl Store {
         let mut tx = self.begin_for_period(period_id).await?;
         // The row alone: a write needs its status and revision, not its (possibly thousand) units.
         let period = periods::period_row_on(&mut tx, period_id, self.for_update()).await?;
-        Ok(PeriodTx { tx, period })
+        // Read after the lock: every entry committed before it, none after.
+        let head = LedgerHead {
+            revision: period.revision,
+            last_entry: ledger::last_entry_on(&mut tx, period_id).await?,
+        };
+        Ok(PeriodTx { tx, period, head })
     }
 
     /// A period's parts as of one moment: a read-only transaction (repeatable read on PostgreSQL, a
@@ -126,13 +133,10 @@ impl PeriodTx {
         &mut self.tx
     }
 
-    /// The head as of the lock: every entry committed before it, none after.
-    pub async fn head(&mut self) -> Result<LedgerHead, StoreError> {
-        let id = self.period.id;
-        Ok(LedgerHead {
-            revision: self.period.revision,
-            last_entry: ledger::last_entry_on(self.conn(), id).await?,
-        })
+    /// The head as of the lock: every entry committed before it, none after (this transaction's own
+    /// appends are not counted).
+    pub fn head(&self) -> LedgerHead {
+        self.head
     }
 
     /// The period's parts as of the lock, its units included.

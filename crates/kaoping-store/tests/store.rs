@@ -1263,7 +1263,7 @@ async fn a_period_lock_holds_a_check_and_its_write_together(db: Db) {
         let f = f.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = store.lock_period(f.period).await.unwrap();
-            let before = tx.head().await.unwrap();
+            let before = tx.head();
             let taken = tx
                 .active_entries()
                 .await

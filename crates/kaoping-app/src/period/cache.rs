@@ -116,7 +116,7 @@ impl PeriodCache {
 
     /// The period exactly as committed when `tx` took its lock: what a write checks against.
     pub(crate) async fn current_in(&self, tx: &mut PeriodTx) -> Result<Arc<Snapshot>, AppError> {
-        let head = tx.head().await?;
+        let head = tx.head();
         let slot = self.slot(tx.period().id);
         let mut live = slot.live.lock().await;
         if let Some(l) = live.as_ref().filter(|l| l.snapshot.head == head) {

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use kaoping_core::finding::{Finding, FindingInput, Resolver, Target};
-use kaoping_core::rubric::Rubric;
+use kaoping_core::rubric::{Rubric, RuleKind};
 use kaoping_core::score::Scorer;
 use kaoping_core::units::{Party, Units};
 use kaoping_store::{Entry, Source};
@@ -39,6 +39,25 @@ fn resolve_message(errors: &[kaoping_core::finding::FindingError]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("；")
+}
+
+/// Whether any finding can collide with this one: a score-setting rule (one entry per unit, rule and
+/// round), or a group's finding on an item its members inherit. Counting rules, bonus and veto
+/// findings add up whatever else is there, so nothing already recorded needs to be read for them.
+fn may_collide_at_all(rubric: &Rubric, new: &Finding) -> bool {
+    match new.target {
+        Target::Rule(r) => {
+            let rule = &rubric.rules()[r];
+            matches!(
+                rule.kind,
+                RuleKind::Graded { .. }
+                    | RuleKind::Discretionary
+                    | RuleKind::Rate { .. }
+                    | RuleKind::Conversion { .. }
+            ) || (matches!(new.party, Party::Group(_)) && rubric.items()[rule.item].inherit)
+        }
+        Target::Bonus(_) | Target::Veto(_) => false,
+    }
 }
 
 /// Whether a finding on a rule can collide with another on `target` (same rule, or both on items that
@@ -86,6 +105,9 @@ impl<'s> Work<'s> {
         let finding = Resolver::new(rubric, false)
             .resolve_known(units, input, 0)
             .map_err(|e| AppError::Invalid(resolve_message(&e)))?;
+        if !may_collide_at_all(rubric, &finding) {
+            return Ok(finding);
+        }
         let parties = &self.sides[side_index(source)];
         let slots: Vec<usize> = match finding.party {
             Party::Unit(u) => vec![u],

@@ -4,6 +4,7 @@
 
 mod cache;
 pub(crate) mod check;
+mod party_list;
 mod snapshot;
 
 pub(crate) use cache::PeriodCache;

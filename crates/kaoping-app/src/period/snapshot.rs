@@ -20,47 +20,13 @@ use kaoping_core::score::{ranks, Scorer, UnitResult};
 use kaoping_core::units::{Party, UnitId, Units};
 use kaoping_store::{Entry, LedgerHead, OrgUnit, Period, PeriodStatus, Source};
 
+pub(crate) use super::party_list::PartyList;
+
 /// An entry that counts, with the finding it resolved to (origin = entry id).
 #[derive(Debug)]
 pub struct Counted {
     pub entry: Entry,
     pub finding: Finding,
-}
-
-/// The active entries of one party (a unit or a group), in entry order. The ids are kept apart from
-/// the entries so that finding one by id searches one small array, not the entries themselves.
-#[derive(Debug, Clone, Default)]
-pub struct PartyList {
-    ids: Vec<i64>,
-    items: Vec<Arc<Counted>>,
-}
-
-impl PartyList {
-    /// Adds an entry newer than every entry in the list.
-    pub(crate) fn push(&mut self, c: Arc<Counted>) {
-        debug_assert!(self.ids.last().is_none_or(|&last| last < c.entry.id));
-        self.ids.push(c.entry.id);
-        self.items.push(c);
-    }
-
-    /// Takes the entry `id` out, if it is here.
-    pub(crate) fn remove(&mut self, id: i64) -> Option<Arc<Counted>> {
-        let at = self.ids.binary_search(&id).ok()?;
-        self.ids.remove(at);
-        Some(self.items.remove(at))
-    }
-
-    /// The entry `id`, if it is here.
-    pub fn find(&self, id: i64) -> Option<&Counted> {
-        self.ids
-            .binary_search(&id)
-            .ok()
-            .map(|at| self.items[at].as_ref())
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<Counted>> {
-        self.items.iter()
-    }
 }
 
 /// One ledger of a period (the assessors', or the units' own self-assessment) as it counts now.
