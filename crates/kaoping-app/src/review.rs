@@ -52,11 +52,11 @@ impl App {
         })
     }
 
-    /// The administrator approves a department's entries or returns them (with a reason).
+    /// The administrator approves a department's submitted entries or returns them (with a reason).
     ///
     /// # Errors
     /// [`AppError::Invalid`] naming the field (department, decision, reason);
-    /// [`AppError::Conflict`] on a published period.
+    /// [`AppError::Conflict`] on a published period, or for a department whose entries are not submitted.
     pub async fn decide_review(
         &self,
         actor: &Actor,
@@ -90,6 +90,26 @@ impl App {
                 department.name
             )));
         }
+        // Only what a department submitted is reviewed: decided here, under the period's lock, so a
+        // decision and a resubmission cannot pass each other.
+        let latest = tx
+            .reviews()
+            .await?
+            .into_iter()
+            .find(|r| r.department_id == department.id)
+            .map(|r| r.status);
+        if latest != Some(ReviewStatus::Submitted) {
+            return Err(AppError::Conflict(format!(
+                "“{}”{}，不能{}",
+                department.name,
+                match latest {
+                    Some(ReviewStatus::Approved) => "已审核通过",
+                    Some(ReviewStatus::Returned) => "已退回修改，尚未重新提交",
+                    _ => "尚未提交审核",
+                },
+                review_step_name(status)
+            )));
+        }
         tx.set_review(department.id, status, reason, actor.id())
             .await?;
         tx.audit(
@@ -115,7 +135,8 @@ impl App {
     /// An assessor says their department's entries are complete; returns the period's name.
     ///
     /// # Errors
-    /// [`AppError::Forbidden`] for anyone but an assessor with a department, and after publication.
+    /// [`AppError::Forbidden`] for anyone but an assessor with a department, and after publication;
+    /// [`AppError::Conflict`] while the department's submission awaits review.
     pub async fn submit_review(&self, actor: &Actor, period_id: i64) -> Result<String, AppError> {
         const WHO: &str = "只有考核部门可以在发布前提交本部门的记录审核";
         actor.require(Action::SubmitReview { published: false }, WHO)?;
@@ -130,6 +151,17 @@ impl App {
             },
             WHO,
         )?;
+        let pending = tx
+            .reviews()
+            .await?
+            .iter()
+            .any(|r| r.department_id == department.id && r.status == ReviewStatus::Submitted);
+        if pending {
+            return Err(AppError::Conflict(format!(
+                "“{}”已提交审核，等待管理员审核",
+                department.name
+            )));
+        }
         tx.set_review(department.id, ReviewStatus::Submitted, "", actor.id())
             .await?;
         tx.audit(

@@ -68,16 +68,20 @@ pub async fn page(
                             td { @if let Some(r) = review { (datetime_of(r.at)) br; (user_name(users, Some(r.by))) } }
                             @if open {
                                 td {
-                                    form.inline method="post" action=(action(&user, &format!("/periods/{id}/review"))) {
-                                        input type="hidden" name="department" value=(d.id);
-                                        input type="hidden" name="decision" value="approve";
-                                        button type="submit" { "通过" }
-                                    }
-                                    form method="post" action=(action(&user, &format!("/periods/{id}/review"))) {
-                                        input type="hidden" name="department" value=(d.id);
-                                        input type="hidden" name="decision" value="return";
-                                        label { "退回理由" input name="reason" required placeholder="写明需要修改的内容"; }
-                                        button.secondary type="submit" { "退回修改" }
+                                    @if review.map(|r| r.status) != Some(ReviewStatus::Submitted) {
+                                        span.muted { "待部门提交" }
+                                    } @else {
+                                        form.inline method="post" action=(action(&user, &format!("/periods/{id}/review"))) {
+                                            input type="hidden" name="department" value=(d.id);
+                                            input type="hidden" name="decision" value="approve";
+                                            button type="submit" { "通过" }
+                                        }
+                                        form method="post" action=(action(&user, &format!("/periods/{id}/review"))) {
+                                            input type="hidden" name="department" value=(d.id);
+                                            input type="hidden" name="decision" value="return";
+                                            label { "退回理由" input name="reason" required placeholder="写明需要修改的内容"; }
+                                            button.secondary type="submit" { "退回修改" }
+                                        }
                                     }
                                 }
                             }
@@ -154,10 +158,13 @@ pub async fn submit(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    let name = state.app.submit_review(&user.actor, id).await?;
-    Ok(back(
-        "/",
-        "msg",
-        &format!("已提交“{name}”的考核记录，等待管理员审核"),
-    ))
+    match state.app.submit_review(&user.actor, id).await {
+        Ok(name) => Ok(back(
+            "/",
+            "msg",
+            &format!("已提交“{name}”的考核记录，等待管理员审核"),
+        )),
+        Err(kaoping_app::AppError::Conflict(m)) => Ok(back("/", "err", &m)),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -398,3 +398,34 @@ async fn publishing_a_complete_period_locks_it(app: TestApp) {
     let lingdao = app.client("lingdao").await;
     assert_eq!(lingdao.results(2).await["units"], results["units"]);
 }
+
+on_both!(the_ledger_is_read_a_page_at_a_time);
+
+/// The API hands the ledger out in pages (at most 1000 entries a call), each saying where the next starts.
+async fn the_ledger_is_read_a_page_at_a_time(app: TestApp) {
+    let anquan = app.client("anquan").await;
+    let mut recorded = Vec::new();
+    for unit in ["D01", "D02", "D03"] {
+        let r = anquan
+            .record(2, &json!({"unit": unit, "code": "1.4.2", "count": 1}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        recorded.push(r.json()["id"].as_i64().unwrap());
+    }
+    let first = anquan.get("/api/periods/2/entries?limit=2").await.json();
+    assert_eq!(ids(first["entries"].as_array().unwrap()), recorded[..2]);
+    assert_eq!(first["next_after"], recorded[1]);
+    let rest = anquan
+        .get(&format!(
+            "/api/periods/2/entries?after={}&limit=2",
+            recorded[1]
+        ))
+        .await
+        .json();
+    assert_eq!(ids(rest["entries"].as_array().unwrap()), recorded[2..]);
+    assert!(rest["next_after"].is_null(), "{rest}");
+    // Without a cursor: everything (up to the limit), and nothing more to read.
+    let all = anquan.get("/api/periods/2/entries").await.json();
+    assert_eq!(ids(all["entries"].as_array().unwrap()), recorded);
+    assert!(all["next_after"].is_null());
+}
