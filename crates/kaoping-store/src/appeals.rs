@@ -215,9 +215,6 @@ impl Store {
         reason: &str,
         user_id: i64,
     ) -> Result<i64, StoreError> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Invalid("申诉必须写明理由".into()));
-        }
         let mut tx = self.lock_period(period_id).await?;
         let id = tx.file_appeal(entry_id, unit_id, reason, user_id).await?;
         tx.commit().await?;
@@ -237,12 +234,6 @@ impl Store {
         user_id: i64,
         correction: Option<&NewEntry>,
     ) -> Result<(), StoreError> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Invalid("处理申诉必须写明理由".into()));
-        }
-        if !accept && correction.is_some() {
-            return Err(StoreError::Invalid("驳回申诉时不能更正记录".into()));
-        }
         let period_id = self.appeal(appeal_id).await?.period_id;
         let mut tx = self.lock_period(period_id).await?;
         tx.decide_appeal(appeal_id, accept, reason, user_id, correction)

@@ -50,6 +50,8 @@ pub struct Review {
     pub at: i64,
 }
 
+const REVIEW_COLUMNS: &str = "period_id, department_id, status, reason, by_user, at";
+
 fn review_from_row(row: &AnyRow) -> Result<Review, StoreError> {
     let status: String = col(row, "status")?;
     Ok(Review {
@@ -95,12 +97,12 @@ pub(crate) async fn reviews_on(
     conn: &mut AnyConnection,
     period_id: i64,
 ) -> Result<Vec<Review>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT period_id, department_id, status, reason, by_user, at FROM reviews v \
+    let rows = sqlx::query(&format!(
+        "SELECT {REVIEW_COLUMNS} FROM reviews v \
          WHERE period_id = $1 AND id = (SELECT MAX(id) FROM reviews w \
          WHERE w.period_id = v.period_id AND w.department_id = v.department_id) \
-         ORDER BY department_id",
-    )
+         ORDER BY department_id"
+    ))
     .bind(period_id)
     .fetch_all(&mut *conn)
     .await?;
@@ -133,10 +135,9 @@ impl Store {
 
     /// Every review step of the period, oldest first: the review's history.
     pub async fn review_history(&self, period_id: i64) -> Result<Vec<Review>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT period_id, department_id, status, reason, by_user, at FROM reviews \
-             WHERE period_id = $1 ORDER BY id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {REVIEW_COLUMNS} FROM reviews WHERE period_id = $1 ORDER BY id"
+        ))
         .bind(period_id)
         .fetch_all(self.pool())
         .await?;

@@ -52,10 +52,22 @@ pub struct NewQuery {
     err: Option<String>,
 }
 
-fn entry_id(text: Option<&str>) -> Result<i64, AppError> {
+/// The entry a form names, once the actor is known to appeal at all: a bad number matters only then.
+async fn appealed_entry(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    text: Option<&str>,
+) -> Result<(std::sync::Arc<Snapshot>, Entry, bool), AppError> {
     let t = text.map(str::trim).unwrap_or("");
-    t.parse()
-        .map_err(|_| AppError::Invalid(format!("要申诉的记录编号“{t}”无效")))
+    match t.parse() {
+        Ok(entry) => state.app.appeal_form(&user.actor, id, entry).await,
+        // Entry 0 never exists: the permission answers first, then the number is refused.
+        Err(_) => match state.app.appeal_form(&user.actor, id, 0).await {
+            Err(e @ AppError::Forbidden(_)) => Err(e),
+            _ => Err(AppError::Invalid(format!("要申诉的记录编号“{t}”无效"))),
+        },
+    }
 }
 
 pub async fn form(
@@ -64,21 +76,7 @@ pub async fn form(
     Path(id): Path<i64>,
     Query(q): Query<NewQuery>,
 ) -> PageResult<Markup> {
-    let entry_id = entry_id(q.entry.as_deref());
-    let (view, entry, counts) = match entry_id {
-        Ok(e) => state.app.appeal_form(&user.actor, id, e).await?,
-        Err(e) => {
-            // Ask permission first: only then does a bad id matter.
-            state
-                .app
-                .appeal_form(&user.actor, id, 0)
-                .await
-                .map_err(|p| match p {
-                    AppError::Forbidden(_) => p,
-                    _ => e,
-                })?
-        }
-    };
+    let (view, entry, counts) = appealed_entry(&state, &user, id, q.entry.as_deref()).await?;
     let f = Flash {
         msg: None,
         err: q.err,
@@ -116,20 +114,8 @@ pub async fn file(
     Path(id): Path<i64>,
     Form(f): Form<Filing>,
 ) -> PageResult<Response> {
-    let entry = match entry_id(Some(&f.entry)) {
-        Ok(e) => e,
-        Err(e) => {
-            state
-                .app
-                .appeal_form(&user.actor, id, 0)
-                .await
-                .map_err(|p| match p {
-                    AppError::Forbidden(_) => PageError(p),
-                    _ => PageError(e),
-                })?;
-            return Err(PageError(AppError::Invalid("要申诉的记录编号无效".into())));
-        }
-    };
+    let (_, entry, _) = appealed_entry(&state, &user, id, Some(&f.entry)).await?;
+    let entry = entry.id;
     match state
         .app
         .file_appeal(&user.actor, id, entry, &f.reason)
