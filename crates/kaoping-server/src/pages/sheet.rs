@@ -70,6 +70,8 @@ fn trace_line(
         ),
     };
     let id = view.snapshot.period.id;
+    // Every finding under a rule belongs to the rule's item, so to its department.
+    let may_change = may_record(code);
     html! {
         div.trace {
             @if let Some(r) = e.round { @if rubric.rounds().len() > 1 { span.badge { (rubric.rounds()[r].name) } " " } }
@@ -99,14 +101,14 @@ fn trace_line(
                                 @if let Some(d) = &en.due { " · 截止" (d) }
                                 @if en.unit_code != unit_code { " · 记在“" (en.unit_code) "”" }
                                 @if !en.note.is_empty() { " · " (en.note) }
-                                @if let Some(ev) = en.evidence_id { " · " a href=(format!("/periods/{id}/evidence/{ev}")) { "证据" } }
+                                @if let Some(ev) = en.evidence_id { " · " a href={ "/periods/" (id) "/evidence/" (ev) } { "证据" } }
                                 @if en.kind == EntryKind::AppealDecision { " " span.badge { "申诉改判" } }
-                                @if may_record(&en.code) {
-                                    " · " a href=(format!("/periods/{id}/entries/{}/correct", en.id)) { "更正" }
-                                    " · " a href=(format!("/periods/{id}/entries/{}/withdraw", en.id)) { "撤回" }
+                                @if may_change {
+                                    " · " a href={ "/periods/" (id) "/entries/" (en.id) "/correct" } { "更正" }
+                                    " · " a href={ "/periods/" (id) "/entries/" (en.id) "/withdraw" } { "撤回" }
                                 }
                                 @if may_appeal {
-                                    " · " a href=(format!("/periods/{id}/appeals/new?entry={}", en.id)) { "申诉" }
+                                    " · " a href={ "/periods/" (id) "/appeals/new?entry=" (en.id) } { "申诉" }
                                 }
                             }
                         }
