@@ -48,6 +48,14 @@ pub enum AppealDecision {
 
 const LEADERS_ONLY: &str = "只有单位负责人可以在考评结果发布后为本单位申诉";
 
+/// Whether the actor may appeal for their own unit at all, in a period published or not.
+fn may_appeal(actor: &Actor, published: bool) -> bool {
+    actor
+        .user
+        .unit_id
+        .is_some_and(|unit_id| actor.may(Action::FileAppeal { unit_id, published }))
+}
+
 /// The actor's own unit, if they may appeal for it in this period.
 fn own_unit(actor: &Actor, snapshot: &Snapshot) -> Option<i64> {
     actor.user.unit_id.filter(|&unit_id| {
@@ -75,11 +83,23 @@ fn correction_of(old: &Entry, c: &AppealCorrection, reason: &str, actor: &Actor)
 impl App {
     /// The appeals of a period: all of them for the administrator, the unit's own for its leader.
     pub async fn appeals(&self, actor: &Actor, period_id: i64) -> Result<AppealBoard, AppError> {
-        let snapshot = self.snapshot(period_id).await?;
+        const OWN_ONLY: &str = "只能查看本单位的申诉";
+        let snapshot = self
+            .snapshot(
+                period_id,
+                |published| {
+                    actor.may(Action::DecideAppeal)
+                        || actor.user.unit_id.is_some_and(|unit_id| {
+                            actor.may(Action::FileAppeal { unit_id, published })
+                        })
+                },
+                OWN_ONLY,
+            )
+            .await?;
         let may_decide = actor.may(Action::DecideAppeal);
         let own = own_unit(actor, &snapshot);
         if !may_decide && own.is_none() {
-            return Err(AppError::Forbidden("只能查看本单位的申诉".into()));
+            return Err(AppError::Forbidden(OWN_ONLY.into()));
         }
         let appeals: Vec<Appeal> = self
             .store
@@ -113,7 +133,9 @@ impl App {
         period_id: i64,
         entry_id: i64,
     ) -> Result<(Arc<Snapshot>, Entry, bool), AppError> {
-        let snapshot = self.snapshot(period_id).await?;
+        let snapshot = self
+            .snapshot(period_id, |p| may_appeal(actor, p), LEADERS_ONLY)
+            .await?;
         if own_unit(actor, &snapshot).is_none() {
             return Err(AppError::Forbidden(LEADERS_ONLY.into()));
         }
@@ -137,7 +159,9 @@ impl App {
         entry_id: i64,
         reason: &str,
     ) -> Result<i64, AppError> {
-        let snapshot = self.snapshot(period_id).await?;
+        let snapshot = self
+            .snapshot(period_id, |p| may_appeal(actor, p), LEADERS_ONLY)
+            .await?;
         let unit_id =
             own_unit(actor, &snapshot).ok_or_else(|| AppError::Forbidden(LEADERS_ONLY.into()))?;
         let reason = reason.trim();

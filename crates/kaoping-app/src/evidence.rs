@@ -69,7 +69,15 @@ impl App {
         period_id: i64,
         evidence_id: i64,
     ) -> Result<(Evidence, Vec<u8>), AppError> {
-        let snapshot = self.snapshot(period_id).await?;
+        let snapshot = self
+            .snapshot(
+                period_id,
+                |published| {
+                    actor.may(Action::ViewSummary { published }) || actor.user.unit_id.is_some()
+                },
+                "无权查看该证据",
+            )
+            .await?;
         let published = snapshot.published();
         let citing = self
             .store

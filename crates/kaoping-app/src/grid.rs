@@ -392,6 +392,8 @@ fn chosen_department(
     }
 }
 
+const GRID_WHO: &str = "只有考核部门（本部门的评分项）和管理员可以使用评分表";
+
 /// 403 unless the actor may record on the department's items of this period (409 when locked for
 /// someone who could record in an open period).
 fn require_grid(
@@ -399,7 +401,6 @@ fn require_grid(
     actor: &Actor,
     chosen: Option<&Department>,
 ) -> Result<(), AppError> {
-    const WHO: &str = "只有考核部门（本部门的评分项）和管理员可以使用评分表";
     let may = |published| {
         actor.may(Action::RecordFinding {
             owner: chosen.map(|d| d.name.as_str()),
@@ -407,7 +408,7 @@ fn require_grid(
         }) || (chosen.is_none() && actor.may(Action::EnterFindings))
     };
     if !may(false) {
-        return Err(AppError::Forbidden(WHO.into()));
+        return Err(AppError::Forbidden(GRID_WHO.into()));
     }
     if snapshot.published() {
         return Err(AppError::Conflict(LOCKED.into()));
@@ -433,7 +434,9 @@ impl App {
         department: Option<&str>,
         round: Option<&str>,
     ) -> Result<GridView, AppError> {
-        let snapshot = self.snapshot(period_id).await?;
+        let snapshot = self
+            .snapshot(period_id, |_| actor.may(Action::EnterFindings), GRID_WHO)
+            .await?;
         let departments = self.store.departments().await?;
         let chosen = chosen_department(actor, &departments, department)?;
         require_grid(&snapshot, actor, chosen.as_ref())?;

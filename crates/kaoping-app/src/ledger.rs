@@ -45,14 +45,12 @@ impl App {
         actor: &Actor,
         period_id: i64,
     ) -> Result<Arc<Snapshot>, AppError> {
-        let snapshot = self.snapshot(period_id).await?;
-        actor.require(
-            Action::ViewLedger {
-                published: snapshot.published(),
-            },
+        self.snapshot(
+            period_id,
+            |published| actor.may(Action::ViewLedger { published }),
             NOT_THE_LEDGER,
-        )?;
-        Ok(snapshot)
+        )
+        .await
     }
 
     /// Page `page_number` (1-based, oldest first) of a period's ledger, narrowed as `query` asks.

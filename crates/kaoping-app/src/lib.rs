@@ -80,9 +80,19 @@ impl App {
         &self.store
     }
 
-    /// The period as committed now. Callers ask permission on what it shows before they hand any of it
-    /// out.
-    pub(crate) async fn snapshot(&self, period_id: i64) -> Result<Arc<Snapshot>, AppError> {
-        self.periods.current(&self.store, period_id).await
+    /// The period as committed now, for whoever passes `gate` (asked whether the period is published),
+    /// asked before the period is built or brought up to date: nobody who may not see a period makes the
+    /// server score it. Callers then ask the exact permission on what they hand out.
+    pub(crate) async fn snapshot(
+        &self,
+        period_id: i64,
+        gate: impl FnOnce(bool) -> bool,
+        why: &str,
+    ) -> Result<Arc<Snapshot>, AppError> {
+        let (head, status) = self.store.period_head(period_id).await?;
+        if !gate(status == kaoping_store::PeriodStatus::Published) {
+            return Err(AppError::Forbidden(why.to_string()));
+        }
+        self.periods.current(&self.store, period_id, head).await
     }
 }

@@ -82,13 +82,19 @@ pub struct Results {
     pub summary: bool,
 }
 
+/// Whether the actor may see some sheet of a period: all of them with the summary, or their own unit's.
+fn may_see_a_sheet(actor: &Actor, published: bool) -> bool {
+    actor.may(Action::ViewSummary { published }) || actor.user.unit_id.is_some()
+}
+
 impl App {
     /// The periods the actor may see (the summary, or their own unit's sheet), oldest first.
     pub async fn dashboard(&self, actor: &Actor) -> Result<Dashboard, AppError> {
         let mut cards = Vec::new();
         for period in self.visible_periods(actor).await?.into_iter().rev() {
             let published = period.status == PeriodStatus::Published;
-            let snapshot = self.snapshot(period.id).await?;
+            // Listed periods are those the actor may see.
+            let snapshot = self.snapshot(period.id, |_| true, "").await?;
             let own_unit = actor
                 .user
                 .unit_id
@@ -126,14 +132,12 @@ impl App {
     /// # Errors
     /// [`AppError::Forbidden`] for a leader or viewer before publication.
     pub async fn summary(&self, actor: &Actor, period_id: i64) -> Result<Arc<Snapshot>, AppError> {
-        let snapshot = self.snapshot(period_id).await?;
-        actor.require(
-            Action::ViewSummary {
-                published: snapshot.published(),
-            },
+        self.snapshot(
+            period_id,
+            |published| actor.may(Action::ViewSummary { published }),
             "只能查看已发布的汇总表",
-        )?;
-        Ok(snapshot)
+        )
+        .await
     }
 
     /// 考评表: one unit's sheet with its trace, for those who may see it.
@@ -147,16 +151,16 @@ impl App {
         period_id: i64,
         code: &str,
     ) -> Result<Sheet, AppError> {
-        let snapshot = self.snapshot(period_id).await?;
+        const WHO: &str = "只能查看本单位（或已发布）的考评表";
+        let snapshot = self
+            .snapshot(period_id, |p| may_see_a_sheet(actor, p), WHO)
+            .await?;
         let unit = snapshot
             .unit_id(code)
             .ok_or_else(|| AppError::NotFound(format!("单位“{code}”")))?;
         let unit_id = snapshot.org[unit].id;
         let published = snapshot.published();
-        actor.require(
-            Action::ViewSheet { unit_id, published },
-            "只能查看本单位（或已发布）的考评表",
-        )?;
+        actor.require(Action::ViewSheet { unit_id, published }, WHO)?;
         let result = snapshot
             .assessor
             .traced(&snapshot.rubric, &snapshot.units, unit);
@@ -178,7 +182,9 @@ impl App {
     /// # Errors
     /// [`AppError::Forbidden`] when the actor may see neither.
     pub async fn results(&self, actor: &Actor, period_id: i64) -> Result<Results, AppError> {
-        let snapshot = self.snapshot(period_id).await?;
+        let snapshot = self
+            .snapshot(period_id, |p| may_see_a_sheet(actor, p), "无权查看该考评期")
+            .await?;
         let published = snapshot.published();
         let open: Vec<Option<Arc<UnitResult>>> = (0..snapshot.units.len())
             .map(|u| {
@@ -233,7 +239,7 @@ impl App {
     /// `code` if it names a unit of the period (where to go back to after recording on it), `None` for a
     /// group or anything else.
     pub async fn unit_in_period(&self, period_id: i64, code: &str) -> Option<String> {
-        let snapshot = self.snapshot(period_id).await.ok()?;
+        let snapshot = self.snapshot(period_id, |_| true, "").await.ok()?;
         snapshot.unit_id(code).map(|_| code.to_string())
     }
 

@@ -42,7 +42,7 @@ impl App {
         period_id: i64,
     ) -> Result<ReviewBoard, AppError> {
         actor.require(Action::Review, ADMIN_ONLY)?;
-        let snapshot = self.snapshot(period_id).await?;
+        let snapshot = self.snapshot(period_id, |_| true, ADMIN_ONLY).await?;
         Ok(ReviewBoard {
             snapshot,
             departments: self.store.departments().await?,

@@ -1,5 +1,6 @@
-//! What every request passes through: the CSRF check on every state-changing request, and the security
-//! headers on every response. One check for all routes, so no handler can forget it.
+//! What every request passes through: the CSRF check on every state-changing request, every change run
+//! to its end even when the client goes away, and the security headers on every response. One layer for
+//! all routes, so no handler can forget it.
 
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderValue};
@@ -60,6 +61,26 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         }
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Runs a state-changing request to its end on a task of its own. Otherwise a client that goes away (a
+/// closed tab, a dropped phone connection) cancels the handler wherever it is: in the middle of a write
+/// transaction, whose lock would then be held until the database connection is cleaned up, or between a
+/// commit and the moment this process takes the change into what it keeps.
+pub async fn run_to_completion(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!("request task failed: {e}");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -74,6 +74,7 @@ impl Server {
         let router = pages::router(state.clone())
             .merge(api::router(state.clone()))
             .merge(assets::router())
+            .layer(axum::middleware::from_fn(guard::run_to_completion))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 guard::csrf_guard,

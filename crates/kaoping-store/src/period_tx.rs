@@ -108,18 +108,36 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`] when there is no such period.
     pub async fn ledger_head(&self, period_id: i64) -> Result<LedgerHead, StoreError> {
-        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT revision, (SELECT MAX(id) FROM entries WHERE period_id = $1) \
+        Ok(self.period_head(period_id).await?.0)
+    }
+
+    /// The period's head and whether it is published, in one query: enough to ask permission before
+    /// anything is built.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such period.
+    pub async fn period_head(
+        &self,
+        period_id: i64,
+    ) -> Result<(LedgerHead, PeriodStatus), StoreError> {
+        let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+            "SELECT revision, status, (SELECT MAX(id) FROM entries WHERE period_id = $1) \
              FROM periods WHERE id = $1",
         )
         .bind(period_id)
         .fetch_optional(self.pool())
         .await?;
-        let (revision, last) = row.ok_or_else(|| StoreError::not_found("考评期", period_id))?;
-        Ok(LedgerHead {
-            revision,
-            last_entry: last.unwrap_or(0),
-        })
+        let (revision, status, last) =
+            row.ok_or_else(|| StoreError::not_found("考评期", period_id))?;
+        let status = PeriodStatus::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("未知考评期状态“{status}”")))?;
+        Ok((
+            LedgerHead {
+                revision,
+                last_entry: last.unwrap_or(0),
+            },
+            status,
+        ))
     }
 }
 

@@ -82,14 +82,14 @@ impl PeriodCache {
             .clone()
     }
 
-    /// The period as committed now (or later): one query for the head; entries not yet seen are read and
-    /// applied; a changed revision builds the period again.
+    /// The period as committed at `head` (read by the caller) or later: entries not yet seen are read
+    /// and applied; a changed revision builds the period again.
     pub(crate) async fn current(
         &self,
         store: &Store,
         period_id: i64,
+        head: LedgerHead,
     ) -> Result<Arc<Snapshot>, AppError> {
-        let head = store.ledger_head(period_id).await?;
         let slot = self.slot(period_id);
         if let Some(s) = slot.latest().filter(|s| fresh(&s.head, &head)) {
             return Ok(s);
