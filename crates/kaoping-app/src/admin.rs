@@ -140,6 +140,8 @@ fn new_user(
         role,
         department_id,
         unit_id,
+        // The password is a random one the administrator passes on: its owner chooses their own.
+        must_change_password: true,
     })
 }
 
@@ -311,7 +313,7 @@ impl App {
         let target = self.store.user(user_id).await?;
         let password = random_password();
         self.store
-            .set_password(user_id, &hash_password(&password))
+            .set_password(user_id, &hash_password(&password), true)
             .await?;
         self.store
             .audit(

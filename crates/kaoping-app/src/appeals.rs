@@ -136,12 +136,18 @@ impl App {
         let snapshot = self
             .snapshot(period_id, |p| may_appeal(actor, p), LEADERS_ONLY)
             .await?;
-        if own_unit(actor, &snapshot).is_none() {
-            return Err(AppError::Forbidden(LEADERS_ONLY.into()));
-        }
+        let unit_id =
+            own_unit(actor, &snapshot).ok_or_else(|| AppError::Forbidden(LEADERS_ONLY.into()))?;
         let (entry, counts) = self.store.entry_state(entry_id).await?;
         if entry.period_id != period_id || entry.source != Source::Assessor {
             return Err(AppError::NotFound(format!("记录#{entry_id}")));
+        }
+        // Only a finding on the unit itself, or on a group it belongs to, is shown to its leader.
+        let concerns_unit = snapshot.org.iter().any(|o| {
+            o.id == unit_id && (o.code == entry.unit_code || o.member_of.contains(&entry.unit_code))
+        });
+        if !concerns_unit {
+            return Err(AppError::Forbidden("该记录不涉及本单位，不能申诉".into()));
         }
         Ok((snapshot, entry, counts))
     }

@@ -55,7 +55,17 @@ pub async fn is_empty(store: &Store) -> Result<bool, AppError> {
 }
 
 /// On first start: an administrator with a one-time random password, returned to be printed once.
+///
+/// Several processes starting together on an empty database create it once: they queue at the store's
+/// setup lock, and the later ones find it done.
 pub async fn create_first_admin(store: &Store) -> Result<Option<String>, AppError> {
+    let lock = store.take_setup_lock().await?;
+    let created = first_admin(store).await;
+    lock.release().await?;
+    created
+}
+
+async fn first_admin(store: &Store) -> Result<Option<String>, AppError> {
     if !is_empty(store).await? {
         return Ok(None);
     }
@@ -68,6 +78,8 @@ pub async fn create_first_admin(store: &Store) -> Result<Option<String>, AppErro
             role: Role::Admin,
             department_id: None,
             unit_id: None,
+            // Printed once on the console: the administrator chooses their own at first login.
+            must_change_password: true,
         })
         .await?;
     store
@@ -77,7 +89,15 @@ pub async fn create_first_admin(store: &Store) -> Result<Option<String>, AppErro
 }
 
 /// Fills an empty database with the demo. Returns `false` (and changes nothing) if it is not empty.
+/// Several processes starting together with `--demo` fill it once (see [`create_first_admin`]).
 pub async fn seed(store: &Store) -> Result<bool, AppError> {
+    let lock = store.take_setup_lock().await?;
+    let seeded = fill(store).await;
+    lock.release().await?;
+    seeded
+}
+
+async fn fill(store: &Store) -> Result<bool, AppError> {
     if !is_empty(store).await? {
         return Ok(false);
     }
@@ -129,6 +149,8 @@ pub async fn seed(store: &Store) -> Result<bool, AppError> {
                 role: *role,
                 department_id,
                 unit_id,
+                // The demo's accounts share a published password on purpose: the demo is for trying.
+                must_change_password: false,
             })
             .await?;
         user_ids.push((*username, id));

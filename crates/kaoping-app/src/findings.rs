@@ -211,8 +211,9 @@ impl App {
             entry.reason = draft.reason.trim().to_string();
         }
         if let (Some(upload), Some(mime)) = (&evidence, mime) {
+            let name = crate::evidence::evidence_name(&upload.filename, mime);
             let stored = tx
-                .put_evidence(&upload.bytes, mime, &upload.filename, actor.id())
+                .put_evidence(&upload.bytes, mime, &name, actor.id())
                 .await?;
             entry.evidence_id = Some(stored.id);
         }

@@ -110,6 +110,7 @@ mod tests {
             unit_id,
             active: true,
             created_at: 0,
+            must_change_password: false,
         }
     }
 

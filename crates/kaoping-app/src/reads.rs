@@ -151,16 +151,20 @@ impl App {
         period_id: i64,
         code: &str,
     ) -> Result<Sheet, AppError> {
-        const WHO: &str = "只能查看本单位（或已发布）的考评表";
+        let who = match actor.role() {
+            kaoping_store::Role::Leader => "只能查看本单位的考评表；其他单位的得分和名次见汇总表",
+            kaoping_store::Role::Viewer => "考评结果发布后才能查看考评表",
+            _ => "无权查看该考评表",
+        };
         let snapshot = self
-            .snapshot(period_id, |p| may_see_a_sheet(actor, p), WHO)
+            .snapshot(period_id, |p| may_see_a_sheet(actor, p), who)
             .await?;
         let unit = snapshot
             .unit_id(code)
             .ok_or_else(|| AppError::NotFound(format!("单位“{code}”")))?;
         let unit_id = snapshot.org[unit].id;
         let published = snapshot.published();
-        actor.require(Action::ViewSheet { unit_id, published }, WHO)?;
+        actor.require(Action::ViewSheet { unit_id, published }, who)?;
         let result = snapshot
             .assessor
             .traced(&snapshot.rubric, &snapshot.units, unit);

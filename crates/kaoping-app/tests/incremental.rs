@@ -106,6 +106,7 @@ async fn world(scheme: usize, dir: &std::path::Path) -> World {
             role: Role::Admin,
             department_id: None,
             unit_id: None,
+            must_change_password: false,
         })
         .await
         .unwrap();
@@ -151,6 +152,7 @@ async fn world(scheme: usize, dir: &std::path::Path) -> World {
                 role: Role::Leader,
                 department_id: None,
                 unit_id: Some(*id),
+                must_change_password: false,
             })
             .await
             .unwrap();

@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
         .route("/api/me", get(me))
+        .route("/api/account/password", post(change_password))
         .route("/api/periods", get(periods))
         .route("/api/periods/{id}/results", get(results))
         .route("/api/periods/{id}/entries", get(entries).post(create_entry))
@@ -118,6 +119,7 @@ async fn login(
                 "username": actor.user.username,
                 "role": actor.role().as_str(),
                 "csrf_token": session.csrf_token,
+                "must_change_password": actor.user.must_change_password,
             }))
             .into_response();
             response.headers_mut().insert(
@@ -143,7 +145,36 @@ async fn me(ApiUser(user): ApiUser) -> Json<Value> {
         "display_name": u.display_name,
         "role": u.role.as_str(),
         "csrf_token": user.session.csrf_token,
+        "must_change_password": u.must_change_password,
     }))
+}
+
+#[derive(Deserialize)]
+struct PasswordIn {
+    current: String,
+    new: String,
+    again: String,
+}
+
+/// Changes the user's own password; every session of theirs ends, this one included.
+async fn change_password(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    json: Result<Json<PasswordIn>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let p = body(json)?;
+    state
+        .app
+        .change_password(
+            &user.actor,
+            &kaoping_app::PasswordChange {
+                current: &p.current,
+                new: &p.new,
+                again: &p.again,
+            },
+        )
+        .await?;
+    Ok(Json(json!({"ok": true})))
 }
 
 async fn periods(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {

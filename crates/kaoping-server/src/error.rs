@@ -13,7 +13,7 @@ pub enum ServerError {
     Bind(String, std::io::Error),
     #[error("服务器错误：{0}")]
     Serve(std::io::Error),
-    #[error("数据库错误：{0}")]
+    #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
     App(#[from] AppError),

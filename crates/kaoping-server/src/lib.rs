@@ -26,8 +26,8 @@ use tokio::net::TcpListener;
 pub use error::ServerError;
 pub use state::AppState;
 
-/// Where the data lives and where to listen.
-#[derive(Debug, Clone)]
+/// Where the data lives and where to listen. Its `Debug` hides the database password.
+#[derive(Clone)]
 pub struct Config {
     pub addr: SocketAddr,
     /// The SQLite data folder, used when `database_url` is `None`.
@@ -39,6 +39,21 @@ pub struct Config {
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For` (for login throttling)
     /// instead of the connection, which is the proxy's.
     pub trust_proxy: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(kaoping_store::masked_url),
+            )
+            .field("secure_cookies", &self.secure_cookies)
+            .field("trust_proxy", &self.trust_proxy)
+            .finish()
+    }
 }
 
 /// A server bound to its port, ready to run. Binding first lets tests start it on port 0 and know the
@@ -74,10 +89,19 @@ impl Server {
         let router = pages::router(state.clone())
             .merge(api::router(state.clone()))
             .merge(assets::router())
+            .fallback(guard::not_found)
             .layer(axum::middleware::from_fn(guard::run_to_completion))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
+                guard::password_gate,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
                 guard::csrf_guard,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                guard::plain_errors,
             ))
             .layer(axum::middleware::from_fn(guard::security_headers))
             .layer(axum::extract::DefaultBodyLimit::max(
@@ -115,5 +139,25 @@ impl Server {
         )
         .await
         .map_err(ServerError::Serve)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_configuration_never_shows_the_database_password() {
+        let config = super::Config {
+            addr: "127.0.0.1:8080".parse().unwrap(),
+            data_dir: "kaoping-data".into(),
+            database_url: Some("postgres://kaoping:s3cret@db:5432/kaoping".into()),
+            secure_cookies: false,
+            trust_proxy: false,
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://kaoping:***@db:5432/kaoping"),
+            "{shown}"
+        );
     }
 }

@@ -29,12 +29,14 @@ mod audit;
 mod error;
 mod evidence;
 mod ledger;
+mod login_throttle;
 mod org;
 mod period_tx;
 mod periods;
 mod reviews;
 mod rubrics;
 mod sessions;
+mod setup;
 mod users;
 
 pub use appeals::{Appeal, AppealStatus};
@@ -42,12 +44,14 @@ pub use audit::AuditEntry;
 pub use error::StoreError;
 pub use evidence::Evidence;
 pub use ledger::{Entry, EntryKind, LedgerFilter, LedgerPage, NewEntry, Source};
+pub use login_throttle::{Admission, LoginLimits};
 pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_units, NewPeriod, Period, PeriodStatus};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
 pub use sessions::Session;
+pub use setup::SetupLock;
 pub use users::{NewUser, Role, User};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -135,9 +139,18 @@ impl Store {
             Backend::Postgres
         } else {
             return Err(StoreError::Invalid(format!(
-                "不支持的数据库地址“{url}”：应以 sqlite: 或 postgres:// 开头"
+                "不支持的数据库地址“{}”：应以 sqlite: 或 postgres:// 开头",
+                masked_url(url)
             )));
         };
+        if backend == Backend::Postgres {
+            // One connection first, so a wrong address, password or database name is said at once
+            // (the pool would retry for its whole timeout and then only say that it timed out).
+            let conn = sqlx::AnyConnection::connect(url).await.map_err(|e| {
+                StoreError::Invalid(format!("无法连接数据库（{}）：{e}", masked_url(url)))
+            })?;
+            let _ = conn.close().await;
+        }
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         let pool = match backend {
             Backend::Sqlite => {
@@ -253,6 +266,22 @@ impl Store {
     }
 }
 
+/// A database URL as it may be shown (logs, errors, `Debug`): the password replaced by `***`.
+pub fn masked_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 /// Percent-encodes the characters sqlx's SQLite URL parser would otherwise take as delimiters.
 fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -265,6 +294,29 @@ fn encode_path(path: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_show_in_a_url() {
+        assert_eq!(
+            super::masked_url("postgres://kaoping:s3cret@db.example:5432/kaoping?sslmode=require"),
+            "postgres://kaoping:***@db.example:5432/kaoping?sslmode=require"
+        );
+        assert_eq!(
+            super::masked_url("postgres://kaoping:p@ss@db/k"),
+            "postgres://kaoping:***@db/k"
+        );
+        assert_eq!(
+            super::masked_url("postgres://kaoping@db/k"),
+            "postgres://kaoping@db/k"
+        );
+        assert_eq!(
+            super::masked_url("sqlite:///srv/k.db"),
+            "sqlite:///srv/k.db"
+        );
+    }
 }
 
 /// Now, in unix milliseconds: the one clock of the store.

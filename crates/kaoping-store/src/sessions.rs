@@ -1,5 +1,5 @@
-//! Server-side sessions and login throttling, both in the database so that every server process sees the
-//! same logins and the same failed attempts.
+//! Server-side sessions, in the database so that every server process sees the same logins (login
+//! throttling is in `login_throttle.rs`).
 
 use sqlx::any::AnyRow;
 
@@ -27,9 +27,6 @@ fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
         expires_at: col(row, "expires_at")?,
     })
 }
-
-/// Failed logins older than this are forgotten when new ones are recorded (throttling windows are shorter).
-const FAILURE_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Store {
     /// Starts a session for `user_id`, valid for `ttl_ms`. Expired sessions of everyone are swept here, so
@@ -84,49 +81,6 @@ impl Store {
     pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// Records a failed login for throttling (shared by all processes).
-    pub async fn record_login_failure(&self, username: &str, ip: &str) -> Result<(), StoreError> {
-        let now = now_ms();
-        sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(now - FAILURE_RETENTION_MS)
-            .execute(self.pool())
-            .await?;
-        sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
-            .bind(username)
-            .bind(ip)
-            .bind(now)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// Failed logins since `since_ms` for this username **or** from this address: guessing one account
-    /// from many addresses and many accounts from one address are both slowed down.
-    pub async fn login_failures_since(
-        &self,
-        username: &str,
-        ip: &str,
-        since_ms: i64,
-    ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failures WHERE (username = $1 OR ip = $2) AND at >= $3",
-        )
-        .bind(username)
-        .bind(ip)
-        .bind(since_ms)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
-    /// Forgets the failures of a username after a successful login.
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(username)
             .execute(self.pool())
             .await?;
         Ok(())

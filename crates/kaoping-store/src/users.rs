@@ -53,6 +53,9 @@ pub struct NewUser {
     pub department_id: Option<i64>,
     /// The unit a leader speaks for.
     pub unit_id: Option<i64>,
+    /// The password was chosen by someone else (a random first password): it must be changed at the
+    /// next login.
+    pub must_change_password: bool,
 }
 
 /// A stored user.
@@ -69,11 +72,13 @@ pub struct User {
     /// the ledger names them.
     pub active: bool,
     pub created_at: i64,
+    /// Until changed, the user may do nothing but change the password.
+    pub must_change_password: bool,
 }
 
 pub(crate) const USER_COLUMNS: &str =
     "u.id, u.username, u.display_name, u.password_hash, u.role, u.department_id, u.unit_id, u.active, \
-     u.created_at";
+     u.created_at, u.must_change_password";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     let role: String = col(row, "role")?;
@@ -87,6 +92,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         unit_id: col(row, "unit_id")?,
         active: col::<i64>(row, "active")? != 0,
         created_at: col(row, "created_at")?,
+        must_change_password: col::<i64>(row, "must_change_password")? != 0,
     })
 }
 
@@ -98,7 +104,8 @@ impl Store {
         }
         let id = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, role, department_id, unit_id, \
-             active, created_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+             active, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) \
+             RETURNING id",
         )
         .bind(&u.username)
         .bind(&u.display_name)
@@ -107,6 +114,7 @@ impl Store {
         .bind(u.department_id)
         .bind(u.unit_id)
         .bind(now_ms())
+        .bind(i64::from(u.must_change_password))
         .fetch_one(self.pool())
         .await?;
         Ok(id)
@@ -144,14 +152,23 @@ impl Store {
     }
 
     /// Replaces the password hash, and ends the user's sessions so a changed password locks out whoever
-    /// knew the old one.
-    pub async fn set_password(&self, id: i64, password_hash: &str) -> Result<(), StoreError> {
+    /// knew the old one. `must_change`: the password was chosen by someone else (a reset), so the user
+    /// must change it at the next login.
+    pub async fn set_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(i64::from(must_change))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::not_found("用户", id));
         }

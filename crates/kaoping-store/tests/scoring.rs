@@ -81,6 +81,7 @@ async fn example(db: Db, name: &str) {
             role: Role::Admin,
             department_id: None,
             unit_id: None,
+            must_change_password: false,
         })
         .await
         .unwrap();

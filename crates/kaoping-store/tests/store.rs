@@ -36,6 +36,7 @@ fn new_user(username: &str, role: Role) -> NewUser {
         role,
         department_id: None,
         unit_id: None,
+        must_change_password: false,
     }
 }
 
@@ -213,14 +214,21 @@ async fn users(db: Db) {
     );
     assert_eq!(s.user(viewer).await.unwrap().role, Role::Viewer);
 
-    s.set_password(id, "new-hash").await.unwrap();
+    assert!(!s.user(id).await.unwrap().must_change_password);
+    s.set_password(id, "new-hash", true).await.unwrap();
     assert_eq!(s.user(id).await.unwrap().password_hash, "new-hash");
+    assert!(
+        s.user(id).await.unwrap().must_change_password,
+        "a reset must be changed"
+    );
+    s.set_password(id, "own-hash", false).await.unwrap();
+    assert!(!s.user(id).await.unwrap().must_change_password);
     s.set_user_active(id, false).await.unwrap();
     assert!(!s.user(id).await.unwrap().active);
     s.set_user_active(id, true).await.unwrap();
     assert!(s.user(id).await.unwrap().active);
     assert!(matches!(
-        s.set_password(9999, "x").await,
+        s.set_password(9999, "x", false).await,
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(s.count_users().await.unwrap(), 2);
@@ -268,7 +276,7 @@ async fn sessions(db: Db) {
 
     // Changing the password ends the sessions too.
     assert!(s.session(&live.id).await.unwrap().is_some());
-    s.set_password(alice, "other").await.unwrap();
+    s.set_password(alice, "other", false).await.unwrap();
     assert!(s.session(&live.id).await.unwrap().is_none());
 
     // Sessions are shared: another store (another process) sees them.
@@ -280,68 +288,81 @@ async fn sessions(db: Db) {
 
 async fn login_failures(db: Db) {
     let s = &db.store;
-    let t0 = 0;
-    s.record_login_failure("alice", "10.0.0.1").await.unwrap();
-    s.record_login_failure("bob", "10.0.0.1").await.unwrap();
-    s.record_login_failure("alice", "10.0.0.2").await.unwrap();
-    assert_eq!(
-        s.login_failures_since("alice", "10.9.9.9", t0)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        s.login_failures_since("carol", "10.0.0.1", t0)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        s.login_failures_since("alice", "10.0.0.1", t0)
-            .await
-            .unwrap(),
-        3
-    );
-    assert_eq!(
-        s.login_failures_since("carol", "10.9.9.9", t0)
-            .await
-            .unwrap(),
-        0
-    );
-    let future = i64::MAX / 2;
-    assert_eq!(
-        s.login_failures_since("alice", "10.0.0.1", future)
-            .await
-            .unwrap(),
-        0
-    );
-
-    s.clear_login_failures("alice").await.unwrap();
-    assert_eq!(
-        s.login_failures_since("alice", "10.9.9.9", t0)
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        s.login_failures_since("carol", "10.0.0.1", t0)
-            .await
-            .unwrap(),
-        1
-    );
-
+    let limits = LoginLimits {
+        window_ms: 60_000,
+        per_pair: 2,
+        per_address: 3,
+    };
+    let admit = |user: &'static str, ip: &'static str| {
+        let s = s.clone();
+        async move { s.admit_login(user, ip, limits).await.unwrap() }
+    };
+    let attempt = |a: Admission| match a {
+        Admission::Admitted { attempt, .. } => attempt,
+        Admission::Refused => panic!("refused"),
+    };
+    // Two failures of alice from one address: that pair is refused, alice elsewhere is not.
+    attempt(admit("alice", "10.0.0.1").await);
+    attempt(admit("alice", "10.0.0.1").await);
+    assert_eq!(admit("alice", "10.0.0.1").await, Admission::Refused);
+    match admit("alice", "10.0.0.2").await {
+        Admission::Admitted {
+            account_failures, ..
+        } => assert_eq!(account_failures, 2, "the back-off sees every address"),
+        Admission::Refused => panic!("another address is not refused"),
+    }
+    // Three failures from 10.0.0.2 over accounts: the address is refused for anyone.
+    attempt(admit("bob", "10.0.0.2").await);
+    attempt(admit("erin", "10.0.0.2").await);
+    assert_eq!(admit("carol", "10.0.0.2").await, Admission::Refused);
+    // A right password forgets the attempt and that address's failures for the account, no others.
+    let ok = attempt(admit("dave", "10.0.0.3").await);
+    attempt(admit("dave", "10.0.0.3").await);
+    s.login_succeeded(ok, "dave", "10.0.0.3").await.unwrap();
+    attempt(admit("dave", "10.0.0.3").await);
     // Shared by all processes.
     let second = Store::connect(&db.url).await.unwrap();
-    second
-        .record_login_failure("bob", "10.0.0.3")
-        .await
-        .unwrap();
     assert_eq!(
-        s.login_failures_since("bob", "10.9.9.9", t0).await.unwrap(),
-        2
+        second
+            .admit_login("alice", "10.0.0.1", limits)
+            .await
+            .unwrap(),
+        Admission::Refused
     );
     second.close().await;
 }
+
+/// Two hundred simultaneous attempts for one account from one address, over two processes: exactly the
+/// limit are admitted (the check and the record are one step).
+async fn simultaneous_logins_are_admitted_up_to_the_limit(db: Db) {
+    let limits = LoginLimits {
+        window_ms: 60_000,
+        per_pair: 5,
+        per_address: 1000,
+    };
+    let second = Store::connect(&db.url).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let s = if i % 2 == 0 {
+            db.store.clone()
+        } else {
+            second.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            s.admit_login("admin", "10.1.1.1", limits).await.unwrap()
+        }));
+    }
+    let mut admitted = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), Admission::Admitted { .. }) {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 5);
+    second.close().await;
+}
+
+on_both!(simultaneous_logins_are_admitted_up_to_the_limit);
 
 async fn departments(db: Db) {
     let s = &db.store;

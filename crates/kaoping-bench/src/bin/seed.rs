@@ -96,6 +96,7 @@ async fn synthetic(store: &Store, units: u64) -> Result<i64, String> {
             role: Role::Admin,
             department_id: None,
             unit_id: None,
+            must_change_password: false,
         })
         .await
         .map_err(e)?;
@@ -117,6 +118,7 @@ async fn synthetic(store: &Store, units: u64) -> Result<i64, String> {
                 role: Role::Assessor,
                 department_id: Some(department),
                 unit_id: None,
+                must_change_password: false,
             })
             .await
             .map_err(e)?;

@@ -12,8 +12,8 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::html::{
-    action, back, back_or_fail, enc, flash, layout, opt, pts, user_name, Flash, PageError,
-    PageResult,
+    action, back, back_or_fail, enc, flash, layout, opt, parse_count, pts, user_name, Flash,
+    PageError, PageResult,
 };
 use crate::session::CurrentUser;
 use crate::state::AppState;
@@ -258,10 +258,7 @@ impl Decision {
             "accept" if !any => Ok(AppealDecision::Accept(None)),
             "accept" => {
                 let count = opt(&self.count)
-                    .map(|c| {
-                        c.parse::<i64>()
-                            .map_err(|_| AppError::Invalid(format!("次数：“{c}”不是整数")))
-                    })
+                    .map(|c| parse_count("次数", &c))
                     .transpose()?;
                 let points = opt(&self.points)
                     .map(|p| {

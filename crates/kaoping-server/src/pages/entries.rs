@@ -11,7 +11,9 @@ use kaoping_store::{Entry, Role, Source};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{action, back, enc, layout, opt, pts, read_multipart, PageError, PageResult};
+use super::html::{
+    action, back, enc, layout, opt, parse_count, pts, read_multipart, PageError, PageResult,
+};
 use crate::error::status;
 use crate::session::CurrentUser;
 use crate::state::AppState;
@@ -72,10 +74,7 @@ impl Fields {
     fn draft(&self) -> Result<FindingDraft, AppError> {
         let invalid = |m: String| AppError::Invalid(m);
         let count = opt(&self.count)
-            .map(|c| {
-                c.parse::<i64>()
-                    .map_err(|_| invalid(format!("次数：“{c}”不是整数")))
-            })
+            .map(|c| parse_count("次数", &c))
             .transpose()?;
         let points = opt(&self.points)
             .map(|p| p.parse().map_err(|_| invalid(format!("分值“{p}”不是数字"))))
@@ -367,21 +366,22 @@ pub async fn evidence(
     Path((id, evidence)): Path<(i64, i64)>,
 ) -> PageResult<Response> {
     let (meta, bytes) = state.app.evidence(&user.actor, id, evidence).await?;
-    let filename: String = meta
-        .filename
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .collect();
     Ok((
         [
             (header::CONTENT_TYPE, meta.mime.clone()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"evidence-{}\"; filename*=UTF-8''{}",
+                    "attachment; filename=\"evidence-{}.{}\"; filename*=UTF-8''{}",
                     meta.id,
-                    enc(&filename)
+                    meta.filename.rsplit('.').next().unwrap_or("bin"),
+                    enc(&meta.filename)
                 ),
+            ),
+            // Whatever a browser makes of the file, it runs nothing of it as this site.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".to_string(),
             ),
         ],
         bytes,

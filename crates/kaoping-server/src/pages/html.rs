@@ -221,13 +221,18 @@ pub fn layout(title: &str, user: Option<&CurrentUser>, content: Markup) -> Marku
 
 /// The page for an error: its message, and a way back.
 pub fn error_page(error: &AppError) -> Markup {
+    error_page_for(None, &error.user_message())
+}
+
+/// The error page with the user's navigation, when the user is known.
+pub fn error_page_for(user: Option<&CurrentUser>, message: &str) -> Markup {
     layout(
         "出错了",
-        None,
+        user,
         html! {
             h1 { "出错了" }
-            div.flash role="alert" { (error.user_message()) }
-            p { a href="/" { "返回首页" } " · " a href="/login" { "登录" } }
+            div.flash role="alert" { (message) }
+            p { a href="/" { "返回首页" } @if user.is_none() { " · " a href="/login" { "登录" } } }
         },
     )
 }
@@ -289,4 +294,22 @@ pub fn back_or_fail(path: &str, e: AppError) -> PageResult<Response> {
         return Err(PageError(e));
     }
     Ok(back(path, "err", &e.user_message()))
+}
+
+/// A count typed into a form field: a whole number, or an error that says what is wrong with it (a
+/// number too large for any count is "too large", not "not a number").
+pub fn parse_count(field: &str, text: &str) -> Result<i64, AppError> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<i64>() {
+        return Ok(n);
+    }
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let shown: String = t.chars().take(24).collect();
+        return Err(AppError::Invalid(format!(
+            "{field}：“{shown}…”太大，次数最多为1000000"
+        )));
+    }
+    let shown: String = t.chars().take(40).collect();
+    Err(AppError::Invalid(format!("{field}：“{shown}”不是整数")))
 }

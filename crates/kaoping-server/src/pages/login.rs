@@ -19,10 +19,20 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only local paths may be returned to after login (no open redirect).
+/// Only a path of this site may be returned to after login (no open redirect): it starts with one `/`
+/// followed by anything but another `/` or `\`, and holds only printable ASCII (a tab or a line break
+/// would be dropped by browsers, turning `/\t/evil.example` into `//evil.example`, or would break the
+/// `Location` header).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && n.bytes().all(|b| b.is_ascii_graphic())
+                && !n.contains('\\') =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -65,8 +75,13 @@ pub async fn submit(
 ) -> PageResult<Response> {
     let ip = state.client_ip(addr, &headers);
     match state.app.login(&c.username, &c.password, &ip).await {
-        Ok(Some((session, _))) => {
-            let mut response = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+        Ok(Some((session, actor))) => {
+            let to = if actor.user.must_change_password {
+                "/account/password".to_string()
+            } else {
+                safe_next(q.next.as_deref())
+            };
+            let mut response = Redirect::to(&to).into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
                 session::session_cookie(&session, state.secure_cookies),
@@ -78,9 +93,9 @@ pub async fn submit(
             page(q.next.as_deref(), Some("用户名或密码错误")),
         )
             .into_response()),
-        Err(AppError::Throttled) => Ok((
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            page(q.next.as_deref(), Some(&AppError::Throttled.to_string())),
+        Err(e @ (AppError::Throttled | AppError::Forbidden(_))) => Ok((
+            crate::error::status(&e),
+            page(q.next.as_deref(), Some(&e.user_message())),
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -94,4 +109,30 @@ pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> PageRes
         .headers_mut()
         .insert(header::SET_COOKIE, session::clear_cookie());
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        for ok in ["/", "/periods/2", "/periods/2/units/D01?msg=x%20y"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "/\r\nSet-Cookie:x",
+            "https://evil.example",
+            "evil",
+            "/ space",
+            "/\\",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

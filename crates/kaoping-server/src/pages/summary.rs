@@ -115,7 +115,15 @@ pub async fn page(
                         @let u = view.units.unit(r.unit);
                         tr.fail[r.pass == Some(false)] {
                             td.num { (r.rank) }
-                            td { a href=(format!("/periods/{id}/units/{}", enc(&u.code))) { (u.name) } }
+                            td {
+                                // A link only where the sheet opens for this user: a unit's leader sees
+                                // the whole ranking once published, but only their own unit's details.
+                                @if user.actor.may(Action::ViewSheet { unit_id: view.org[r.unit].id, published: view.published() }) {
+                                    a href=(format!("/periods/{id}/units/{}", enc(&u.code))) { (u.name) }
+                                } @else {
+                                    (u.name)
+                                }
+                            }
                             @if !groups.is_empty() { td { (u.ranking_group.as_deref().unwrap_or("")) } }
                             @if multi_round { @for rs in &r.rounds { td.num { (pts(rs.total)) } } }
                             td.num { (pts(r.total)) }

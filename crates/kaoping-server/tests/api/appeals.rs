@@ -54,8 +54,14 @@ async fn an_accepted_appeal_changes_the_published_results(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(r.status, 303);
-    assert!(r.location().unwrap().contains("err="), "{:?}", r.location());
+    assert_eq!(r.status, 403, "another unit's finding: {}", r.text());
+    assert!(r.text().contains("该记录不涉及本单位"), "{}", r.text());
+    // Nor is another unit's finding shown on the appeal form.
+    let r = d01
+        .get(&format!("/periods/1/appeals/new?entry={other}"))
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(!r.text().contains(&format!("记录#{other}")));
     assert!(app.store().appeals(1).await.unwrap().is_empty());
     // Without a token, nothing.
     let r = d01

@@ -64,7 +64,7 @@ async fn seed(store: &Store, light_logins: bool) {
     if light_logins {
         for user in store.users().await.expect("users") {
             store
-                .set_password(user.id, light_hash())
+                .set_password(user.id, light_hash(), false)
                 .await
                 .expect("set password");
         }

@@ -369,6 +369,17 @@ async fn expired_sessions_and_deactivated_users(app: TestApp) {
             &json!({"username": "jiwei", "password": kaoping_app::demo::DEMO_PASSWORD}),
         )
         .await;
+    // Whoever knows the password hears that the account is deactivated; a wrong password says no more
+    // than for anyone else.
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.error(), "没有权限：该账号已停用，请联系管理员");
+    let r = app
+        .anonymous()
+        .post_json_without_csrf(
+            "/api/login",
+            &json!({"username": "jiwei", "password": "not-the-password"}),
+        )
+        .await;
     assert_eq!(r.status, 422, "{}", r.text());
     assert_eq!(r.error(), "用户名或密码错误");
 }
@@ -396,13 +407,12 @@ async fn secure_cookies_when_configured(app: TestApp) {
     assert_eq!(r.status, 200);
 }
 
-/// Five failed logins for five different users from one client.
+/// Thirty failed logins, five each for six users, from one client: its address is then refused for
+/// every account.
 async fn spray(base_url: &str, forwarded: impl Fn(usize) -> String) {
     let http = http_client();
-    for (n, user) in ["anquan", "dangong", "jiwei", "gonghui", "d01"]
-        .iter()
-        .enumerate()
-    {
+    let users = ["anquan", "dangong", "jiwei", "gonghui", "d01", "lingdao"];
+    for (n, user) in users.iter().flat_map(|u| [u; 5]).enumerate() {
         let r = read(
             http.post(format!("{base_url}/api/login"))
                 .header("x-forwarded-for", forwarded(n))
