@@ -16,7 +16,7 @@ use crate::{now_ms, Backend, Store, StoreError};
 const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// An arbitrary constant naming the PostgreSQL advisory lock that serializes admissions.
-const ADVISORY_KEY: i64 = 0x6b61_6f70_696e_67;
+const ADVISORY_KEY: i64 = 0x006b_616f_7069_6e67;
 
 /// How many failed logins are allowed, over which window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
