@@ -296,29 +296,6 @@ fn encode_path(path: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_never_show_in_a_url() {
-        assert_eq!(
-            super::masked_url("postgres://kaoping:s3cret@db.example:5432/kaoping?sslmode=require"),
-            "postgres://kaoping:***@db.example:5432/kaoping?sslmode=require"
-        );
-        assert_eq!(
-            super::masked_url("postgres://kaoping:p@ss@db/k"),
-            "postgres://kaoping:***@db/k"
-        );
-        assert_eq!(
-            super::masked_url("postgres://kaoping@db/k"),
-            "postgres://kaoping@db/k"
-        );
-        assert_eq!(
-            super::masked_url("sqlite:///srv/k.db"),
-            "sqlite:///srv/k.db"
-        );
-    }
-}
-
 /// Now, in unix milliseconds: the one clock of the store.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -342,4 +319,27 @@ where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     Ok(row.try_get(name)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_show_in_a_url() {
+        assert_eq!(
+            super::masked_url("postgres://kaoping:s3cret@db.example:5432/kaoping?sslmode=require"),
+            "postgres://kaoping:***@db.example:5432/kaoping?sslmode=require"
+        );
+        assert_eq!(
+            super::masked_url("postgres://kaoping:p@ss@db/k"),
+            "postgres://kaoping:***@db/k"
+        );
+        assert_eq!(
+            super::masked_url("postgres://kaoping@db/k"),
+            "postgres://kaoping@db/k"
+        );
+        assert_eq!(
+            super::masked_url("sqlite:///srv/k.db"),
+            "sqlite:///srv/k.db"
+        );
+    }
 }
