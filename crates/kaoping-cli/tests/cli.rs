@@ -612,3 +612,35 @@ fn the_example_files_score_as_worked_out_by_hand() {
         }
     }
 }
+
+/// A database address with a password never shows the password, whatever goes wrong with it.
+#[test]
+fn database_passwords_never_show_in_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.csv");
+    std::fs::write(&file, "unit,code,count\nD01,1.4.2,1\n").unwrap();
+    for url in [
+        "postgres://kaoping:s3cret-pw@127.0.0.1:1/kaoping",
+        "mysql://kaoping:s3cret-pw@127.0.0.1/kaoping",
+    ] {
+        let out = kaoping(
+            &[
+                "import-findings",
+                "--period",
+                "1",
+                "--database-url",
+                url,
+                file.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(!out.status.success());
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("s3cret-pw"), "{all}");
+        assert!(all.contains("kaoping:***@127.0.0.1"), "{all}");
+    }
+}

@@ -417,6 +417,16 @@ impl TestApp {
         (user, dept)
     }
 
+    /// Another database on the same backend, empty (not even migrated), dropped by
+    /// [`EmptyDb::destroy`].
+    pub async fn empty_database(&self) -> EmptyDb {
+        EmptyDb(
+            Db::create(self.0.store.backend())
+                .await
+                .expect("the backend of a running app is reachable"),
+        )
+    }
+
     /// Stops the servers, closes the stores and drops the database.
     async fn finish(&self) {
         for h in self.0.servers.lock().unwrap().drain(..) {
@@ -430,6 +440,20 @@ impl TestApp {
         if let Some(db) = self.0.db.lock().await.take() {
             db.destroy().await;
         }
+    }
+}
+
+/// An empty database of a test's own, as a fresh installation has.
+pub struct EmptyDb(Db);
+
+impl EmptyDb {
+    /// A store on it, as one more `kaoping serve` process would open (migrations run).
+    pub async fn open(&self) -> Store {
+        self.0.open().await
+    }
+
+    pub async fn destroy(self) {
+        self.0.destroy().await
     }
 }
 

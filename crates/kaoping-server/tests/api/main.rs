@@ -8,6 +8,7 @@ mod account;
 mod appeals;
 mod bad_input;
 mod grid;
+mod hardening;
 mod login;
 mod openapi;
 mod permissions;
