@@ -10,6 +10,7 @@ use crate::actor::{role_name, Actor};
 use crate::auth::{hash_password, random_password};
 use crate::error::AppError;
 use crate::imports::rubric_problems;
+use crate::limits::{bounded, CODE_CHARS, NAME_CHARS};
 use crate::permissions::Action;
 use crate::App;
 
@@ -95,13 +96,14 @@ fn new_user(
     if username.is_empty() {
         return Err("用户名：不能为空".into());
     }
-    if username.chars().count() > 64
-        || username
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
+    bounded("用户名", username, CODE_CHARS)?;
+    if username
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err("用户名：不能含空格，最长64个字符".into());
+        return Err("用户名：不能含空格".into());
     }
+    bounded("姓名", &f.display_name, NAME_CHARS)?;
     let role = f.role.ok_or("角色：请选择角色")?;
     let department = match f.department_id {
         Some(id) => Some(
@@ -151,6 +153,7 @@ fn new_org_unit(f: &NewOrgUnitForm, org: &[OrgUnit]) -> Result<NewOrgUnit, Strin
     if code.is_empty() {
         return Err("编号：不能为空".into());
     }
+    bounded("编号", code, CODE_CHARS)?;
     if code.contains(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、') {
         return Err("编号：不能含空格或逗号".into());
     }
@@ -161,6 +164,9 @@ fn new_org_unit(f: &NewOrgUnitForm, org: &[OrgUnit]) -> Result<NewOrgUnit, Strin
     if name.is_empty() {
         return Err("名称：不能为空".into());
     }
+    bounded("名称", name, NAME_CHARS)?;
+    bounded("排名组", &f.ranking_group, CODE_CHARS)?;
+    bounded("所属组", &f.member_of, NAME_CHARS)?;
     let kind = f.kind.ok_or("类型：请选择类型")?;
     let parent_id = match f.parent_id {
         Some(p) if org.iter().any(|u| u.id == p) => Some(p),
@@ -194,6 +200,7 @@ fn new_period(f: &NewPeriodForm, rubric_ids: &[i64], org: &[OrgUnit]) -> Result<
     if name.is_empty() {
         return Err("名称：不能为空".into());
     }
+    bounded("名称", name, NAME_CHARS)?;
     let year = f.year.trim();
     let year: i32 = year
         .parse()
@@ -263,6 +270,13 @@ impl App {
         let password = random_password();
         let new = new_user(form, &departments, &org, hash_password(&password))
             .map_err(AppError::Invalid)?;
+        // Named here; the database's unique index still decides between two racing requests.
+        if self.store.user_by_username(&new.username).await?.is_some() {
+            return Err(AppError::Invalid(format!(
+                "用户名：“{}”已存在",
+                new.username
+            )));
+        }
         let id = self.store.create_user(&new).await?;
         self.store
             .audit(
@@ -340,13 +354,13 @@ impl App {
         if name.is_empty() {
             return Err(AppError::Invalid("部门名称：不能为空".into()));
         }
-        if self
-            .store
-            .departments()
-            .await?
-            .iter()
-            .any(|d| d.name == name)
-        {
+        bounded("部门编号", code, CODE_CHARS).map_err(AppError::Invalid)?;
+        bounded("部门名称", name, NAME_CHARS).map_err(AppError::Invalid)?;
+        let departments = self.store.departments().await?;
+        if departments.iter().any(|d| d.code == code) {
+            return Err(AppError::Invalid(format!("部门编号：“{code}”已存在")));
+        }
+        if departments.iter().any(|d| d.name == name) {
             return Err(AppError::Invalid(format!("部门名称：“{name}”已存在")));
         }
         let id = self.store.create_department(code, name).await?;
@@ -401,6 +415,9 @@ impl App {
         let mut problems = Vec::new();
         if name.is_empty() {
             problems.push("名称：不能为空".into());
+        }
+        if let Err(e) = bounded("名称", &name, NAME_CHARS) {
+            problems.push(e);
         }
         if problems.is_empty() && toml.trim().is_empty() {
             problems.push("TOML：请选择文件或粘贴考评细则文本".into());

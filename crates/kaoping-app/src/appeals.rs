@@ -11,6 +11,7 @@ use kaoping_store::{Appeal, Entry, EntryKind, NewEntry, Source, User};
 
 use crate::actor::Actor;
 use crate::error::AppError;
+use crate::limits::{bounded, NOTE_CHARS};
 use crate::period::check::Work;
 use crate::period::Snapshot;
 use crate::permissions::Action;
@@ -174,6 +175,7 @@ impl App {
         if reason.is_empty() {
             return Err(AppError::Invalid("申诉理由：必须写明申诉理由".into()));
         }
+        bounded("申诉理由", reason, NOTE_CHARS).map_err(AppError::Invalid)?;
         let (mut tx, snapshot) = self.begin(period_id).await?;
         let id = tx
             .file_appeal(entry_id, unit_id, reason, actor.id())
@@ -208,6 +210,7 @@ impl App {
         if reason.is_empty() {
             return Err(AppError::Invalid("处理理由：必须写明理由".into()));
         }
+        bounded("处理理由", reason, NOTE_CHARS).map_err(AppError::Invalid)?;
         let (accept, fix) = match decision {
             AppealDecision::Reject => (false, None),
             AppealDecision::Accept(None) => (true, None),

@@ -8,6 +8,7 @@ use kaoping_store::{Admission, LoginLimits, Session, User};
 
 use crate::actor::Actor;
 use crate::error::AppError;
+use crate::limits::{bounded, CODE_CHARS, PASSWORD_CHARS};
 use crate::App;
 
 /// Sessions last a working day.
@@ -61,6 +62,10 @@ const LOCAL_WORDS: &[&str] = &[
 fn weak_password(password: &str, user: &User) -> Option<String> {
     if password.chars().count() < MIN_PASSWORD_LENGTH {
         return Some(format!("新密码：至少{MIN_PASSWORD_LENGTH}位"));
+    }
+    // Before the estimator, whose work grows faster than the length.
+    if let Err(e) = bounded("新密码", password, PASSWORD_CHARS) {
+        return Some(e);
     }
     let lower = password.to_lowercase();
     if lower == user.username.to_lowercase() || lower.contains(&user.username.to_lowercase()) {
@@ -155,6 +160,10 @@ impl App {
         ip: &str,
     ) -> Result<Option<(Session, Actor)>, AppError> {
         let username = username.trim();
+        // Longer than any account's name or password can be: refused before anything is hashed.
+        if username.chars().count() > CODE_CHARS || password.len() > 4 * PASSWORD_CHARS {
+            return Err(AppError::Invalid("用户名或密码太长".into()));
+        }
         let (attempt, account_failures) =
             match self.store.admit_login(username, ip, LOGIN_LIMITS).await? {
                 Admission::Refused => return Err(AppError::Throttled),

@@ -18,6 +18,7 @@ use kaoping_store::{Entry, EntryKind, NewEntry, PeriodTx, Source};
 use crate::actor::{role_name, Actor};
 use crate::error::AppError;
 use crate::evidence::{evidence_type, Upload};
+use crate::limits::{bounded, MATTER_CHARS, NOTE_CHARS};
 use crate::period::check::Work;
 use crate::period::Snapshot;
 use crate::permissions::Action;
@@ -57,6 +58,14 @@ impl FindingDraft {
         } else {
             Source::Assessor
         }
+    }
+
+    /// Refuses texts longer than a note, a matter or a reason may be.
+    fn check_lengths(&self) -> Result<(), AppError> {
+        bounded("说明", &self.note, NOTE_CHARS)
+            .and_then(|()| bounded("事项", self.matter.as_deref().unwrap_or(""), MATTER_CHARS))
+            .and_then(|()| bounded("更正原因", &self.reason, NOTE_CHARS))
+            .map_err(AppError::Invalid)
     }
 
     fn input(&self) -> FindingInput<'_> {
@@ -180,6 +189,7 @@ impl App {
     ) -> Result<Entry, AppError> {
         let source = draft.source();
         may_enter(actor, source)?;
+        draft.check_lengths()?;
         let mime = evidence
             .as_ref()
             .map(|e| evidence_type(&e.bytes))
@@ -254,6 +264,7 @@ impl App {
         if w.reason.trim().is_empty() {
             return Err(AppError::Invalid("撤回必须写明原因".into()));
         }
+        bounded("撤回原因", &w.reason, NOTE_CHARS).map_err(AppError::Invalid)?;
         let withdrawal = NewEntry::withdrawal(
             &old,
             actor.department.as_ref().map(|d| d.id),

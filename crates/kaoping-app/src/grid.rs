@@ -17,6 +17,7 @@ use kaoping_store::{Department, Entry, EntryKind, NewEntry, Review, Role, Source
 use crate::actor::Actor;
 use crate::error::AppError;
 use crate::findings::LOCKED;
+use crate::limits::{bounded, NOTE_CHARS};
 use crate::period::check::Work;
 use crate::period::{owner, Counted, Snapshot};
 use crate::permissions::Action;
@@ -521,6 +522,9 @@ impl App {
 
         let note = sub.note.trim().to_string();
         let reason = sub.reason.trim().to_string();
+        bounded("说明", &note, NOTE_CHARS)
+            .and_then(|()| bounded("原因", &reason, NOTE_CHARS))
+            .map_err(AppError::Invalid)?;
         let mut errors: HashMap<String, String> = HashMap::new();
         let mut general = Vec::new();
         let mut changes: Vec<(NewEntry, Option<Entry>)> = Vec::new();

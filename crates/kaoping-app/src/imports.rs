@@ -35,7 +35,20 @@ pub fn rubric_problems(e: &RubricFileError) -> Vec<String> {
 /// # Errors
 /// [`AppError::Invalid`] for a file that is neither, naming it.
 pub fn findings_text(filename: &str, bytes: &[u8]) -> Result<String, AppError> {
-    if filename.to_lowercase().ends_with(".xlsx") {
+    let lower = filename.to_lowercase();
+    // Another kind of file (a Word table, an old .xls, a PDF) would otherwise be read as CSV and
+    // refused for its "header".
+    let named_text = [".csv", ".txt", ".tsv"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
+    if !lower.ends_with(".xlsx")
+        && (!named_text && lower.contains('.') || bytes.starts_with(b"PK\x03\x04"))
+    {
+        return Err(AppError::Invalid(format!(
+            "{filename}：只能导入CSV（.csv）或Excel（.xlsx）文件；.xls请在Excel中另存为.xlsx"
+        )));
+    }
+    if lower.ends_with(".xlsx") {
         kaoping_import::findings_csv_from_xlsx(filename, bytes)
             .map_err(|e| AppError::Invalid(e.to_string()))
     } else {

@@ -27,6 +27,7 @@ mod findings;
 mod grid;
 mod imports;
 mod ledger;
+mod limits;
 mod period;
 mod permissions;
 mod reads;

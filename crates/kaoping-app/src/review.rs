@@ -8,6 +8,7 @@ use kaoping_store::{Department, Review, ReviewStatus, User};
 
 use crate::actor::Actor;
 use crate::error::AppError;
+use crate::limits::{bounded, NOTE_CHARS};
 use crate::period::Snapshot;
 use crate::permissions::Action;
 use crate::App;
@@ -84,6 +85,7 @@ impl App {
             }
         };
         let reason = reason.trim();
+        bounded("退回理由", reason, NOTE_CHARS).map_err(AppError::Invalid)?;
         if status == ReviewStatus::Returned && reason.is_empty() {
             return Err(AppError::Invalid(format!(
                 "退回理由：退回“{}”的记录必须写明理由",

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error;
+use crate::rejections;
 use crate::session::{self, current_user, CurrentUser};
 use crate::state::AppState;
 
@@ -42,8 +43,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(Debug)]
 pub enum ApiError {
     App(AppError),
-    /// A request that is not even well-formed (malformed JSON).
-    BadRequest(String),
+    /// A request that is not even well-formed (malformed JSON, no JSON content type).
+    Request(StatusCode, String),
 }
 
 impl From<AppError> for ApiError {
@@ -59,7 +60,7 @@ impl IntoResponse for ApiError {
                 error::log(e);
                 (error::status(e), e.user_message())
             }
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            ApiError::Request(status, m) => (*status, m.clone()),
         };
         (status, Json(json!({ "error": message }))).into_response()
     }
@@ -88,14 +89,12 @@ async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-/// Malformed JSON gets a 400 that says what is wrong; well-formed JSON with a wrong field a 422.
+/// Malformed JSON gets a 400 that says what is wrong and where; well-formed JSON with a wrong field a
+/// 422 naming the field; a body sent as something else than JSON a 415.
 fn body<T>(json: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
-    json.map(|Json(v)| v).map_err(|e| match e {
-        JsonRejection::JsonDataError(_) => ApiError::App(AppError::Invalid(format!(
-            "JSON字段有误：{}",
-            e.body_text()
-        ))),
-        _ => ApiError::BadRequest(format!("请求不是有效的JSON：{}", e.body_text())),
+    json.map(|Json(v)| v).map_err(|e| {
+        let (status, message) = rejections::json(&e);
+        ApiError::Request(status, message)
     })
 }
 

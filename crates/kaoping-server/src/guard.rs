@@ -196,9 +196,10 @@ fn plain_message(status: axum::http::StatusCode, detail: &str, path: &str) -> St
         StatusCode::NOT_FOUND => {
             format!("找不到页面“{}”", path.chars().take(200).collect::<String>())
         }
-        StatusCode::BAD_REQUEST => match quoted {
-            Some(v) => format!("地址有误：“{v}”不是有效的编号"),
-            None => "请求有误：地址或表单的内容无法读取".into(),
+        StatusCode::BAD_REQUEST => match (quoted, crate::rejections::query(detail)) {
+            (Some(v), _) => format!("地址有误：“{v}”不是有效的编号"),
+            (None, Some(query)) => query,
+            (None, None) => "请求有误：地址或表单的内容无法读取".into(),
         },
         StatusCode::METHOD_NOT_ALLOWED => "不支持这种请求方式".into(),
         StatusCode::PAYLOAD_TOO_LARGE => format!(

@@ -12,6 +12,7 @@ mod assets;
 mod error;
 mod guard;
 mod pages;
+mod rejections;
 mod session;
 mod state;
 

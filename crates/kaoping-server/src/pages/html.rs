@@ -120,11 +120,9 @@ pub async fn read_multipart(
         fields: Vec::new(),
         file: None,
     };
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::Invalid(format!("表单无法读取：{e}")))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(|_| {
+        AppError::Invalid("表单无法读取：上传的内容不完整或格式有误，请重新提交".into())
+    })? {
         let name = field.name().unwrap_or("").to_string();
         if name == file_field {
             let filename = field.file_name().unwrap_or("").to_string();
