@@ -305,5 +305,34 @@ mod tests {
             assert!(err.starts_with("新密码："), "{weak}: {err}");
         }
         assert!(change("old-password-7Q", good, good).is_ok());
+        // No composition rules: a long phrase of lowercase words is enough.
+        assert!(change(
+            "old-password-7Q",
+            "orchard lamp tiger river",
+            "orchard lamp tiger river"
+        )
+        .is_ok());
+        // Long passwords are taken up to 128 characters, and refused beyond, before the estimator.
+        let long = "correct-horse-battery-staple-".repeat(4);
+        assert!(change("old-password-7Q", &long, &long).is_ok());
+        let longer = "q".repeat(129);
+        assert_eq!(
+            change("old-password-7Q", &longer, &longer).unwrap_err(),
+            "新密码：太长，最多128个字，现有129个字"
+        );
+    }
+
+    #[test]
+    fn passwords_are_kept_as_salted_argon2id_hashes() {
+        let a = hash_password("tiger-lamp-orchard-58");
+        let b = hash_password("tiger-lamp-orchard-58");
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password("tiger-lamp-orchard-58", &a));
+        assert!(!verify_password("tiger-lamp-orchard-59", &a));
+        // Every character counts: nothing is truncated.
+        let long = "x".repeat(128);
+        let hash = hash_password(&long);
+        assert!(!verify_password(&"x".repeat(127), &hash));
     }
 }

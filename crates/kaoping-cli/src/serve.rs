@@ -101,6 +101,14 @@ pub fn import_findings(
     url: Option<&str>,
 ) -> Result<(), String> {
     let name = file.display().to_string();
+    // Opening a folder without a database would create an empty one, and then say only that the
+    // user is unknown.
+    if url.is_none() && !data.join("kaoping.db").is_file() {
+        return Err(format!(
+            "数据目录 {} 里没有考评数据库（kaoping.db）：请用 --data 指定 kaoping serve 使用的数据目录，或用 --database-url 指定 PostgreSQL",
+            data.display()
+        ));
+    }
     let bytes = std::fs::read(file).map_err(|e| format!("{name}: 无法读取：{e}"))?;
     let text = kaoping_app::findings_text(&name, &bytes).map_err(|e| e.user_message())?;
     let lines = text.lines().count() as u64;
