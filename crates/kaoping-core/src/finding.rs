@@ -6,6 +6,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::date::Date;
+use crate::limits::{decimals, MAX_COUNT, MAX_DECIMALS};
 use crate::rubric::{AppliesTo, Coded, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{Party, Units};
 
@@ -125,6 +126,11 @@ pub enum FindingError {
         min: String,
         max: String,
     },
+    /// More decimal places than any point is counted in.
+    TooManyDecimals {
+        code: String,
+        value: String,
+    },
     ReasonRequired {
         code: String,
     },
@@ -179,7 +185,7 @@ impl fmt::Display for FindingError {
                 write!(f, "本考评细则有多个轮次，请填写轮次：{}", list(known))
             }
             NegativeCount(n) => write!(f, "次数不能为负数（现为{n}）"),
-            CountTooLarge(n) => write!(f, "次数{n}过大"),
+            CountTooLarge(n) => write!(f, "次数{n}超过上限{MAX_COUNT}"),
             CountNotAllowed { code, kind } => write!(f, "规则{code}为{kind}，不填次数"),
             LevelRequired { code, levels } => {
                 write!(f, "规则{code}为分档得分，请填写等级：{}", list(levels))
@@ -200,6 +206,10 @@ impl fmt::Display for FindingError {
                 min,
                 max,
             } => write!(f, "规则{code}的分值{value}超出范围{min}～{max}"),
+            TooManyDecimals { code, value } => write!(
+                f,
+                "规则{code}的分值{value}小数超过{MAX_DECIMALS}位，请四舍五入到{MAX_DECIMALS}位以内"
+            ),
             ReasonRequired { code } => write!(f, "规则{code}为酌情评分，请在说明中写明评分理由"),
             DatesRequired { code } => write!(
                 f,
@@ -560,6 +570,14 @@ impl<'r> Resolver<'r> {
                         max: max.normalize().to_string(),
                     });
                 }
+                // Within the range, the value is at most the rubric's bounds; its places are bounded too,
+                // so sums of raw scores stay exact.
+                if decimals(value) > MAX_DECIMALS {
+                    return Err(FindingError::TooManyDecimals {
+                        code,
+                        value: value.normalize().to_string(),
+                    });
+                }
                 if matches!(rule.kind, RuleKind::Discretionary) && input.note.trim().is_empty() {
                     return Err(FindingError::ReasonRequired { code });
                 }
@@ -628,7 +646,7 @@ impl<'r> Resolver<'r> {
 fn count(n: i64) -> Result<u64, FindingError> {
     match n {
         n if n < 0 => Err(FindingError::NegativeCount(n)),
-        n if n > 1_000_000 => Err(FindingError::CountTooLarge(n)),
+        n if n > i64::from(MAX_COUNT) => Err(FindingError::CountTooLarge(n)),
         n => Ok(n as u64),
     }
 }

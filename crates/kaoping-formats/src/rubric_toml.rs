@@ -295,13 +295,32 @@ impl Reader {
             _ => None,
         };
         if parsed.is_none() {
-            self.problem(
-                v.span(),
-                format!("“{key}”应为分数，现为{}", describe(v.get_ref())),
-                Some("写数字，如 5 或 0.5"),
-            );
+            match v.get_ref() {
+                // A number TOML reads but an exact decimal cannot hold (1e300, 40 digits).
+                DeValue::Integer(n) => self.out_of_range(v.span(), key, n.as_str()),
+                DeValue::Float(x) if x.as_str().chars().any(|c| c.is_ascii_digit()) => {
+                    self.out_of_range(v.span(), key, x.as_str())
+                }
+                other => self.problem(
+                    v.span(),
+                    format!("“{key}”应为分数，现为{}", describe(other)),
+                    Some("写数字，如 5 或 0.5"),
+                ),
+            }
         }
         parsed
+    }
+
+    fn out_of_range(&mut self, span: Range<usize>, key: &str, text: &str) {
+        self.problem(
+            span,
+            format!("“{key}”的值{}超出范围", text.trim()),
+            Some(&format!(
+                "分值不能超过{}，最多{}位小数",
+                kaoping_core::limits::MAX_POINTS,
+                kaoping_core::limits::MAX_DECIMALS
+            )),
+        );
     }
 
     fn required_decimal(&mut self, f: &Fields<'_, '_>, key: &str, what: &str) -> Decimal {

@@ -154,7 +154,7 @@ pub(super) fn score_unit(
         }
     }
 
-    let mut final_score = total + bonus;
+    let mut final_score = total.saturating_add(bonus);
     if let Some(dp) = rubric.total_decimals() {
         final_score =
             final_score.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
@@ -217,7 +217,10 @@ impl<'s> UnitScoring<'s, '_> {
         );
         if counted_only && !sc.keep_trace {
             return RuleData {
-                count: src.parties.iter().map(|&p| sc.count(p, round, rule)).sum(),
+                count: src
+                    .parties
+                    .iter()
+                    .fold(0u64, |n, &p| n.saturating_add(sc.count(p, round, rule))),
                 entry: None,
                 raw: None,
                 held: None,
@@ -233,13 +236,13 @@ impl<'s> UnitScoring<'s, '_> {
         };
         for &p in src.parties {
             let key: Key = (p, round, rule);
-            d.count += sc.count(p, round, rule);
+            d.count = d.count.saturating_add(sc.count(p, round, rule));
             if let Some(&(sum, n, _)) = sc.raw_scores.get(&key) {
                 let (s0, n0) = d.raw.unwrap_or((Decimal::ZERO, 0));
-                d.raw = Some((s0 + sum, n0 + n));
+                d.raw = Some((s0 + sum, n0.saturating_add(n)));
             }
             if let Some(&h) = sc.held.get(&key) {
-                d.held = Some(d.held.unwrap_or(0) + h);
+                d.held = Some(d.held.unwrap_or(0).saturating_add(h));
             }
             if sc.keep_trace {
                 if let Some(fs) = sc.traced.get(&key) {
@@ -328,6 +331,8 @@ impl<'s> UnitScoring<'s, '_> {
                 ) => {
                     // One division only: dividing the mean first would truncate a repeating decimal
                     // and turn an exact midpoint (2.395) into 2.3949… before half-up rounding.
+                    // Safe: every raw score is within the scale (|x| ≤ 10⁴, see `crate::limits`), so
+                    // |sum − n·min| ≤ 2·10⁴·n < 4·10²³ for any usize n, and times max (≤ 10⁴) < 10²⁸.
                     let n = Decimal::from(n);
                     let converted = it.max * (sum - n * scale_min) / (n * (scale_max - scale_min));
                     Some(
@@ -485,7 +490,12 @@ impl<'s> UnitScoring<'s, '_> {
                 }
             };
             match rule.combine {
-                BonusCombine::Sum => entry.1 += each * Decimal::from(*count),
+                // Each at most 10⁴ × 10⁶; saturating keeps even absurd sums from panicking.
+                BonusCombine::Sum => {
+                    entry.1 = entry
+                        .1
+                        .saturating_add(each.saturating_mul(Decimal::from(*count)))
+                }
                 BonusCombine::HighestPerMatter => {
                     if !entry.2.is_empty() && !entry.3.contains(&Cap::LowerAward) {
                         entry.3.push(Cap::LowerAward);
@@ -510,7 +520,7 @@ impl<'s> UnitScoring<'s, '_> {
             } else if applied < requested {
                 caps.push(Cap::BonusCap(bonus.cap.unwrap_or_default()));
             }
-            granted += applied;
+            granted = granted.saturating_add(applied);
             self.record(TraceEntry {
                 round: None,
                 subject: Subject::Bonus(b),
@@ -550,6 +560,19 @@ impl Deduction {
     }
 }
 
+/// What the first `n` occurrences of a progressive rule ask for: the n-th deducts first + (n−1)·step, so
+/// the sum is first·n + step·n(n−1)/2. n(n−1)/2 is exact in `u128`, but times `step` it can leave
+/// `Decimal`'s range for a tally in the trillions: that deduction saturates (any cap or bound then takes
+/// over) rather than panic.
+fn progressive_sum(first: Decimal, step: Decimal, n: u64) -> Decimal {
+    let pairs = u128::from(n) * u128::from(n.saturating_sub(1)) / 2;
+    let pairs = i128::try_from(pairs)
+        .ok()
+        .and_then(|p| Decimal::try_from_i128_with_scale(p, 0).ok())
+        .unwrap_or(Decimal::MAX);
+    (first * Decimal::from(n)).saturating_add(step.saturating_mul(pairs))
+}
+
 /// What a deduction rule asks for, before the item's or pool's bounds.
 fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
     let once = |found: u64| {
@@ -562,6 +585,7 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
     match &rule.kind {
         RuleKind::Fixed { amount } if d.count > 0 => Deduction::plain(*amount, once(d.count)),
         RuleKind::Zero if d.count > 0 => Deduction::Zero(once(d.count)),
+        // Points times a tally: at most 10⁴ × 1.8 × 10¹⁹ (see `crate::limits`), inside `Decimal`.
         RuleKind::PerOccurrence { amount, max_count } => {
             let requested = amount * Decimal::from(d.count);
             match max_count {
@@ -577,10 +601,7 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
             }
         }
         RuleKind::Progressive { first, step, cap } => {
-            let n = Decimal::from(d.count);
-            // The n-th occurrence deducts first + (n-1)*step; the sum of the first n is closed-form.
-            let requested =
-                first * n + step * n * (n - Decimal::ONE).max(Decimal::ZERO) / Decimal::TWO;
+            let requested = progressive_sum(*first, *step, d.count);
             match cap {
                 Some(c) if requested > *c => Deduction::Points {
                     requested,
