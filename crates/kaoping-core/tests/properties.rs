@@ -57,8 +57,14 @@ fn deduction_kind(pool: bool) -> BoxedStrategy<RuleKindSpec> {
     let fixed = halves(1, 10).prop_map(|amount| RuleKindSpec::Fixed { amount });
     let per = (halves(1, 6), prop::option::of(1u32..=4))
         .prop_map(|(amount, max_count)| RuleKindSpec::PerOccurrence { amount, max_count });
-    let prog = (halves(1, 4), halves(0, 4), prop::option::of(halves(1, 20)))
-        .prop_map(|(first, step, cap)| RuleKindSpec::Progressive { first, step, cap });
+    // A cap below the first deduction is refused by the validator.
+    let prog = (halves(1, 4), halves(0, 4), prop::option::of(halves(1, 20))).prop_map(
+        |(first, step, cap)| RuleKindSpec::Progressive {
+            first,
+            step,
+            cap: cap.map(|c| c.max(first)),
+        },
+    );
     let rate = (
         prop::sample::select(vec![80i64, 90, 95, 100]),
         halves(1, 4),
@@ -933,7 +939,7 @@ fn exact_rule() -> impl Strategy<Value = ExactRule> {
         (1i64..=4).prop_map(ExactRule::Fixed),
         (1i64..=3, prop::option::of(1i64..=4)).prop_map(|(a, m)| ExactRule::Per(a, m)),
         (1i64..=3, 0i64..=3, prop::option::of(1i64..=12))
-            .prop_map(|(f, s, c)| ExactRule::Progressive(f, s, c)),
+            .prop_map(|(f, s, c)| ExactRule::Progressive(f, s, c.map(|c| c.max(f)))),
     ]
 }
 

@@ -81,16 +81,45 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
     let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = text.len() - text_no_bom.len();
     let (doc, errors) = DeTable::parse_recoverable(text_no_bom);
-    if !errors.is_empty() {
-        return Err(RubricFileError::Invalid(
+    let single = single_bracket_arrays(text_no_bom);
+    if !errors.is_empty() || !single.is_empty() {
+        // `[sections]` for `[[sections]]` makes the next `[sections]` a duplicate key to TOML: say what
+        // the clerk did, where they did it, and drop the duplicates it caused.
+        let mut problems: Vec<(usize, RubricProblem)> = single
+            .iter()
+            .map(|&(at, key)| {
+                (
+                    at,
+                    RubricProblem {
+                        at: Location::at(file, text, offset + at),
+                        message: format!("[{key}] 应写作 [[{key}]]"),
+                        hint: Some(format!(
+                            "每一个{}都以两层方括号 [[{key}]] 开始",
+                            array_what(key)
+                        )),
+                    },
+                )
+            })
+            .collect();
+        problems.extend(
             errors
                 .iter()
-                .map(|e| RubricProblem {
-                    at: Location::at(file, text, offset + e.span().map_or(0, |s| s.start)),
-                    message: format!("TOML格式错误：{}", e.message().trim()),
-                    hint: Some("检查引号、方括号和等号是否成对、完整".into()),
-                })
-                .collect(),
+                .filter(|e| single.is_empty() || !e.message().contains("duplicate"))
+                .map(|e| {
+                    let at = e.span().map_or(0, |s| s.start);
+                    (
+                        at,
+                        RubricProblem {
+                            at: Location::at(file, text, offset + at),
+                            message: format!("TOML格式错误：{}", e.message().trim()),
+                            hint: Some("检查引号、方括号和等号是否成对、完整".into()),
+                        },
+                    )
+                }),
+        );
+        problems.sort_by_key(|(at, _)| *at);
+        return Err(RubricFileError::Invalid(
+            problems.into_iter().map(|(_, p)| p).collect(),
         ));
     }
     let mut reader = Reader::default();
@@ -146,6 +175,69 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
     Err(RubricFileError::Invalid(
         problems.into_iter().map(|(_, p)| p).collect(),
     ))
+}
+
+/// The keys the format writes as arrays of tables, with what each entry is.
+const ARRAYS: [(&str, &str); 8] = [
+    ("sections", "栏目"),
+    ("sections.items", "评分项"),
+    ("sections.items.rules", "评分规则"),
+    ("sections.rules", "评分规则"),
+    ("rounds", "轮次"),
+    ("grades", "等次"),
+    ("vetoes", "否决事项"),
+    ("bonus.rules", "加分规则"),
+];
+
+fn array_what(key: &str) -> &'static str {
+    ARRAYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("表", |(_, what)| what)
+}
+
+/// Table headers written with one pair of brackets where the format has an array of tables
+/// (`[sections]`), with their byte offsets. Lines inside multi-line strings are not headers.
+fn single_bracket_arrays(text: &str) -> Vec<(usize, &'static str)> {
+    let mut found = Vec::new();
+    let mut open: Option<&str> = None;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let here = start;
+        start += line.len();
+        if open.is_none() {
+            let t = line.trim_start();
+            if let Some(inner) = t.strip_prefix('[').filter(|i| !i.starts_with('[')) {
+                if let Some(end) = inner.find(']') {
+                    let key: String = inner[..end]
+                        .chars()
+                        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+                        .collect();
+                    if let Some((k, _)) = ARRAYS.iter().find(|(k, _)| *k == key) {
+                        found.push((here + line.len() - t.len(), *k));
+                    }
+                }
+            }
+        }
+        let mut rest = line;
+        loop {
+            let next = match open {
+                Some(delim) => rest.find(delim).map(|i| (i, None)),
+                None => ["\"\"\"", "\'\'\'"]
+                    .iter()
+                    .filter_map(|d| rest.find(d).map(|i| (i, Some(*d))))
+                    .min_by_key(|(i, _)| *i),
+            };
+            match next {
+                Some((i, delim)) => {
+                    rest = &rest[i + 3..];
+                    open = delim;
+                }
+                None => break,
+            }
+        }
+    }
+    found
 }
 
 type Found<'t, 'i> = &'t Spanned<DeValue<'i>>;
@@ -361,19 +453,35 @@ impl Reader {
         let v = self.get(f, key)?;
         let n = match v.get_ref() {
             DeValue::Integer(i) if i.radix() == 10 => {
-                i.as_str().replace('_', "").parse::<u32>().ok()
+                i.as_str().replace('_', "").parse::<i128>().ok()
             }
-            DeValue::String(s) => s.trim().parse::<u32>().ok(),
+            DeValue::String(s) => s.trim().parse::<i128>().ok(),
             _ => None,
         };
-        if n.is_none() {
-            self.problem(
+        match n {
+            Some(n) if n < 0 => self.problem(
+                v.span(),
+                format!("“{key}”应为非负整数，现为负数{n}"),
+                Some("写0或正整数，如 12"),
+            ),
+            Some(n) => match u32::try_from(n) {
+                Ok(n) => return Some(n),
+                Err(_) => self.problem(
+                    v.span(),
+                    format!("“{key}”的值{n}过大"),
+                    Some(&format!(
+                        "写不超过{}的整数",
+                        kaoping_core::limits::MAX_COUNT
+                    )),
+                ),
+            },
+            None => self.problem(
                 v.span(),
                 format!("“{key}”应为非负整数，现为{}", describe(v.get_ref())),
                 Some("写整数，如 12"),
-            );
+            ),
         }
-        n
+        None
     }
 
     fn boolean(&mut self, f: &Fields<'_, '_>, key: &str) -> bool {

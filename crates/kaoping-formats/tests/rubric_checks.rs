@@ -126,3 +126,97 @@ r.toml:15:10: 加分规则B1的加分3.00001的小数超过4位
   提示：最多写4位小数",
     );
 }
+
+#[test]
+fn a_negative_count_is_called_negative() {
+    // It used to say 应为非负整数，现为整数.
+    assert_problems(
+        &one_rule("kind = \"per_occurrence\"\namount = 1\nmax_count = -3"),
+        "
+r.toml:12:13: “max_count”应为非负整数，现为负数-3
+  提示：写0或正整数，如 12",
+    );
+}
+
+#[test]
+fn single_brackets_for_a_list_of_sections_are_named_at_their_own_lines() {
+    // TOML itself only sees the second [sections] as a duplicate key, on the lines after it.
+    let text = r#"title = "t"
+
+[sections]
+title = "a"
+points = 50
+[[sections.items]]
+title = "x"
+points = 50
+[[sections.items.rules]]
+kind = "zero"
+text = "x"
+
+[sections]
+title = "b"
+points = 50
+[sections.items]
+title = "y"
+points = 50
+[[sections.items.rules]]
+kind = "zero"
+text = "y"
+"#;
+    assert_problems(
+        text,
+        "
+r.toml:3:1: [sections] 应写作 [[sections]]
+  提示：每一个栏目都以两层方括号 [[sections]] 开始
+r.toml:13:1: [sections] 应写作 [[sections]]
+  提示：每一个栏目都以两层方括号 [[sections]] 开始
+r.toml:16:1: [sections.items] 应写作 [[sections.items]]
+  提示：每一个评分项都以两层方括号 [[sections.items]] 开始",
+    );
+    // A header-like line inside a multi-line string is text, not a header.
+    let quoted = one_rule("kind = \"zero\"").replace(
+        "title = \"i\"",
+        "title = \"i\"\ncriteria = \"\"\"\n[sections]\n\"\"\"",
+    );
+    assert!(parse_rubric("r.toml", &quoted).is_ok());
+}
+
+#[test]
+fn a_progressive_cap_below_the_first_deduction_is_refused() {
+    assert_problems(
+        &one_rule("kind = \"progressive\"\nfirst = 5\nstep = 5\ncap = 3"),
+        "
+r.toml:13:7: 规则1.1.1的扣分上限3小于首次扣分5
+  提示：上限（直至N分扣完的N）应不小于首次扣分 first",
+    );
+    // A cap equal to the first deduction is the rule “扣5分，重复发生不再加扣”.
+    assert!(parse_rubric(
+        "r.toml",
+        &one_rule("kind = \"progressive\"\nfirst = 5\nstep = 5\ncap = 5")
+    )
+    .is_ok());
+}
+
+#[test]
+fn grade_bands_are_written_highest_first() {
+    let grades = |bands: &str| {
+        one_rule("kind = \"zero\"").replace("[[sections]]", &format!("{bands}[[sections]]"))
+    };
+    assert_problems(
+        &grades("[[grades]]\nname = \"合格\"\nmin = 60\n[[grades]]\nname = \"优秀\"\nmin = 90\n"),
+        "
+r.toml:7:7: 等次“优秀”的下限90高于前一个等次“合格”的下限60
+  提示：[[grades]] 应从高到低书写，下限逐个降低，如 优秀 90、良好 80、合格 60",
+    );
+    assert_problems(
+        &grades("[[grades]]\nname = \"优秀\"\nmin = 90\n[[grades]]\nname = \"差\"\nmin = -1\n"),
+        "
+r.toml:7:7: 等次“差”的下限-1为负数
+  提示：写0或正数",
+    );
+    assert!(parse_rubric(
+        "r.toml",
+        &grades("[[grades]]\nname = \"优秀\"\nmin = 90\n[[grades]]\nname = \"合格\"\nmin = 60\n")
+    )
+    .is_ok());
+}

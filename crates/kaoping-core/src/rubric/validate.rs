@@ -411,16 +411,30 @@ fn check_grades(ck: &mut Checker, specs: &[GradeSpec]) -> Vec<Grade> {
         } else {
             ck.bounded(path.clone(), &format!("等次“{name}”的下限"), g.min)
         };
-        if ok && !mins.insert(g.min) {
-            ck.problem(
-                path,
-                format!("等次“{name}”的下限{}与另一等次相同", pts(g.min)),
-                "每个等次的下限必须不同",
-            );
+        if ok {
+            if !mins.insert(g.min) {
+                ck.problem(
+                    path,
+                    format!("等次“{name}”的下限{}与另一等次相同", pts(g.min)),
+                    "每个等次的下限必须不同",
+                );
+            } else if let Some(prev) = grades.last().filter(|p: &&Grade| p.min < g.min) {
+                // Bands are read top down (a score takes the first band it reaches), so they are written
+                // that way too: a band out of order is most likely a typo in its bound.
+                ck.problem(
+                    path,
+                    format!(
+                        "等次“{name}”的下限{}高于前一个等次“{}”的下限{}",
+                        pts(g.min),
+                        prev.name,
+                        pts(prev.min)
+                    ),
+                    "[[grades]] 应从高到低书写，下限逐个降低，如 优秀 90、良好 80、合格 60",
+                );
+            }
         }
         grades.push(Grade { name, min: g.min });
     }
-    grades.sort_by_key(|g| std::cmp::Reverse(g.min));
     grades
 }
 
@@ -704,7 +718,7 @@ fn check_kind(
             levels: ck.level_list(rpath, levels, Some(max)),
         },
         RuleKindSpec::Progressive { first, step, cap } => {
-            ck.amount(
+            let first_ok = ck.amount(
                 format!("{rpath}.first"),
                 &format!("规则{code}的首次扣分"),
                 *first,
@@ -723,11 +737,23 @@ fn check_kind(
                 );
             }
             if let Some(cap) = cap {
-                ck.amount(
+                let cap_ok = ck.amount(
                     format!("{rpath}.cap"),
                     &format!("规则{code}的扣分上限"),
                     *cap,
                 );
+                // 直至20分扣完 with a first deduction of 25 would take more than the cap at once.
+                if first_ok && cap_ok && cap < first {
+                    ck.problem(
+                        format!("{rpath}.cap"),
+                        format!(
+                            "规则{code}的扣分上限{}小于首次扣分{}",
+                            pts(*cap),
+                            pts(*first)
+                        ),
+                        "上限（直至N分扣完的N）应不小于首次扣分 first",
+                    );
+                }
             }
             RuleKind::Progressive {
                 first: *first,
