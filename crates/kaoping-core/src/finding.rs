@@ -145,6 +145,11 @@ pub enum FindingError {
         code: String,
         group: String,
     },
+    /// A group named on a rule the rubric does not mark as a group rule: it would dock every member.
+    NotAGroupRule {
+        code: String,
+        group: String,
+    },
     /// Two entries that each set the item's score, for one unit, rule and round.
     Duplicate {
         code: String,
@@ -220,6 +225,10 @@ impl fmt::Display for FindingError {
                 "规则{code}按组（科室、调查组）评分，“{unit}”是单位，请填写组编号"
             ),
             UnitRequired { code, group } => write!(f, "规则{code}只能记在单位上，“{group}”是组"),
+            NotAGroupRule { code, group } => write!(
+                f,
+                "规则{code}不是按组（科室、调查组）评分的规则，只能记在单位（个人）上，“{group}”是组"
+            ),
             Duplicate {
                 code,
                 round,
@@ -484,7 +493,7 @@ impl<'r> Resolver<'r> {
                 })
             }
             AppliesTo::Unit if is_group => {
-                return Err(FindingError::UnitRequired {
+                return Err(FindingError::NotAGroupRule {
                     code: code.clone(),
                     group: unit.to_string(),
                 })

@@ -93,7 +93,7 @@ fn wild_spec() -> impl Strategy<Value = RubricSpec> {
                     code: None,
                     text: "规则".into(),
                     kind,
-                    applies_to: AppliesTo::Any,
+                    applies_to: Some(AppliesTo::Any),
                 })
                 .collect(),
             ..ItemSpec::default()
@@ -162,7 +162,7 @@ fn rubric_at_the_bounds(pool: bool) -> Rubric {
         code: None,
         text: "规则".into(),
         kind,
-        applies_to: AppliesTo::Any,
+        applies_to: Some(AppliesTo::Any),
     };
     let deductions = vec![
         rule(RuleKindSpec::Fixed { amount: max }),

@@ -123,11 +123,16 @@ fn setter_kind() -> BoxedStrategy<RuleKindSpec> {
     prop_oneof![2 => graded, 1 => conversion, 1 => Just(RuleKindSpec::Discretionary)].boxed()
 }
 
-fn applies_to() -> impl Strategy<Value = AppliesTo> + Clone {
-    prop_oneof![6 => Just(AppliesTo::Any), 1 => Just(AppliesTo::Unit), 1 => Just(AppliesTo::Group)]
+fn applies_to() -> impl Strategy<Value = Option<AppliesTo>> + Clone {
+    prop_oneof![
+        5 => Just(Some(AppliesTo::Any)),
+        1 => Just(None),
+        1 => Just(Some(AppliesTo::Unit)),
+        1 => Just(Some(AppliesTo::Group)),
+    ]
 }
 
-fn rule(kind: RuleKindSpec, applies_to: AppliesTo) -> RuleSpec {
+fn rule(kind: RuleKindSpec, applies_to: Option<AppliesTo>) -> RuleSpec {
     RuleSpec {
         code: None,
         text: format!("{kind:?}"),
@@ -171,12 +176,12 @@ fn item() -> impl Strategy<Value = ItemSpec> {
             if rules.is_empty() {
                 rules.push(rule(
                     RuleKindSpec::Fixed { amount: half(1) },
-                    AppliesTo::Any,
+                    Some(AppliesTo::Any),
                 ));
             }
             if inherit {
                 for r in &mut rules {
-                    r.applies_to = AppliesTo::Any;
+                    r.applies_to = Some(AppliesTo::Any);
                 }
             }
             ItemSpec {
@@ -1035,7 +1040,7 @@ impl ExactCase {
                         points: (!*pool).then(|| half(*p)),
                         rules: rules
                             .iter()
-                            .map(|r| rule(r.spec(), AppliesTo::Any))
+                            .map(|r| rule(r.spec(), Some(AppliesTo::Any)))
                             .collect(),
                         ..ItemSpec::default()
                     })
@@ -1313,7 +1318,7 @@ proptest! {
                     points: Some(half(points_h)),
                     rules: vec![rule(
                         RuleKindSpec::Conversion { scale_min: Decimal::from(lo), scale_max: Decimal::from(hi), decimals },
-                        AppliesTo::Any,
+                        None,
                     )],
                     ..ItemSpec::default()
                 }],
@@ -1362,7 +1367,7 @@ fn conversion_average_at_a_midpoint() {
                         scale_max: Decimal::ONE_HUNDRED,
                         decimals: 2,
                     },
-                    AppliesTo::Any,
+                    None,
                 )],
                 ..ItemSpec::default()
             }],

@@ -783,9 +783,10 @@ impl Reader {
         let kind_name = self.required_string(&f, "kind", "规则类型");
         let kind = self.kind(&f, &kind_name);
         let applies_to = match self.string(&f, "applies_to").as_deref().map(str::trim) {
-            None | Some("any") => AppliesTo::Any,
-            Some("unit") | Some("个人") | Some("单位") => AppliesTo::Unit,
-            Some("group") | Some("组") => AppliesTo::Group,
+            None => None,
+            Some("unit") | Some("个人") | Some("单位") => Some(AppliesTo::Unit),
+            Some("group") | Some("组") => Some(AppliesTo::Group),
+            Some("any") | Some("单位或组") => Some(AppliesTo::Any),
             Some(other) => {
                 let span = self
                     .get(&f, "applies_to")
@@ -793,9 +794,9 @@ impl Reader {
                 self.problem(
                     span,
                     format!("未知的适用对象“{other}”"),
-                    Some("可用：unit、group"),
+                    Some("可用：unit（单位，默认）、group（组）、any（单位或组）"),
                 );
-                AppliesTo::Any
+                None
             }
         };
         RuleSpec {

@@ -63,9 +63,10 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
     let _ = writeln!(out, "kind = {}", quote(kind));
     let _ = writeln!(out, "text = {}", quote(&r.text));
     match r.applies_to {
-        AppliesTo::Any => {}
-        AppliesTo::Unit => out.push_str("applies_to = \"unit\"\n"),
-        AppliesTo::Group => out.push_str("applies_to = \"group\"\n"),
+        None => {}
+        Some(AppliesTo::Unit) => out.push_str("applies_to = \"unit\"\n"),
+        Some(AppliesTo::Group) => out.push_str("applies_to = \"group\"\n"),
+        Some(AppliesTo::Any) => out.push_str("applies_to = \"any\"\n"),
     }
     match &r.kind {
         RuleKindSpec::Fixed { amount } => {

@@ -518,8 +518,9 @@ pub fn rule_line(rule: &kaoping_core::rubric::Rule, inherit: bool) -> String {
     let who = match (inherit, rule.applies_to) {
         (true, _) => "inherit",
         (false, AppliesTo::Group) => "group",
-        (false, AppliesTo::Unit) => "unit",
-        (false, AppliesTo::Any) => "",
+        // A rule that says nothing is a unit's: empty, as the rubric file leaves it.
+        (false, AppliesTo::Unit) => "",
+        (false, AppliesTo::Any) => "any",
     };
     format!(
         "{}｜{}｜{params}｜{who}｜{}",

@@ -420,3 +420,30 @@ fn scheme_c_bonus_adds_each_suggestion_and_article() {
         "{sheet}"
     );
 }
+
+#[test]
+fn scheme_c_a_group_on_a_personal_rule_is_refused() {
+    // 工作中出现一次差错…扣5分 is each person's own; only 1.3 (对该科室每人扣5分) docks a whole 科室.
+    // `办公室,1.1,1` used to take 5 from every member of 办公室.
+    let rubric = rubric_file("jishengju-2023.toml");
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\n办公室,1.1,1,,,,报表差错\nJ01,1.1,1,,,,报表差错\n",
+            Some(include_str!("../../../examples/jishengju-units.csv")),
+        ),
+        "findings.csv:2: 规则1.1不是按组（科室、调查组）评分的规则，只能记在单位（个人）上，“办公室”是组"
+    );
+    // The rules the seed applies to groups are marked so: 1.3, 7.1 (group) and item 6 (inherited).
+    for code in ["1.3", "7.1", "6.1"] {
+        let rule = match rubric.lookup(code) {
+            Some(kaoping_core::rubric::Coded::Rule(r)) => &rubric.rules()[r],
+            other => panic!("{code}: {other:?}"),
+        };
+        assert_eq!(
+            rule.applies_to,
+            kaoping_core::rubric::AppliesTo::Group,
+            "{code}"
+        );
+    }
+}

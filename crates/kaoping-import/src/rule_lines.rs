@@ -102,13 +102,14 @@ pub fn parse_rule_lines(text: &str) -> Result<(Vec<RuleSpec>, bool), LineError> 
             return Err(err("应为 编号｜类型｜参数｜对象｜原文 五段".into()));
         };
         let applies_to = match who {
-            "group" => AppliesTo::Group,
-            "unit" => AppliesTo::Unit,
+            "group" => Some(AppliesTo::Group),
+            "unit" => Some(AppliesTo::Unit),
+            "any" => Some(AppliesTo::Any),
             "inherit" => {
                 inherit = true;
-                AppliesTo::Any
+                None
             }
-            _ => AppliesTo::Any,
+            _ => None,
         };
         rules.push(RuleSpec {
             code: Some(code.to_string()).filter(|c| !c.is_empty()),

@@ -75,18 +75,20 @@ pub struct RuleSpec {
     /// The phrase of the criteria this rule stands for.
     pub text: String,
     pub kind: RuleKindSpec,
-    pub applies_to: AppliesTo,
+    /// As written; `None` (not stated) is [`AppliesTo::Unit`], or [`AppliesTo::Group`] in an inherited item.
+    pub applies_to: Option<AppliesTo>,
 }
 
-/// Who a finding on a rule may name.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Who a finding on a rule may name. A group's finding applies to every member, so only a rule the rubric
+/// marks as a group rule may take one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppliesTo {
-    /// A unit, or a group whose every member it then applies to.
-    #[default]
-    Any,
+    /// A unit only: what a rule that says nothing means (outside inherited items).
     Unit,
     /// 对该科室每人扣分: findings name a group and apply to every member.
     Group,
+    /// Either a unit, or a group whose every member it then applies to.
+    Any,
 }
 
 /// The rule kinds the real schemes use. Amounts are positive deductions.

@@ -648,7 +648,7 @@ fn check_rules(
                 "共享分值栏目中只能使用扣分规则（定额、按次、累进、比率、频次）",
             );
         }
-        if spec.inherit && r.applies_to == AppliesTo::Unit {
+        if spec.inherit && r.applies_to == Some(AppliesTo::Unit) {
             ck.problem(
                 format!("{rpath}.applies_to"),
                 format!("评分项{icode}由组统一评分（inherit），规则{code}不能只适用于个人"),
@@ -667,10 +667,11 @@ fn check_rules(
             text: r.text.trim().to_string(),
             item,
             kind,
+            // A group's finding docks every member, so a rule takes one only where the rubric says so.
             applies_to: if spec.inherit {
                 AppliesTo::Group
             } else {
-                r.applies_to
+                r.applies_to.unwrap_or(AppliesTo::Unit)
             },
         });
     }
