@@ -134,6 +134,10 @@ pub enum FindingError {
     ReasonRequired {
         code: String,
     },
+    /// 不适用 without a note saying why.
+    NotApplicableReasonRequired {
+        code: String,
+    },
     DatesRequired {
         code: String,
     },
@@ -216,6 +220,10 @@ impl fmt::Display for FindingError {
                 "规则{code}的分值{value}小数超过{MAX_DECIMALS}位，请四舍五入到{MAX_DECIMALS}位以内"
             ),
             ReasonRequired { code } => write!(f, "规则{code}为酌情评分，请在说明中写明评分理由"),
+            NotApplicableReasonRequired { code } => write!(
+                f,
+                "规则{code}填写了“{NOT_APPLICABLE}”，请在说明中写明不适用的理由"
+            ),
             DatesRequired { code } => write!(
                 f,
                 "规则{code}为时限规则，请填写完成日期和截止日期，或填写逾期次数"
@@ -556,6 +564,10 @@ impl<'r> Resolver<'r> {
                 let required = rule.kind.required_entry();
                 if required && input.level.map(str::trim) == Some(NOT_APPLICABLE) {
                     no_value(&code, "不适用的评分项", input)?;
+                    // Full marks without an entry's worth of evidence: the reason is what an appeal reads.
+                    if input.note.trim().is_empty() {
+                        return Err(FindingError::NotApplicableReasonRequired { code });
+                    }
                     return Ok(Input::NotApplicable);
                 }
                 no_level(&code, label, input)?;

@@ -343,7 +343,7 @@ fn an_item_that_does_not_apply_counts_full_marks_and_says_so() {
     assert_eq!(
         findings_error(
             &rubric,
-            "unit,code,count,level,points,round,note\nU,7.1,,,120,,\nU,7.1,,不适用,,,\n",
+            "unit,code,count,level,points,round,note\nU,7.1,,,120,,\nU,7.1,,不适用,,,不述职\n",
             None
         ),
         "findings.csv:3: 规则7.1.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
@@ -351,7 +351,7 @@ fn an_item_that_does_not_apply_counts_full_marks_and_says_so() {
     assert_eq!(
         findings_error(
             &rubric,
-            "unit,code,count,level,points,round,note\nU,8.1,,不适用,,,\nU,8.1,,,3,,理由\n",
+            "unit,code,count,level,points,round,note\nU,8.1,,不适用,,,无交办任务\nU,8.1,,,3,,理由\n",
             None
         ),
         "findings.csv:3: 规则8.1.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
@@ -363,6 +363,21 @@ fn an_item_that_does_not_apply_counts_full_marks_and_says_so() {
             None
         ),
         "findings.csv:2: 规则1.1.1为定额扣分，不填等级"
+    );
+}
+
+#[test]
+fn not_applicable_needs_its_reason() {
+    // Full marks with nothing recorded: the docs always asked for the reason, now it is required.
+    let rubric = rubric(KINDS);
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\nU,7.1,,不适用,,,\nU,8.1,,不适用,,, \n",
+            None
+        ),
+        "findings.csv:2: 规则7.1.1填写了“不适用”，请在说明中写明不适用的理由\n\
+         findings.csv:3: 规则8.1.1填写了“不适用”，请在说明中写明不适用的理由"
     );
 }
 
