@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::date::Date;
 use crate::limits::{decimals, MAX_COUNT, MAX_DECIMALS};
-use crate::rubric::{AppliesTo, Coded, RoundId, Rubric, RuleId, RuleKind};
+use crate::rubric::{AppliesTo, BonusCombine, Coded, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{Party, Units};
 
 /// A finding as an edge read it (a CSV row, a form, a ledger entry), fields already typed but not checked
@@ -138,6 +138,10 @@ pub enum FindingError {
     NotApplicableReasonRequired {
         code: String,
     },
+    /// An award on a `highest` bonus rule that does not say which matter it rewards.
+    MatterRequired {
+        code: String,
+    },
     DatesRequired {
         code: String,
     },
@@ -223,6 +227,10 @@ impl fmt::Display for FindingError {
             NotApplicableReasonRequired { code } => write!(
                 f,
                 "规则{code}填写了“{NOT_APPLICABLE}”，请在说明中写明不适用的理由"
+            ),
+            MatterRequired { code } => write!(
+                f,
+                "加分规则{code}同一事项只按最高一次加分，请填写所奖励的事项（matter）"
             ),
             DatesRequired { code } => write!(
                 f,
@@ -643,7 +651,7 @@ impl<'r> Resolver<'r> {
             }
         };
         let count = match (rule.combine, input.count) {
-            (crate::rubric::BonusCombine::HighestPerMatter, Some(n)) if n != 1 => {
+            (BonusCombine::HighestPerMatter, Some(n)) if n != 1 => {
                 return Err(FindingError::CountNotAllowed {
                     code,
                     kind: "就高计分的加分规则",
@@ -656,6 +664,11 @@ impl<'r> Resolver<'r> {
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .unwrap_or("");
+        // Rows without a matter would all be one matter and only the highest would count, unseen.
+        let optional = self.rubric.bonus().matter_optional;
+        if matter.is_empty() && rule.combine == BonusCombine::HighestPerMatter && !optional {
+            return Err(FindingError::MatterRequired { code });
+        }
         Ok(Input::Award {
             level,
             count,

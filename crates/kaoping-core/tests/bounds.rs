@@ -149,6 +149,7 @@ fn wild_spec() -> impl Strategy<Value = RubricSpec> {
                         levels: Vec::new(),
                         amount: Some(award),
                     }],
+                    ..BonusSpec::default()
                 },
                 ..RubricSpec::default()
             },
@@ -257,6 +258,7 @@ fn rubric_at_the_bounds(pool: bool) -> Rubric {
                     amount: None,
                 },
             ],
+            ..BonusSpec::default()
         },
         ..RubricSpec::default()
     };

@@ -264,10 +264,17 @@ fn bonus() -> impl Strategy<Value = BonusSpec> {
         prop::option::of(halves(0, 20)),
         prop::option::of(prop::sample::select(vec![0i64, 50, 80, 90, 95, 100])),
         prop::collection::vec(rule, 1..=3),
+        prop::bool::ANY,
     )
-        .prop_map(|(cap, threshold_pct, rules)| BonusSpec {
+        .prop_map(|(cap, threshold_pct, rules, per_rule)| BonusSpec {
             cap,
             threshold: threshold_pct.map(Decimal::from),
+            matter_scope: if per_rule {
+                MatterScope::PerRule
+            } else {
+                MatterScope::AllRules
+            },
+            matter_optional: false,
             rules,
         })
 }
@@ -812,7 +819,8 @@ proptest! {
                 Party::Unit(u) => *u == res.unit,
                 Party::Group(g) => unit.groups.contains(g),
             };
-            let mut highest: HashMap<(usize, &str), Decimal> = HashMap::new();
+            // Highest per matter: across every `highest` rule, or per rule when the rubric says so.
+            let mut highest: HashMap<(Option<usize>, &str), Decimal> = HashMap::new();
             let mut sum = zero();
             for f in accepted.iter().filter(|f| mine(&f.party)) {
                 let (Target::Bonus(b), Input::Award { level, count, matter }) = (&f.target, &f.input) else { continue };
@@ -824,7 +832,8 @@ proptest! {
                 match rule.combine {
                     BonusCombine::Sum => sum += each * Decimal::from(*count),
                     BonusCombine::HighestPerMatter => {
-                        let e = highest.entry((*b, &**matter)).or_insert(zero());
+                        let scope = (bonus.matter_scope == MatterScope::PerRule).then_some(*b);
+                        let e = highest.entry((scope, &**matter)).or_insert(zero());
                         *e = (*e).max(each);
                     }
                 }

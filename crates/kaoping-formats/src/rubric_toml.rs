@@ -896,7 +896,18 @@ impl Reader {
     }
 
     fn bonus(&mut self, t: &DeTable<'_>, span: Range<usize>) -> BonusSpec {
-        let f = self.fields(t, span, "bonus", &["cap", "threshold", "rules"]);
+        let f = self.fields(
+            t,
+            span,
+            "bonus",
+            &[
+                "cap",
+                "threshold",
+                "matter_scope",
+                "matter_required",
+                "rules",
+            ],
+        );
         let rules = self
             .tables(&f, "rules")
             .into_iter()
@@ -931,9 +942,30 @@ impl Reader {
                 }
             })
             .collect();
+        let matter_scope = match self.string(&f, "matter_scope").as_deref().map(str::trim) {
+            None | Some("all") | Some("全部") => MatterScope::AllRules,
+            Some("rule") | Some("本规则") => MatterScope::PerRule,
+            Some(other) => {
+                let span = self
+                    .get(&f, "matter_scope")
+                    .map_or(f.span.clone(), |v| v.span());
+                self.problem(
+                    span,
+                    format!("未知的事项范围“{other}”"),
+                    Some("可用：all（同一事项在所有就高规则中只按最高一次加分，默认）、rule（只在同一加分规则内就高）"),
+                );
+                MatterScope::AllRules
+            }
+        };
+        let matter_required = match self.get(&f, "matter_required") {
+            Some(_) => self.boolean(&f, "matter_required"),
+            None => true,
+        };
         BonusSpec {
             cap: self.decimal(&f, "cap"),
             threshold: self.decimal(&f, "threshold"),
+            matter_scope,
+            matter_optional: !matter_required,
             rules,
         }
     }

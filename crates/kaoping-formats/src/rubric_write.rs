@@ -252,6 +252,12 @@ pub fn write_rubric(spec: &RubricSpec) -> String {
         if let Some(t) = b.threshold {
             let _ = writeln!(out, "threshold = {}", num(t));
         }
+        if b.matter_scope == MatterScope::PerRule {
+            out.push_str("matter_scope = \"rule\"\n");
+        }
+        if b.matter_optional {
+            out.push_str("matter_required = false\n");
+        }
         for r in &b.rules {
             let _ = writeln!(out, "\n[[bonus.rules]]");
             if let Some(c) = &r.code {

@@ -540,7 +540,7 @@ fn level_list(levels: &[kaoping_core::rubric::Level]) -> String {
 
 /// The rubric's settings as rows of the 考评设置 sheet: what the table itself cannot hold.
 pub fn settings_rows(rubric: &Rubric) -> Vec<(String, String)> {
-    use kaoping_core::rubric::{BonusCombine, VetoEffect};
+    use kaoping_core::rubric::{BonusCombine, MatterScope, VetoEffect};
     let mut rows = vec![
         ("title".to_string(), rubric.title().to_string()),
         ("total".into(), points(rubric.total())),
@@ -574,6 +574,12 @@ pub fn settings_rows(rubric: &Rubric) -> Vec<(String, String)> {
     }
     if let Some(t) = bonus.threshold {
         rows.push(("bonus_threshold".into(), points(t)));
+    }
+    if bonus.matter_scope == MatterScope::PerRule {
+        rows.push(("bonus_matter_scope".into(), "rule".into()));
+    }
+    if bonus.matter_optional {
+        rows.push(("bonus_matter_required".into(), "false".into()));
     }
     for b in &bonus.rules {
         let combine = match b.combine {

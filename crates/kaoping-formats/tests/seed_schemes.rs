@@ -447,3 +447,64 @@ fn scheme_c_a_group_on_a_personal_rule_is_refused() {
         );
     }
 }
+
+#[test]
+fn scheme_b_one_matter_counts_once_across_commendation_and_promotion() {
+    // 同一事项获多次奖励的只按最高一次加分: a county 表彰 (4) and a provincial 经验推广 (6) for the same
+    // “民生110” work count 6, not 10; another matter still adds.
+    assert_sheet(
+        &village("V,B1,,县级,,,,民生110服务\nV,B2,,省级,,,,民生110服务\nV,B2,,县级,,,,积分制管理"),
+        "
+        V 第1名 总分100（100/100） 加分8 最终108 合格 优秀
+            [专项督查]6.1.1 =5
+            [专项督查]7.1.1 =5
+            [年终考评]6.1.1 =5
+            [年终考评]7.1.1 =5
+            B2 +6 同一事项只按最高一次加分
+            B2 +2
+        ",
+    );
+    // A rubric may keep 就高 within each rule: then they add up.
+    let per_rule = std::fs::read_to_string(repo_file("rubrics/village-2023.toml"))
+        .unwrap()
+        .replace("matter_scope = \"all\"", "matter_scope = \"rule\"");
+    let full = "unit,code,count,level,points,round,note,matter
+V,6.1,,,5,专项督查,完成,
+V,7.1,,,5,专项督查,有特色,
+V,6.1,,,5,年终考评,完成,
+V,7.1,,,5,年终考评,有特色,
+V,B1,,县级,,,,民生110服务
+V,B2,,省级,,,,民生110服务
+";
+    assert!(
+        sheet_of(&rubric(&per_rule), full, None).contains("加分10 最终110"),
+        "{}",
+        sheet_of(&rubric(&per_rule), full, None)
+    );
+}
+
+#[test]
+fn scheme_b_an_award_names_its_matter() {
+    // Without a matter, every award of the rule would be one matter and only the highest would count.
+    let rubric = rubric_file("village-2023.toml");
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note,matter\nV,B1,,县级,,,县委表彰,\n",
+            None
+        ),
+        "findings.csv:2: 加分规则B1同一事项只按最高一次加分，请填写所奖励的事项（matter）"
+    );
+    // A rubric may say a rule's awards without a matter are its one matter.
+    let optional = std::fs::read_to_string(repo_file("rubrics/village-2023.toml"))
+        .unwrap()
+        .replace("matter_scope = \"all\"", "matter_required = false");
+    let text = "unit,code,count,level,points,round,note,matter
+V,B1,,县级,,,县委表彰,
+V,B1,,市级,,,市委表彰,
+V,B2,,县级,,,简报推广,
+";
+    let (_, results) = score(&support::rubric(&optional), text, None);
+    // B1: 市级 6 over 县级 4 (one matter); B2's blank matter is its own: + 2.
+    assert_eq!(results[0].bonus.to_string(), "8");
+}

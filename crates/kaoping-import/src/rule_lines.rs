@@ -4,8 +4,8 @@
 use std::str::FromStr;
 
 use kaoping_core::rubric::{
-    AppliesTo, BonusCombine, BonusRuleSpec, GradeSpec, LevelSpec, RateRounding, RoundSpec,
-    RubricSpec, RuleKindSpec, RuleSpec, VetoEffectSpec, VetoSpec,
+    AppliesTo, BonusCombine, BonusRuleSpec, GradeSpec, LevelSpec, MatterScope, RateRounding,
+    RoundSpec, RubricSpec, RuleKindSpec, RuleSpec, VetoEffectSpec, VetoSpec,
 };
 use kaoping_core::Decimal;
 
@@ -157,6 +157,13 @@ pub fn apply_settings(spec: &mut RubricSpec, rows: &[Vec<String>]) -> Result<(),
             },
             "bonus_cap" => spec.bonus.cap = Some(number(value)?),
             "bonus_threshold" => spec.bonus.threshold = Some(number(value)?),
+            "bonus_matter_scope" => {
+                spec.bonus.matter_scope = match value.trim() {
+                    "rule" => MatterScope::PerRule,
+                    _ => MatterScope::AllRules,
+                }
+            }
+            "bonus_matter_required" => spec.bonus.matter_optional = value.trim() == "false",
             "bonus" => match parts[..] {
                 [code, combine, p, title, text] => {
                     let p = params(p);

@@ -197,6 +197,8 @@ pub struct Level {
 pub struct Bonus {
     pub cap: Option<Decimal>,
     pub threshold: Option<Decimal>,
+    pub matter_scope: MatterScope,
+    pub matter_optional: bool,
     pub rules: Vec<BonusRule>,
 }
 

@@ -157,7 +157,23 @@ pub struct BonusSpec {
     pub cap: Option<Decimal>,
     /// Only a unit whose total reaches this may get bonus points.
     pub threshold: Option<Decimal>,
+    /// Where 同一事项只按最高一次加分 looks for the same matter.
+    pub matter_scope: MatterScope,
+    /// Findings on `highest` rules may leave the matter empty (each rule's such findings are then one
+    /// matter); by default a matter is required, so different matters cannot merge unseen.
+    pub matter_optional: bool,
     pub rules: Vec<BonusRuleSpec>,
+}
+
+/// Which awards for one matter compete for 就高不就低.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MatterScope {
+    /// Across every `highest` bonus rule: a county 表彰 and a city 经验推广 for one matter count once, the
+    /// higher (scheme B: 同一事项获多次奖励的只按最高一次加分).
+    #[default]
+    AllRules,
+    /// Within each bonus rule only.
+    PerRule,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -941,6 +941,8 @@ fn check_bonus(ck: &mut Checker, spec: &BonusSpec) -> Bonus {
     Bonus {
         cap: spec.cap,
         threshold: spec.threshold,
+        matter_scope: spec.matter_scope,
+        matter_optional: spec.matter_optional,
         rules,
     }
 }

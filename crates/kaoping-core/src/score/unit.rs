@@ -6,7 +6,9 @@ use rustc_hash::FxHashMap;
 use super::result::*;
 use super::{Key, Scorer};
 use crate::finding::{Finding, Input, Target};
-use crate::rubric::{BonusCombine, ItemId, RateRounding, RoundId, Rule, RuleKind, VetoEffect};
+use crate::rubric::{
+    BonusCombine, ItemId, MatterScope, RateRounding, RoundId, Rule, RuleKind, VetoEffect,
+};
 use crate::units::{Party, UnitId, Units};
 
 /// Where an item's findings come from for one unit: the unit itself and the groups whose findings apply to
@@ -452,7 +454,9 @@ impl<'s> UnitScoring<'s, '_> {
     fn bonus(&mut self, total: Decimal, findings: &[&Finding]) -> (Decimal, bool) {
         let bonus = self.scorer.rubric.bonus();
         let eligible = bonus.threshold.is_none_or(|t| total >= t);
-        // (rule, matter) -> (best points, findings), in first-seen order for a stable trace.
+        // (scope, matter) -> (rule of the best award, best points, findings), in first-seen order for a
+        // stable trace. A matter competes across every `highest` rule unless the rubric scopes it per rule;
+        // an empty matter (allowed only when the rubric says so) is always its own rule's.
         let mut matters: Vec<Matter<'_>> = Vec::new();
         let mut sorted: Vec<&&Finding> = findings
             .iter()
@@ -473,40 +477,58 @@ impl<'s> UnitScoring<'s, '_> {
             };
             let rule = &bonus.rules[*b];
             let each = level.map_or(rule.amount.unwrap_or_default(), |l| rule.levels[l].points);
-            let key = (
-                *b,
-                if rule.combine == BonusCombine::Sum {
-                    ""
-                } else {
-                    &**matter
-                },
-            );
-            let pos = matters.iter().position(|m| m.0 == key);
+            let key = match rule.combine {
+                BonusCombine::Sum => (Some(*b), ""),
+                BonusCombine::HighestPerMatter
+                    if bonus.matter_scope == MatterScope::PerRule || matter.is_empty() =>
+                {
+                    (Some(*b), &**matter)
+                }
+                BonusCombine::HighestPerMatter => (None, &**matter),
+            };
+            let pos = matters.iter().position(|m| m.key == key);
             let entry = match pos {
                 Some(p) => &mut matters[p],
                 None => {
-                    matters.push((key, Decimal::ZERO, Vec::new(), Vec::new()));
+                    matters.push(Matter {
+                        key,
+                        rule: *b,
+                        requested: Decimal::ZERO,
+                        findings: Vec::new(),
+                        caps: Vec::new(),
+                    });
                     matters.last_mut().expect("just pushed")
                 }
             };
             match rule.combine {
                 // Each at most 10⁴ × 10⁶; saturating keeps even absurd sums from panicking.
                 BonusCombine::Sum => {
-                    entry.1 = entry
-                        .1
+                    entry.requested = entry
+                        .requested
                         .saturating_add(each.saturating_mul(Decimal::from(*count)))
                 }
                 BonusCombine::HighestPerMatter => {
-                    if !entry.2.is_empty() && !entry.3.contains(&Cap::LowerAward) {
-                        entry.3.push(Cap::LowerAward);
+                    if !entry.findings.is_empty() && !entry.caps.contains(&Cap::LowerAward) {
+                        entry.caps.push(Cap::LowerAward);
                     }
-                    entry.1 = entry.1.max(each);
+                    // Findings come in origin order, so on a tie the first award's rule names the matter.
+                    if each > entry.requested {
+                        entry.requested = each;
+                        entry.rule = *b;
+                    }
                 }
             }
-            entry.2.push((*f).clone());
+            entry.findings.push((*f).clone());
         }
         let mut granted = Decimal::ZERO;
-        for ((b, _), requested, found, mut caps) in matters {
+        for Matter {
+            rule: b,
+            requested,
+            findings: found,
+            mut caps,
+            ..
+        } in matters
+        {
             let room = match (eligible, bonus.cap) {
                 (false, _) => Decimal::ZERO,
                 (true, Some(cap)) => (cap - granted).max(Decimal::ZERO),
@@ -536,8 +558,17 @@ impl<'s> UnitScoring<'s, '_> {
     }
 }
 
-/// One bonus rule and matter: what it asks, the findings behind it, what limited it.
-type Matter<'f> = ((usize, &'f str), Decimal, Vec<Finding>, Vec<Cap>);
+/// One matter (of one bonus rule, or of all `highest` rules): what it asks, the findings behind it, what
+/// limited it.
+struct Matter<'f> {
+    /// The rule for a matter scoped to one rule (`None`: every `highest` rule), and the matter.
+    key: (Option<usize>, &'f str),
+    /// The rule the trace names: the one of the highest award.
+    rule: usize,
+    requested: Decimal,
+    findings: Vec<Finding>,
+    caps: Vec<Cap>,
+}
 
 enum Deduction {
     /// What the findings ask for, and what the rule's own limits allow of it.
