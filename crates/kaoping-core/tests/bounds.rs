@@ -64,13 +64,14 @@ fn kind() -> impl Strategy<Value = RuleKindSpec> {
             per_point,
             rounding: None,
         }),
-        (e(), e(), 0u32..=8).prop_map(|(scale_min, scale_max, decimals)| {
-            RuleKindSpec::Conversion {
+        (e(), e(), 0u32..=8, prop::option::of(edge_count())).prop_map(
+            |(scale_min, scale_max, decimals, expected)| RuleKindSpec::Conversion {
                 scale_min,
                 scale_max,
                 decimals,
+                expected,
             }
-        }),
+        ),
         Just(RuleKindSpec::Discretionary),
         (edge_count(), e())
             .prop_map(|(expected, amount)| RuleKindSpec::Frequency { expected, amount }),
@@ -200,6 +201,7 @@ fn rubric_at_the_bounds(pool: bool) -> Rubric {
         scale_min: -max,
         scale_max: max,
         decimals: 6,
+        expected: Some(MAX_COUNT),
     })];
     item_rules.extend(deductions.clone());
     let spec = RubricSpec {

@@ -119,6 +119,7 @@ fn setter_kind() -> BoxedStrategy<RuleKindSpec> {
             scale_min: Decimal::from(lo),
             scale_max: Decimal::from(hi),
             decimals,
+            expected: None,
         });
     prop_oneof![2 => graded, 1 => conversion, 1 => Just(RuleKindSpec::Discretionary)].boxed()
 }
@@ -1326,7 +1327,7 @@ proptest! {
                     title: "考试成绩".into(),
                     points: Some(half(points_h)),
                     rules: vec![rule(
-                        RuleKindSpec::Conversion { scale_min: Decimal::from(lo), scale_max: Decimal::from(hi), decimals },
+                        RuleKindSpec::Conversion { scale_min: Decimal::from(lo), scale_max: Decimal::from(hi), decimals, expected: None },
                         None,
                     )],
                     ..ItemSpec::default()
@@ -1375,6 +1376,7 @@ fn conversion_average_at_a_midpoint() {
                         scale_min: Decimal::ZERO,
                         scale_max: Decimal::ONE_HUNDRED,
                         decimals: 2,
+                        expected: None,
                     },
                     None,
                 )],

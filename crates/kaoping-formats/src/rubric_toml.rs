@@ -841,6 +841,7 @@ impl Reader {
                 scale_min: self.decimal(f, "scale_min").unwrap_or(Decimal::ZERO),
                 scale_max: self.decimal(f, "scale_max").unwrap_or(Decimal::ONE_HUNDRED),
                 decimals: self.unsigned(f, "decimals").unwrap_or(2),
+                expected: self.unsigned(f, "expected"),
             },
             "discretionary" | "酌情评分" => RuleKindSpec::Discretionary,
             "frequency" | "频次扣分" => RuleKindSpec::Frequency {

@@ -104,6 +104,7 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
             scale_min,
             scale_max,
             decimals,
+            expected,
         } => {
             let _ = writeln!(
                 out,
@@ -111,6 +112,9 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
                 num(*scale_min),
                 num(*scale_max)
             );
+            if let Some(e) = expected {
+                let _ = writeln!(out, "expected = {e}");
+            }
         }
         RuleKindSpec::Frequency { expected, amount } => {
             let _ = writeln!(out, "expected = {expected}\namount = {}", num(*amount));

@@ -501,12 +501,17 @@ pub fn rule_line(rule: &kaoping_core::rubric::Rule, inherit: bool) -> String {
             scale_min,
             scale_max,
             decimals,
+            expected,
         } => {
-            format!(
+            let mut p = format!(
                 "scale_min={};scale_max={};decimals={decimals}",
                 points(*scale_min),
                 points(*scale_max)
-            )
+            );
+            if let Some(e) = expected {
+                p.push_str(&format!(";expected={e}"));
+            }
+            p
         }
         RuleKind::Frequency { expected, amount } => {
             format!("expected={expected};amount={}", points(*amount))

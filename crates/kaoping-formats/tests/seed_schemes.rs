@@ -339,8 +339,9 @@ S3,8,,,100,,评议
 
 #[test]
 fn scheme_c_conversions_attendance_and_lateness() {
-    // 述职 80 → 4 of 5; exams 90 → 7.2 of 8; attendance 93.5% is 1.5 points below 95% (the rubric counts
-    // partial points exactly) → −4.5; three late arrivals −1.5.
+    // 述职 80 → 4 of 5; exams 90 → 7.2 of 8 (one score each where the rubric expects four quarterly ones:
+    // the sheet says so); attendance 93.5% is 1.5 points below 95% (the rubric counts partial points
+    // exactly) → −4.5; three late arrivals −1.5.
     let sheet = staff("S2,4.1,,,93.5,,出勤率\nS2,4.2,3,,,,迟到三次");
     assert!(
         sheet.contains(&dedent(
@@ -349,10 +350,10 @@ fn scheme_c_conversions_attendance_and_lateness() {
               2 4/5
               4 9/15
               5 7.2/8
-                2.1 =4
+                2.1 =4 只有1次成绩（应有4次），按这1次折合
                 4.1 -4.5
                 4.2 -1.5
-                5.1 =7.2
+                5.1 =7.2 只有1次成绩（应有4次），按这1次折合
                 6.1 =7 得分来自所在组
                 8.1 =5
             "
@@ -382,8 +383,8 @@ fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited()
           2 4/5
           5 7.2/8
             1.3 -5
-            2.1 =4
-            5.1 =7.2
+            2.1 =4 只有1次成绩（应有4次），按这1次折合
+            5.1 =7.2 只有1次成绩（应有4次），按这1次折合
             6.1 =7 得分来自所在组
             8.1 =5
         S3 第2名 总分86.8 加分0 最终86.8
@@ -391,8 +392,8 @@ fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited()
           5 7.2/8
           6 5.6/7
           7 10/20
-            2.1 =4
-            5.1 =7.2
+            2.1 =4 只有1次成绩（应有4次），按这1次折合
+            5.1 =7.2 只有1次成绩（应有4次），按这1次折合
             6.1 =5.6 得分来自所在组；取2次成绩的平均值
             7.1 -10
             8.1 =5
@@ -402,8 +403,8 @@ fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited()
           5 7.2/8
           7 10/20
             1.3 -5
-            2.1 =4
-            5.1 =7.2
+            2.1 =4 只有1次成绩（应有4次），按这1次折合
+            5.1 =7.2 只有1次成绩（应有4次），按这1次折合
             6.1 =7 得分来自所在组
             7.1 -10
             8.1 =5
@@ -507,4 +508,35 @@ V,B2,,县级,,,简报推广,
     let (_, results) = score(&support::rubric(&optional), text, None);
     // B1: 市级 6 over 县级 4 (one matter); B2's blank matter is its own: + 2.
     assert_eq!(results[0].bonus.to_string(), "8");
+}
+
+#[test]
+fn scheme_c_three_of_four_quarterly_exams_are_averaged_and_the_sheet_says_so() {
+    let rubric = rubric_file("jishengju-2023.toml");
+    // S1's base exam 90 and two more: (90 + 70 + 80) / 3 = 80 → 8 × 0.8 = 6.4, flagged (4 expected).
+    let sheet = staff("S1,5,,,70,,二季度\nS1,5,,,80,,三季度");
+    assert!(
+        sheet.contains("5.1 =6.4 取3次成绩的平均值（应有4次）"),
+        "{sheet}"
+    );
+
+    let text = "unit,code,count,level,points,round,note\nS1,5,,,90,,一季度\nS1,5,,,70,,二季度\nS1,5,,,80,,三季度\n";
+    let (reg, results) = score(&rubric, text, Some(STAFF));
+    let json = kaoping_formats::report::results_json(&rubric, &reg, &results);
+    let s1 = json["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "S1")
+        .unwrap();
+    let exam = s1["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "5.1")
+        .unwrap();
+    assert_eq!(exam["raw_scores"], 3);
+    assert_eq!(exam["expected_raw_scores"], 4);
+    assert_eq!(exam["capped"][0], "取3次成绩的平均值（应有4次）");
+    assert_eq!(exam["amount"].to_string(), "6.4");
 }

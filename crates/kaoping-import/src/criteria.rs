@@ -241,6 +241,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     scale_min: Decimal::ZERO,
                     scale_max: Decimal::ONE_HUNDRED,
                     decimals: 2,
+                    expected: None,
                 },
             ));
             out.confirm.push(Confirm {
@@ -257,6 +258,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     scale_min: Decimal::ZERO,
                     scale_max: Decimal::ONE_HUNDRED,
                     decimals: 2,
+                    expected: None,
                 },
             ));
             out.confirm.push(Confirm {

@@ -77,6 +77,9 @@ fn kind(name: &str, p: &[(&str, &str)]) -> Result<RuleKindSpec, String> {
             scale_min: dec(p, "scale_min")?,
             scale_max: dec(p, "scale_max")?,
             decimals: get(p, "decimals").and_then(|d| d.parse().ok()).unwrap_or(2),
+            expected: get(p, "expected")
+                .map(|e| e.parse().map_err(|_| format!("expected“{e}”不是整数")))
+                .transpose()?,
         },
         "frequency" => RuleKindSpec::Frequency {
             expected: get(p, "expected")

@@ -128,6 +128,7 @@ pub enum RuleKind {
         scale_min: Decimal,
         scale_max: Decimal,
         decimals: u32,
+        expected: Option<u32>,
     },
     Discretionary,
     Frequency {

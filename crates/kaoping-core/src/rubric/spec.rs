@@ -123,6 +123,8 @@ pub enum RuleKindSpec {
         scale_min: Decimal,
         scale_max: Decimal,
         decimals: u32,
+        /// Raw scores a round should have (4 for quarterly exams); fewer or more are averaged and flagged.
+        expected: Option<u32>,
     },
     /// 酌情评分: the assessor gives 0..=points with a written reason.
     Discretionary,

@@ -795,6 +795,7 @@ fn check_kind(
             scale_min,
             scale_max,
             decimals,
+            expected,
         } => {
             let min_ok = ck.bounded(
                 format!("{rpath}.scale_min"),
@@ -806,6 +807,21 @@ fn check_kind(
                 &format!("规则{code}的原始分上限"),
                 *scale_max,
             );
+            match *expected {
+                Some(0) => ck.problem(
+                    format!("{rpath}.expected"),
+                    format!("规则{code}每轮应有的原始分次数为0"),
+                    "删除 expected，或写每轮应有几次成绩，如每季度一次考试为4",
+                ),
+                Some(n) => {
+                    ck.count_limit(
+                        format!("{rpath}.expected"),
+                        &format!("规则{code}每轮应有的原始分次数"),
+                        n,
+                    );
+                }
+                None => {}
+            }
             if min_ok && max_ok && scale_min >= scale_max {
                 ck.problem(
                     format!("{rpath}.scale_max"),
@@ -828,6 +844,7 @@ fn check_kind(
                 scale_min: *scale_min,
                 scale_max: *scale_max,
                 decimals: *decimals,
+                expected: *expected,
             }
         }
         RuleKindSpec::Frequency { expected, amount } => {

@@ -327,6 +327,7 @@ impl<'s> UnitScoring<'s, '_> {
                         scale_min,
                         scale_max,
                         decimals,
+                        ..
                     },
                     _,
                     Some((sum, n)),
@@ -353,8 +354,16 @@ impl<'s> UnitScoring<'s, '_> {
             if not_applicable {
                 caps.push(Cap::NotApplicable);
             }
-            if let Some((_, n)) = d.raw.filter(|(_, n)| *n > 1) {
-                caps.push(Cap::Averaged { count: n });
+            // Say how many raw scores were averaged whenever it is not simply the one the rubric expects:
+            // three quarterly exams of four must not pass for a full year.
+            if let (RuleKind::Conversion { expected, .. }, Some((_, n))) = (&rule.kind, d.raw) {
+                let off = expected.is_some_and(|e| usize::try_from(e) != Ok(n));
+                if n > 1 || off {
+                    caps.push(Cap::Averaged {
+                        count: n,
+                        expected: *expected,
+                    });
+                }
             }
             let effect = match set {
                 Some(v) => {
