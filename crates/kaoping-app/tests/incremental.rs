@@ -208,7 +208,10 @@ fn shape(rubric: &Rubric, code: &str, value: u16, draft: &mut FindingDraft) {
                 draft.points = Some((Decimal::from(v % 11) / Decimal::from(10) * max).round_dp(1));
                 draft.note = "酌情".into();
             }
-            RuleKind::Conversion { .. } if value % 7 == 0 => draft.level = Some("不适用".into()),
+            RuleKind::Conversion { .. } if value % 7 == 0 => {
+                draft.level = Some("不适用".into());
+                draft.note = "不述职".into();
+            }
             RuleKind::Conversion { .. } => draft.points = Some(Decimal::from(50 + v % 51)),
             RuleKind::Rate { .. } => draft.points = Some(Decimal::new(800 + v % 201, 1)),
             RuleKind::Deadline { .. } if value % 2 == 0 => {

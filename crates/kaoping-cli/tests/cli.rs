@@ -644,3 +644,39 @@ fn database_passwords_never_show_in_errors() {
         assert!(all.contains("kaoping:***@127.0.0.1"), "{all}");
     }
 }
+
+#[test]
+fn check_refuses_points_beyond_the_bounds_instead_of_panicking() {
+    // Two sections of 5e28 points overflowed their sum: exit 101 and a Rust backtrace.
+    let rubric = r#"title = "t"
+[[sections]]
+title = "a"
+points = 5e28
+[[sections.items]]
+title = "x"
+points = 50
+[[sections.items.rules]]
+kind = "fixed"
+text = "x"
+amount = 1
+[[sections]]
+title = "b"
+points = 5e28
+[[sections.items]]
+title = "y"
+points = 50
+[[sections.items.rules]]
+kind = "fixed"
+text = "y"
+amount = 1
+"#;
+    let o = run_with(&[("r.toml", rubric)], &["check", "r.toml"]);
+    assert_fails_with(
+        &o,
+        "\
+r.toml:4:10: 栏目1的分值50000000000000000000000000000超过上限10000
+  提示：不能超过10000分
+r.toml:14:10: 栏目2的分值50000000000000000000000000000超过上限10000
+  提示：不能超过10000分",
+    );
+}

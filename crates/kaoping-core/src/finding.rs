@@ -6,7 +6,8 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::date::Date;
-use crate::rubric::{AppliesTo, Coded, RoundId, Rubric, RuleId, RuleKind};
+use crate::limits::{decimals, MAX_COUNT, MAX_DECIMALS};
+use crate::rubric::{AppliesTo, BonusCombine, Coded, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{Party, Units};
 
 /// A finding as an edge read it (a CSV row, a form, a ledger entry), fields already typed but not checked
@@ -125,7 +126,20 @@ pub enum FindingError {
         min: String,
         max: String,
     },
+    /// More decimal places than any point is counted in.
+    TooManyDecimals {
+        code: String,
+        value: String,
+    },
     ReasonRequired {
+        code: String,
+    },
+    /// 不适用 without a note saying why.
+    NotApplicableReasonRequired {
+        code: String,
+    },
+    /// An award on a `highest` bonus rule that does not say which matter it rewards.
+    MatterRequired {
         code: String,
     },
     DatesRequired {
@@ -136,6 +150,11 @@ pub enum FindingError {
         unit: String,
     },
     UnitRequired {
+        code: String,
+        group: String,
+    },
+    /// A group named on a rule the rubric does not mark as a group rule: it would dock every member.
+    NotAGroupRule {
         code: String,
         group: String,
     },
@@ -179,7 +198,7 @@ impl fmt::Display for FindingError {
                 write!(f, "本考评细则有多个轮次，请填写轮次：{}", list(known))
             }
             NegativeCount(n) => write!(f, "次数不能为负数（现为{n}）"),
-            CountTooLarge(n) => write!(f, "次数{n}过大"),
+            CountTooLarge(n) => write!(f, "次数{n}超过上限{MAX_COUNT}"),
             CountNotAllowed { code, kind } => write!(f, "规则{code}为{kind}，不填次数"),
             LevelRequired { code, levels } => {
                 write!(f, "规则{code}为分档得分，请填写等级：{}", list(levels))
@@ -200,7 +219,19 @@ impl fmt::Display for FindingError {
                 min,
                 max,
             } => write!(f, "规则{code}的分值{value}超出范围{min}～{max}"),
+            TooManyDecimals { code, value } => write!(
+                f,
+                "规则{code}的分值{value}小数超过{MAX_DECIMALS}位，请四舍五入到{MAX_DECIMALS}位以内"
+            ),
             ReasonRequired { code } => write!(f, "规则{code}为酌情评分，请在说明中写明评分理由"),
+            NotApplicableReasonRequired { code } => write!(
+                f,
+                "规则{code}填写了“{NOT_APPLICABLE}”，请在说明中写明不适用的理由"
+            ),
+            MatterRequired { code } => write!(
+                f,
+                "加分规则{code}同一事项只按最高一次加分，请填写所奖励的事项（matter）"
+            ),
             DatesRequired { code } => write!(
                 f,
                 "规则{code}为时限规则，请填写完成日期和截止日期，或填写逾期次数"
@@ -210,6 +241,10 @@ impl fmt::Display for FindingError {
                 "规则{code}按组（科室、调查组）评分，“{unit}”是单位，请填写组编号"
             ),
             UnitRequired { code, group } => write!(f, "规则{code}只能记在单位上，“{group}”是组"),
+            NotAGroupRule { code, group } => write!(
+                f,
+                "规则{code}不是按组（科室、调查组）评分的规则，只能记在单位（个人）上，“{group}”是组"
+            ),
             Duplicate {
                 code,
                 round,
@@ -474,7 +509,7 @@ impl<'r> Resolver<'r> {
                 })
             }
             AppliesTo::Unit if is_group => {
-                return Err(FindingError::UnitRequired {
+                return Err(FindingError::NotAGroupRule {
                     code: code.clone(),
                     group: unit.to_string(),
                 })
@@ -537,6 +572,10 @@ impl<'r> Resolver<'r> {
                 let required = rule.kind.required_entry();
                 if required && input.level.map(str::trim) == Some(NOT_APPLICABLE) {
                     no_value(&code, "不适用的评分项", input)?;
+                    // Full marks without an entry's worth of evidence: the reason is what an appeal reads.
+                    if input.note.trim().is_empty() {
+                        return Err(FindingError::NotApplicableReasonRequired { code });
+                    }
                     return Ok(Input::NotApplicable);
                 }
                 no_level(&code, label, input)?;
@@ -558,6 +597,14 @@ impl<'r> Resolver<'r> {
                         value: value.normalize().to_string(),
                         min: min.normalize().to_string(),
                         max: max.normalize().to_string(),
+                    });
+                }
+                // Within the range, the value is at most the rubric's bounds; its places are bounded too,
+                // so sums of raw scores stay exact.
+                if decimals(value) > MAX_DECIMALS {
+                    return Err(FindingError::TooManyDecimals {
+                        code,
+                        value: value.normalize().to_string(),
                     });
                 }
                 if matches!(rule.kind, RuleKind::Discretionary) && input.note.trim().is_empty() {
@@ -604,7 +651,7 @@ impl<'r> Resolver<'r> {
             }
         };
         let count = match (rule.combine, input.count) {
-            (crate::rubric::BonusCombine::HighestPerMatter, Some(n)) if n != 1 => {
+            (BonusCombine::HighestPerMatter, Some(n)) if n != 1 => {
                 return Err(FindingError::CountNotAllowed {
                     code,
                     kind: "就高计分的加分规则",
@@ -617,6 +664,11 @@ impl<'r> Resolver<'r> {
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .unwrap_or("");
+        // Rows without a matter would all be one matter and only the highest would count, unseen.
+        let optional = self.rubric.bonus().matter_optional;
+        if matter.is_empty() && rule.combine == BonusCombine::HighestPerMatter && !optional {
+            return Err(FindingError::MatterRequired { code });
+        }
         Ok(Input::Award {
             level,
             count,
@@ -628,7 +680,7 @@ impl<'r> Resolver<'r> {
 fn count(n: i64) -> Result<u64, FindingError> {
     match n {
         n if n < 0 => Err(FindingError::NegativeCount(n)),
-        n if n > 1_000_000 => Err(FindingError::CountTooLarge(n)),
+        n if n > i64::from(MAX_COUNT) => Err(FindingError::CountTooLarge(n)),
         n => Ok(n as u64),
     }
 }

@@ -57,8 +57,14 @@ fn deduction_kind(pool: bool) -> BoxedStrategy<RuleKindSpec> {
     let fixed = halves(1, 10).prop_map(|amount| RuleKindSpec::Fixed { amount });
     let per = (halves(1, 6), prop::option::of(1u32..=4))
         .prop_map(|(amount, max_count)| RuleKindSpec::PerOccurrence { amount, max_count });
-    let prog = (halves(1, 4), halves(0, 4), prop::option::of(halves(1, 20)))
-        .prop_map(|(first, step, cap)| RuleKindSpec::Progressive { first, step, cap });
+    // A cap below the first deduction is refused by the validator.
+    let prog = (halves(1, 4), halves(0, 4), prop::option::of(halves(1, 20))).prop_map(
+        |(first, step, cap)| RuleKindSpec::Progressive {
+            first,
+            step,
+            cap: cap.map(|c| c.max(first)),
+        },
+    );
     let rate = (
         prop::sample::select(vec![80i64, 90, 95, 100]),
         halves(1, 4),
@@ -113,15 +119,21 @@ fn setter_kind() -> BoxedStrategy<RuleKindSpec> {
             scale_min: Decimal::from(lo),
             scale_max: Decimal::from(hi),
             decimals,
+            expected: None,
         });
     prop_oneof![2 => graded, 1 => conversion, 1 => Just(RuleKindSpec::Discretionary)].boxed()
 }
 
-fn applies_to() -> impl Strategy<Value = AppliesTo> + Clone {
-    prop_oneof![6 => Just(AppliesTo::Any), 1 => Just(AppliesTo::Unit), 1 => Just(AppliesTo::Group)]
+fn applies_to() -> impl Strategy<Value = Option<AppliesTo>> + Clone {
+    prop_oneof![
+        5 => Just(Some(AppliesTo::Any)),
+        1 => Just(None),
+        1 => Just(Some(AppliesTo::Unit)),
+        1 => Just(Some(AppliesTo::Group)),
+    ]
 }
 
-fn rule(kind: RuleKindSpec, applies_to: AppliesTo) -> RuleSpec {
+fn rule(kind: RuleKindSpec, applies_to: Option<AppliesTo>) -> RuleSpec {
     RuleSpec {
         code: None,
         text: format!("{kind:?}"),
@@ -165,12 +177,12 @@ fn item() -> impl Strategy<Value = ItemSpec> {
             if rules.is_empty() {
                 rules.push(rule(
                     RuleKindSpec::Fixed { amount: half(1) },
-                    AppliesTo::Any,
+                    Some(AppliesTo::Any),
                 ));
             }
             if inherit {
                 for r in &mut rules {
-                    r.applies_to = AppliesTo::Any;
+                    r.applies_to = Some(AppliesTo::Any);
                 }
             }
             ItemSpec {
@@ -253,10 +265,17 @@ fn bonus() -> impl Strategy<Value = BonusSpec> {
         prop::option::of(halves(0, 20)),
         prop::option::of(prop::sample::select(vec![0i64, 50, 80, 90, 95, 100])),
         prop::collection::vec(rule, 1..=3),
+        prop::bool::ANY,
     )
-        .prop_map(|(cap, threshold_pct, rules)| BonusSpec {
+        .prop_map(|(cap, threshold_pct, rules, per_rule)| BonusSpec {
             cap,
             threshold: threshold_pct.map(Decimal::from),
+            matter_scope: if per_rule {
+                MatterScope::PerRule
+            } else {
+                MatterScope::AllRules
+            },
+            matter_optional: false,
             rules,
         })
 }
@@ -801,7 +820,8 @@ proptest! {
                 Party::Unit(u) => *u == res.unit,
                 Party::Group(g) => unit.groups.contains(g),
             };
-            let mut highest: HashMap<(usize, &str), Decimal> = HashMap::new();
+            // Highest per matter: across every `highest` rule, or per rule when the rubric says so.
+            let mut highest: HashMap<(Option<usize>, &str), Decimal> = HashMap::new();
             let mut sum = zero();
             for f in accepted.iter().filter(|f| mine(&f.party)) {
                 let (Target::Bonus(b), Input::Award { level, count, matter }) = (&f.target, &f.input) else { continue };
@@ -813,7 +833,8 @@ proptest! {
                 match rule.combine {
                     BonusCombine::Sum => sum += each * Decimal::from(*count),
                     BonusCombine::HighestPerMatter => {
-                        let e = highest.entry((*b, &**matter)).or_insert(zero());
+                        let scope = (bonus.matter_scope == MatterScope::PerRule).then_some(*b);
+                        let e = highest.entry((scope, &**matter)).or_insert(zero());
                         *e = (*e).max(each);
                     }
                 }
@@ -933,7 +954,7 @@ fn exact_rule() -> impl Strategy<Value = ExactRule> {
         (1i64..=4).prop_map(ExactRule::Fixed),
         (1i64..=3, prop::option::of(1i64..=4)).prop_map(|(a, m)| ExactRule::Per(a, m)),
         (1i64..=3, 0i64..=3, prop::option::of(1i64..=12))
-            .prop_map(|(f, s, c)| ExactRule::Progressive(f, s, c)),
+            .prop_map(|(f, s, c)| ExactRule::Progressive(f, s, c.map(|c| c.max(f)))),
     ]
 }
 
@@ -1029,7 +1050,7 @@ impl ExactCase {
                         points: (!*pool).then(|| half(*p)),
                         rules: rules
                             .iter()
-                            .map(|r| rule(r.spec(), AppliesTo::Any))
+                            .map(|r| rule(r.spec(), Some(AppliesTo::Any)))
                             .collect(),
                         ..ItemSpec::default()
                     })
@@ -1306,8 +1327,8 @@ proptest! {
                     title: "考试成绩".into(),
                     points: Some(half(points_h)),
                     rules: vec![rule(
-                        RuleKindSpec::Conversion { scale_min: Decimal::from(lo), scale_max: Decimal::from(hi), decimals },
-                        AppliesTo::Any,
+                        RuleKindSpec::Conversion { scale_min: Decimal::from(lo), scale_max: Decimal::from(hi), decimals, expected: None },
+                        None,
                     )],
                     ..ItemSpec::default()
                 }],
@@ -1355,8 +1376,9 @@ fn conversion_average_at_a_midpoint() {
                         scale_min: Decimal::ZERO,
                         scale_max: Decimal::ONE_HUNDRED,
                         decimals: 2,
+                        expected: None,
                     },
-                    AppliesTo::Any,
+                    None,
                 )],
                 ..ItemSpec::default()
             }],

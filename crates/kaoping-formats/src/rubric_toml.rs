@@ -81,16 +81,45 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
     let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = text.len() - text_no_bom.len();
     let (doc, errors) = DeTable::parse_recoverable(text_no_bom);
-    if !errors.is_empty() {
-        return Err(RubricFileError::Invalid(
+    let single = single_bracket_arrays(text_no_bom);
+    if !errors.is_empty() || !single.is_empty() {
+        // `[sections]` for `[[sections]]` makes the next `[sections]` a duplicate key to TOML: say what
+        // the clerk did, where they did it, and drop the duplicates it caused.
+        let mut problems: Vec<(usize, RubricProblem)> = single
+            .iter()
+            .map(|&(at, key)| {
+                (
+                    at,
+                    RubricProblem {
+                        at: Location::at(file, text, offset + at),
+                        message: format!("[{key}] 应写作 [[{key}]]"),
+                        hint: Some(format!(
+                            "每一个{}都以两层方括号 [[{key}]] 开始",
+                            array_what(key)
+                        )),
+                    },
+                )
+            })
+            .collect();
+        problems.extend(
             errors
                 .iter()
-                .map(|e| RubricProblem {
-                    at: Location::at(file, text, offset + e.span().map_or(0, |s| s.start)),
-                    message: format!("TOML格式错误：{}", e.message().trim()),
-                    hint: Some("检查引号、方括号和等号是否成对、完整".into()),
-                })
-                .collect(),
+                .filter(|e| single.is_empty() || !e.message().contains("duplicate"))
+                .map(|e| {
+                    let at = e.span().map_or(0, |s| s.start);
+                    (
+                        at,
+                        RubricProblem {
+                            at: Location::at(file, text, offset + at),
+                            message: format!("TOML格式错误：{}", e.message().trim()),
+                            hint: Some("检查引号、方括号和等号是否成对、完整".into()),
+                        },
+                    )
+                }),
+        );
+        problems.sort_by_key(|(at, _)| *at);
+        return Err(RubricFileError::Invalid(
+            problems.into_iter().map(|(_, p)| p).collect(),
         ));
     }
     let mut reader = Reader::default();
@@ -146,6 +175,69 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
     Err(RubricFileError::Invalid(
         problems.into_iter().map(|(_, p)| p).collect(),
     ))
+}
+
+/// The keys the format writes as arrays of tables, with what each entry is.
+const ARRAYS: [(&str, &str); 8] = [
+    ("sections", "栏目"),
+    ("sections.items", "评分项"),
+    ("sections.items.rules", "评分规则"),
+    ("sections.rules", "评分规则"),
+    ("rounds", "轮次"),
+    ("grades", "等次"),
+    ("vetoes", "否决事项"),
+    ("bonus.rules", "加分规则"),
+];
+
+fn array_what(key: &str) -> &'static str {
+    ARRAYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("表", |(_, what)| what)
+}
+
+/// Table headers written with one pair of brackets where the format has an array of tables
+/// (`[sections]`), with their byte offsets. Lines inside multi-line strings are not headers.
+fn single_bracket_arrays(text: &str) -> Vec<(usize, &'static str)> {
+    let mut found = Vec::new();
+    let mut open: Option<&str> = None;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let here = start;
+        start += line.len();
+        if open.is_none() {
+            let t = line.trim_start();
+            if let Some(inner) = t.strip_prefix('[').filter(|i| !i.starts_with('[')) {
+                if let Some(end) = inner.find(']') {
+                    let key: String = inner[..end]
+                        .chars()
+                        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+                        .collect();
+                    if let Some((k, _)) = ARRAYS.iter().find(|(k, _)| *k == key) {
+                        found.push((here + line.len() - t.len(), *k));
+                    }
+                }
+            }
+        }
+        let mut rest = line;
+        loop {
+            let next = match open {
+                Some(delim) => rest.find(delim).map(|i| (i, None)),
+                None => ["\"\"\"", "\'\'\'"]
+                    .iter()
+                    .filter_map(|d| rest.find(d).map(|i| (i, Some(*d))))
+                    .min_by_key(|(i, _)| *i),
+            };
+            match next {
+                Some((i, delim)) => {
+                    rest = &rest[i + 3..];
+                    open = delim;
+                }
+                None => break,
+            }
+        }
+    }
+    found
 }
 
 type Found<'t, 'i> = &'t Spanned<DeValue<'i>>;
@@ -295,13 +387,32 @@ impl Reader {
             _ => None,
         };
         if parsed.is_none() {
-            self.problem(
-                v.span(),
-                format!("“{key}”应为分数，现为{}", describe(v.get_ref())),
-                Some("写数字，如 5 或 0.5"),
-            );
+            match v.get_ref() {
+                // A number TOML reads but an exact decimal cannot hold (1e300, 40 digits).
+                DeValue::Integer(n) => self.out_of_range(v.span(), key, n.as_str()),
+                DeValue::Float(x) if x.as_str().chars().any(|c| c.is_ascii_digit()) => {
+                    self.out_of_range(v.span(), key, x.as_str())
+                }
+                other => self.problem(
+                    v.span(),
+                    format!("“{key}”应为分数，现为{}", describe(other)),
+                    Some("写数字，如 5 或 0.5"),
+                ),
+            }
         }
         parsed
+    }
+
+    fn out_of_range(&mut self, span: Range<usize>, key: &str, text: &str) {
+        self.problem(
+            span,
+            format!("“{key}”的值{}超出范围", text.trim()),
+            Some(&format!(
+                "分值不能超过{}，最多{}位小数",
+                kaoping_core::limits::MAX_POINTS,
+                kaoping_core::limits::MAX_DECIMALS
+            )),
+        );
     }
 
     fn required_decimal(&mut self, f: &Fields<'_, '_>, key: &str, what: &str) -> Decimal {
@@ -342,19 +453,35 @@ impl Reader {
         let v = self.get(f, key)?;
         let n = match v.get_ref() {
             DeValue::Integer(i) if i.radix() == 10 => {
-                i.as_str().replace('_', "").parse::<u32>().ok()
+                i.as_str().replace('_', "").parse::<i128>().ok()
             }
-            DeValue::String(s) => s.trim().parse::<u32>().ok(),
+            DeValue::String(s) => s.trim().parse::<i128>().ok(),
             _ => None,
         };
-        if n.is_none() {
-            self.problem(
+        match n {
+            Some(n) if n < 0 => self.problem(
+                v.span(),
+                format!("“{key}”应为非负整数，现为负数{n}"),
+                Some("写0或正整数，如 12"),
+            ),
+            Some(n) => match u32::try_from(n) {
+                Ok(n) => return Some(n),
+                Err(_) => self.problem(
+                    v.span(),
+                    format!("“{key}”的值{n}过大"),
+                    Some(&format!(
+                        "写不超过{}的整数",
+                        kaoping_core::limits::MAX_COUNT
+                    )),
+                ),
+            },
+            None => self.problem(
                 v.span(),
                 format!("“{key}”应为非负整数，现为{}", describe(v.get_ref())),
                 Some("写整数，如 12"),
-            );
+            ),
         }
-        n
+        None
     }
 
     fn boolean(&mut self, f: &Fields<'_, '_>, key: &str) -> bool {
@@ -656,9 +783,10 @@ impl Reader {
         let kind_name = self.required_string(&f, "kind", "规则类型");
         let kind = self.kind(&f, &kind_name);
         let applies_to = match self.string(&f, "applies_to").as_deref().map(str::trim) {
-            None | Some("any") => AppliesTo::Any,
-            Some("unit") | Some("个人") | Some("单位") => AppliesTo::Unit,
-            Some("group") | Some("组") => AppliesTo::Group,
+            None => None,
+            Some("unit") | Some("个人") | Some("单位") => Some(AppliesTo::Unit),
+            Some("group") | Some("组") => Some(AppliesTo::Group),
+            Some("any") | Some("单位或组") => Some(AppliesTo::Any),
             Some(other) => {
                 let span = self
                     .get(&f, "applies_to")
@@ -666,9 +794,9 @@ impl Reader {
                 self.problem(
                     span,
                     format!("未知的适用对象“{other}”"),
-                    Some("可用：unit、group"),
+                    Some("可用：unit（单位，默认）、group（组）、any（单位或组）"),
                 );
-                AppliesTo::Any
+                None
             }
         };
         RuleSpec {
@@ -713,6 +841,7 @@ impl Reader {
                 scale_min: self.decimal(f, "scale_min").unwrap_or(Decimal::ZERO),
                 scale_max: self.decimal(f, "scale_max").unwrap_or(Decimal::ONE_HUNDRED),
                 decimals: self.unsigned(f, "decimals").unwrap_or(2),
+                expected: self.unsigned(f, "expected"),
             },
             "discretionary" | "酌情评分" => RuleKindSpec::Discretionary,
             "frequency" | "频次扣分" => RuleKindSpec::Frequency {
@@ -768,7 +897,18 @@ impl Reader {
     }
 
     fn bonus(&mut self, t: &DeTable<'_>, span: Range<usize>) -> BonusSpec {
-        let f = self.fields(t, span, "bonus", &["cap", "threshold", "rules"]);
+        let f = self.fields(
+            t,
+            span,
+            "bonus",
+            &[
+                "cap",
+                "threshold",
+                "matter_scope",
+                "matter_required",
+                "rules",
+            ],
+        );
         let rules = self
             .tables(&f, "rules")
             .into_iter()
@@ -803,9 +943,30 @@ impl Reader {
                 }
             })
             .collect();
+        let matter_scope = match self.string(&f, "matter_scope").as_deref().map(str::trim) {
+            None | Some("all") | Some("全部") => MatterScope::AllRules,
+            Some("rule") | Some("本规则") => MatterScope::PerRule,
+            Some(other) => {
+                let span = self
+                    .get(&f, "matter_scope")
+                    .map_or(f.span.clone(), |v| v.span());
+                self.problem(
+                    span,
+                    format!("未知的事项范围“{other}”"),
+                    Some("可用：all（同一事项在所有就高规则中只按最高一次加分，默认）、rule（只在同一加分规则内就高）"),
+                );
+                MatterScope::AllRules
+            }
+        };
+        let matter_required = match self.get(&f, "matter_required") {
+            Some(_) => self.boolean(&f, "matter_required"),
+            None => true,
+        };
         BonusSpec {
             cap: self.decimal(&f, "cap"),
             threshold: self.decimal(&f, "threshold"),
+            matter_scope,
+            matter_optional: !matter_required,
             rules,
         }
     }

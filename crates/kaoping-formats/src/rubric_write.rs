@@ -63,9 +63,10 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
     let _ = writeln!(out, "kind = {}", quote(kind));
     let _ = writeln!(out, "text = {}", quote(&r.text));
     match r.applies_to {
-        AppliesTo::Any => {}
-        AppliesTo::Unit => out.push_str("applies_to = \"unit\"\n"),
-        AppliesTo::Group => out.push_str("applies_to = \"group\"\n"),
+        None => {}
+        Some(AppliesTo::Unit) => out.push_str("applies_to = \"unit\"\n"),
+        Some(AppliesTo::Group) => out.push_str("applies_to = \"group\"\n"),
+        Some(AppliesTo::Any) => out.push_str("applies_to = \"any\"\n"),
     }
     match &r.kind {
         RuleKindSpec::Fixed { amount } => {
@@ -103,6 +104,7 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
             scale_min,
             scale_max,
             decimals,
+            expected,
         } => {
             let _ = writeln!(
                 out,
@@ -110,6 +112,9 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
                 num(*scale_min),
                 num(*scale_max)
             );
+            if let Some(e) = expected {
+                let _ = writeln!(out, "expected = {e}");
+            }
         }
         RuleKindSpec::Frequency { expected, amount } => {
             let _ = writeln!(out, "expected = {expected}\namount = {}", num(*amount));
@@ -250,6 +255,12 @@ pub fn write_rubric(spec: &RubricSpec) -> String {
         }
         if let Some(t) = b.threshold {
             let _ = writeln!(out, "threshold = {}", num(t));
+        }
+        if b.matter_scope == MatterScope::PerRule {
+            out.push_str("matter_scope = \"rule\"\n");
+        }
+        if b.matter_optional {
+            out.push_str("matter_required = false\n");
         }
         for r in &b.rules {
             let _ = writeln!(out, "\n[[bonus.rules]]");

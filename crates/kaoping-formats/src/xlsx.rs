@@ -501,12 +501,17 @@ pub fn rule_line(rule: &kaoping_core::rubric::Rule, inherit: bool) -> String {
             scale_min,
             scale_max,
             decimals,
+            expected,
         } => {
-            format!(
+            let mut p = format!(
                 "scale_min={};scale_max={};decimals={decimals}",
                 points(*scale_min),
                 points(*scale_max)
-            )
+            );
+            if let Some(e) = expected {
+                p.push_str(&format!(";expected={e}"));
+            }
+            p
         }
         RuleKind::Frequency { expected, amount } => {
             format!("expected={expected};amount={}", points(*amount))
@@ -518,8 +523,9 @@ pub fn rule_line(rule: &kaoping_core::rubric::Rule, inherit: bool) -> String {
     let who = match (inherit, rule.applies_to) {
         (true, _) => "inherit",
         (false, AppliesTo::Group) => "group",
-        (false, AppliesTo::Unit) => "unit",
-        (false, AppliesTo::Any) => "",
+        // A rule that says nothing is a unit's: empty, as the rubric file leaves it.
+        (false, AppliesTo::Unit) => "",
+        (false, AppliesTo::Any) => "any",
     };
     format!(
         "{}｜{}｜{params}｜{who}｜{}",
@@ -539,7 +545,7 @@ fn level_list(levels: &[kaoping_core::rubric::Level]) -> String {
 
 /// The rubric's settings as rows of the 考评设置 sheet: what the table itself cannot hold.
 pub fn settings_rows(rubric: &Rubric) -> Vec<(String, String)> {
-    use kaoping_core::rubric::{BonusCombine, VetoEffect};
+    use kaoping_core::rubric::{BonusCombine, MatterScope, VetoEffect};
     let mut rows = vec![
         ("title".to_string(), rubric.title().to_string()),
         ("total".into(), points(rubric.total())),
@@ -573,6 +579,12 @@ pub fn settings_rows(rubric: &Rubric) -> Vec<(String, String)> {
     }
     if let Some(t) = bonus.threshold {
         rows.push(("bonus_threshold".into(), points(t)));
+    }
+    if bonus.matter_scope == MatterScope::PerRule {
+        rows.push(("bonus_matter_scope".into(), "rule".into()));
+    }
+    if bonus.matter_optional {
+        rows.push(("bonus_matter_required".into(), "false".into()));
     }
     for b in &bonus.rules {
         let combine = match b.combine {

@@ -343,7 +343,7 @@ fn an_item_that_does_not_apply_counts_full_marks_and_says_so() {
     assert_eq!(
         findings_error(
             &rubric,
-            "unit,code,count,level,points,round,note\nU,7.1,,,120,,\nU,7.1,,不适用,,,\n",
+            "unit,code,count,level,points,round,note\nU,7.1,,,120,,\nU,7.1,,不适用,,,不述职\n",
             None
         ),
         "findings.csv:3: 规则7.1.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
@@ -351,7 +351,7 @@ fn an_item_that_does_not_apply_counts_full_marks_and_says_so() {
     assert_eq!(
         findings_error(
             &rubric,
-            "unit,code,count,level,points,round,note\nU,8.1,,不适用,,,\nU,8.1,,,3,,理由\n",
+            "unit,code,count,level,points,round,note\nU,8.1,,不适用,,,无交办任务\nU,8.1,,,3,,理由\n",
             None
         ),
         "findings.csv:3: 规则8.1.1在轮次“年度考评”已有一条给分记录（见第2行），同一轮次只能有一条"
@@ -364,4 +364,40 @@ fn an_item_that_does_not_apply_counts_full_marks_and_says_so() {
         ),
         "findings.csv:2: 规则1.1.1为定额扣分，不填等级"
     );
+}
+
+#[test]
+fn not_applicable_needs_its_reason() {
+    // Full marks with nothing recorded: the docs always asked for the reason, now it is required.
+    let rubric = rubric(KINDS);
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\nU,7.1,,不适用,,,\nU,8.1,,不适用,,, \n",
+            None
+        ),
+        "findings.csv:2: 规则7.1.1填写了“不适用”，请在说明中写明不适用的理由\n\
+         findings.csv:3: 规则8.1.1填写了“不适用”，请在说明中写明不适用的理由"
+    );
+}
+
+#[test]
+fn finding_numbers_beyond_what_points_are_counted_in_are_refused() {
+    let rubric = rubric(KINDS);
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\nU,8.1,,,4.12345,,理由\nU,1.2,1000001,,,,\n",
+            None
+        ),
+        "findings.csv:2: 规则8.1.1的分值4.12345小数超过4位，请四舍五入到4位以内\n\
+         findings.csv:3: 次数1000001超过上限1000000"
+    );
+    // Four places are fine (a raw score of 137.1234 on a 0–150 scale).
+    let (_, results) = score(
+        &rubric,
+        "unit,code,count,level,points,round,note\nU,8.1,,,4.1234,,理由\nU,7.1,,,150,,\n",
+        None,
+    );
+    assert_eq!(results[0].items[8].score.unwrap().to_string(), "4.1234");
 }

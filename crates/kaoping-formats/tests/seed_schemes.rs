@@ -339,8 +339,9 @@ S3,8,,,100,,评议
 
 #[test]
 fn scheme_c_conversions_attendance_and_lateness() {
-    // 述职 80 → 4 of 5; exams 90 → 7.2 of 8; attendance 93.5% is 1.5 points below 95% (the rubric counts
-    // partial points exactly) → −4.5; three late arrivals −1.5.
+    // 述职 80 → 4 of 5; exams 90 → 7.2 of 8 (one score each where the rubric expects four quarterly ones:
+    // the sheet says so); attendance 93.5% is 1.5 points below 95% (the rubric counts partial points
+    // exactly) → −4.5; three late arrivals −1.5.
     let sheet = staff("S2,4.1,,,93.5,,出勤率\nS2,4.2,3,,,,迟到三次");
     assert!(
         sheet.contains(&dedent(
@@ -349,10 +350,10 @@ fn scheme_c_conversions_attendance_and_lateness() {
               2 4/5
               4 9/15
               5 7.2/8
-                2.1 =4
+                2.1 =4 只有1次成绩（应有4次），按这1次折合
                 4.1 -4.5
                 4.2 -1.5
-                5.1 =7.2
+                5.1 =7.2 只有1次成绩（应有4次），按这1次折合
                 6.1 =7 得分来自所在组
                 8.1 =5
             "
@@ -382,8 +383,8 @@ fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited()
           2 4/5
           5 7.2/8
             1.3 -5
-            2.1 =4
-            5.1 =7.2
+            2.1 =4 只有1次成绩（应有4次），按这1次折合
+            5.1 =7.2 只有1次成绩（应有4次），按这1次折合
             6.1 =7 得分来自所在组
             8.1 =5
         S3 第2名 总分86.8 加分0 最终86.8
@@ -391,8 +392,8 @@ fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited()
           5 7.2/8
           6 5.6/7
           7 10/20
-            2.1 =4
-            5.1 =7.2
+            2.1 =4 只有1次成绩（应有4次），按这1次折合
+            5.1 =7.2 只有1次成绩（应有4次），按这1次折合
             6.1 =5.6 得分来自所在组；取2次成绩的平均值
             7.1 -10
             8.1 =5
@@ -402,8 +403,8 @@ fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited()
           5 7.2/8
           7 10/20
             1.3 -5
-            2.1 =4
-            5.1 =7.2
+            2.1 =4 只有1次成绩（应有4次），按这1次折合
+            5.1 =7.2 只有1次成绩（应有4次），按这1次折合
             6.1 =7 得分来自所在组
             7.1 -10
             8.1 =5
@@ -419,4 +420,123 @@ fn scheme_c_bonus_adds_each_suggestion_and_article() {
         sheet.contains("S3 第1名 总分98.2 加分35 最终133.2"),
         "{sheet}"
     );
+}
+
+#[test]
+fn scheme_c_a_group_on_a_personal_rule_is_refused() {
+    // 工作中出现一次差错…扣5分 is each person's own; only 1.3 (对该科室每人扣5分) docks a whole 科室.
+    // `办公室,1.1,1` used to take 5 from every member of 办公室.
+    let rubric = rubric_file("jishengju-2023.toml");
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note\n办公室,1.1,1,,,,报表差错\nJ01,1.1,1,,,,报表差错\n",
+            Some(include_str!("../../../examples/jishengju-units.csv")),
+        ),
+        "findings.csv:2: 规则1.1不是按组（科室、调查组）评分的规则，只能记在单位（个人）上，“办公室”是组"
+    );
+    // The rules the seed applies to groups are marked so: 1.3, 7.1 (group) and item 6 (inherited).
+    for code in ["1.3", "7.1", "6.1"] {
+        let rule = match rubric.lookup(code) {
+            Some(kaoping_core::rubric::Coded::Rule(r)) => &rubric.rules()[r],
+            other => panic!("{code}: {other:?}"),
+        };
+        assert_eq!(
+            rule.applies_to,
+            kaoping_core::rubric::AppliesTo::Group,
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn scheme_b_one_matter_counts_once_across_commendation_and_promotion() {
+    // 同一事项获多次奖励的只按最高一次加分: a county 表彰 (4) and a provincial 经验推广 (6) for the same
+    // “民生110” work count 6, not 10; another matter still adds.
+    assert_sheet(
+        &village("V,B1,,县级,,,,民生110服务\nV,B2,,省级,,,,民生110服务\nV,B2,,县级,,,,积分制管理"),
+        "
+        V 第1名 总分100（100/100） 加分8 最终108 合格 优秀
+            [专项督查]6.1.1 =5
+            [专项督查]7.1.1 =5
+            [年终考评]6.1.1 =5
+            [年终考评]7.1.1 =5
+            B2 +6 同一事项只按最高一次加分
+            B2 +2
+        ",
+    );
+    // A rubric may keep 就高 within each rule: then they add up.
+    let per_rule = std::fs::read_to_string(repo_file("rubrics/village-2023.toml"))
+        .unwrap()
+        .replace("matter_scope = \"all\"", "matter_scope = \"rule\"");
+    let full = "unit,code,count,level,points,round,note,matter
+V,6.1,,,5,专项督查,完成,
+V,7.1,,,5,专项督查,有特色,
+V,6.1,,,5,年终考评,完成,
+V,7.1,,,5,年终考评,有特色,
+V,B1,,县级,,,,民生110服务
+V,B2,,省级,,,,民生110服务
+";
+    assert!(
+        sheet_of(&rubric(&per_rule), full, None).contains("加分10 最终110"),
+        "{}",
+        sheet_of(&rubric(&per_rule), full, None)
+    );
+}
+
+#[test]
+fn scheme_b_an_award_names_its_matter() {
+    // Without a matter, every award of the rule would be one matter and only the highest would count.
+    let rubric = rubric_file("village-2023.toml");
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,count,level,points,round,note,matter\nV,B1,,县级,,,县委表彰,\n",
+            None
+        ),
+        "findings.csv:2: 加分规则B1同一事项只按最高一次加分，请填写所奖励的事项（matter）"
+    );
+    // A rubric may say a rule's awards without a matter are its one matter.
+    let optional = std::fs::read_to_string(repo_file("rubrics/village-2023.toml"))
+        .unwrap()
+        .replace("matter_scope = \"all\"", "matter_required = false");
+    let text = "unit,code,count,level,points,round,note,matter
+V,B1,,县级,,,县委表彰,
+V,B1,,市级,,,市委表彰,
+V,B2,,县级,,,简报推广,
+";
+    let (_, results) = score(&support::rubric(&optional), text, None);
+    // B1: 市级 6 over 县级 4 (one matter); B2's blank matter is its own: + 2.
+    assert_eq!(results[0].bonus.to_string(), "8");
+}
+
+#[test]
+fn scheme_c_three_of_four_quarterly_exams_are_averaged_and_the_sheet_says_so() {
+    let rubric = rubric_file("jishengju-2023.toml");
+    // S1's base exam 90 and two more: (90 + 70 + 80) / 3 = 80 → 8 × 0.8 = 6.4, flagged (4 expected).
+    let sheet = staff("S1,5,,,70,,二季度\nS1,5,,,80,,三季度");
+    assert!(
+        sheet.contains("5.1 =6.4 取3次成绩的平均值（应有4次）"),
+        "{sheet}"
+    );
+
+    let text = "unit,code,count,level,points,round,note\nS1,5,,,90,,一季度\nS1,5,,,70,,二季度\nS1,5,,,80,,三季度\n";
+    let (reg, results) = score(&rubric, text, Some(STAFF));
+    let json = kaoping_formats::report::results_json(&rubric, &reg, &results);
+    let s1 = json["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "S1")
+        .unwrap();
+    let exam = s1["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "5.1")
+        .unwrap();
+    assert_eq!(exam["raw_scores"], 3);
+    assert_eq!(exam["expected_raw_scores"], 4);
+    assert_eq!(exam["capped"][0], "取3次成绩的平均值（应有4次）");
+    assert_eq!(exam["amount"].to_string(), "6.4");
 }

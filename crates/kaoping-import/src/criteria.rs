@@ -119,15 +119,12 @@ fn conditions(clause: &str) -> Option<u32> {
         .filter(|n| *n > 1)
 }
 
-fn applies_to(clause: &str) -> AppliesTo {
-    if ["每人", "全体人员", "该科室", "该调查组", "该组"]
+/// A clause that docks every member of a 科室 or 调查组 is a group rule; any other is a unit's own.
+fn applies_to(clause: &str) -> Option<AppliesTo> {
+    ["每人", "全体人员", "该科室", "该调查组", "该组"]
         .iter()
         .any(|w| clause.contains(w))
-    {
-        AppliesTo::Group
-    } else {
-        AppliesTo::Any
-    }
+        .then_some(AppliesTo::Group)
 }
 
 /// A graded level's name: the clause without its 得N分 (`参与较好的得5分` → `参与较好`).
@@ -244,6 +241,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     scale_min: Decimal::ZERO,
                     scale_max: Decimal::ONE_HUNDRED,
                     decimals: 2,
+                    expected: None,
                 },
             ));
             out.confirm.push(Confirm {
@@ -260,6 +258,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     scale_min: Decimal::ZERO,
                     scale_max: Decimal::ONE_HUNDRED,
                     decimals: 2,
+                    expected: None,
                 },
             ));
             out.confirm.push(Confirm {
@@ -352,7 +351,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                 each || EVERY.is_match(c) || ONCE.is_match(c.split('扣').next().unwrap_or(c));
             if counted {
                 let max_count = if each { conditions(c) } else { None };
-                if each && max_count.is_none() && applies_to(c) == AppliesTo::Any {
+                if each && max_count.is_none() && applies_to(c).is_none() {
                     out.confirm.push(Confirm {
                         phrase: c.to_string(),
                         reason: "“分别扣分”没有写明共有几项，未设最多次数（本项扣完为止）".into(),
@@ -474,7 +473,7 @@ mod tests {
     fn group_findings_and_leftovers_to_confirm() {
         let p = parse_criteria("工作中出现一次差错或未按时完成任务扣5分,因工作拖拉,出现严重失误,影响全局工作的扣10分,未按规定时间汇总上报本科室人员业绩档案材料的,对该科室每人扣5分。");
         assert_eq!(kinds(&p), ["per 5", "fixed 10", "per 5"]);
-        assert_eq!(p.rules[2].applies_to, AppliesTo::Group);
+        assert_eq!(p.rules[2].applies_to, Some(AppliesTo::Group));
         let p = parse_criteria("经举报查实的,每出现一起扣5分,情节严重的,给予党政纪处分。");
         assert_eq!(kinds(&p), ["per 5"]);
         assert_eq!(p.confirm[0].phrase, "情节严重的,给予党政纪处分");

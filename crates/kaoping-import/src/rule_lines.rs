@@ -4,8 +4,8 @@
 use std::str::FromStr;
 
 use kaoping_core::rubric::{
-    AppliesTo, BonusCombine, BonusRuleSpec, GradeSpec, LevelSpec, RateRounding, RoundSpec,
-    RubricSpec, RuleKindSpec, RuleSpec, VetoEffectSpec, VetoSpec,
+    AppliesTo, BonusCombine, BonusRuleSpec, GradeSpec, LevelSpec, MatterScope, RateRounding,
+    RoundSpec, RubricSpec, RuleKindSpec, RuleSpec, VetoEffectSpec, VetoSpec,
 };
 use kaoping_core::Decimal;
 
@@ -77,6 +77,9 @@ fn kind(name: &str, p: &[(&str, &str)]) -> Result<RuleKindSpec, String> {
             scale_min: dec(p, "scale_min")?,
             scale_max: dec(p, "scale_max")?,
             decimals: get(p, "decimals").and_then(|d| d.parse().ok()).unwrap_or(2),
+            expected: get(p, "expected")
+                .map(|e| e.parse().map_err(|_| format!("expected“{e}”不是整数")))
+                .transpose()?,
         },
         "frequency" => RuleKindSpec::Frequency {
             expected: get(p, "expected")
@@ -102,13 +105,14 @@ pub fn parse_rule_lines(text: &str) -> Result<(Vec<RuleSpec>, bool), LineError> 
             return Err(err("应为 编号｜类型｜参数｜对象｜原文 五段".into()));
         };
         let applies_to = match who {
-            "group" => AppliesTo::Group,
-            "unit" => AppliesTo::Unit,
+            "group" => Some(AppliesTo::Group),
+            "unit" => Some(AppliesTo::Unit),
+            "any" => Some(AppliesTo::Any),
             "inherit" => {
                 inherit = true;
-                AppliesTo::Any
+                None
             }
-            _ => AppliesTo::Any,
+            _ => None,
         };
         rules.push(RuleSpec {
             code: Some(code.to_string()).filter(|c| !c.is_empty()),
@@ -156,6 +160,13 @@ pub fn apply_settings(spec: &mut RubricSpec, rows: &[Vec<String>]) -> Result<(),
             },
             "bonus_cap" => spec.bonus.cap = Some(number(value)?),
             "bonus_threshold" => spec.bonus.threshold = Some(number(value)?),
+            "bonus_matter_scope" => {
+                spec.bonus.matter_scope = match value.trim() {
+                    "rule" => MatterScope::PerRule,
+                    _ => MatterScope::AllRules,
+                }
+            }
+            "bonus_matter_required" => spec.bonus.matter_optional = value.trim() == "false",
             "bonus" => match parts[..] {
                 [code, combine, p, title, text] => {
                     let p = params(p);

@@ -128,6 +128,7 @@ pub enum RuleKind {
         scale_min: Decimal,
         scale_max: Decimal,
         decimals: u32,
+        expected: Option<u32>,
     },
     Discretionary,
     Frequency {
@@ -197,6 +198,8 @@ pub struct Level {
 pub struct Bonus {
     pub cap: Option<Decimal>,
     pub threshold: Option<Decimal>,
+    pub matter_scope: MatterScope,
+    pub matter_optional: bool,
     pub rules: Vec<BonusRule>,
 }
 

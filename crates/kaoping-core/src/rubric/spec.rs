@@ -75,18 +75,20 @@ pub struct RuleSpec {
     /// The phrase of the criteria this rule stands for.
     pub text: String,
     pub kind: RuleKindSpec,
-    pub applies_to: AppliesTo,
+    /// As written; `None` (not stated) is [`AppliesTo::Unit`], or [`AppliesTo::Group`] in an inherited item.
+    pub applies_to: Option<AppliesTo>,
 }
 
-/// Who a finding on a rule may name.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Who a finding on a rule may name. A group's finding applies to every member, so only a rule the rubric
+/// marks as a group rule may take one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppliesTo {
-    /// A unit, or a group whose every member it then applies to.
-    #[default]
-    Any,
+    /// A unit only: what a rule that says nothing means (outside inherited items).
     Unit,
     /// 对该科室每人扣分: findings name a group and apply to every member.
     Group,
+    /// Either a unit, or a group whose every member it then applies to.
+    Any,
 }
 
 /// The rule kinds the real schemes use. Amounts are positive deductions.
@@ -121,6 +123,8 @@ pub enum RuleKindSpec {
         scale_min: Decimal,
         scale_max: Decimal,
         decimals: u32,
+        /// Raw scores a round should have (4 for quarterly exams); fewer or more are averaged and flagged.
+        expected: Option<u32>,
     },
     /// 酌情评分: the assessor gives 0..=points with a written reason.
     Discretionary,
@@ -155,7 +159,23 @@ pub struct BonusSpec {
     pub cap: Option<Decimal>,
     /// Only a unit whose total reaches this may get bonus points.
     pub threshold: Option<Decimal>,
+    /// Where 同一事项只按最高一次加分 looks for the same matter.
+    pub matter_scope: MatterScope,
+    /// Findings on `highest` rules may leave the matter empty (each rule's such findings are then one
+    /// matter); by default a matter is required, so different matters cannot merge unseen.
+    pub matter_optional: bool,
     pub rules: Vec<BonusRuleSpec>,
+}
+
+/// Which awards for one matter compete for 就高不就低.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MatterScope {
+    /// Across every `highest` bonus rule: a county 表彰 and a city 经验推广 for one matter count once, the
+    /// higher (scheme B: 同一事项获多次奖励的只按最高一次加分).
+    #[default]
+    AllRules,
+    /// Within each bonus rule only.
+    PerRule,
 }
 
 #[derive(Debug, Clone, PartialEq)]

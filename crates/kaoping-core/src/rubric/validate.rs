@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::*;
+use crate::limits::{decimals, MAX_COUNT, MAX_DECIMALS, MAX_POINTS, MAX_WEIGHT_DECIMALS};
 
 /// One thing wrong with a rubric. `path` names the field (`sections[0].items[2].rules[1].amount`) so an
 /// edge that knows where each field came from can say file, line and column.
@@ -64,14 +65,76 @@ impl Checker {
         });
     }
 
-    fn positive(&mut self, path: String, what: &str, value: Decimal) {
+    fn positive(&mut self, path: String, what: &str, value: Decimal) -> bool {
         if value <= Decimal::ZERO {
             self.problem(
                 path,
                 format!("{what}必须大于0，现为{}", pts(value)),
                 "请填写正数",
             );
+            return false;
         }
+        true
+    }
+
+    /// A positive number of points (a section's, an item's, a deduction, a bonus), within the bounds.
+    fn amount(&mut self, path: String, what: &str, value: Decimal) -> bool {
+        self.positive(path.clone(), what, value) && self.bounded(path, what, value)
+    }
+
+    /// A number of points no larger than [`MAX_POINTS`] in size, with at most [`MAX_DECIMALS`] places:
+    /// what a 100-point scheme can mean, and what keeps the scorer's arithmetic far from overflow.
+    /// False (with a problem) otherwise; callers leave such a number out of their sums.
+    fn bounded(&mut self, path: String, what: &str, value: Decimal) -> bool {
+        self.within(path, what, value, MAX_POINTS, MAX_DECIMALS, "分")
+    }
+
+    fn within(
+        &mut self,
+        path: String,
+        what: &str,
+        value: Decimal,
+        max: Decimal,
+        places: u32,
+        unit: &str,
+    ) -> bool {
+        if value > max {
+            self.problem(
+                path,
+                format!("{what}{}超过上限{}", pts(value), pts(max)),
+                format!("不能超过{}{unit}", pts(max)),
+            );
+            false
+        } else if value < -max {
+            self.problem(
+                path,
+                format!("{what}{}低于下限{}", pts(value), pts(-max)),
+                format!("不能低于{}{unit}", pts(-max)),
+            );
+            false
+        } else if decimals(value) > places {
+            self.problem(
+                path,
+                format!("{what}{}的小数超过{places}位", pts(value)),
+                format!("最多写{places}位小数"),
+            );
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A count the rubric states (最多次数, 应开展次数), at most [`MAX_COUNT`].
+    fn count_limit(&mut self, path: String, what: &str, n: u32) -> bool {
+        if n > MAX_COUNT {
+            self.problem(
+                path,
+                format!("{what}{n}超过上限{MAX_COUNT}"),
+                format!("不能超过{MAX_COUNT}次"),
+            );
+            return false;
+        }
+        true
     }
 
     fn aggregate_problem(
@@ -160,19 +223,17 @@ impl Checker {
                 );
                 continue;
             };
+            let ppath = format!("{lpath}.points");
             if points < Decimal::ZERO {
+                self.problem(ppath, format!("等级“{name}”的分值为负数"), "分值不能小于0");
+            } else if let Some(max) = max.filter(|m| points > *m) {
                 self.problem(
-                    format!("{lpath}.points"),
-                    format!("等级“{name}”的分值为负数"),
-                    "分值不能小于0",
-                );
-            }
-            if let Some(max) = max.filter(|m| points > *m) {
-                self.problem(
-                    format!("{lpath}.points"),
+                    ppath,
                     format!("等级“{name}”的分值{}超过本项分值{}", pts(points), pts(max)),
                     "等级分值不能超过评分项分值",
                 );
+            } else {
+                self.bounded(ppath, &format!("等级“{name}”的分值"), points);
             }
             out.push(Level {
                 name: name.to_string(),
@@ -196,7 +257,7 @@ impl Rubric {
         if spec.title.trim().is_empty() {
             ck.problem("title", "考评细则没有标题", "写 title = \"…考评细则\"");
         }
-        ck.positive("total".into(), "总分", spec.total);
+        ck.amount("total".into(), "总分", spec.total);
         if let Some(pass) = spec.pass_mark {
             if pass < Decimal::ZERO || pass > spec.total {
                 ck.problem(
@@ -204,6 +265,8 @@ impl Rubric {
                     format!("合格线{}不在0到总分{}之间", pts(pass), pts(spec.total)),
                     "请改为0到总分之间的分数",
                 );
+            } else {
+                ck.bounded("pass_mark".into(), "合格线", pass);
             }
         }
         if spec.total_decimals.is_some_and(|d| d > 6) {
@@ -259,7 +322,8 @@ fn check_rounds(ck: &mut Checker, specs: &[RoundSpec]) -> Vec<Round> {
         }];
     }
     let mut seen = HashSet::new();
-    let mut sum = Decimal::ZERO;
+    // `None` once a weight is out of bounds: the sum then means nothing (and could overflow).
+    let mut sum = Some(Decimal::ZERO);
     let mut rounds = Vec::new();
     for (i, r) in specs.iter().enumerate() {
         let path = format!("rounds[{i}]");
@@ -291,15 +355,23 @@ fn check_rounds(ck: &mut Checker, specs: &[RoundSpec]) -> Vec<Round> {
                 );
             }
         }
-        ck.positive(format!("{path}.weight"), "轮次权重", r.weight);
-        sum += r.weight;
+        let ok = ck.positive(format!("{path}.weight"), "轮次权重", r.weight)
+            && ck.within(
+                format!("{path}.weight"),
+                "轮次权重",
+                r.weight,
+                Decimal::ONE,
+                MAX_WEIGHT_DECIMALS,
+                "（100%）",
+            );
+        sum = sum.filter(|_| ok).map(|s| s + r.weight);
         rounds.push(Round {
             code,
             name,
             weight: r.weight,
         });
     }
-    if sum != Decimal::ONE {
+    if let Some(sum) = sum.filter(|s| *s != Decimal::ONE) {
         ck.aggregate_problem(
             "rounds",
             format!("各轮次权重之和为{}，应为1（100%）", pts(sum)),
@@ -328,16 +400,41 @@ fn check_grades(ck: &mut Checker, specs: &[GradeSpec]) -> Vec<Grade> {
                 "等次名称必须唯一",
             );
         }
-        if !mins.insert(g.min) {
+        let path = format!("grades[{i}].min");
+        let ok = if g.min < Decimal::ZERO {
             ck.problem(
-                format!("grades[{i}].min"),
-                format!("等次“{name}”的下限{}与另一等次相同", pts(g.min)),
-                "每个等次的下限必须不同",
+                path.clone(),
+                format!("等次“{name}”的下限{}为负数", pts(g.min)),
+                "写0或正数",
             );
+            false
+        } else {
+            ck.bounded(path.clone(), &format!("等次“{name}”的下限"), g.min)
+        };
+        if ok {
+            if !mins.insert(g.min) {
+                ck.problem(
+                    path,
+                    format!("等次“{name}”的下限{}与另一等次相同", pts(g.min)),
+                    "每个等次的下限必须不同",
+                );
+            } else if let Some(prev) = grades.last().filter(|p: &&Grade| p.min < g.min) {
+                // Bands are read top down (a score takes the first band it reaches), so they are written
+                // that way too: a band out of order is most likely a typo in its bound.
+                ck.problem(
+                    path,
+                    format!(
+                        "等次“{name}”的下限{}高于前一个等次“{}”的下限{}",
+                        pts(g.min),
+                        prev.name,
+                        pts(prev.min)
+                    ),
+                    "[[grades]] 应从高到低书写，下限逐个降低，如 优秀 90、良好 80、合格 60",
+                );
+            }
         }
         grades.push(Grade { name, min: g.min });
     }
-    grades.sort_by_key(|g| std::cmp::Reverse(g.min));
     grades
 }
 
@@ -346,7 +443,8 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
     if spec.sections.is_empty() {
         ck.problem("sections", "没有任何栏目", "至少写一个 [[sections]]");
     }
-    let mut sum = Decimal::ZERO;
+    // Sums stay `None` once a part is out of bounds: the total would mean nothing (and could overflow).
+    let mut sum = Some(Decimal::ZERO);
     for (si, s) in spec.sections.iter().enumerate() {
         let path = format!("sections[{si}]");
         let code = ck.code(
@@ -362,12 +460,12 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
                 "写 title = \"重点指标\"",
             );
         }
-        ck.positive(
+        let points_ok = ck.amount(
             format!("{path}.points"),
             &format!("栏目{code}的分值"),
             s.points,
         );
-        sum += s.points;
+        sum = sum.filter(|_| points_ok).map(|t| t + s.points);
         if s.items.is_empty() {
             ck.problem(
                 format!("{path}.items"),
@@ -376,7 +474,7 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
             );
         }
         let first_item = items.len();
-        let mut item_sum = Decimal::ZERO;
+        let mut item_sum = Some(Decimal::ZERO);
         for (ii, it) in s.items.iter().enumerate() {
             let ipath = format!("{path}.items[{ii}]");
             let id = items.len();
@@ -405,12 +503,12 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
                 }
                 (true, None) => s.points,
                 (false, Some(p)) => {
-                    ck.positive(
+                    let ok = ck.amount(
                         format!("{ipath}.points"),
                         &format!("评分项{icode}的分值"),
                         p,
                     );
-                    item_sum += p;
+                    item_sum = item_sum.filter(|_| ok).map(|t| t + p);
                     p
                 }
                 (false, None) => {
@@ -462,7 +560,9 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
                 rules: first_rule..rules.len(),
             });
         }
-        if !s.pool && !s.items.is_empty() && item_sum != s.points {
+        let item_sum =
+            item_sum.filter(|t| points_ok && !s.pool && !s.items.is_empty() && *t != s.points);
+        if let Some(item_sum) = item_sum {
             ck.aggregate_problem(
                 format!("{path}.points"),
                 format!(
@@ -481,7 +581,7 @@ fn check_sections(ck: &mut Checker, spec: &RubricSpec) -> (Vec<Section>, Vec<Ite
             items: first_item..items.len(),
         });
     }
-    if !spec.sections.is_empty() && sum != spec.total {
+    if let Some(sum) = sum.filter(|t| !spec.sections.is_empty() && *t != spec.total) {
         ck.aggregate_problem(
             "total",
             format!(
@@ -548,7 +648,7 @@ fn check_rules(
                 "共享分值栏目中只能使用扣分规则（定额、按次、累进、比率、频次）",
             );
         }
-        if spec.inherit && r.applies_to == AppliesTo::Unit {
+        if spec.inherit && r.applies_to == Some(AppliesTo::Unit) {
             ck.problem(
                 format!("{rpath}.applies_to"),
                 format!("评分项{icode}由组统一评分（inherit），规则{code}不能只适用于个人"),
@@ -567,10 +667,11 @@ fn check_rules(
             text: r.text.trim().to_string(),
             item,
             kind,
+            // A group's finding docks every member, so a rule takes one only where the rubric says so.
             applies_to: if spec.inherit {
                 AppliesTo::Group
             } else {
-                r.applies_to
+                r.applies_to.unwrap_or(AppliesTo::Unit)
             },
         });
     }
@@ -587,17 +688,25 @@ fn check_kind(
     let amount_path = format!("{rpath}.amount");
     match kind {
         RuleKindSpec::Fixed { amount } => {
-            ck.positive(amount_path, &format!("规则{code}的扣分"), *amount);
+            ck.amount(amount_path, &format!("规则{code}的扣分"), *amount);
             RuleKind::Fixed { amount: *amount }
         }
         RuleKindSpec::PerOccurrence { amount, max_count } => {
-            ck.positive(amount_path, &format!("规则{code}的每次扣分"), *amount);
-            if *max_count == Some(0) {
-                ck.problem(
+            ck.amount(amount_path, &format!("规则{code}的每次扣分"), *amount);
+            match *max_count {
+                Some(0) => ck.problem(
                     format!("{rpath}.max_count"),
                     format!("规则{code}的最多次数为0"),
                     "删除 max_count 或写正整数",
-                );
+                ),
+                Some(n) => {
+                    ck.count_limit(
+                        format!("{rpath}.max_count"),
+                        &format!("规则{code}的最多次数"),
+                        n,
+                    );
+                }
+                None => {}
             }
             RuleKind::PerOccurrence {
                 amount: *amount,
@@ -610,7 +719,7 @@ fn check_kind(
             levels: ck.level_list(rpath, levels, Some(max)),
         },
         RuleKindSpec::Progressive { first, step, cap } => {
-            ck.positive(
+            let first_ok = ck.amount(
                 format!("{rpath}.first"),
                 &format!("规则{code}的首次扣分"),
                 *first,
@@ -621,13 +730,31 @@ fn check_kind(
                     format!("规则{code}的累进加扣分为负数"),
                     "写0或正数",
                 );
+            } else {
+                ck.bounded(
+                    format!("{rpath}.step"),
+                    &format!("规则{code}的累进加扣分"),
+                    *step,
+                );
             }
             if let Some(cap) = cap {
-                ck.positive(
+                let cap_ok = ck.amount(
                     format!("{rpath}.cap"),
                     &format!("规则{code}的扣分上限"),
                     *cap,
                 );
+                // 直至20分扣完 with a first deduction of 25 would take more than the cap at once.
+                if first_ok && cap_ok && cap < first {
+                    ck.problem(
+                        format!("{rpath}.cap"),
+                        format!(
+                            "规则{code}的扣分上限{}小于首次扣分{}",
+                            pts(*cap),
+                            pts(*first)
+                        ),
+                        "上限（直至N分扣完的N）应不小于首次扣分 first",
+                    );
+                }
             }
             RuleKind::Progressive {
                 first: *first,
@@ -646,8 +773,14 @@ fn check_kind(
                     format!("规则{code}的达标率{}不在0到100之间", pts(*threshold)),
                     "写百分数的数值，如 95 表示95%",
                 );
+            } else {
+                ck.bounded(
+                    format!("{rpath}.threshold"),
+                    &format!("规则{code}的达标率"),
+                    *threshold,
+                );
             }
-            ck.positive(
+            ck.amount(
                 format!("{rpath}.per_point"),
                 &format!("规则{code}每个百分点的扣分"),
                 *per_point,
@@ -662,8 +795,34 @@ fn check_kind(
             scale_min,
             scale_max,
             decimals,
+            expected,
         } => {
-            if scale_min >= scale_max {
+            let min_ok = ck.bounded(
+                format!("{rpath}.scale_min"),
+                &format!("规则{code}的原始分下限"),
+                *scale_min,
+            );
+            let max_ok = ck.bounded(
+                format!("{rpath}.scale_max"),
+                &format!("规则{code}的原始分上限"),
+                *scale_max,
+            );
+            match *expected {
+                Some(0) => ck.problem(
+                    format!("{rpath}.expected"),
+                    format!("规则{code}每轮应有的原始分次数为0"),
+                    "删除 expected，或写每轮应有几次成绩，如每季度一次考试为4",
+                ),
+                Some(n) => {
+                    ck.count_limit(
+                        format!("{rpath}.expected"),
+                        &format!("规则{code}每轮应有的原始分次数"),
+                        n,
+                    );
+                }
+                None => {}
+            }
+            if min_ok && max_ok && scale_min >= scale_max {
                 ck.problem(
                     format!("{rpath}.scale_max"),
                     format!(
@@ -685,6 +844,7 @@ fn check_kind(
                 scale_min: *scale_min,
                 scale_max: *scale_max,
                 decimals: *decimals,
+                expected: *expected,
             }
         }
         RuleKindSpec::Frequency { expected, amount } => {
@@ -694,8 +854,14 @@ fn check_kind(
                     format!("规则{code}的应开展次数为0"),
                     "写一年应开展的次数，如每月一次为12",
                 );
+            } else {
+                ck.count_limit(
+                    format!("{rpath}.expected"),
+                    &format!("规则{code}的应开展次数"),
+                    *expected,
+                );
             }
-            ck.positive(amount_path, &format!("规则{code}的每缺一次扣分"), *amount);
+            ck.amount(amount_path, &format!("规则{code}的每缺一次扣分"), *amount);
             RuleKind::Frequency {
                 expected: *expected,
                 amount: *amount,
@@ -703,7 +869,7 @@ fn check_kind(
         }
         RuleKindSpec::Deadline { penalty } => {
             if let Some(p) = penalty {
-                ck.positive(amount_path, &format!("规则{code}的逾期扣分"), *p);
+                ck.amount(amount_path, &format!("规则{code}的逾期扣分"), *p);
             }
             RuleKind::Deadline { penalty: *penalty }
         }
@@ -714,11 +880,15 @@ fn check_bonus(ck: &mut Checker, spec: &BonusSpec) -> Bonus {
     if let Some(cap) = spec.cap {
         if cap < Decimal::ZERO {
             ck.problem("bonus.cap", "加分上限为负数", "写0或正数");
+        } else {
+            ck.bounded("bonus.cap".into(), "加分上限", cap);
         }
     }
     if let Some(t) = spec.threshold {
         if t < Decimal::ZERO {
             ck.problem("bonus.threshold", "加分资格线为负数", "写0或正数");
+        } else {
+            ck.bounded("bonus.threshold".into(), "加分资格线", t);
         }
     }
     let mut rules = Vec::new();
@@ -739,7 +909,7 @@ fn check_bonus(ck: &mut Checker, spec: &BonusSpec) -> Bonus {
         }
         let levels = match (&r.levels[..], r.amount) {
             ([], Some(a)) => {
-                ck.positive(
+                ck.amount(
                     format!("{path}.amount"),
                     &format!("加分规则{code}的加分"),
                     a,
@@ -788,6 +958,8 @@ fn check_bonus(ck: &mut Checker, spec: &BonusSpec) -> Bonus {
     Bonus {
         cap: spec.cap,
         threshold: spec.threshold,
+        matter_scope: spec.matter_scope,
+        matter_optional: spec.matter_optional,
         rules,
     }
 }

@@ -199,18 +199,30 @@ impl<'r> Scorer<'r> {
                     .raw_scores
                     .entry(key)
                     .or_insert((Decimal::ZERO, 0, finding.origin));
+                // Raw scores are within the rule's scale (|x| ≤ 10⁴, see `crate::limits`): the sum of
+                // any usize count of them stays far inside `Decimal`.
                 e.0 += *v;
-                e.1 += 1;
+                e.1 = e.1.saturating_add(1);
                 e.2 = e.2.min(finding.origin);
             }
+            // Tallies saturate: a file repeating a million-count row cannot wrap them.
             (RuleKind::Frequency { .. }, Input::Count(n)) => {
-                *self.held.entry(key).or_insert(0) += n
+                let held = self.held.entry(key).or_insert(0);
+                *held = held.saturating_add(*n);
             }
             (RuleKind::Deadline { .. }, Input::Dates { done, due }) => {
-                *self.slot(key.0, key.1, rule) += u64::from(done > due);
+                let late = u64::from(done > due);
+                let slot = self.slot(key.0, key.1, rule);
+                *slot = slot.saturating_add(late);
             }
-            (_, Input::Count(n)) => *self.slot(key.0, key.1, rule) += n,
-            (_, _) => *self.slot(key.0, key.1, rule) += 1,
+            (_, Input::Count(n)) => {
+                let slot = self.slot(key.0, key.1, rule);
+                *slot = slot.saturating_add(*n);
+            }
+            (_, _) => {
+                let slot = self.slot(key.0, key.1, rule);
+                *slot = slot.saturating_add(1);
+            }
         }
         if self.keep_trace {
             self.traced.entry(key).or_default().push(finding.clone());
@@ -284,7 +296,8 @@ impl<'r> Scorer<'r> {
                 if c > 0 {
                     let (round, rule) =
                         (i / self.rubric.rules().len(), i % self.rubric.rules().len());
-                    *self.slot(Party::Unit(remap[u]), round, rule) += c;
+                    let slot = self.slot(Party::Unit(remap[u]), round, rule);
+                    *slot = slot.saturating_add(c);
                 }
             }
         }
@@ -293,7 +306,8 @@ impl<'r> Scorer<'r> {
                 if c > 0 {
                     let (round, rule) =
                         (i / self.rubric.rules().len(), i % self.rubric.rules().len());
-                    *self.slot(Party::Group(g), round, rule) += c;
+                    let slot = self.slot(Party::Group(g), round, rule);
+                    *slot = slot.saturating_add(c);
                 }
             }
         }
@@ -320,7 +334,7 @@ impl<'r> Scorer<'r> {
                     .entry((map(p), round, rule))
                     .or_insert((Decimal::ZERO, 0, origin));
             e.0 += sum;
-            e.1 += n;
+            e.1 = e.1.saturating_add(n);
             e.2 = e.2.min(origin);
         }
         // 不适用 and raw scores for one conversion may have met only now, in different parts of a file.
@@ -338,7 +352,8 @@ impl<'r> Scorer<'r> {
             }
         }
         for ((p, round, rule), held) in other.held {
-            *self.held.entry((map(p), round, rule)).or_insert(0) += held;
+            let mine = self.held.entry((map(p), round, rule)).or_insert(0);
+            *mine = mine.saturating_add(held);
         }
         for mut f in other.awards {
             f.party = map(f.party);

@@ -127,8 +127,9 @@ pub enum Cap {
     ItemExhausted,
     /// The section's shared pool reached 0.
     PoolExhausted,
-    /// Several raw scores in one round (quarterly exams) were averaged before conversion.
-    Averaged { count: usize },
+    /// `count` raw scores in one round (quarterly exams) were averaged before conversion; `expected` is how
+    /// many the rubric says a round has, when it says (shown whenever `count` differs from it).
+    Averaged { count: usize, expected: Option<u32> },
     /// Only the highest award per matter counts (就高不就低).
     LowerAward,
     /// The yearly bonus cap.
@@ -153,7 +154,17 @@ impl fmt::Display for Cap {
             Cap::RuleCap(c) => write!(f, "本规则最多扣{}分", pts(c)),
             Cap::ItemExhausted => write!(f, "本项分值已扣完"),
             Cap::PoolExhausted => write!(f, "本栏目共享分值已扣完"),
-            Cap::Averaged { count } => write!(f, "取{count}次成绩的平均值"),
+            Cap::Averaged {
+                count,
+                expected: Some(e),
+            } if usize::try_from(*e) != Ok(*count) => {
+                if *count == 1 {
+                    write!(f, "只有1次成绩（应有{e}次），按这1次折合")
+                } else {
+                    write!(f, "取{count}次成绩的平均值（应有{e}次）")
+                }
+            }
+            Cap::Averaged { count, .. } => write!(f, "取{count}次成绩的平均值"),
             Cap::LowerAward => write!(f, "同一事项只按最高一次加分"),
             Cap::BonusCap(c) => write!(f, "年度加分最高{}分", pts(c)),
             Cap::BelowBonusThreshold(t) => write!(f, "总分未达到{}分，不能加分", pts(t)),

@@ -6,7 +6,9 @@ use rustc_hash::FxHashMap;
 use super::result::*;
 use super::{Key, Scorer};
 use crate::finding::{Finding, Input, Target};
-use crate::rubric::{BonusCombine, ItemId, RateRounding, RoundId, Rule, RuleKind, VetoEffect};
+use crate::rubric::{
+    BonusCombine, ItemId, MatterScope, RateRounding, RoundId, Rule, RuleKind, VetoEffect,
+};
 use crate::units::{Party, UnitId, Units};
 
 /// Where an item's findings come from for one unit: the unit itself and the groups whose findings apply to
@@ -154,7 +156,7 @@ pub(super) fn score_unit(
         }
     }
 
-    let mut final_score = total + bonus;
+    let mut final_score = total.saturating_add(bonus);
     if let Some(dp) = rubric.total_decimals() {
         final_score =
             final_score.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
@@ -217,7 +219,10 @@ impl<'s> UnitScoring<'s, '_> {
         );
         if counted_only && !sc.keep_trace {
             return RuleData {
-                count: src.parties.iter().map(|&p| sc.count(p, round, rule)).sum(),
+                count: src
+                    .parties
+                    .iter()
+                    .fold(0u64, |n, &p| n.saturating_add(sc.count(p, round, rule))),
                 entry: None,
                 raw: None,
                 held: None,
@@ -233,13 +238,13 @@ impl<'s> UnitScoring<'s, '_> {
         };
         for &p in src.parties {
             let key: Key = (p, round, rule);
-            d.count += sc.count(p, round, rule);
+            d.count = d.count.saturating_add(sc.count(p, round, rule));
             if let Some(&(sum, n, _)) = sc.raw_scores.get(&key) {
                 let (s0, n0) = d.raw.unwrap_or((Decimal::ZERO, 0));
-                d.raw = Some((s0 + sum, n0 + n));
+                d.raw = Some((s0 + sum, n0.saturating_add(n)));
             }
             if let Some(&h) = sc.held.get(&key) {
-                d.held = Some(d.held.unwrap_or(0) + h);
+                d.held = Some(d.held.unwrap_or(0).saturating_add(h));
             }
             if sc.keep_trace {
                 if let Some(fs) = sc.traced.get(&key) {
@@ -322,12 +327,15 @@ impl<'s> UnitScoring<'s, '_> {
                         scale_min,
                         scale_max,
                         decimals,
+                        ..
                     },
                     _,
                     Some((sum, n)),
                 ) => {
                     // One division only: dividing the mean first would truncate a repeating decimal
                     // and turn an exact midpoint (2.395) into 2.3949… before half-up rounding.
+                    // Safe: every raw score is within the scale (|x| ≤ 10⁴, see `crate::limits`), so
+                    // |sum − n·min| ≤ 2·10⁴·n < 4·10²³ for any usize n, and times max (≤ 10⁴) < 10²⁸.
                     let n = Decimal::from(n);
                     let converted = it.max * (sum - n * scale_min) / (n * (scale_max - scale_min));
                     Some(
@@ -346,8 +354,16 @@ impl<'s> UnitScoring<'s, '_> {
             if not_applicable {
                 caps.push(Cap::NotApplicable);
             }
-            if let Some((_, n)) = d.raw.filter(|(_, n)| *n > 1) {
-                caps.push(Cap::Averaged { count: n });
+            // Say how many raw scores were averaged whenever it is not simply the one the rubric expects:
+            // three quarterly exams of four must not pass for a full year.
+            if let (RuleKind::Conversion { expected, .. }, Some((_, n))) = (&rule.kind, d.raw) {
+                let off = expected.is_some_and(|e| usize::try_from(e) != Ok(n));
+                if n > 1 || off {
+                    caps.push(Cap::Averaged {
+                        count: n,
+                        expected: *expected,
+                    });
+                }
             }
             let effect = match set {
                 Some(v) => {
@@ -447,7 +463,9 @@ impl<'s> UnitScoring<'s, '_> {
     fn bonus(&mut self, total: Decimal, findings: &[&Finding]) -> (Decimal, bool) {
         let bonus = self.scorer.rubric.bonus();
         let eligible = bonus.threshold.is_none_or(|t| total >= t);
-        // (rule, matter) -> (best points, findings), in first-seen order for a stable trace.
+        // (scope, matter) -> (rule of the best award, best points, findings), in first-seen order for a
+        // stable trace. A matter competes across every `highest` rule unless the rubric scopes it per rule;
+        // an empty matter (allowed only when the rubric says so) is always its own rule's.
         let mut matters: Vec<Matter<'_>> = Vec::new();
         let mut sorted: Vec<&&Finding> = findings
             .iter()
@@ -468,35 +486,58 @@ impl<'s> UnitScoring<'s, '_> {
             };
             let rule = &bonus.rules[*b];
             let each = level.map_or(rule.amount.unwrap_or_default(), |l| rule.levels[l].points);
-            let key = (
-                *b,
-                if rule.combine == BonusCombine::Sum {
-                    ""
-                } else {
-                    &**matter
-                },
-            );
-            let pos = matters.iter().position(|m| m.0 == key);
+            let key = match rule.combine {
+                BonusCombine::Sum => (Some(*b), ""),
+                BonusCombine::HighestPerMatter
+                    if bonus.matter_scope == MatterScope::PerRule || matter.is_empty() =>
+                {
+                    (Some(*b), &**matter)
+                }
+                BonusCombine::HighestPerMatter => (None, &**matter),
+            };
+            let pos = matters.iter().position(|m| m.key == key);
             let entry = match pos {
                 Some(p) => &mut matters[p],
                 None => {
-                    matters.push((key, Decimal::ZERO, Vec::new(), Vec::new()));
+                    matters.push(Matter {
+                        key,
+                        rule: *b,
+                        requested: Decimal::ZERO,
+                        findings: Vec::new(),
+                        caps: Vec::new(),
+                    });
                     matters.last_mut().expect("just pushed")
                 }
             };
             match rule.combine {
-                BonusCombine::Sum => entry.1 += each * Decimal::from(*count),
+                // Each at most 10⁴ × 10⁶; saturating keeps even absurd sums from panicking.
+                BonusCombine::Sum => {
+                    entry.requested = entry
+                        .requested
+                        .saturating_add(each.saturating_mul(Decimal::from(*count)))
+                }
                 BonusCombine::HighestPerMatter => {
-                    if !entry.2.is_empty() && !entry.3.contains(&Cap::LowerAward) {
-                        entry.3.push(Cap::LowerAward);
+                    if !entry.findings.is_empty() && !entry.caps.contains(&Cap::LowerAward) {
+                        entry.caps.push(Cap::LowerAward);
                     }
-                    entry.1 = entry.1.max(each);
+                    // Findings come in origin order, so on a tie the first award's rule names the matter.
+                    if each > entry.requested {
+                        entry.requested = each;
+                        entry.rule = *b;
+                    }
                 }
             }
-            entry.2.push((*f).clone());
+            entry.findings.push((*f).clone());
         }
         let mut granted = Decimal::ZERO;
-        for ((b, _), requested, found, mut caps) in matters {
+        for Matter {
+            rule: b,
+            requested,
+            findings: found,
+            mut caps,
+            ..
+        } in matters
+        {
             let room = match (eligible, bonus.cap) {
                 (false, _) => Decimal::ZERO,
                 (true, Some(cap)) => (cap - granted).max(Decimal::ZERO),
@@ -510,7 +551,7 @@ impl<'s> UnitScoring<'s, '_> {
             } else if applied < requested {
                 caps.push(Cap::BonusCap(bonus.cap.unwrap_or_default()));
             }
-            granted += applied;
+            granted = granted.saturating_add(applied);
             self.record(TraceEntry {
                 round: None,
                 subject: Subject::Bonus(b),
@@ -526,8 +567,17 @@ impl<'s> UnitScoring<'s, '_> {
     }
 }
 
-/// One bonus rule and matter: what it asks, the findings behind it, what limited it.
-type Matter<'f> = ((usize, &'f str), Decimal, Vec<Finding>, Vec<Cap>);
+/// One matter (of one bonus rule, or of all `highest` rules): what it asks, the findings behind it, what
+/// limited it.
+struct Matter<'f> {
+    /// The rule for a matter scoped to one rule (`None`: every `highest` rule), and the matter.
+    key: (Option<usize>, &'f str),
+    /// The rule the trace names: the one of the highest award.
+    rule: usize,
+    requested: Decimal,
+    findings: Vec<Finding>,
+    caps: Vec<Cap>,
+}
 
 enum Deduction {
     /// What the findings ask for, and what the rule's own limits allow of it.
@@ -550,6 +600,19 @@ impl Deduction {
     }
 }
 
+/// What the first `n` occurrences of a progressive rule ask for: the n-th deducts first + (n−1)·step, so
+/// the sum is first·n + step·n(n−1)/2. n(n−1)/2 is exact in `u128`, but times `step` it can leave
+/// `Decimal`'s range for a tally in the trillions: that deduction saturates (any cap or bound then takes
+/// over) rather than panic.
+fn progressive_sum(first: Decimal, step: Decimal, n: u64) -> Decimal {
+    let pairs = u128::from(n) * u128::from(n.saturating_sub(1)) / 2;
+    let pairs = i128::try_from(pairs)
+        .ok()
+        .and_then(|p| Decimal::try_from_i128_with_scale(p, 0).ok())
+        .unwrap_or(Decimal::MAX);
+    (first * Decimal::from(n)).saturating_add(step.saturating_mul(pairs))
+}
+
 /// What a deduction rule asks for, before the item's or pool's bounds.
 fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
     let once = |found: u64| {
@@ -562,6 +625,7 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
     match &rule.kind {
         RuleKind::Fixed { amount } if d.count > 0 => Deduction::plain(*amount, once(d.count)),
         RuleKind::Zero if d.count > 0 => Deduction::Zero(once(d.count)),
+        // Points times a tally: at most 10⁴ × 1.8 × 10¹⁹ (see `crate::limits`), inside `Decimal`.
         RuleKind::PerOccurrence { amount, max_count } => {
             let requested = amount * Decimal::from(d.count);
             match max_count {
@@ -577,10 +641,7 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
             }
         }
         RuleKind::Progressive { first, step, cap } => {
-            let n = Decimal::from(d.count);
-            // The n-th occurrence deducts first + (n-1)*step; the sum of the first n is closed-form.
-            let requested =
-                first * n + step * n * (n - Decimal::ONE).max(Decimal::ZERO) / Decimal::TWO;
+            let requested = progressive_sum(*first, *step, d.count);
             match cap {
                 Some(c) if requested > *c => Deduction::Points {
                     requested,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 use kaoping_core::finding::{Finding, Input, Target};
-use kaoping_core::rubric::Rubric;
+use kaoping_core::rubric::{Rubric, RuleKind};
 use kaoping_core::score::{Effect, Subject, TraceEntry, UnitResult};
 use kaoping_core::units::{Party, Units};
 use kaoping_core::Decimal;
@@ -38,7 +38,7 @@ fn finding_json(rubric: &Rubric, units: &Units, f: &Finding) -> Value {
         }
         Input::Level(l) => {
             if let Target::Rule(r) = f.target {
-                if let kaoping_core::rubric::RuleKind::Graded { levels } = &rubric.rules()[r].kind {
+                if let RuleKind::Graded { levels } = &rubric.rules()[r].kind {
                     m.insert("level".into(), json!(levels[*l].name));
                 }
             }
@@ -142,6 +142,20 @@ fn trace_json(rubric: &Rubric, units: &Units, e: &TraceEntry) -> Value {
     };
     m.insert("effect".into(), json!(effect));
     m.insert("amount".into(), amount.map_or(Value::Null, num));
+    // A converted score says how many raw scores it averages (3 quarterly exams of 4 must show).
+    if let (Subject::Rule(r), Effect::SetScore(_)) = (e.subject, &e.effect) {
+        if let RuleKind::Conversion { expected, .. } = rubric.rules()[r].kind {
+            let raw = e
+                .findings
+                .iter()
+                .filter(|f| matches!(f.input, Input::Value(_)))
+                .count();
+            if raw > 0 {
+                m.insert("raw_scores".into(), json!(raw));
+                m.insert("expected_raw_scores".into(), json!(expected));
+            }
+        }
+    }
     m.insert(
         "capped".into(),
         Value::Array(
