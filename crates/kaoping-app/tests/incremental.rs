@@ -405,7 +405,7 @@ async fn every_kind_of_change_lands_and_both_processes_follow() {
             &w.admin,
             w.period,
             FindingDraft {
-                count: Some(2),
+                count: Some(3),
                 ..draft("D01", "1.4.2")
             },
             None,
@@ -418,9 +418,9 @@ async fn every_kind_of_change_lands_and_both_processes_follow() {
             &w.admin,
             w.period,
             FindingDraft {
-                count: Some(1),
+                count: Some(2),
                 replaces: Some(first.id),
-                reason: "核实为一起".into(),
+                reason: "核实为两起".into(),
                 ..draft("D01", "1.4.2")
             },
             None,
@@ -474,7 +474,7 @@ async fn every_kind_of_change_lands_and_both_processes_follow() {
     compare(&w, 6).await.unwrap();
     let leader = &w.leaders.iter().find(|(c, _)| c == "D01").unwrap().1;
     let appeal =
-        w.a.file_appeal(leader, w.period, corrected.id, "事故不属本支部")
+        w.a.file_appeal(leader, w.period, corrected.id, "其中一起不属本支部")
             .await
             .unwrap();
     let outcome =
@@ -483,7 +483,7 @@ async fn every_kind_of_change_lands_and_both_processes_follow() {
             w.period,
             appeal,
             &AppealDecision::Accept(Some(AppealCorrection {
-                count: Some(0),
+                count: Some(1),
                 ..AppealCorrection::default()
             })),
             "核实",

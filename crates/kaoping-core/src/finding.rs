@@ -95,6 +95,16 @@ pub enum FindingError {
     },
     NegativeCount(i64),
     CountTooLarge(i64),
+    /// A counting rule without its count: a blank is not taken for 1.
+    CountRequired {
+        code: String,
+        kind: &'static str,
+    },
+    /// A count of 0 where only occurrences are recorded: nothing happened, so nothing is entered.
+    ZeroCount {
+        code: String,
+        kind: &'static str,
+    },
     CountNotAllowed {
         code: String,
         kind: &'static str,
@@ -199,6 +209,11 @@ impl fmt::Display for FindingError {
             }
             NegativeCount(n) => write!(f, "次数不能为负数（现为{n}）"),
             CountTooLarge(n) => write!(f, "次数{n}超过上限{MAX_COUNT}"),
+            CountRequired { code, kind } => write!(f, "规则{code}为{kind}，请填写次数"),
+            ZeroCount { code, kind } => write!(
+                f,
+                "规则{code}为{kind}，次数为0即没有发生，不必录入（要取消已录入的记录请撤回）"
+            ),
             CountNotAllowed { code, kind } => write!(f, "规则{code}为{kind}，不填次数"),
             LevelRequired { code, levels } => {
                 write!(f, "规则{code}为分档得分，请填写等级：{}", list(levels))
@@ -538,12 +553,22 @@ impl<'r> Resolver<'r> {
                 no_value(code, label, input)?;
                 Ok(Input::Found)
             }
-            RuleKind::PerOccurrence { .. }
-            | RuleKind::Progressive { .. }
-            | RuleKind::Frequency { .. } => {
+            RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
                 no_level(code, label, input)?;
                 no_value(code, label, input)?;
-                Ok(Input::Count(count(input.count.unwrap_or(1))?))
+                match required_count(code, label, input)? {
+                    0 => Err(FindingError::ZeroCount {
+                        code: code.clone(),
+                        kind: label,
+                    }),
+                    n => Ok(Input::Count(n)),
+                }
+            }
+            // Sessions held: 0 is an answer (none were), a blank is not.
+            RuleKind::Frequency { .. } => {
+                no_level(code, label, input)?;
+                no_value(code, label, input)?;
+                Ok(Input::Count(required_count(code, label, input)?))
             }
             RuleKind::Graded { levels } => {
                 let code = code.clone();
@@ -657,6 +682,13 @@ impl<'r> Resolver<'r> {
                     kind: "就高计分的加分规则",
                 })
             }
+            (_, Some(0)) => {
+                return Err(FindingError::ZeroCount {
+                    code,
+                    kind: "加分规则",
+                })
+            }
+            // One row is one award unless it says how many.
             (_, n) => count(n.unwrap_or(1))?,
         };
         let matter = input
@@ -674,6 +706,21 @@ impl<'r> Resolver<'r> {
             count,
             matter: matter.into(),
         })
+    }
+}
+
+/// The count a counting rule needs, written out.
+fn required_count(
+    code: &str,
+    kind: &'static str,
+    input: &FindingInput<'_>,
+) -> Result<u64, FindingError> {
+    match input.count {
+        Some(n) => count(n),
+        None => Err(FindingError::CountRequired {
+            code: code.to_string(),
+            kind,
+        }),
     }
 }
 

@@ -480,7 +480,8 @@ fn materialize(rubric: &Rubric, units: &Units, s: &Seed) -> OwnedFinding {
     match &rule.kind {
         RuleKind::Fixed { .. } | RuleKind::Zero => {}
         RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
-            f.count = (s.flags & 4 == 4).then_some((s.a % 4) as i64);
+            // Occurrences are written out (a blank or 0 is refused, as a clerk's would be).
+            f.count = Some(1 + (s.a % 4) as i64);
         }
         RuleKind::Frequency { .. } => f.count = Some((s.a % 14) as i64),
         RuleKind::Graded { levels } => f.level = Some(levels[a % levels.len()].name.clone()),
@@ -974,7 +975,7 @@ fn exact_case() -> impl Strategy<Value = ExactCase> {
                 0usize..3,
                 any::<usize>(),
                 0usize..2,
-                prop::option::of(0i64..=4),
+                (1i64..=4).prop_map(Some),
             ),
             0..=30,
         ),
@@ -1243,7 +1244,7 @@ proptest! {
         extra_rule in any::<Index>(),
         extra_party in any::<Index>(),
         extra_round in 0usize..2,
-        extra_count in prop::option::of(0i64..=3),
+        extra_count in (1i64..=3).prop_map(Some),
     ) {
         let s = setup(&case);
         let deductions: Vec<&Rule> = s

@@ -372,7 +372,7 @@ fn scheme_c_quarterly_exams_are_averaged_before_conversion() {
 #[test]
 fn scheme_c_a_section_finding_applies_to_every_member_and_hygiene_is_inherited() {
     let sheet = staff(
-        "办公室,1.3,,,,,档案逾期上报\n一组,7.1,,,,,抽查发现重大问题\n统计科,6,,,60,,卫生较差",
+        "办公室,1.3,1,,,,档案逾期上报\n一组,7.1,1,,,,抽查发现重大问题\n统计科,6,,,60,,卫生较差",
     );
     // 办公室 members S1, S2 lose 5; 一组 members S1, S3 lose 10; 统计科's weekly 100 and 60 average 80 → 5.6.
     assert_sheet(
