@@ -63,9 +63,88 @@ pub fn findings_text(filename: &str, bytes: &[u8]) -> Result<String, AppError> {
 /// Why a findings import stored nothing.
 #[derive(Debug)]
 pub enum FindingsImportError {
-    /// Every bad row, one per line (`file:line: message`).
-    Rows(String),
+    /// The file's problems, each at its line; `more` counts rows left out of a long list.
+    Rows {
+        file: String,
+        problems: Vec<RowProblem>,
+        more: usize,
+    },
     Other(AppError),
+}
+
+/// One problem of an imported file: the line it is on (none when the file as a whole is unreadable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl FindingsImportError {
+    fn from_file(e: kaoping_formats::FindingsError) -> Self {
+        use kaoping_formats::FindingsError as E;
+        let (file, problems, more) = match e {
+            E::Unreadable { file, reason } => (
+                file,
+                vec![RowProblem {
+                    line: None,
+                    message: format!("无法读取：{reason}"),
+                }],
+                0,
+            ),
+            E::Header { file, message } => (
+                file,
+                vec![RowProblem {
+                    line: Some(1),
+                    message,
+                }],
+                0,
+            ),
+            E::Rows { file, errors, more } => (
+                file,
+                errors
+                    .into_iter()
+                    .map(|e| RowProblem {
+                        line: Some(e.line),
+                        message: e.message,
+                    })
+                    .collect(),
+                more,
+            ),
+        };
+        FindingsImportError::Rows {
+            file,
+            problems,
+            more,
+        }
+    }
+}
+
+/// `file:line: message`, one per line, as compilers and the CLI say it.
+impl std::fmt::Display for FindingsImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FindingsImportError::Rows {
+                file,
+                problems,
+                more,
+            } => {
+                for (i, p) in problems.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    match p.line {
+                        Some(line) => write!(f, "{file}:{line}: {}", p.message)?,
+                        None => write!(f, "{file}: {}", p.message)?,
+                    }
+                }
+                if *more > 0 {
+                    write!(f, "\n……另有{more}行有错误")?;
+                }
+                Ok(())
+            }
+            FindingsImportError::Other(e) => write!(f, "{}", e.user_message()),
+        }
+    }
 }
 
 impl From<AppError> for FindingsImportError {
@@ -168,16 +247,20 @@ impl App {
             Ok(())
         });
         if let Err(e) = read {
-            return Err(FindingsImportError::Rows(e.to_string()));
+            return Err(FindingsImportError::from_file(e));
         }
         let n = entries.len();
-        let saved = tx.append_all(&entries).await.map_err(|(i, e)| {
-            FindingsImportError::Rows(format!(
-                "{file}:{}: {}",
-                lines.get(i).copied().unwrap_or(0),
-                AppError::from(e).user_message()
-            ))
-        })?;
+        let saved = tx
+            .append_all(&entries)
+            .await
+            .map_err(|(i, e)| FindingsImportError::Rows {
+                file: file.to_string(),
+                problems: vec![RowProblem {
+                    line: lines.get(i).copied(),
+                    message: AppError::from(e).user_message(),
+                }],
+                more: 0,
+            })?;
         tx.audit(
             Some(actor.id()),
             "import",

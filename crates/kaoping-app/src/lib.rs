@@ -53,7 +53,7 @@ pub use findings::{FindingDraft, Withdrawal};
 pub use grid::{
     cell_key, cell_kind, owned_by, CellKind, Grid, GridOutcome, GridRow, GridSubmission, GridView,
 };
-pub use imports::{findings_text, FindingsImportError, RubricImport};
+pub use imports::{findings_text, FindingsImportError, RowProblem, RubricImport};
 pub use ledger::{LedgerQuery, LedgerView, LEDGER_API_LIMIT, LEDGER_PAGE_SIZE};
 pub use period::{owner, Counted, Side, Snapshot};
 pub use permissions::{allowed, Action};

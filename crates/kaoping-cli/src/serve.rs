@@ -145,7 +145,7 @@ pub fn import_findings(
                 println!("已导入{n}条考核发现");
                 Ok(())
             }
-            Err(kaoping_app::FindingsImportError::Rows(rows)) => {
+            Err(rows @ kaoping_app::FindingsImportError::Rows { .. }) => {
                 Err(format!("{rows}\n未导入任何记录"))
             }
             Err(kaoping_app::FindingsImportError::Other(e)) => Err(e.user_message()),

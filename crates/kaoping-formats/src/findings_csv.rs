@@ -12,6 +12,8 @@ use kaoping_core::score::{Scorer, UnitResult};
 use kaoping_core::units::Units;
 use kaoping_core::Decimal;
 
+use crate::csv_quotes::{open_quote_message, QuoteWatch};
+
 /// The columns, with the header names each is recognised by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -104,6 +106,10 @@ impl std::error::Error for FindingsError {}
 /// Maps header positions to columns.
 struct Header {
     positions: Vec<(Column, usize)>,
+    /// How many fields the header line has; a value past them has no column to go to.
+    width: usize,
+    /// Positions whose header is blank: a value there would be dropped, so it is refused.
+    blank: Vec<usize>,
 }
 
 impl Header {
@@ -113,12 +119,14 @@ impl Header {
             message,
         };
         let mut positions = Vec::new();
+        let mut blank = Vec::new();
         for (i, raw) in fields.iter().enumerate() {
             let name = std::str::from_utf8(raw).map_err(|_| {
                 header_err("表头不是UTF-8编码，请在Excel中另存为“CSV UTF-8”".into())
             })?;
             let name = name.trim_start_matches('\u{feff}').trim();
             if name.is_empty() {
+                blank.push(i);
                 continue;
             }
             let lower = name.to_ascii_lowercase();
@@ -144,7 +152,41 @@ impl Header {
                 )));
             }
         }
-        Ok(Header { positions })
+        Ok(Header {
+            positions,
+            width: fields.len(),
+            blank,
+        })
+    }
+
+    /// Values in columns the header does not name, as messages (none in a well-formed row).
+    fn stray_values(&self, record: &csv::ByteRecord, problems: &mut Vec<String>) {
+        if record.len() <= self.width && self.blank.is_empty() {
+            return;
+        }
+        let stray = self.blank.iter().copied().chain(self.width..record.len());
+        for i in stray {
+            let Some(raw) = record.get(i).map(<[u8]>::trim_ascii) else {
+                continue;
+            };
+            if raw.is_empty() {
+                continue;
+            }
+            let value = String::from_utf8_lossy(raw);
+            let value: String = value.chars().take(20).collect();
+            if i >= self.width {
+                problems.push(format!(
+                    "第{}列“{value}”超出表头（表头只有{}列），请删去多出的值或给它加上表头",
+                    i + 1,
+                    self.width
+                ));
+            } else {
+                problems.push(format!(
+                    "第{}列“{value}”没有表头，请删去这个值或给这一列加上表头",
+                    i + 1
+                ));
+            }
+        }
     }
 }
 
@@ -158,7 +200,7 @@ pub fn read_findings<R: Read>(
     input: R,
     mut sink: impl FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
 ) -> Result<u64, FindingsError> {
-    let mut reader = csv_reader(input);
+    let mut reader = csv_reader(QuoteWatch::new(input));
     let mut record = csv::ByteRecord::new();
     let has_header = reader
         .read_byte_record(&mut record)
@@ -212,7 +254,7 @@ fn read_rows(
     first_line: u64,
     sink: &mut RowSink<'_>,
 ) -> Result<u64, FindingsError> {
-    let mut reader = csv_reader(part);
+    let mut reader = csv_reader(QuoteWatch::new(part));
     rows(file, header, &mut reader, first_line - 1, sink)
 }
 
@@ -220,7 +262,7 @@ fn read_rows(
 fn rows<R: Read>(
     file: &str,
     header: &Header,
-    reader: &mut csv::Reader<R>,
+    reader: &mut csv::Reader<QuoteWatch<R>>,
     line_offset: u64,
     sink: &mut RowSink<'_>,
 ) -> Result<u64, FindingsError> {
@@ -256,6 +298,15 @@ fn rows<R: Read>(
             push(&mut errors, &mut more, line, messages);
         }
     }
+    // The row holding the open quote is the last one read, so its line keeps the errors in order.
+    if let Some(opened) = reader.get_ref().open_quote_line() {
+        push(
+            &mut errors,
+            &mut more,
+            line_offset + opened,
+            vec![open_quote_message()],
+        );
+    }
     if errors.is_empty() {
         Ok(rows)
     } else {
@@ -284,6 +335,7 @@ fn parse_row<'r>(
 ) -> Result<FindingInput<'r>, Vec<String>> {
     let mut input = FindingInput::default();
     let mut problems = Vec::new();
+    header.stray_values(record, &mut problems);
     for &(col, i) in &header.positions {
         let Some(raw) = record.get(i).map(<[u8]>::trim_ascii) else {
             continue;
@@ -305,6 +357,10 @@ fn parse_row<'r>(
             Column::Matter => input.matter = Some(value),
             Column::Count => match parse_count(value) {
                 Some(n) => input.count = Some(n),
+                None if is_integer(value) => problems.push(format!(
+                    "次数“{value}”太大（一条发现最多{}次）",
+                    kaoping_core::limits::MAX_COUNT
+                )),
                 None => problems.push(format!("次数“{value}”不是整数")),
             },
             Column::Points => match parse_points(value) {
@@ -332,6 +388,12 @@ fn parse_count(text: &str) -> Option<i64> {
         return Some(bytes.iter().fold(0i64, |n, b| n * 10 + i64::from(b - b'0')));
     }
     text.parse::<i64>().ok()
+}
+
+/// Digits with an optional sign: an integer too long for `i64` is "too large", not "not a number".
+fn is_integer(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Points as written (`3.5`, `93.5%`, `4分`).

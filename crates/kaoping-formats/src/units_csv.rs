@@ -5,6 +5,8 @@ use std::io::Read;
 
 use kaoping_core::units::Units;
 
+use crate::csv_quotes::{open_quote_message, QuoteWatch};
+
 /// Why a units file was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitsError {
@@ -53,7 +55,9 @@ const MEMBER_OF: &[&str] = &["member_of", "groups", "所属组", "所在科室"]
 /// # Errors
 /// Unreadable file, unrecognised header, or rows with an empty or duplicate code (all listed by line).
 pub fn read_units<R: Read>(file: &str, input: R) -> Result<Units, UnitsError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(QuoteWatch::new(input));
     let unreadable = |e: csv::Error| UnitsError::Unreadable {
         file: file.to_string(),
         reason: e.to_string(),
@@ -110,6 +114,23 @@ pub fn read_units<R: Read>(file: &str, input: R) -> Result<Units, UnitsError> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
+        let named = |i: usize| positions.contains(&Some(i));
+        let stray: Vec<String> = record
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| !f.trim().is_empty() && !named(*i))
+            .map(|(i, f)| {
+                let f: String = f.trim().chars().take(20).collect();
+                format!(
+                    "第{}列“{f}”没有对应的表头，请删去这个值或给这一列加上表头",
+                    i + 1
+                )
+            })
+            .collect();
+        if !stray.is_empty() {
+            errors.push((line, stray.join("；")));
+            continue;
+        }
         let groups: Vec<&str> = field(3).split([';', '；', '、']).collect();
         let group = field(2);
         if let Err(e) = units.add_unit(
@@ -120,6 +141,9 @@ pub fn read_units<R: Read>(file: &str, input: R) -> Result<Units, UnitsError> {
         ) {
             errors.push((line, e.to_string()));
         }
+    }
+    if let Some(opened) = reader.get_ref().open_quote_line() {
+        errors.push((opened, open_quote_message()));
     }
     if errors.is_empty() {
         Ok(units)

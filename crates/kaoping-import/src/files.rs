@@ -2,20 +2,36 @@
 //! (`gridSpan`, `vMerge`) and Excel (merge regions) produce them, are repeated into every cell they cover.
 
 use std::fmt;
-use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader, Xlsx};
-use quick_xml::events::Event;
+use kaoping_formats::csv_quotes::{open_quote_message, QuoteWatch};
 
+use crate::excel::xlsx_tables;
+use crate::grid::{CsvLine, TableBuilder};
+use crate::read_error::ReadError;
 use crate::table::{import_table, Imported, Table, TableError};
+use crate::word::docx_tables;
 
 /// Why a file could not be imported. Messages say what and where.
 #[derive(Debug)]
 pub enum ImportError {
     UnknownType(String),
-    NotZip { file: String, kind: &'static str },
-    Broken { file: String, reason: String },
-    Table { file: String, error: TableError },
+    NotZip {
+        file: String,
+        kind: &'static str,
+    },
+    Broken {
+        file: String,
+        reason: String,
+    },
+    /// Past a bound of [`crate::limits`].
+    TooLarge {
+        file: String,
+        reason: String,
+    },
+    Table {
+        file: String,
+        error: TableError,
+    },
 }
 
 impl fmt::Display for ImportError {
@@ -32,6 +48,9 @@ impl fmt::Display for ImportError {
             }
             ImportError::Broken { file, reason } => {
                 write!(f, "{file}: 文件已损坏或无法读取：{reason}")
+            }
+            ImportError::TooLarge { file, reason } => {
+                write!(f, "{file}: 文件太大，没有导入：{reason}")
             }
             ImportError::Table { file, error } => write!(f, "{file}: {error}"),
         }
@@ -106,231 +125,39 @@ pub fn read_tables(file: &str, bytes: &[u8]) -> Result<Vec<Table>, ImportError> 
             });
         }
     }
-    let broken = |reason: String| ImportError::Broken {
-        file: file.to_string(),
-        reason,
-    };
+    let named = |e: ReadError| e.in_file(file);
     if lower.ends_with(".docx") {
-        docx_tables(bytes).map_err(broken)
+        docx_tables(bytes).map_err(named)
     } else if lower.ends_with(".xlsx") {
-        xlsx_tables(bytes).map_err(broken)
+        xlsx_tables(bytes).map_err(named)
     } else if lower.ends_with(".csv") {
-        csv_table(bytes).map(|t| vec![t]).map_err(broken)
+        csv_table(bytes).map(|t| vec![t]).map_err(named)
     } else {
         Err(ImportError::UnknownType(file.to_string()))
     }
 }
 
-fn csv_table(bytes: &[u8]) -> Result<Table, String> {
+fn csv_table(bytes: &[u8]) -> Result<Table, ReadError> {
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|_| "不是UTF-8编码，请在Excel中另存为“CSV UTF-8”".to_string())?;
+        .map_err(|_| ReadError::Broken("不是UTF-8编码，请在Excel中另存为“CSV UTF-8”".into()))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| e.to_string())?;
-        rows.push(record.iter().map(str::to_string).collect());
-    }
-    Ok(Table {
-        rows,
-        merged_across: Vec::new(),
-    })
-}
-
-fn xlsx_tables(bytes: &[u8]) -> Result<Vec<Table>, String> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let mut tables = Vec::new();
-    for name in book.sheet_names() {
-        let range = book.worksheet_range(&name).map_err(|e| e.to_string())?;
-        let (start_row, start_col) = range
-            .start()
-            .map_or((0, 0), |(r, c)| (r as usize, c as usize));
-        let (height, width) = range.get_size();
-        let mut rows = vec![vec![String::new(); start_col + width]; start_row + height];
-        for (r, row) in range.rows().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                rows[start_row + r][start_col + c] = match cell {
-                    Data::Empty => String::new(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    other => other.to_string(),
-                };
-            }
-        }
-        let mut merged_across = Vec::new();
-        for m in book
-            .merge_cells_by_sheet_name(&name)
-            .map_err(|e| e.to_string())?
-        {
-            let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
-            let (r1, c1) = (m.end.0 as usize, m.end.1 as usize);
-            let value = rows
-                .get(r0)
-                .and_then(|r| r.get(c0))
-                .cloned()
-                .unwrap_or_default();
-            for row in rows.iter_mut().take(r1 + 1).skip(r0) {
-                if row.len() <= c1 {
-                    row.resize(c1 + 1, String::new());
-                }
-                for cell in row.iter_mut().take(c1 + 1).skip(c0) {
-                    cell.clone_from(&value);
-                }
-            }
-            if c1 > c0 {
-                merged_across.extend((r0..=r1).map(|r| (r, c0, c1)));
-            }
-        }
-        tables.push(Table {
-            rows,
-            merged_across,
-        });
-    }
-    Ok(tables)
-}
-
-/// A Word cell: its text, how many grid columns it spans, and its vertical merge state.
-struct Cell {
-    text: String,
-    span: usize,
-    /// `Some(true)` starts a vertical merge, `Some(false)` continues the one above.
-    vmerge: Option<bool>,
-}
-
-fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .map(|a| a.value.to_string())
-}
-
-fn docx_tables(bytes: &[u8]) -> Result<Vec<Table>, String> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let mut xml = String::new();
-    zip.by_name("word/document.xml")
-        .map_err(|_| "缺少 word/document.xml，不是Word文档".to_string())?
-        .read_to_string(&mut xml)
-        .map_err(|e| e.to_string())?;
-    let mut reader = quick_xml::Reader::from_str(&xml);
-    let mut tables = Vec::new();
-    let mut depth = 0usize;
-    let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut in_text = false;
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("document.xml 第{}字节：{e}", reader.buffer_position()))?;
-        match event {
-            Event::Start(e) => match e.name().as_ref() {
-                "w:tbl" => {
-                    depth += 1;
-                    if depth == 1 {
-                        rows.clear();
-                    }
-                }
-                "w:tr" if depth == 1 => rows.push(Vec::new()),
-                "w:tc" if depth == 1 => {
-                    if let Some(r) = rows.last_mut() {
-                        r.push(Cell {
-                            text: String::new(),
-                            span: 1,
-                            vmerge: None,
-                        });
-                    }
-                }
-                "w:t" if depth >= 1 => in_text = true,
-                "w:vMerge" if depth == 1 => set_vmerge(&mut rows, attr(&e, "w:val").as_deref()),
-                _ => {}
-            },
-            Event::Empty(e) if depth == 1 => match e.name().as_ref() {
-                "w:gridSpan" => {
-                    let span = attr(&e, "w:val").and_then(|v| v.parse().ok()).unwrap_or(1);
-                    if let Some(cell) = rows.last_mut().and_then(|r| r.last_mut()) {
-                        cell.span = span;
-                    }
-                }
-                "w:vMerge" => set_vmerge(&mut rows, attr(&e, "w:val").as_deref()),
-                "w:br" | "w:cr" => push_text(&mut rows, "\n"),
-                _ => {}
-            },
-            Event::Text(t) if in_text => {
-                let text = t.xml10_content();
-                push_text(&mut rows, &text);
-            }
-            Event::GeneralRef(r) if in_text => {
-                let text = match r.as_ref() {
-                    "lt" => "<",
-                    "gt" => ">",
-                    "amp" => "&",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                };
-                push_text(&mut rows, text);
-            }
-            Event::End(e) => match e.name().as_ref() {
-                "w:t" => in_text = false,
-                "w:p" if depth == 1 => push_text(&mut rows, "\n"),
-                "w:tbl" => {
-                    if depth == 1 {
-                        tables.push(grid(std::mem::take(&mut rows)));
-                    }
-                    depth = depth.saturating_sub(1);
-                }
-                _ => {}
-            },
-            Event::Eof => break,
-            _ => {}
+        .from_reader(QuoteWatch::new(text.as_bytes()));
+    let mut table = TableBuilder::new(CsvLine);
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| ReadError::Broken(e.to_string()))?;
+        for (col, field) in record.iter().enumerate() {
+            table.set(row, col, field.to_string())?;
         }
     }
-    Ok(tables)
-}
-
-fn set_vmerge(rows: &mut [Vec<Cell>], val: Option<&str>) {
-    if let Some(cell) = rows.last_mut().and_then(|r| r.last_mut()) {
-        cell.vmerge = Some(val == Some("restart"));
+    if let Some(line) = reader.get_ref().open_quote_line() {
+        return Err(ReadError::Broken(format!(
+            "第{line}行：{}",
+            open_quote_message()
+        )));
     }
-}
-
-fn push_text(rows: &mut [Vec<Cell>], text: &str) {
-    if let Some(cell) = rows.last_mut().and_then(|r| r.last_mut()) {
-        cell.text.push_str(text);
-    }
-}
-
-/// Lays Word cells on the grid: spans repeat across columns, continued vertical merges repeat the cell
-/// above.
-fn grid(rows: Vec<Vec<Cell>>) -> Table {
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut merged_across = Vec::new();
-    for (r, row) in rows.into_iter().enumerate() {
-        let mut line: Vec<String> = Vec::new();
-        for cell in row {
-            let col = line.len();
-            let text = if cell.vmerge == Some(false) {
-                out.last()
-                    .and_then(|above| above.get(col))
-                    .cloned()
-                    .unwrap_or_default()
-            } else {
-                cell.text.trim().to_string()
-            };
-            if cell.span > 1 {
-                merged_across.push((r, col, col + cell.span - 1));
-            }
-            for _ in 0..cell.span.max(1) {
-                line.push(text.clone());
-            }
-        }
-        out.push(line);
-    }
-    Table {
-        rows: out,
-        merged_across,
-    }
+    Ok(table.finish())
 }
 
 /// A findings workbook (.xlsx, first sheet, the findings CSV's columns or their Chinese headers) as findings
@@ -345,10 +172,7 @@ pub fn findings_csv_from_xlsx(file: &str, bytes: &[u8]) -> Result<String, Import
             kind: "Excel",
         });
     }
-    let tables = xlsx_tables(bytes).map_err(|reason| ImportError::Broken {
-        file: file.to_string(),
-        reason,
-    })?;
+    let tables = xlsx_tables(bytes).map_err(|e| e.in_file(file))?;
     let mut out = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(Vec::new());

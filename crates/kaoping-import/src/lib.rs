@@ -5,10 +5,16 @@
 //! [`Confirm`] quoting the original phrase, for the author to check.
 
 pub mod criteria;
+mod excel;
 pub mod files;
+mod grid;
+pub mod limits;
 mod numbers;
+mod package;
+mod read_error;
 mod rule_lines;
 pub mod table;
+mod word;
 
 pub use criteria::{parse_criteria, Confirm, ParsedCriteria};
 pub use files::{findings_csv_from_xlsx, import_file, read_tables, ImportError};

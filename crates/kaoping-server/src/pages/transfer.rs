@@ -209,7 +209,11 @@ pub async fn findings_import(
             "msg",
             &format!("已导入{n}条考核发现"),
         )),
-        Err(FindingsImportError::Rows(errors)) => Ok((
+        Err(FindingsImportError::Rows {
+            file,
+            problems,
+            more,
+        }) => Ok((
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             layout(
                 "导入失败",
@@ -217,7 +221,16 @@ pub async fn findings_import(
                 html! {
                     h1 { "导入失败，未导入任何记录" }
                     div.flash role="alert" { "以下各行有问题，请修改后重新上传：" }
-                    ul { @for e in errors.lines() { li { (e) } } }
+                    ul {
+                        @for p in &problems {
+                            li {
+                                (file) " "
+                                @if let Some(line) = p.line { "第" (line) "行：" }
+                                (p.message)
+                            }
+                        }
+                        @if more > 0 { li { "……另有" (more) "行有错误" } }
+                    }
                     p { a href=(format!("/periods/{id}/findings/import")) { "重新上传" } }
                 },
             ),

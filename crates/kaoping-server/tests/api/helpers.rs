@@ -636,6 +636,27 @@ impl UserClient {
         .await
     }
 
+    /// A POST to `path` from this browser (its cookies) as `build` makes it: no CSRF header unless
+    /// `build` adds one (see [`UserClient::csrf`]).
+    pub async fn post_with(
+        &self,
+        path: &str,
+        build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Resp {
+        read(
+            build(self.http.post(self.url(path)))
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// The session's CSRF token.
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
     /// An HTML form's multipart POST to `path` exactly as given (forms put `?csrf=…` in the action).
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
         read(

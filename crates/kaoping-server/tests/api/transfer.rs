@@ -135,11 +135,11 @@ async fn a_findings_file_imports_all_rows_or_none(app: TestApp) {
     assert_eq!(r.status, 422, "{}", r.text());
     let page = r.text();
     assert!(
-        page.contains("发现.csv:3: 单位“D99”不在单位名单中"),
+        page.contains("发现.csv 第3行：单位“D99”不在单位名单中"),
         "{page}"
     );
     assert!(
-        page.contains("发现.csv:4: 规则6.1.1的分值9超出范围0～5"),
+        page.contains("发现.csv 第4行：规则6.1.1的分值9超出范围0～5"),
         "{page}"
     );
     assert_eq!(
@@ -202,7 +202,7 @@ async fn a_findings_file_imports_all_rows_or_none(app: TestApp) {
     assert_eq!(r.status, 422);
     assert!(
         r.text()
-            .contains("again.csv:3: 规则6.1.1在轮次“年度考评”已有一条给分记录（已有记录#"),
+            .contains("again.csv 第3行：规则6.1.1在轮次“年度考评”已有一条给分记录（已有记录#"),
         "{}",
         r.text()
     );
