@@ -59,6 +59,15 @@ impl fmt::Display for ImportError {
 
 impl std::error::Error for ImportError {}
 
+/// A reader's error, with the file's name attached.
+fn in_file(e: ReadError, file: &str) -> ImportError {
+    let file = file.to_string();
+    match e {
+        ReadError::Broken(reason) => ImportError::Broken { file, reason },
+        ReadError::TooLarge(reason) => ImportError::TooLarge { file, reason },
+    }
+}
+
 /// Reads the rubric table in a file (by its extension) and imports it, titled `title`.
 ///
 /// # Errors
@@ -125,7 +134,7 @@ pub fn read_tables(file: &str, bytes: &[u8]) -> Result<Vec<Table>, ImportError> 
             });
         }
     }
-    let named = |e: ReadError| e.in_file(file);
+    let named = |e: ReadError| in_file(e, file);
     if lower.ends_with(".docx") {
         docx_tables(bytes).map_err(named)
     } else if lower.ends_with(".xlsx") {
@@ -172,7 +181,7 @@ pub fn findings_csv_from_xlsx(file: &str, bytes: &[u8]) -> Result<String, Import
             kind: "Excel",
         });
     }
-    let tables = xlsx_tables(bytes).map_err(|e| e.in_file(file))?;
+    let tables = xlsx_tables(bytes).map_err(|e| in_file(e, file))?;
     let mut out = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(Vec::new());

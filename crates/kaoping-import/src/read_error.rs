@@ -12,13 +12,3 @@ impl From<crate::grid::TooLarge> for ReadError {
         ReadError::TooLarge(e.0)
     }
 }
-
-impl ReadError {
-    pub(crate) fn in_file(self, file: &str) -> crate::files::ImportError {
-        let file = file.to_string();
-        match self {
-            ReadError::Broken(reason) => crate::files::ImportError::Broken { file, reason },
-            ReadError::TooLarge(reason) => crate::files::ImportError::TooLarge { file, reason },
-        }
-    }
-}

@@ -5,7 +5,15 @@
 
 use std::sync::Arc;
 
-use super::snapshot::Counted;
+use kaoping_core::finding::Finding;
+use kaoping_store::Entry;
+
+/// An entry that counts, with the finding it resolved to (origin = entry id).
+#[derive(Debug)]
+pub struct Counted {
+    pub entry: Entry,
+    pub finding: Finding,
+}
 
 /// Entries per chunk: small enough to copy on a change, large enough to keep the list of chunks short.
 const CHUNK: usize = 256;

@@ -20,14 +20,8 @@ use kaoping_core::score::{ranks, Scorer, UnitResult};
 use kaoping_core::units::{Party, UnitId, Units};
 use kaoping_store::{Entry, LedgerHead, OrgUnit, Period, PeriodStatus, Source};
 
+pub use super::party_list::Counted;
 pub(crate) use super::party_list::PartyList;
-
-/// An entry that counts, with the finding it resolved to (origin = entry id).
-#[derive(Debug)]
-pub struct Counted {
-    pub entry: Entry,
-    pub finding: Finding,
-}
 
 /// One ledger of a period (the assessors', or the units' own self-assessment) as it counts now.
 #[derive(Debug, Clone)]
