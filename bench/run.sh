@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Kaoping's scoring benchmark: kaoping against its peers on one synthetic findings file.
 #
-#   bench/run.sh            100,000 units, 10,000,000 findings (scheme A rubric); median of 3 runs each
-#   bench/run.sh --small    1,000 units, 100,000 findings, one run each, on every rubric below: a quick
-#                           check that kaoping, pandas and DuckDB give every unit the same total
+#   bench/run.sh            100,000 units, 10,000,000 findings; median of 3 runs each, on three files:
+#                           scheme A's rubric with each unit's rows together (grouped), the same rows
+#                           shuffled (a ledger export is in time order), and a 1,000-rule synthetic rubric
+#                           (kaoping-bench-wide-rubric) with shuffled rows and a note on every row
+#   bench/run.sh --small    1,000 units, 100,000 findings, one run each, on every rubric below (and scheme
+#                           A shuffled): a quick check that kaoping, pandas and DuckDB give every unit the
+#                           same total
 #
 # Options: --runs N (runs per scorer; the median is reported), --pandas-runs N (default: as --runs).
 # Environment: KAOPING_BENCH_SEED (default 1).
@@ -32,13 +36,18 @@ while [ $# -gt 0 ]; do
   shift
 done
 SEED=${KAOPING_BENCH_SEED:-1}
+# Each dataset is RUBRIC:ORDER:NOTES (ORDER grouped or shuffled, NOTES some or every).
+WIDE=bench-data/wide-1000.toml
 if [ "$MODE" = small ]; then
   UNITS=1000; FINDINGS=100000; TAG=small
-  RUBRICS=(rubrics/dongli-2023.toml rubrics/village-2023.toml bench/testdata/mixed.toml)
+  DATASETS=(rubrics/dongli-2023.toml:grouped:some rubrics/village-2023.toml:grouped:some
+            bench/testdata/mixed.toml:grouped:some rubrics/dongli-2023.toml:shuffled:some
+            "$WIDE:shuffled:every")
   [ -n "${RUNS_SET:-}" ] || RUNS=1
 else
   UNITS=100000; FINDINGS=10000000; TAG=10m
-  RUBRICS=(rubrics/dongli-2023.toml)
+  DATASETS=(rubrics/dongli-2023.toml:grouped:some rubrics/dongli-2023.toml:shuffled:some
+            "$WIDE:shuffled:every")
 fi
 PANDAS_RUNS=${PANDAS_RUNS:-$RUNS}
 
@@ -52,6 +61,7 @@ if ! python3 -c 'import pandas, duckdb' 2>/dev/null; then
   python3 -m pip install --quiet pandas duckdb >&2
 fi
 
+mkdir -p bench-data/out
 echo "== building (release)" >&2
 KAOPING_BUILT=yes
 if ! cargo build --release -p kaoping-bench >&2; then
@@ -63,10 +73,11 @@ if ! cargo build --release -p kaoping-cli >&2; then
   KAOPING_BUILT=no
 fi
 GEN=target/release/kaoping-bench-gen
+target/release/kaoping-bench-wide-rubric --rules 1000 -o "$WIDE.tmp"
+cmp -s "$WIDE.tmp" "$WIDE" 2>/dev/null && rm "$WIDE.tmp" || mv "$WIDE.tmp" "$WIDE"
 FLOOR=target/release/kaoping-bench-parse-floor
 KAOPING=target/release/kaoping
 
-mkdir -p bench-data/out
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -109,20 +120,24 @@ measure() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "–" }'; }
 
-# data_for RUBRIC: generates (if missing or made from another rubric or generator) and echoes the path.
+# data_for RUBRIC ORDER NOTES: generates (if missing or made from another rubric or generator) and echoes
+# the path.
 data_for() {
-  local rubric=$1 base data stamp want
+  local rubric=$1 order=$2 notes=$3 base data stamp want suffix=
   base=$(basename "$rubric" .toml)
+  [ "$order" = shuffled ] && suffix="$suffix-shuffled"
+  [ "$notes" = every ] && suffix="$suffix-notes"
   if [ "$MODE" = full ] && [ "$rubric" = rubrics/dongli-2023.toml ]; then
-    data=bench-data/findings-$TAG.csv
+    data=bench-data/findings-$TAG$suffix.csv
   else
-    data=bench-data/findings-$base-$TAG.csv
+    data=bench-data/findings-$base-$TAG$suffix.csv
   fi
   stamp=$data.stamp
-  want="units=$UNITS findings=$FINDINGS seed=$SEED rubric=$(sha256sum < "$rubric" | cut -c1-16) gen=$(sha256sum < "$GEN" | cut -c1-16)"
+  want="units=$UNITS findings=$FINDINGS seed=$SEED order=$order notes=$notes rubric=$(sha256sum < "$rubric" | cut -c1-16) gen=$(sha256sum < "$GEN" | cut -c1-16)"
   if [ ! -f "$data" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "== generating $data ($UNITS units, $FINDINGS findings, $rubric, seed $SEED)" >&2
-    "$GEN" --rubric "$rubric" --units "$UNITS" --findings "$FINDINGS" --seed "$SEED" -o "$data" >&2
+    echo "== generating $data ($UNITS units, $FINDINGS findings, $rubric, $order, notes: $notes, seed $SEED)" >&2
+    "$GEN" --rubric "$rubric" --units "$UNITS" --findings "$FINDINGS" --seed "$SEED" --order "$order" \
+      --notes "$notes" -o "$data" >&2
     echo "$want" > "$stamp"
   fi
   echo "$data"
@@ -130,10 +145,11 @@ data_for() {
 
 # --- the benchmark -------------------------------------------------------------------------------------
 STATUS=0
-for RUBRIC in "${RUBRICS[@]}"; do
+for DATASET in "${DATASETS[@]}"; do
+  IFS=: read -r RUBRIC ORDER NOTES <<< "$DATASET"
   BUSY=
-  DATA=$(data_for "$RUBRIC")
-  BASE=$(basename "$RUBRIC" .toml)
+  DATA=$(data_for "$RUBRIC" "$ORDER" "$NOTES")
+  BASE=$(basename "$RUBRIC" .toml)-$ORDER-$NOTES
   SIZE_MB=$(du -m "$DATA" | cut -f1)
   echo "== $RUBRIC, $DATA ($SIZE_MB MB)" >&2
   OUT=bench-data/out/$BASE-$TAG
@@ -156,7 +172,7 @@ for RUBRIC in "${RUBRICS[@]}"; do
   PANDAS_S=$SECS PANDAS_MB=$MB
 
   echo
-  echo "### $RUBRIC: $UNITS units, $FINDINGS findings ($SIZE_MB MB CSV)"
+  echo "### $RUBRIC, rows $ORDER, notes: $NOTES: $UNITS units, $FINDINGS findings ($SIZE_MB MB CSV)"
   echo
   echo "| scorer | runs | seconds (median) | peak RSS MB | × parse floor | × DuckDB |"
   echo "|---|---:|---:|---:|---:|---:|"

@@ -32,6 +32,16 @@ pub const DISCRETIONARY_NOTE: &str = "完成情况良好";
 /// Short notes for the other findings; most are empty.
 const NOTES: [&str; 8] = ["", "", "", "", "", "台账不全", "未按时上报", "整改不到位"];
 
+/// Notes for `--notes every`: what a clerk writes on each row of a real ledger, some with commas (quoted).
+const EVERY_NOTES: [&str; 6] = [
+    "3月检查发现台账不全，已要求整改",
+    "未按时上报季度报表",
+    "整改不到位，第二次检查仍未完成",
+    "支部委员会会议记录缺少签到表",
+    "安全培训记录不全, 缺两名职工签字",
+    "党费收缴明细与银行流水不符",
+];
+
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast and fully determined by its seed, which is all a
 /// benchmark generator needs. Not for anything that must be unpredictable.
 #[derive(Debug, Clone)]
@@ -119,6 +129,12 @@ pub struct Stats {
 }
 
 impl Plan {
+    /// Every finding carries a note (as a ledger export does), instead of mostly none.
+    pub fn with_notes_everywhere(mut self) -> Plan {
+        self.notes = EVERY_NOTES.iter().map(|n| csv_field(n)).collect();
+        self
+    }
+
     /// # Errors
     /// A rubric with no rule the generator can use.
     pub fn new(rubric: &Rubric) -> Result<Plan, String> {
@@ -471,5 +487,91 @@ mod tests {
         assert_eq!(csv_field("1.2.3"), b"1.2.3");
         assert_eq!(csv_field("a,b"), b"\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), b"\"say \"\"hi\"\"\"");
+    }
+}
+
+/// The lines of a findings CSV (`csv`, header first, every row one line) in random order, the header kept
+/// first: a ledger export is in time order, not grouped by unit. Fully determined by `seed`.
+pub fn shuffle_lines(csv: &[u8], seed: u64) -> Vec<u8> {
+    let header_end = csv
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(csv.len(), |i| i + 1);
+    let body = &csv[header_end..];
+    let mut starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            body.iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .filter(|&i| i < body.len())
+        .collect();
+    let mut rng = SplitMix64::new(seed ^ 0x5348_5546_464c_4531);
+    for i in (1..starts.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        starts.swap(i, j);
+    }
+    let mut out = Vec::with_capacity(csv.len() + 1);
+    out.extend_from_slice(&csv[..header_end]);
+    for start in starts {
+        let end = body[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(body.len(), |i| start + i + 1);
+        out.extend_from_slice(&body[start..end]);
+        if out.last() != Some(&b'\n') {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// A synthetic rubric of `rules` rules (a multiple of 100 up to 10,000): 10 sections of 10 points, each
+/// of `rules / 10` one-rule items sharing the section's points as a pool, the rules in turn fixed (0.5),
+/// per-occurrence (0.2 a time, at most 5 times), progressive (0.1, then 0.1 more each time, capped at 1)
+/// and fixed (1). For measuring a findings file that names many codes.
+///
+/// # Errors
+/// `rules` not a positive multiple of 100, or over 10,000.
+pub fn wide_rubric(rules: usize) -> Result<String, String> {
+    if rules == 0 || !rules.is_multiple_of(100) || rules > 10_000 {
+        return Err(format!(
+            "--rules must be a multiple of 100 from 100 to 10000, not {rules}"
+        ));
+    }
+    let per_section = rules / 10;
+    let mut out = format!(
+        "# A synthetic rubric of {rules} rules for the scoring benchmark (kaoping-bench-gen --wide-rubric).\ntitle = \"宽细则{rules}条\"\ntotal = 100\n"
+    );
+    for s in 1..=10 {
+        out.push_str(&format!(
+            "\n[[sections]]\ntitle = \"第{s}部分\"\npoints = 10\npool = true\n"
+        ));
+        for i in 1..=per_section {
+            let rule = match (s * per_section + i) % 4 {
+                0 => "kind = \"fixed\"\namount = 0.5",
+                1 => "kind = \"per_occurrence\"\namount = 0.2\nmax_count = 5",
+                2 => "kind = \"progressive\"\nfirst = 0.1\nstep = 0.1\ncap = 1",
+                _ => "kind = \"fixed\"\namount = 1",
+            };
+            out.push_str(&format!(
+                "\n[[sections.items]]\ntitle = \"第{s}部分第{i}项\"\n\n[[sections.items.rules]]\n{rule}\ntext = \"按规则计分\"\n"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod wide_rubric_tests {
+    use super::*;
+
+    #[test]
+    fn the_wide_rubric_is_a_valid_rubric_of_that_many_rules() {
+        let text = wide_rubric(1000).expect("text");
+        let rubric = kaoping_formats::parse_rubric("wide.toml", &text).expect("valid");
+        assert_eq!(rubric.rules().len(), 1000);
+        assert!(wide_rubric(150).is_err());
     }
 }

@@ -6,13 +6,13 @@
 //! ```
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use kaoping_bench::{generate, write_units, Plan};
+use kaoping_bench::{generate, shuffle_lines, write_units, Plan};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +38,25 @@ struct Args {
     /// Also write the unit register (unit,name) here.
     #[arg(long)]
     units_out: Option<PathBuf>,
+    /// Row order: `grouped` keeps each unit's rows together; `shuffled` puts all rows in random order, as
+    /// a ledger export in time order is.
+    #[arg(long, value_enum, default_value_t = Order::Grouped)]
+    order: Order,
+    /// Notes: `some` (mostly empty) or `every` (a note on every row, as real ledgers carry).
+    #[arg(long, value_enum, default_value_t = Notes::Some)]
+    notes: Notes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Order {
+    Grouped,
+    Shuffled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Notes {
+    Some,
+    Every,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +71,7 @@ fn main() -> ExitCode {
     };
     let plan = match Plan::new(&rubric).and_then(|p| p.check(args.units, args.findings).map(|()| p))
     {
+        Ok(p) if args.notes == Notes::Every => p.with_notes_everywhere(),
         Ok(p) => p,
         Err(e) => {
             eprintln!("kaoping-bench-gen: {}: {e}", args.rubric.display());
@@ -65,13 +85,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let stats = match generate(
-        &plan,
-        args.units,
-        args.findings,
-        args.seed,
-        BufWriter::with_capacity(1 << 20, file),
-    ) {
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let written = if args.order == Order::Shuffled {
+        // The whole file in memory, then its lines shuffled: a few hundred MB for ten million rows.
+        let mut all = Vec::new();
+        generate(&plan, args.units, args.findings, args.seed, &mut all).and_then(|stats| {
+            out.write_all(&shuffle_lines(&all, args.seed))
+                .and_then(|()| out.flush())
+                .map(|()| stats)
+        })
+    } else {
+        generate(&plan, args.units, args.findings, args.seed, &mut out)
+    };
+    let stats = match written {
         Ok(s) => s,
         Err(e) => {
             eprintln!("kaoping-bench-gen: {}: {e}", args.out.display());
