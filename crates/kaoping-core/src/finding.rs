@@ -310,6 +310,8 @@ pub struct Resolver<'r> {
     keep_notes: bool,
     /// The last unit looked up: findings files list a unit's findings together, so most lookups repeat it.
     last_unit: std::cell::RefCell<(String, Option<Party>)>,
+    /// Reading entries already in a ledger ([`Resolver::as_recorded`]).
+    recorded: bool,
 }
 
 impl<'r> Resolver<'r> {
@@ -320,6 +322,19 @@ impl<'r> Resolver<'r> {
             open_units,
             keep_notes: true,
             last_unit: std::cell::RefCell::new((String::new(), None)),
+            recorded: false,
+        }
+    }
+
+    /// For entries already in a ledger: they count as they counted when they were recorded. The form
+    /// rules added since (a count written out and not 0, a reason for 不适用, a matter for an award, a
+    /// group only on a group rule) refuse new entries; an old entry that predates them keeps its meaning
+    /// (a blank count was 1, a group finding docked every member) instead of silently dropping out of
+    /// results that may be published.
+    pub fn as_recorded(self) -> Resolver<'r> {
+        Resolver {
+            recorded: true,
+            ..self
         }
     }
 
@@ -523,7 +538,7 @@ impl<'r> Resolver<'r> {
                     unit: unit.to_string(),
                 })
             }
-            AppliesTo::Unit if is_group => {
+            AppliesTo::Unit if is_group && !self.recorded => {
                 return Err(FindingError::NotAGroupRule {
                     code: code.clone(),
                     group: unit.to_string(),
@@ -556,6 +571,9 @@ impl<'r> Resolver<'r> {
             RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
                 no_level(code, label, input)?;
                 no_value(code, label, input)?;
+                if self.recorded {
+                    return Ok(Input::Count(count(input.count.unwrap_or(1))?));
+                }
                 match required_count(code, label, input)? {
                     0 => Err(FindingError::ZeroCount {
                         code: code.clone(),
@@ -568,6 +586,9 @@ impl<'r> Resolver<'r> {
             RuleKind::Frequency { .. } => {
                 no_level(code, label, input)?;
                 no_value(code, label, input)?;
+                if self.recorded {
+                    return Ok(Input::Count(count(input.count.unwrap_or(1))?));
+                }
                 Ok(Input::Count(required_count(code, label, input)?))
             }
             RuleKind::Graded { levels } => {
@@ -598,7 +619,7 @@ impl<'r> Resolver<'r> {
                 if required && input.level.map(str::trim) == Some(NOT_APPLICABLE) {
                     no_value(&code, "不适用的评分项", input)?;
                     // Full marks without an entry's worth of evidence: the reason is what an appeal reads.
-                    if input.note.trim().is_empty() {
+                    if input.note.trim().is_empty() && !self.recorded {
                         return Err(FindingError::NotApplicableReasonRequired { code });
                     }
                     return Ok(Input::NotApplicable);
@@ -682,7 +703,7 @@ impl<'r> Resolver<'r> {
                     kind: "就高计分的加分规则",
                 })
             }
-            (_, Some(0)) => {
+            (_, Some(0)) if !self.recorded => {
                 return Err(FindingError::ZeroCount {
                     code,
                     kind: "加分规则",
@@ -698,7 +719,11 @@ impl<'r> Resolver<'r> {
             .unwrap_or("");
         // Rows without a matter would all be one matter and only the highest would count, unseen.
         let optional = self.rubric.bonus().matter_optional;
-        if matter.is_empty() && rule.combine == BonusCombine::HighestPerMatter && !optional {
+        if matter.is_empty()
+            && rule.combine == BonusCombine::HighestPerMatter
+            && !optional
+            && !self.recorded
+        {
             return Err(FindingError::MatterRequired { code });
         }
         Ok(Input::Award {

@@ -151,7 +151,7 @@ impl<'s> Work<'s> {
     /// replaces stops counting, and it counts itself unless it is a withdrawal.
     pub(crate) fn apply(&mut self, entry: &Entry, replaced: Option<&Entry>) {
         let units: &Units = &self.snapshot.units;
-        let resolver = Resolver::new(&self.snapshot.rubric, false);
+        let resolver = Resolver::new(&self.snapshot.rubric, false).as_recorded();
         let side = &mut self.sides[side_index(entry.source)];
         if let Some(old) = replaced {
             if let Ok(f) = resolver.resolve_known(units, &old.finding_input(), old.id as u64) {

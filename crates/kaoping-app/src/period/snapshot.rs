@@ -109,7 +109,7 @@ impl Side {
         let mut parties: Vec<PartyList> =
             vec![PartyList::default(); units.len() + units.groups().len()];
         let mut by_department = BTreeMap::new();
-        let resolver = Resolver::new(rubric, false);
+        let resolver = Resolver::new(rubric, false).as_recorded();
         let mut entries = entries;
         entries.sort_by_key(|e| e.id);
         for entry in entries {
@@ -250,7 +250,7 @@ impl Snapshot {
             Source::Assessor => 0,
             Source::SelfCheck => 1,
         };
-        let resolver = Resolver::new(rubric, false);
+        let resolver = Resolver::new(rubric, false).as_recorded();
         let mut last = self.head.last_entry;
         for entry in entries {
             last = last.max(entry.id);
