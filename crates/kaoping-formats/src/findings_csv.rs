@@ -209,7 +209,14 @@ pub fn read_findings<R: Read>(
         return Err(empty_file(file));
     }
     let header = Header::parse(file, &record)?;
-    rows(file, &header, &mut reader, 0, &mut sink)
+    rows(
+        file,
+        &header,
+        &mut reader,
+        0,
+        &mut sink,
+        QuoteWatch::open_quote_line,
+    )
 }
 
 fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
@@ -254,17 +261,20 @@ fn read_rows(
     first_line: u64,
     sink: &mut RowSink<'_>,
 ) -> Result<u64, FindingsError> {
-    let mut reader = csv_reader(QuoteWatch::new(part));
-    rows(file, header, &mut reader, first_line - 1, sink)
+    let mut reader = csv_reader(part);
+    // A file is split only when it holds no `"` at all, so no part can leave a quote open.
+    rows(file, header, &mut reader, first_line - 1, sink, |_| None)
 }
 
-/// The rows after the header; `line_offset` is added to the reader's own line numbers.
+/// The rows after the header; `line_offset` is added to the reader's own line numbers. Once the input is
+/// read, `open_quote` asks it for the line of a quote left open.
 fn rows<R: Read>(
     file: &str,
     header: &Header,
-    reader: &mut csv::Reader<QuoteWatch<R>>,
+    reader: &mut csv::Reader<R>,
     line_offset: u64,
     sink: &mut RowSink<'_>,
+    open_quote: impl FnOnce(&R) -> Option<u64>,
 ) -> Result<u64, FindingsError> {
     let mut record = csv::ByteRecord::new();
     let mut errors = Vec::new();
@@ -299,7 +309,7 @@ fn rows<R: Read>(
         }
     }
     // The row holding the open quote is the last one read, so its line keeps the errors in order.
-    if let Some(opened) = reader.get_ref().open_quote_line() {
+    if let Some(opened) = open_quote(reader.get_ref()) {
         push(
             &mut errors,
             &mut more,

@@ -145,10 +145,9 @@ fn grid(number: usize, rows: Vec<Vec<Cell>>) -> Result<Table, ReadError> {
         let r = table.next_row()?;
         for cell in row {
             let col = table.row_len(r);
-            let text = if cell.vmerge == Some(false) && r > 0 {
-                table.get(r - 1, col).to_string()
-            } else if cell.vmerge == Some(false) {
-                String::new()
+            let text = if cell.vmerge == Some(false) {
+                r.checked_sub(1)
+                    .map_or_else(String::new, |above| table.get(above, col).to_string())
             } else {
                 cell.text.trim().to_string()
             };
