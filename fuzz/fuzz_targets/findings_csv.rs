@@ -14,5 +14,13 @@ fuzz_target!(|data: &[u8]| {
     let mut units = Units::new();
     let _ = kaoping_formats::score_findings(&RUBRIC, &mut units, true, "fuzz.csv", data, true);
     let mut units = Units::new();
-    let _ = kaoping_formats::score_findings_bytes(&RUBRIC, &mut units, true, "fuzz.csv", data, true, 2);
+    let _ = kaoping_formats::score_findings_bytes(
+        &RUBRIC,
+        &mut units,
+        true,
+        "fuzz.csv",
+        data,
+        kaoping_core::score::Detail::Totals,
+        2,
+    );
 });

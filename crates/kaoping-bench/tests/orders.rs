@@ -1,17 +1,23 @@
 //! Row order does not matter: the same findings grouped by unit, shuffled as a ledger export in time order
 //! is, or split across threads give byte-identical CSV and JSON reports. (Traces cite line numbers, which
-//! move with the rows, so the reports compared are the ones without traces.)
+//! move with the rows, so the reports compared are the ones without traces.) Results made without item
+//! scores (`Detail::Totals`, what `kaoping score` uses for CSV) give the same CSV.
 
 use std::path::PathBuf;
 
-use kaoping_bench::{generate, shuffle_lines, Plan};
+use kaoping_bench::{generate, shuffle_lines, wide_rubric, Plan};
 use kaoping_core::rubric::Rubric;
+use kaoping_core::score::Detail;
 use kaoping_core::units::Units;
 use kaoping_formats::report::{write_csv, write_json};
 use kaoping_formats::{score_findings, score_findings_bytes};
 use proptest::prelude::*;
 
 fn rubric(path: &str) -> Rubric {
+    if path == WIDE {
+        let text = wide_rubric(200).expect("wide rubric");
+        return kaoping_formats::parse_rubric("wide.toml", &text).expect("wide rubric parses");
+    }
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join(path);
@@ -36,17 +42,43 @@ fn reports(rubric: &Rubric, csv: &[u8], threads: usize) -> (String, String) {
     let results = if threads == 1 {
         score_findings(rubric, &mut units, true, "f.csv", csv, false)
     } else {
-        score_findings_bytes(rubric, &mut units, true, "f.csv", csv, false, threads)
+        score_findings_bytes(
+            rubric,
+            &mut units,
+            true,
+            "f.csv",
+            csv,
+            Detail::Items,
+            threads,
+        )
     }
     .expect("the generated file scores");
     let mut csv_out = Vec::new();
     write_csv(&mut csv_out, rubric, &units, &results).expect("csv");
     let mut json_out = Vec::new();
     write_json(&mut json_out, rubric, &units, &results).expect("json");
-    (
-        String::from_utf8(csv_out).expect("utf-8"),
-        String::from_utf8(json_out).expect("utf-8"),
-    )
+    let csv_out = String::from_utf8(csv_out).expect("utf-8");
+    if threads > 1 {
+        let mut units = Units::new();
+        let totals = score_findings_bytes(
+            rubric,
+            &mut units,
+            true,
+            "f.csv",
+            csv,
+            Detail::Totals,
+            threads,
+        )
+        .expect("the generated file scores");
+        assert!(totals.iter().all(|r| r.items.is_empty()));
+        let mut totals_csv = Vec::new();
+        write_csv(&mut totals_csv, rubric, &units, &totals).expect("csv");
+        assert!(
+            String::from_utf8(totals_csv).expect("utf-8") == csv_out,
+            "the totals-only CSV differs"
+        );
+    }
+    (csv_out, String::from_utf8(json_out).expect("utf-8"))
 }
 
 /// The body's lines in reverse, header first: another order nobody would choose.
@@ -64,10 +96,15 @@ fn reversed(csv: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
-const RUBRICS: [&str; 3] = [
+/// The synthetic rubric of `kaoping-bench-wide-rubric`, with 200 rules: pool sections, and items most
+/// units are never found on.
+const WIDE: &str = "wide";
+
+const RUBRICS: [&str; 4] = [
     "rubrics/dongli-2023.toml",
     "rubrics/village-2023.toml",
     "bench/testdata/mixed.toml",
+    WIDE,
 ];
 
 proptest! {

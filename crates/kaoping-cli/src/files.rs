@@ -80,7 +80,7 @@ fn scored(
         s.units.is_none(),
         &name,
         &bytes,
-        true,
+        kaoping_core::score::Detail::Trace,
         1,
     )
     .map_err(|e| e.to_string())?;

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
+use kaoping_core::score::Detail;
 use kaoping_core::units::Units;
 use kaoping_formats::{read_rubric_file, read_units, report, score_findings_bytes};
 
@@ -31,7 +32,12 @@ pub fn score(
         None => Units::new(),
     };
     let name = findings.display().to_string();
-    let trace = matches!(format, Format::Json);
+    // The CSV and the table show sections, not items: a 1,000-item rubric's item scores for 100,000 units
+    // would take gigabytes for nothing.
+    let detail = match format {
+        Format::Json => Detail::Trace,
+        Format::Table | Format::Csv => Detail::Totals,
+    };
     let bytes = read_all(findings)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let results = score_findings_bytes(
@@ -40,7 +46,7 @@ pub fn score(
         units_path.is_none(),
         &name,
         &bytes,
-        trace,
+        detail,
         threads,
     )
     .map_err(|e| e.to_string())?;

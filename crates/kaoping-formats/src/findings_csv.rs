@@ -8,7 +8,7 @@ use std::str::FromStr;
 use kaoping_core::date::Date;
 use kaoping_core::finding::{FindingInput, Resolver};
 use kaoping_core::rubric::Rubric;
-use kaoping_core::score::{Scorer, UnitResult};
+use kaoping_core::score::{Detail, Scorer, UnitResult};
 use kaoping_core::units::Units;
 use kaoping_core::Decimal;
 
@@ -426,19 +426,23 @@ pub fn score_findings<R: Read>(
     input: R,
     trace: bool,
 ) -> Result<Vec<UnitResult>, FindingsError> {
-    let mut scorer = new_scorer(rubric, trace);
-    ingest(rubric, units, open_units, trace, &mut scorer, |sink| {
+    let detail = if trace { Detail::Trace } else { Detail::Items };
+    score_stream(rubric, units, open_units, file, input, detail)
+}
+
+fn score_stream<R: Read>(
+    rubric: &Rubric,
+    units: &mut Units,
+    open_units: bool,
+    file: &str,
+    input: R,
+    detail: Detail,
+) -> Result<Vec<UnitResult>, FindingsError> {
+    let mut scorer = Scorer::with_detail(rubric, detail);
+    ingest(rubric, units, open_units, detail, &mut scorer, |sink| {
         read_findings(file, input, sink)
     })?;
     Ok(scorer.finish(units))
-}
-
-fn new_scorer(rubric: &Rubric, trace: bool) -> Scorer<'_> {
-    if trace {
-        Scorer::with_trace(rubric)
-    } else {
-        Scorer::new(rubric)
-    }
 }
 
 /// Runs a reader whose rows are resolved and added to `scorer`.
@@ -446,13 +450,13 @@ fn ingest<'r>(
     rubric: &'r Rubric,
     units: &mut Units,
     open_units: bool,
-    trace: bool,
+    detail: Detail,
     scorer: &mut Scorer<'r>,
     read: impl FnOnce(
         &mut dyn FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
     ) -> Result<u64, FindingsError>,
 ) -> Result<u64, FindingsError> {
-    let resolver = Resolver::new(rubric, open_units).keep_notes(trace);
+    let resolver = Resolver::new(rubric, open_units).keep_notes(detail == Detail::Trace);
     read(&mut |input, line| {
         let finding = resolver
             .resolve(units, input, line)
@@ -466,7 +470,8 @@ fn ingest<'r>(
 /// Files smaller than this are read on one thread: starting threads would cost more than it saves.
 const PARALLEL_MIN_BYTES: usize = 4 << 20;
 
-/// As [`score_findings`], for a file already in memory, reading and scoring on up to `threads` threads.
+/// As [`score_findings`], for a file already in memory, reading and scoring on up to `threads` threads,
+/// with results that carry `detail`.
 ///
 /// The file is split at line ends, which is only safe when no field is quoted (a quoted field may hold a
 /// line break); a file with any `"` is read on one thread. Each thread keeps its own tallies and unit
@@ -480,13 +485,13 @@ pub fn score_findings_bytes(
     open_units: bool,
     file: &str,
     bytes: &[u8],
-    trace: bool,
+    detail: Detail,
     threads: usize,
 ) -> Result<Vec<UnitResult>, FindingsError> {
     let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
     let body = &bytes[header_end..];
     if threads <= 1 || bytes.len() < PARALLEL_MIN_BYTES || memchr::memchr(b'"', bytes).is_some() {
-        let results = score_findings(rubric, units, open_units, file, bytes, trace)?;
+        let results = score_stream(rubric, units, open_units, file, bytes, detail)?;
         return Ok(results);
     }
     let header = read_header(file, &bytes[..header_end])?;
@@ -506,10 +511,16 @@ pub fn score_findings_bytes(
                 let header = &header;
                 s.spawn(move || {
                     let mut local = base.clone();
-                    let mut scorer = new_scorer(rubric, trace);
-                    let read = ingest(rubric, &mut local, open_units, trace, &mut scorer, |sink| {
-                        read_rows(file, header, chunk, start, sink)
-                    });
+                    let mut scorer = Scorer::with_detail(rubric, detail);
+                    let read = ingest(
+                        rubric,
+                        &mut local,
+                        open_units,
+                        detail,
+                        &mut scorer,
+                        |sink| read_rows(file, header, chunk, start, sink),
+                    );
+                    scorer.seal();
                     let (errors, more) = match read {
                         Ok(_) => (Vec::new(), 0),
                         Err(FindingsError::Rows { errors, more, .. }) => (errors, more),
@@ -570,7 +581,7 @@ pub fn score_findings_bytes(
             more,
         });
     }
-    let scorer = merged.unwrap_or_else(|| new_scorer(rubric, trace));
+    let scorer = merged.unwrap_or_else(|| Scorer::with_detail(rubric, detail));
     Ok(scorer.finish_parallel(units, threads))
 }
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+use kaoping_core::score::Detail;
 use kaoping_core::units::Units;
 use kaoping_formats::{score_findings, score_findings_bytes};
 use support::*;
@@ -67,7 +68,7 @@ fn parallel_and_sequential_reads_score_identically() {
             true,
             "f.csv",
             text.as_bytes(),
-            true,
+            Detail::Trace,
             threads,
         )
         .unwrap();
@@ -101,7 +102,7 @@ fn parallel_reads_report_the_same_errors_on_the_same_lines() {
         true,
         "f.csv",
         text.as_bytes(),
-        false,
+        Detail::Items,
         2,
     )
     .unwrap_err();
@@ -117,8 +118,16 @@ fn quoted_fields_are_read_on_one_thread_so_line_breaks_in_notes_stay_inside_thei
     let mut text = findings(250_000, 3_000, None);
     text.push_str("U00001,1.4.3,,,,,\"两行\n说明\"\n");
     let mut units = Units::new();
-    let results =
-        score_findings_bytes(&rubric, &mut units, true, "f.csv", text.as_bytes(), true, 2).unwrap();
+    let results = score_findings_bytes(
+        &rubric,
+        &mut units,
+        true,
+        "f.csv",
+        text.as_bytes(),
+        Detail::Trace,
+        2,
+    )
+    .unwrap();
     assert_eq!(results.len(), 3_000);
 }
 
@@ -142,7 +151,7 @@ fn not_applicable_and_a_raw_score_far_apart_conflict_on_any_number_of_threads() 
         true,
         "f.csv",
         text.as_bytes(),
-        false,
+        Detail::Items,
         2,
     )
     .unwrap_err();
@@ -174,7 +183,7 @@ fn two_groups_scoring_one_members_inherited_item_conflict_on_the_same_line_on_an
             false,
             "f.csv",
             text.as_bytes(),
-            false,
+            Detail::Items,
             threads,
         )
         .unwrap_err()

@@ -174,6 +174,19 @@ impl RuleKind {
         }
     }
 
+    /// Rules whose findings only add to a tally (occurrences, or late payments): with none found they
+    /// change nothing.
+    pub fn is_counted(&self) -> bool {
+        matches!(
+            self,
+            RuleKind::Fixed { .. }
+                | RuleKind::Zero
+                | RuleKind::PerOccurrence { .. }
+                | RuleKind::Progressive { .. }
+                | RuleKind::Deadline { .. }
+        )
+    }
+
     /// Rules whose findings set the item's score rather than deduct from it; an item has at most one.
     pub fn sets_score(&self) -> bool {
         matches!(

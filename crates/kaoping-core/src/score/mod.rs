@@ -6,6 +6,7 @@
 
 mod rank;
 mod result;
+mod tally;
 mod unit;
 
 use rust_decimal::Decimal;
@@ -17,19 +18,38 @@ pub use result::*;
 use crate::finding::{Finding, FindingError, Input, Target};
 use crate::rubric::{ItemId, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{GroupId, Party, UnitId, Units};
+use tally::UnitTallies;
 
 type Key = (Party, RoundId, RuleId);
+
+/// What results carry beyond the totals, sections and ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// No item scores and no trace (see [`Scorer::totals_only`]): for reports of many units.
+    Totals,
+    /// Item scores, no trace.
+    Items,
+    /// Item scores and the trace that explains every point.
+    Trace,
+}
 
 /// Folds findings into tallies; see the module docs.
 #[derive(Debug)]
 pub struct Scorer<'r> {
     rubric: &'r Rubric,
     keep_trace: bool,
-    /// The one unit a focused scorer ([`Scorer::for_unit`]) takes; `None` takes any. Unit tallies are
-    /// stored from this unit's id on, so scoring unit 999 alone does not allocate tallies for 999 others.
+    /// Whether results carry item scores (see [`Scorer::totals_only`]).
+    keep_items: bool,
+    /// Items whose rules only count (fixed, 不得分, per-occurrence, progressive, deadline): a unit found on
+    /// none of them keeps the item's full points, so scoring skips it.
+    counted_items: Vec<bool>,
+    /// Per section, the sum of its items' maximums (what an ordinary section scores with nothing found).
+    section_full: Vec<Decimal>,
+    /// The one unit a focused scorer ([`Scorer::for_unit`]) takes; `None` takes any.
     focus: Option<UnitId>,
-    /// Tallies for count-like rules, `[party][round][rule]`, units and groups apart.
-    unit_counts: Vec<u64>,
+    /// Tallies for count-like rules: units' by what was found (see [`tally`]), the few groups' dense,
+    /// `[group][round][rule]`.
+    unit_counts: UnitTallies,
     group_counts: Vec<u64>,
     /// Graded levels, discretionary points, rates: one per unit, rule and round.
     entries: FxHashMap<Key, (Input, u64)>,
@@ -49,11 +69,33 @@ pub struct Scorer<'r> {
 impl<'r> Scorer<'r> {
     /// A scorer that keeps tallies only: results have empty traces.
     pub fn new(rubric: &'r Rubric) -> Scorer<'r> {
+        let counted_items = rubric
+            .items()
+            .iter()
+            .map(|item| {
+                rubric.rules()[item.rules.clone()]
+                    .iter()
+                    .all(|r| r.kind.is_counted())
+            })
+            .collect();
+        let section_full = rubric
+            .sections()
+            .iter()
+            .map(|sec| {
+                rubric.items()[sec.items.clone()]
+                    .iter()
+                    .map(|i| i.max)
+                    .sum()
+            })
+            .collect();
         Scorer {
             rubric,
             keep_trace: false,
+            keep_items: true,
+            counted_items,
+            section_full,
             focus: None,
-            unit_counts: Vec::new(),
+            unit_counts: UnitTallies::default(),
             group_counts: Vec::new(),
             entries: FxHashMap::default(),
             raw_scores: FxHashMap::default(),
@@ -72,6 +114,15 @@ impl<'r> Scorer<'r> {
         }
     }
 
+    /// A scorer whose results carry `detail`.
+    pub fn with_detail(rubric: &'r Rubric, detail: Detail) -> Scorer<'r> {
+        match detail {
+            Detail::Totals => Scorer::new(rubric).totals_only(),
+            Detail::Items => Scorer::new(rubric),
+            Detail::Trace => Scorer::with_trace(rubric),
+        }
+    }
+
     /// A scorer for one unit alone: it takes the findings that reach `unit` (its own, its groups', and
     /// awards on either) and [`Scorer::finish_unit`] scores it exactly as [`Scorer::finish`] would have
     /// among all units, but for `rank`. This is how a server keeps a period current: a new finding
@@ -87,6 +138,17 @@ impl<'r> Scorer<'r> {
         }
     }
 
+    /// Results without item scores: `items` and each round's `items` are left empty. Totals, sections,
+    /// rounds, bonus, grades, ranks and missing entries are as always. For reports of many units that show
+    /// sections only (the CSV and the summary table): a 1,000-item rubric's item scores for 100,000 units
+    /// would take 8 GB.
+    pub fn totals_only(self) -> Scorer<'r> {
+        Scorer {
+            keep_items: false,
+            ..self
+        }
+    }
+
     pub fn rubric(&self) -> &'r Rubric {
         self.rubric
     }
@@ -95,44 +157,38 @@ impl<'r> Scorer<'r> {
         self.rubric.rounds().len() * self.rubric.rules().len()
     }
 
-    /// Where a unit's tallies start: a focused scorer stores only its unit's.
-    fn unit_index(&self, u: UnitId) -> usize {
-        match self.focus {
-            None => u,
-            Some(f) => {
-                assert_eq!(
-                    u, f,
-                    "a scorer focused on one unit was given another unit's finding"
-                );
-                0
+    /// A (round, rule) pair as one index.
+    fn slot_of(&self, round: RoundId, rule: RuleId) -> usize {
+        round * self.rubric.rules().len() + rule
+    }
+
+    /// Adds `n` to a count-like rule's tally.
+    fn tally(&mut self, party: Party, round: RoundId, rule: RuleId, n: u64) {
+        let slot = self.slot_of(round, rule);
+        match party {
+            Party::Unit(u) => {
+                if let Some(f) = self.focus {
+                    assert_eq!(
+                        u, f,
+                        "a scorer focused on one unit was given another unit's finding"
+                    );
+                }
+                self.unit_counts.add(u, slot, n);
+            }
+            Party::Group(g) => {
+                let stride = self.stride();
+                if self.group_counts.len() < (g + 1) * stride {
+                    self.group_counts.resize((g + 1) * stride, 0);
+                }
+                let c = &mut self.group_counts[g * stride + slot];
+                *c = c.saturating_add(n);
             }
         }
     }
 
-    fn slot(&mut self, party: Party, round: RoundId, rule: RuleId) -> &mut u64 {
-        let stride = self.stride();
-        let unit_index = match party {
-            Party::Unit(u) => self.unit_index(u),
-            Party::Group(_) => 0,
-        };
-        let (counts, id) = match party {
-            Party::Unit(_) => (&mut self.unit_counts, unit_index),
-            Party::Group(g) => (&mut self.group_counts, g),
-        };
-        let need = (id + 1) * stride;
-        if counts.len() < need {
-            counts.resize(need.max(counts.len() * 3 / 2), 0);
-        }
-        &mut counts[id * stride + round * self.rubric.rules().len() + rule]
-    }
-
-    pub(crate) fn count(&self, party: Party, round: RoundId, rule: RuleId) -> u64 {
-        let (counts, id) = match party {
-            Party::Unit(u) => (&self.unit_counts, self.unit_index(u)),
-            Party::Group(g) => (&self.group_counts, g),
-        };
-        let i = id * self.stride() + round * self.rubric.rules().len() + rule;
-        counts.get(i).copied().unwrap_or(0)
+    fn group_count(&self, g: GroupId, round: RoundId, rule: RuleId) -> u64 {
+        let i = g * self.stride() + self.slot_of(round, rule);
+        self.group_counts.get(i).copied().unwrap_or(0)
     }
 
     /// Adds one finding. `units` must be the register the finding was resolved with.
@@ -211,18 +267,10 @@ impl<'r> Scorer<'r> {
                 *held = held.saturating_add(*n);
             }
             (RuleKind::Deadline { .. }, Input::Dates { done, due }) => {
-                let late = u64::from(done > due);
-                let slot = self.slot(key.0, key.1, rule);
-                *slot = slot.saturating_add(late);
+                self.tally(key.0, key.1, rule, u64::from(done > due));
             }
-            (_, Input::Count(n)) => {
-                let slot = self.slot(key.0, key.1, rule);
-                *slot = slot.saturating_add(*n);
-            }
-            (_, _) => {
-                let slot = self.slot(key.0, key.1, rule);
-                *slot = slot.saturating_add(1);
-            }
+            (_, Input::Count(n)) => self.tally(key.0, key.1, rule, *n),
+            (_, _) => self.tally(key.0, key.1, rule, 1),
         }
         if self.keep_trace {
             self.traced.entry(key).or_default().push(finding.clone());
@@ -287,27 +335,13 @@ impl<'r> Scorer<'r> {
             Party::Unit(u) => Party::Unit(remap[u]),
             group => group,
         };
+        self.unit_counts.absorb(other.unit_counts, remap);
         let stride = self.stride();
-        for (u, chunk) in other.unit_counts.chunks(stride.max(1)).enumerate() {
-            if chunk.iter().all(|&c| c == 0) {
-                continue;
-            }
-            for (i, &c) in chunk.iter().enumerate() {
-                if c > 0 {
-                    let (round, rule) =
-                        (i / self.rubric.rules().len(), i % self.rubric.rules().len());
-                    let slot = self.slot(Party::Unit(remap[u]), round, rule);
-                    *slot = slot.saturating_add(c);
-                }
-            }
-        }
         for (g, chunk) in other.group_counts.chunks(stride.max(1)).enumerate() {
-            for (i, &c) in chunk.iter().enumerate() {
+            for (slot, &c) in chunk.iter().enumerate() {
                 if c > 0 {
-                    let (round, rule) =
-                        (i / self.rubric.rules().len(), i % self.rubric.rules().len());
-                    let slot = self.slot(Party::Group(g), round, rule);
-                    *slot = slot.saturating_add(c);
+                    let rules = self.rubric.rules().len();
+                    self.tally(Party::Group(g), slot / rules, slot % rules, c);
                 }
             }
         }
@@ -385,12 +419,19 @@ impl<'r> Scorer<'r> {
         conflicts
     }
 
+    /// Sorts the tallies for scoring. [`Scorer::finish`] does it anyway; a thread that read part of a file
+    /// calls it before its scorer is merged ([`Scorer::absorb`]), so the sorting runs on every thread.
+    pub fn seal(&mut self) {
+        self.unit_counts.seal();
+    }
+
     /// Scores the one unit of a [`Scorer::for_unit`] scorer. `rank` is 0: ranking needs every unit's
     /// result (see [`ranks`]).
     ///
     /// # Panics
     /// On a scorer that is not focused on `unit`.
-    pub fn finish_unit(self, units: &Units, unit: UnitId) -> UnitResult {
+    pub fn finish_unit(mut self, units: &Units, unit: UnitId) -> UnitResult {
+        self.unit_counts.seal();
         assert_eq!(
             self.focus,
             Some(unit),
@@ -409,7 +450,8 @@ impl<'r> Scorer<'r> {
     }
 
     /// As [`Scorer::finish`], scoring the units on up to `threads` threads. The result is the same.
-    pub fn finish_parallel(self, units: &Units, threads: usize) -> Vec<UnitResult> {
+    pub fn finish_parallel(mut self, units: &Units, threads: usize) -> Vec<UnitResult> {
+        self.unit_counts.seal();
         let mut awards: FxHashMap<Party, Vec<usize>> = FxHashMap::default();
         for (i, f) in self.awards.iter().enumerate() {
             awards.entry(f.party).or_default().push(i);

@@ -4,6 +4,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use rustc_hash::FxHashMap;
 
 use super::result::*;
+use super::tally::UnitRun;
 use super::{Key, Scorer};
 use crate::finding::{Finding, Input, Target};
 use crate::rubric::{
@@ -42,6 +43,11 @@ impl RuleData<'_> {
 
 struct UnitScoring<'s, 'r> {
     scorer: &'s Scorer<'r>,
+    /// The unit's own tallies.
+    run: UnitRun<'s>,
+    /// `[round][item]`: whether the unit itself was found on any of the item's rules. `None` when the unit
+    /// is in a group, whose findings count too: every item is scored then.
+    touched: Option<Vec<bool>>,
     trace: Option<Vec<TraceEntry>>,
     missing: Vec<Missing>,
 }
@@ -53,12 +59,23 @@ pub(super) fn score_unit(
     u: UnitId,
 ) -> UnitResult {
     let rubric = scorer.rubric;
+    let unit = units.unit(u);
+    let run = scorer.unit_counts.of_unit(u);
+    let touched = unit.groups.is_empty().then(|| {
+        let (rules, items) = (rubric.rules().len(), rubric.items().len());
+        let mut touched = vec![false; rubric.rounds().len() * items];
+        for slot in run.slots() {
+            touched[slot / rules * items + rubric.rules()[slot % rules].item] = true;
+        }
+        touched
+    });
     let mut s = UnitScoring {
         scorer,
+        run,
+        touched,
         trace: scorer.keep_trace.then(Vec::new),
         missing: Vec::new(),
     };
-    let unit = units.unit(u);
     let mut counted_parties = vec![Party::Unit(u)];
     counted_parties.extend(unit.groups.iter().map(|&g| Party::Group(g)));
     let group_parties: Vec<Party> = unit.groups.iter().map(|&g| Party::Group(g)).collect();
@@ -95,14 +112,17 @@ pub(super) fn score_unit(
 
     let mut total = Decimal::ZERO;
     let mut sections_w = vec![Decimal::ZERO; rubric.sections().len()];
-    let mut items_w: Vec<ItemScore> = rubric
-        .items()
-        .iter()
-        .map(|it| ItemScore {
-            score: (!rubric.sections()[it.section].pool).then_some(Decimal::ZERO),
-            deducted: Decimal::ZERO,
-        })
-        .collect();
+    let mut items_w: Vec<ItemScore> = Vec::new();
+    if scorer.keep_items {
+        items_w = rubric
+            .items()
+            .iter()
+            .map(|it| ItemScore {
+                score: (!rubric.sections()[it.section].pool).then_some(Decimal::ZERO),
+                deducted: Decimal::ZERO,
+            })
+            .collect();
+    }
     let mut rounds = Vec::with_capacity(rubric.rounds().len());
     for (r, round) in rubric.rounds().iter().enumerate() {
         let rs = s.score_round(r, &sources);
@@ -207,6 +227,23 @@ pub(super) fn score_unit(
 }
 
 impl<'s> UnitScoring<'s, '_> {
+    fn count(&self, party: Party, round: RoundId, rule: usize) -> u64 {
+        match party {
+            Party::Unit(_) => self.run.count(self.scorer.slot_of(round, rule)),
+            Party::Group(g) => self.scorer.group_count(g, round, rule),
+        }
+    }
+
+    /// An item with only counting rules that nothing was found on scores its full points, with no trace.
+    fn untouched(&self, round: RoundId, item: ItemId) -> bool {
+        let items = self.scorer.rubric.items().len();
+        self.scorer.counted_items[item]
+            && self
+                .touched
+                .as_ref()
+                .is_some_and(|t| !t[round * items + item])
+    }
+
     fn data(&self, src: &Sources, round: RoundId, rule: usize) -> RuleData<'s> {
         let sc: &'s Scorer<'_> = self.scorer;
         // Count-only kinds never use the maps; bulk scoring skips the lookups.
@@ -222,7 +259,7 @@ impl<'s> UnitScoring<'s, '_> {
                 count: src
                     .parties
                     .iter()
-                    .fold(0u64, |n, &p| n.saturating_add(sc.count(p, round, rule))),
+                    .fold(0u64, |n, &p| n.saturating_add(self.count(p, round, rule))),
                 entry: None,
                 raw: None,
                 held: None,
@@ -238,7 +275,7 @@ impl<'s> UnitScoring<'s, '_> {
         };
         for &p in src.parties {
             let key: Key = (p, round, rule);
-            d.count = d.count.saturating_add(sc.count(p, round, rule));
+            d.count = d.count.saturating_add(self.count(p, round, rule));
             if let Some(&(sum, n, _)) = sc.raw_scores.get(&key) {
                 let (s0, n0) = d.raw.unwrap_or((Decimal::ZERO, 0));
                 d.raw = Some((s0 + sum, n0.saturating_add(n)));
@@ -263,35 +300,51 @@ impl<'s> UnitScoring<'s, '_> {
 
     fn score_round(&mut self, round: RoundId, sources: &[Sources<'_>]) -> RoundScore {
         let rubric = self.scorer.rubric;
-        let mut items = vec![
-            ItemScore {
-                score: None,
-                deducted: Decimal::ZERO
-            };
-            rubric.items().len()
-        ];
+        let keep_items = self.scorer.keep_items;
+        let mut items = Vec::new();
+        if keep_items {
+            items = rubric
+                .items()
+                .iter()
+                .map(|it| ItemScore {
+                    score: (!rubric.sections()[it.section].pool).then_some(it.max),
+                    deducted: Decimal::ZERO,
+                })
+                .collect();
+        }
         let mut sections = Vec::with_capacity(rubric.sections().len());
-        for section in rubric.sections() {
+        // Items found on nothing keep the start values above (full points, nothing deducted) and are not
+        // visited: with 1,000 items a unit is usually found on a few.
+        for (si, section) in rubric.sections().iter().enumerate() {
             let score = if section.pool {
                 let mut remaining = section.points;
                 for i in section.items.clone() {
+                    if self.untouched(round, i) {
+                        continue;
+                    }
                     let before = remaining;
                     self.deduct_all(round, i, &sources[i], &mut remaining, Cap::PoolExhausted);
-                    items[i] = ItemScore {
-                        score: None,
-                        deducted: before - remaining,
-                    };
+                    if keep_items {
+                        items[i].deducted = before - remaining;
+                    }
                 }
                 remaining
             } else {
-                let mut sum = Decimal::ZERO;
+                // The full points, less what each item scored below its maximum: the same exact sum.
+                let mut sum = self.scorer.section_full[si];
                 for i in section.items.clone() {
+                    if self.untouched(round, i) {
+                        continue;
+                    }
+                    let max = rubric.items()[i].max;
                     let score = self.score_item(round, i, &sources[i]);
-                    items[i] = ItemScore {
-                        score: Some(score),
-                        deducted: rubric.items()[i].max - score,
-                    };
-                    sum += score;
+                    if keep_items {
+                        items[i] = ItemScore {
+                            score: Some(score),
+                            deducted: max - score,
+                        };
+                    }
+                    sum -= max - score;
                 }
                 sum
             };

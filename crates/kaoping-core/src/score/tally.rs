@@ -1,0 +1,239 @@
+//! Per-unit tallies of count-like rules, sized by what was found rather than by units × rules.
+//!
+//! Findings arrive in any order (a ledger export is in time order, not grouped by unit). Adding one to a
+//! dense `[unit][round][rule]` array touches a random slot of an array far larger than the cache on every
+//! row, and a 1,000-rule rubric for 100,000 units would need 800 MB of zeros. Here a finding is appended
+//! (a sequential write) and the tallies are sorted once, before scoring; a unit's tallies are then one
+//! contiguous run, which also tells the scorer which rules a unit was found on at all.
+//!
+//! Scorers that read parts of a file on several threads each sort their own tallies on their own thread;
+//! merging them keeps the sorted parts side by side (a unit's count is the sum over parts) instead of
+//! sorting everything again on one thread.
+
+use crate::units::UnitId;
+
+/// A tally's key: the unit in the high 32 bits and the (round, rule) slot in the low 32 bits, so sorting
+/// by key groups each unit's tallies in slot order.
+fn key(unit: UnitId, slot: usize) -> u64 {
+    let unit = u32::try_from(unit).expect("fewer than 2³² units");
+    let slot = u32::try_from(slot).expect("fewer than 2³² rule slots");
+    (u64::from(unit) << 32) | u64::from(slot)
+}
+
+fn unit_of(key: u64) -> usize {
+    (key >> 32) as usize
+}
+
+fn slot_of(key: u64) -> usize {
+    (key & u64::from(u32::MAX)) as usize
+}
+
+/// One part's tallies, sorted by key with one entry per key.
+#[derive(Debug, Clone, Default)]
+struct Part {
+    entries: Vec<(u64, u64)>,
+    /// `starts[u]..starts[u + 1]` are the entries of the part's unit `u`.
+    starts: Vec<usize>,
+    /// The part's unit for each unit of the whole; `None` when they are the same.
+    local: Option<Vec<u32>>,
+}
+
+impl Part {
+    fn of(&self, unit: UnitId) -> &[(u64, u64)] {
+        let local = match &self.local {
+            None => unit,
+            Some(map) => match map.get(unit) {
+                Some(&l) if l != u32::MAX => l as usize,
+                _ => return &[],
+            },
+        };
+        match (self.starts.get(local), self.starts.get(local + 1)) {
+            (Some(&a), Some(&b)) => &self.entries[a..b],
+            _ => &[],
+        }
+    }
+}
+
+/// Counts per (unit, slot). Appending keeps them unsorted; [`UnitTallies::seal`] sorts and sums them, after
+/// which they are read by unit.
+#[derive(Debug, Clone, Default)]
+pub(super) struct UnitTallies {
+    /// `(key, count)` as found, not yet sealed.
+    found: Vec<(u64, u64)>,
+    /// Sealed parts: one, or one per merged scorer.
+    parts: Vec<Part>,
+}
+
+impl UnitTallies {
+    /// Adds `n` to a unit's slot. Counts saturate: a file repeating a million-count row cannot wrap them.
+    pub(super) fn add(&mut self, unit: UnitId, slot: usize, n: u64) {
+        let k = key(unit, slot);
+        // Rows of one unit often come together: fold a repeat into the entry just made.
+        if let Some(last) = self.found.last_mut() {
+            if last.0 == k {
+                last.1 = last.1.saturating_add(n);
+                return;
+            }
+        }
+        self.found.push((k, n));
+    }
+
+    /// Takes in another scorer's tallies, its units renumbered by `remap`. They are sealed first, so
+    /// seal them on the thread that made them.
+    pub(super) fn absorb(&mut self, mut other: UnitTallies, remap: &[UnitId]) {
+        other.seal();
+        for mut part in other.parts {
+            let mut local = vec![u32::MAX; remap.iter().max().map_or(0, |&m| m + 1)];
+            for (mine, &whole) in remap.iter().enumerate() {
+                let l = match &part.local {
+                    None => mine,
+                    Some(map) => map.get(mine).map_or(u32::MAX as usize, |&l| l as usize),
+                };
+                local[whole] = u32::try_from(l).expect("fewer than 2³² units");
+            }
+            part.local = Some(local);
+            self.parts.push(part);
+        }
+    }
+
+    /// Sorts what was found since the last seal and sums each (unit, slot) into one entry.
+    pub(super) fn seal(&mut self) {
+        if self.found.is_empty() {
+            return;
+        }
+        let mut entries = std::mem::take(&mut self.found);
+        // Already in order when units came grouped; otherwise a radix sort (a few linear passes: it skips
+        // the key bytes no tally uses) rather than a comparison sort, several times slower on 10⁷ tallies.
+        if !entries.is_sorted_by_key(|&(k, _)| k) {
+            radsort::sort_by_key(&mut entries, |&(k, _)| k);
+        }
+        entries.dedup_by(|next, kept| {
+            if next.0 == kept.0 {
+                kept.1 = kept.1.saturating_add(next.1);
+                true
+            } else {
+                false
+            }
+        });
+        entries.shrink_to_fit();
+        let units = entries.last().map_or(0, |&(k, _)| unit_of(k) + 1);
+        let mut starts = Vec::with_capacity(units + 1);
+        let mut i = 0;
+        for u in 0..=units {
+            while i < entries.len() && unit_of(entries[i].0) < u {
+                i += 1;
+            }
+            starts.push(i);
+        }
+        // This scorer's own units: no renumbering.
+        self.parts.push(Part {
+            entries,
+            starts,
+            local: None,
+        });
+    }
+
+    /// A sealed unit's tallies.
+    pub(super) fn of_unit(&self, unit: UnitId) -> UnitRun<'_> {
+        debug_assert!(self.found.is_empty(), "tallies are read after seal");
+        let mut runs: [&[(u64, u64)]; 2] = [&[], &[]];
+        let mut rest = Vec::new();
+        for (i, part) in self.parts.iter().enumerate() {
+            let run = part.of(unit);
+            if i < 2 {
+                runs[i] = run;
+            } else if !run.is_empty() {
+                rest.push(run);
+            }
+        }
+        UnitRun { runs, rest }
+    }
+}
+
+/// One unit's sealed tallies, from each part.
+#[derive(Debug, Clone)]
+pub(super) struct UnitRun<'t> {
+    /// The first two parts' runs (a file is read on two threads here), without allocating.
+    runs: [&'t [(u64, u64)]; 2],
+    rest: Vec<&'t [(u64, u64)]>,
+}
+
+impl UnitRun<'_> {
+    fn all(&self) -> impl Iterator<Item = &[(u64, u64)]> + '_ {
+        self.runs.iter().copied().chain(self.rest.iter().copied())
+    }
+
+    pub(super) fn count(&self, slot: usize) -> u64 {
+        self.all().fold(0u64, |n, run| {
+            let found = run
+                .binary_search_by_key(&slot, |&(k, _)| slot_of(k))
+                .map_or(0, |i| run[i].1);
+            n.saturating_add(found)
+        })
+    }
+
+    /// The slots found (in any order; a slot found in several parts comes once per part).
+    pub(super) fn slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.all()
+            .flat_map(|run| run.iter().map(|&(k, _)| slot_of(k)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(t: &UnitTallies, u: UnitId) -> Vec<usize> {
+        let mut s: Vec<usize> = t.of_unit(u).slots().collect();
+        s.sort_unstable();
+        s.dedup();
+        s
+    }
+
+    #[test]
+    fn sums_per_unit_and_slot_in_any_order() {
+        let mut t = UnitTallies::default();
+        for (u, s, n) in [
+            (2, 5, 1),
+            (0, 3, 2),
+            (2, 5, 4),
+            (1, 0, 1),
+            (0, 3, 1),
+            (2, 1, 7),
+        ] {
+            t.add(u, s, n);
+        }
+        t.seal();
+        assert_eq!(t.of_unit(0).count(3), 3);
+        assert_eq!(t.of_unit(2).count(5), 5);
+        assert_eq!(t.of_unit(2).count(1), 7);
+        assert_eq!(t.of_unit(2).count(0), 0);
+        assert_eq!(slots(&t, 1), vec![0]);
+        assert_eq!(slots(&t, 2), vec![1, 5]);
+        assert_eq!(slots(&t, 7), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn merged_parts_add_up_and_saturate() {
+        let mut a = UnitTallies::default();
+        a.add(0, 1, u64::MAX - 1);
+        a.add(2, 4, 1);
+        a.seal();
+        let mut b = UnitTallies::default();
+        b.add(0, 1, 5);
+        b.add(1, 2, 1);
+        b.add(1, 4, 2);
+        // b's unit 0 is the whole's 0, its unit 1 the whole's 3.
+        a.absorb(b, &[0, 3]);
+        let mut c = UnitTallies::default();
+        c.add(0, 4, 10);
+        a.absorb(c, &[2]);
+        assert_eq!(a.of_unit(0).count(1), u64::MAX);
+        assert_eq!(a.of_unit(3).count(2), 1);
+        assert_eq!(a.of_unit(3).count(4), 2);
+        assert_eq!(a.of_unit(2).count(4), 11);
+        assert_eq!(a.of_unit(1).count(2), 0);
+        assert_eq!(slots(&a, 3), vec![2, 4]);
+        assert_eq!(slots(&a, 9), Vec::<usize>::new());
+    }
+}
