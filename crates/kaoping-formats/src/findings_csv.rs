@@ -253,17 +253,28 @@ fn read_header(file: &str, line: &[u8]) -> Result<Header, FindingsError> {
     Header::parse(file, &record)
 }
 
-/// Reads header-less rows of a part of a file whose first row is line `first_line`.
+/// Reads header-less rows of a part of a file whose first row is line `first_line`. A quote left open
+/// at the end of the last part is an error; at the end of another part it means the file was split
+/// inside a quoted field, and `ended_in_quote` is set instead.
 fn read_rows(
     file: &str,
     header: &Header,
     part: &[u8],
     first_line: u64,
+    last: bool,
+    ended_in_quote: &mut bool,
     sink: &mut RowSink<'_>,
 ) -> Result<u64, FindingsError> {
-    let mut reader = csv_reader(part);
-    // A file is split only when it holds no `"` at all, so no part can leave a quote open.
-    rows(file, header, &mut reader, first_line - 1, sink, |_| None)
+    let mut reader = csv_reader(QuoteWatch::new(part));
+    rows(file, header, &mut reader, first_line - 1, sink, |watch| {
+        let open = watch.open_quote_line();
+        if last {
+            open
+        } else {
+            *ended_in_quote = open.is_some();
+            None
+        }
+    })
 }
 
 /// The rows after the header; `line_offset` is added to the reader's own line numbers. Once the input is
@@ -473,8 +484,10 @@ const PARALLEL_MIN_BYTES: usize = 4 << 20;
 /// As [`score_findings`], for a file already in memory, reading and scoring on up to `threads` threads,
 /// with results that carry `detail`.
 ///
-/// The file is split at line ends, which is only safe when no field is quoted (a quoted field may hold a
-/// line break); a file with any `"` is read on one thread. Each thread keeps its own tallies and unit
+/// The file is split at line ends outside quoted fields (a quoted field may hold a line break): where
+/// the `"`s before a line end are even in number. A stray `"` inside an unquoted field can fool that
+/// count; the part before such a split then ends inside a quote, and the file is read again on one
+/// thread. Each thread keeps its own tallies and unit
 /// register, merged in file order, so results and error messages are exactly those of a sequential read.
 ///
 /// # Errors
@@ -490,9 +503,11 @@ pub fn score_findings_bytes(
 ) -> Result<Vec<UnitResult>, FindingsError> {
     let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
     let body = &bytes[header_end..];
-    if threads <= 1 || bytes.len() < PARALLEL_MIN_BYTES || memchr::memchr(b'"', bytes).is_some() {
-        let results = score_stream(rubric, units, open_units, file, bytes, detail)?;
-        return Ok(results);
+    let sequential =
+        |units: &mut Units| score_stream(rubric, units, open_units, file, bytes, detail);
+    let quoted_header = memchr::memchr(b'"', &bytes[..header_end]).is_some();
+    if threads <= 1 || bytes.len() < PARALLEL_MIN_BYTES || quoted_header {
+        return sequential(units);
     }
     let header = read_header(file, &bytes[..header_end])?;
     let chunks = split_lines(body, threads);
@@ -503,22 +518,28 @@ pub fn score_findings_bytes(
         first_line += memchr::memchr_iter(b'\n', chunk).count() as u64;
     }
     let base: &Units = units;
-    let parts: Vec<(Units, Scorer<'_>, Vec<RowError>, usize)> = std::thread::scope(|s| {
+    type Part<'r> = (Units, Scorer<'r>, Vec<RowError>, usize, bool);
+    let parts: Vec<Part<'_>> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
             .zip(&starts)
-            .map(|(chunk, &start)| {
+            .enumerate()
+            .map(|(i, (chunk, &start))| {
                 let header = &header;
+                let last = i + 1 == chunks.len();
                 s.spawn(move || {
                     let mut local = base.clone();
                     let mut scorer = Scorer::with_detail(rubric, detail);
+                    let mut ended_in_quote = false;
                     let read = ingest(
                         rubric,
                         &mut local,
                         open_units,
                         detail,
                         &mut scorer,
-                        |sink| read_rows(file, header, chunk, start, sink),
+                        |sink| {
+                            read_rows(file, header, chunk, start, last, &mut ended_in_quote, sink)
+                        },
                     );
                     scorer.seal();
                     let (errors, more) = match read {
@@ -532,7 +553,7 @@ pub fn score_findings_bytes(
                             0,
                         ),
                     };
-                    (local, scorer, errors, more)
+                    (local, scorer, errors, more, ended_in_quote)
                 })
             })
             .collect();
@@ -541,10 +562,13 @@ pub fn score_findings_bytes(
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
+    if parts.iter().any(|p| p.4) {
+        return sequential(units);
+    }
     let mut errors = Vec::new();
     let mut more = 0;
     let mut merged: Option<Scorer<'_>> = None;
-    for (local, scorer, errs, m) in parts {
+    for (local, scorer, errs, m, _) in parts {
         errors.extend(errs);
         more += m;
         let remap: Vec<usize> = local
@@ -585,16 +609,29 @@ pub fn score_findings_bytes(
     Ok(scorer.finish_parallel(units, threads))
 }
 
-/// Splits `body` into about `parts` pieces, each ending at a line end.
+/// Splits `body` into about `parts` pieces, each ending at a line end with an even number of `"` before
+/// it (outside any quoted field, unless a stray quote miscounts; see [`score_findings_bytes`]).
 fn split_lines(body: &[u8], parts: usize) -> Vec<&[u8]> {
+    let quotes = |b: &[u8]| memchr::memchr_iter(b'"', b).count();
     let mut chunks = Vec::with_capacity(parts);
     let mut rest = body;
     for i in (1..parts).rev() {
-        let target = rest.len() / (i + 1);
-        let Some(nl) = memchr::memchr(b'\n', &rest[target..]) else {
+        let mut end = rest.len() / (i + 1);
+        let mut inside = quotes(&rest[..end]) % 2 == 1;
+        let split = loop {
+            let Some(nl) = memchr::memchr(b'\n', &rest[end..]) else {
+                break None;
+            };
+            inside ^= quotes(&rest[end..end + nl]) % 2 == 1;
+            end += nl + 1;
+            if !inside {
+                break Some(end);
+            }
+        };
+        let Some(split) = split else {
             break;
         };
-        let (head, tail) = rest.split_at(target + nl + 1);
+        let (head, tail) = rest.split_at(split);
         chunks.push(head);
         rest = tail;
     }

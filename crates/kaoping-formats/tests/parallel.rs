@@ -112,22 +112,101 @@ fn parallel_reads_report_the_same_errors_on_the_same_lines() {
     ));
 }
 
-#[test]
-fn quoted_fields_are_read_on_one_thread_so_line_breaks_in_notes_stay_inside_their_row() {
+/// The same file with a quoted note on every `every`-th finding row: a comma, a line break and an
+/// escaped quote inside (as Excel writes a ledger's remarks).
+fn with_quoted_notes(text: &str, every: usize) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 && i % every == 0 {
+            let cut = line.rfind(',').expect("a note column");
+            out.push_str(&line[..=cut]);
+            out.push_str("\"整改不到位, 第二次检查\n仍未完成（“台账”写作\"\"台账\"\"）\"\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Scores `text` on one thread and on `threads`, expecting the same reports or the same errors.
+fn same_on_any_threads(text: &str, threads: usize) {
     let rubric = rubric_file("dongli-2023.toml");
-    let mut text = findings(250_000, 3_000, None);
-    text.push_str("U00001,1.4.3,,,,,\"两行\n说明\"\n");
+    let mut seq_units = Units::new();
+    let sequential = score_findings(
+        &rubric,
+        &mut seq_units,
+        true,
+        "f.csv",
+        text.as_bytes(),
+        false,
+    );
     let mut units = Units::new();
+    let parallel = score_findings_bytes(
+        &rubric,
+        &mut units,
+        true,
+        "f.csv",
+        text.as_bytes(),
+        Detail::Items,
+        threads,
+    );
+    match (sequential, parallel) {
+        (Ok(a), Ok(b)) => assert_eq!(
+            sheet(&rubric, &seq_units, &a),
+            sheet(&rubric, &units, &b),
+            "{threads} threads"
+        ),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{threads} threads"),
+        (a, b) => panic!(
+            "one thread: {:?}, {threads} threads: {:?}",
+            a.is_ok(),
+            b.is_ok()
+        ),
+    }
+}
+
+#[test]
+fn quoted_notes_with_commas_and_line_breaks_are_split_across_threads_outside_their_quotes() {
+    let text = with_quoted_notes(&findings(250_000, 3_000, None), 7);
+    assert!(text.len() > 4 << 20);
+    for threads in [2, 3, 4] {
+        same_on_any_threads(&text, threads);
+    }
+    // Errors after notes that span lines keep their line numbers.
+    let text = with_quoted_notes(&findings(250_000, 3_000, Some(4_999)), 7);
+    for threads in [2, 3] {
+        same_on_any_threads(&text, threads);
+    }
+}
+
+#[test]
+fn a_stray_quote_that_miscounts_the_split_is_caught_and_the_file_read_on_one_thread() {
+    // A `"` inside an unquoted field is an ordinary character, but it makes the quotes before every later
+    // line end odd in number: the first line end inside a quoted note then looks like a place to split.
+    let text = findings(250_000, 3_000, None);
+    let mut lines: Vec<&str> = text.lines().collect();
+    let stray = "U00002,1.4.2,1,,,,长12\"的管子";
+    lines.insert(1, stray);
+    let text = lines.join("\n") + "\n";
+    let half = text.len() / 2;
+    let (head, tail) = text.split_at(half + text[half..].find('\n').expect("a line end") + 1);
+    let text = format!("{head}{}", with_quoted_notes(tail, 50));
+    for threads in [2, 3] {
+        same_on_any_threads(&text, threads);
+    }
+    let mut units = Units::new();
+    let rubric = rubric_file("dongli-2023.toml");
     let results = score_findings_bytes(
         &rubric,
         &mut units,
         true,
         "f.csv",
         text.as_bytes(),
-        Detail::Trace,
+        Detail::Items,
         2,
     )
-    .unwrap();
+    .expect("the file is valid");
     assert_eq!(results.len(), 3_000);
 }
 
