@@ -510,13 +510,7 @@ pub fn score_findings_bytes(
         return sequential(units);
     }
     let header = read_header(file, &bytes[..header_end])?;
-    let chunks = split_lines(body, threads);
-    let mut first_line = 2u64;
-    let mut starts = Vec::with_capacity(chunks.len());
-    for chunk in &chunks {
-        starts.push(first_line);
-        first_line += memchr::memchr_iter(b'\n', chunk).count() as u64;
-    }
+    let (chunks, starts): (Vec<&[u8]>, Vec<u64>) = split_lines(body, threads).into_iter().unzip();
     let base: &Units = units;
     type Part<'r> = (Units, Scorer<'r>, Vec<RowError>, usize, bool);
     let parts: Vec<Part<'_>> = std::thread::scope(|s| {
@@ -609,32 +603,120 @@ pub fn score_findings_bytes(
     Ok(scorer.finish_parallel(units, threads))
 }
 
-/// Splits `body` into about `parts` pieces, each ending at a line end with an even number of `"` before
-/// it (outside any quoted field, unless a stray quote miscounts; see [`score_findings_bytes`]).
-fn split_lines(body: &[u8], parts: usize) -> Vec<&[u8]> {
-    let quotes = |b: &[u8]| memchr::memchr_iter(b'"', b).count();
-    let mut chunks = Vec::with_capacity(parts);
-    let mut rest = body;
-    for i in (1..parts).rev() {
-        let mut end = rest.len() / (i + 1);
-        let mut inside = quotes(&rest[..end]) % 2 == 1;
-        let split = loop {
-            let Some(nl) = memchr::memchr(b'\n', &rest[end..]) else {
-                break None;
-            };
-            inside ^= quotes(&rest[end..end + nl]) % 2 == 1;
-            end += nl + 1;
-            if !inside {
-                break Some(end);
+/// Splits `body` (the file after its header line) into about `parts` pieces, each ending at a line end
+/// with an even number of `"` before it (outside any quoted field, unless a stray quote miscounts; see
+/// [`score_findings_bytes`]), each with the line its first row is on.
+///
+/// Counting the quotes and line ends before each cut takes a pass over the file; it runs on `parts`
+/// threads, which is also where the pages of a mapped file are first touched.
+fn split_lines(body: &[u8], parts: usize) -> Vec<(&[u8], u64)> {
+    let count = |b: &[u8]| {
+        (
+            memchr::memchr_iter(b'"', b).count(),
+            memchr::memchr_iter(b'\n', b).count() as u64,
+        )
+    };
+    let parts = parts.max(1);
+    let cuts: Vec<usize> = (0..parts)
+        .map(|k| body.len() / parts * k)
+        .chain([body.len()])
+        .collect();
+    // Quotes and line ends in each region between tentative cuts, counted on every thread.
+    let counts: Vec<(usize, u64)> = std::thread::scope(|s| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let region = &body[w[0]..w[1]];
+                s.spawn(move || count(region))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("counting thread"))
+            .collect()
+    });
+    // Each cut moves forward to the first line end outside quotes. `(at, quotes, lines)`: a position and
+    // the quotes and line ends before it.
+    let (mut at, mut quotes, mut lines) = (0usize, 0usize, 0u64);
+    let mut ends = Vec::with_capacity(parts);
+    for k in 1..parts {
+        if at <= cuts[k] {
+            at = cuts[k];
+            quotes = counts[..k].iter().map(|c| c.0).sum();
+            lines = counts[..k].iter().map(|c| c.1).sum();
+        }
+        let mut outside = false;
+        while let Some(nl) = memchr::memchr(b'\n', &body[at..]) {
+            quotes += memchr::memchr_iter(b'"', &body[at..at + nl]).count();
+            lines += 1;
+            at += nl + 1;
+            if quotes % 2 == 0 {
+                outside = true;
+                break;
             }
-        };
-        let Some(split) = split else {
+        }
+        if !outside || at >= body.len() {
             break;
-        };
-        let (head, tail) = rest.split_at(split);
-        chunks.push(head);
-        rest = tail;
+        }
+        ends.push((at, lines));
     }
-    chunks.push(rest);
-    chunks
+    let mut pieces = Vec::with_capacity(ends.len() + 1);
+    let (mut from, mut first_line) = (0usize, 2u64);
+    for (end, lines_before) in ends {
+        if end > from {
+            pieces.push((&body[from..end], first_line));
+            (from, first_line) = (end, 2 + lines_before);
+        }
+    }
+    pieces.push((&body[from..], first_line));
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_lines;
+
+    /// The pieces put back together are the body; each but the last ends a line outside quotes; each
+    /// knows the line it starts on (the body starts on line 2).
+    fn check(body: &[u8], parts: usize) -> usize {
+        let pieces = split_lines(body, parts);
+        let joined: Vec<u8> = pieces.iter().flat_map(|(p, _)| p.iter().copied()).collect();
+        assert_eq!(joined, body);
+        let mut line = 2;
+        for (i, (piece, first)) in pieces.iter().enumerate() {
+            assert_eq!(*first, line, "piece {i} of {parts}");
+            line += piece.iter().filter(|&&b| b == b'\n').count() as u64;
+            if i + 1 < pieces.len() {
+                assert!(piece.ends_with(b"\n"));
+                let quotes = pieces[..=i]
+                    .iter()
+                    .map(|(p, _)| p.iter().filter(|&&b| b == b'"').count())
+                    .sum::<usize>();
+                assert_eq!(quotes % 2, 0, "piece {i} of {parts} ends inside a quote");
+            }
+        }
+        pieces.len()
+    }
+
+    #[test]
+    fn splits_at_line_ends_outside_quotes_with_their_line_numbers() {
+        let mut body = Vec::new();
+        for i in 0..2_000 {
+            if i % 3 == 0 {
+                body.extend_from_slice(
+                    format!("U{i},1.1,1,,,,\"第一行\n第二行, \"\"引号\"\"\"\n").as_bytes(),
+                );
+            } else {
+                body.extend_from_slice(format!("U{i},1.1,1,,,,说明\n").as_bytes());
+            }
+        }
+        for parts in 1..=8 {
+            assert_eq!(check(&body, parts), parts, "{parts} parts");
+        }
+        // One long quoted field: no line end outside it to cut at.
+        let one = b"U1,1.1,1,,,,\"a\nb\nc\nd\ne\nf\ng\nh\"\n".to_vec();
+        assert_eq!(check(&one, 4), 1);
+        assert_eq!(check(b"", 3), 1);
+        assert_eq!(check(b"U1,1.1\nU2,1.1", 2), 2);
+    }
 }

@@ -40,9 +40,12 @@ pub struct Scorer<'r> {
     keep_trace: bool,
     /// Whether results carry item scores (see [`Scorer::totals_only`]).
     keep_items: bool,
-    /// Items whose rules only count (fixed, 不得分, per-occurrence, progressive, deadline): a unit found on
-    /// none of them keeps the item's full points, so scoring skips it.
-    counted_items: Vec<bool>,
+    /// Items with a rule that does not only count (graded, discretionary, conversion, rate, frequency),
+    /// ascending. The others (fixed, 不得分, per-occurrence, progressive, deadline) keep their full points
+    /// for a unit found on none of their rules, so scoring skips them.
+    uncounted_items: Vec<ItemId>,
+    /// Every item, `0..n`: the items to score for a unit in a group.
+    all_items: Vec<ItemId>,
     /// Per section, the sum of its items' maximums (what an ordinary section scores with nothing found).
     section_full: Vec<Decimal>,
     /// The one unit a focused scorer ([`Scorer::for_unit`]) takes; `None` takes any.
@@ -69,14 +72,16 @@ pub struct Scorer<'r> {
 impl<'r> Scorer<'r> {
     /// A scorer that keeps tallies only: results have empty traces.
     pub fn new(rubric: &'r Rubric) -> Scorer<'r> {
-        let counted_items = rubric
+        let uncounted_items = rubric
             .items()
             .iter()
-            .map(|item| {
-                rubric.rules()[item.rules.clone()]
+            .enumerate()
+            .filter(|(_, item)| {
+                !rubric.rules()[item.rules.clone()]
                     .iter()
                     .all(|r| r.kind.is_counted())
             })
+            .map(|(i, _)| i)
             .collect();
         let section_full = rubric
             .sections()
@@ -92,7 +97,8 @@ impl<'r> Scorer<'r> {
             rubric,
             keep_trace: false,
             keep_items: true,
-            counted_items,
+            uncounted_items,
+            all_items: (0..rubric.items().len()).collect(),
             section_full,
             focus: None,
             unit_counts: UnitTallies::default(),

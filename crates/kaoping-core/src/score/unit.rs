@@ -22,6 +22,45 @@ struct Sources<'p> {
     inherited_from: Option<usize>,
 }
 
+/// The parties whose findings reach one unit: itself and its groups.
+struct UnitParties<'u> {
+    unit: UnitId,
+    groups: &'u [usize],
+    /// The unit, then its groups.
+    counted: Vec<Party>,
+    /// Its groups.
+    group_parties: Vec<Party>,
+}
+
+impl UnitParties<'_> {
+    /// Where an item's findings come from.
+    fn of_item(&self, scorer: &Scorer<'_>, item: ItemId) -> Sources<'_> {
+        let inherited = scorer.rubric.items()[item]
+            .inherit
+            .then(|| scorer.inherits.get(&(self.unit, item)).map(|&(g, _)| g))
+            .flatten();
+        match inherited {
+            Some(g) => {
+                let at = self
+                    .groups
+                    .iter()
+                    .position(|&x| x == g)
+                    .expect("inherited from a group of the unit");
+                Sources {
+                    parties: &self.group_parties[at..=at],
+                    owner: Party::Group(g),
+                    inherited_from: Some(g),
+                }
+            }
+            None => Sources {
+                parties: &self.counted,
+                owner: Party::Unit(self.unit),
+                inherited_from: None,
+            },
+        }
+    }
+}
+
 /// What one rule saw for one unit in one round.
 struct RuleData<'a> {
     count: u64,
@@ -45,9 +84,10 @@ struct UnitScoring<'s, 'r> {
     scorer: &'s Scorer<'r>,
     /// The unit's own tallies.
     run: UnitRun<'s>,
-    /// `[round][item]`: whether the unit itself was found on any of the item's rules. `None` when the unit
-    /// is in a group, whose findings count too: every item is scored then.
-    touched: Option<Vec<bool>>,
+    /// Per round, the items to score, ascending: those the unit was found on and those whose rules do not
+    /// only count (a missing entry or a frequency rule scores without findings). `None` when the unit is in
+    /// a group, whose findings count too: every item is scored then. The rest keep their full points.
+    visit: Option<Vec<Vec<ItemId>>>,
     trace: Option<Vec<TraceEntry>>,
     missing: Vec<Missing>,
 }
@@ -61,54 +101,34 @@ pub(super) fn score_unit(
     let rubric = scorer.rubric;
     let unit = units.unit(u);
     let run = scorer.unit_counts.of_unit(u);
-    let touched = unit.groups.is_empty().then(|| {
-        let (rules, items) = (rubric.rules().len(), rubric.items().len());
-        let mut touched = vec![false; rubric.rounds().len() * items];
+    let visit = unit.groups.is_empty().then(|| {
+        let rules = rubric.rules().len();
+        let mut visit = vec![scorer.uncounted_items.clone(); rubric.rounds().len()];
         for slot in run.slots() {
-            touched[slot / rules * items + rubric.rules()[slot % rules].item] = true;
+            visit[slot / rules].push(rubric.rules()[slot % rules].item);
         }
-        touched
+        for items in &mut visit {
+            items.sort_unstable();
+            items.dedup();
+        }
+        visit
     });
     let mut s = UnitScoring {
         scorer,
         run,
-        touched,
+        visit,
         trace: scorer.keep_trace.then(Vec::new),
         missing: Vec::new(),
     };
     let mut counted_parties = vec![Party::Unit(u)];
     counted_parties.extend(unit.groups.iter().map(|&g| Party::Group(g)));
     let group_parties: Vec<Party> = unit.groups.iter().map(|&g| Party::Group(g)).collect();
-    let sources: Vec<Sources> = rubric
-        .items()
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            match item
-                .inherit
-                .then(|| scorer.inherits.get(&(u, i)).map(|(g, _)| g))
-                .flatten()
-            {
-                Some(&g) => {
-                    let at = unit
-                        .groups
-                        .iter()
-                        .position(|&x| x == g)
-                        .expect("inherited from a group of the unit");
-                    Sources {
-                        parties: &group_parties[at..=at],
-                        owner: Party::Group(g),
-                        inherited_from: Some(g),
-                    }
-                }
-                _ => Sources {
-                    parties: &counted_parties,
-                    owner: Party::Unit(u),
-                    inherited_from: None,
-                },
-            }
-        })
-        .collect();
+    let parties = UnitParties {
+        unit: u,
+        groups: &unit.groups,
+        counted: counted_parties,
+        group_parties,
+    };
 
     let mut total = Decimal::ZERO;
     let mut sections_w = vec![Decimal::ZERO; rubric.sections().len()];
@@ -125,7 +145,7 @@ pub(super) fn score_unit(
     }
     let mut rounds = Vec::with_capacity(rubric.rounds().len());
     for (r, round) in rubric.rounds().iter().enumerate() {
-        let rs = s.score_round(r, &sources);
+        let rs = s.score_round(r, &parties);
         if round.weight == Decimal::ONE {
             // The usual single round: the weighted scores are the round's own (no multiplication needed).
             total += rs.total;
@@ -147,7 +167,8 @@ pub(super) fn score_unit(
     }
     let total = total.normalize();
 
-    let mine: Vec<&Finding> = counted_parties
+    let mine: Vec<&Finding> = parties
+        .counted
         .iter()
         .filter_map(|p| awards.get(p))
         .flatten()
@@ -234,16 +255,6 @@ impl<'s> UnitScoring<'s, '_> {
         }
     }
 
-    /// An item with only counting rules that nothing was found on scores its full points, with no trace.
-    fn untouched(&self, round: RoundId, item: ItemId) -> bool {
-        let items = self.scorer.rubric.items().len();
-        self.scorer.counted_items[item]
-            && self
-                .touched
-                .as_ref()
-                .is_some_and(|t| !t[round * items + item])
-    }
-
     fn data(&self, src: &Sources, round: RoundId, rule: usize) -> RuleData<'s> {
         let sc: &'s Scorer<'_> = self.scorer;
         // Count-only kinds never use the maps; bulk scoring skips the lookups.
@@ -298,7 +309,7 @@ impl<'s> UnitScoring<'s, '_> {
         }
     }
 
-    fn score_round(&mut self, round: RoundId, sources: &[Sources<'_>]) -> RoundScore {
+    fn score_round(&mut self, round: RoundId, parties: &UnitParties<'_>) -> RoundScore {
         let rubric = self.scorer.rubric;
         let keep_items = self.scorer.keep_items;
         let mut items = Vec::new();
@@ -313,17 +324,27 @@ impl<'s> UnitScoring<'s, '_> {
                 .collect();
         }
         let mut sections = Vec::with_capacity(rubric.sections().len());
-        // Items found on nothing keep the start values above (full points, nothing deducted) and are not
-        // visited: with 1,000 items a unit is usually found on a few.
+        // Items not visited keep the start values above (full points, nothing deducted): with 1,000 items
+        // a unit is usually found on a few.
+        let visit = self.visit.take();
+        let scorer = self.scorer;
         for (si, section) in rubric.sections().iter().enumerate() {
+            let range = section.items.clone();
+            let items_here: &[ItemId] = match &visit {
+                None => &scorer.all_items[range],
+                Some(v) => {
+                    let v = &v[round];
+                    let from = v.partition_point(|&i| i < range.start);
+                    let to = v.partition_point(|&i| i < range.end);
+                    &v[from..to]
+                }
+            };
             let score = if section.pool {
                 let mut remaining = section.points;
-                for i in section.items.clone() {
-                    if self.untouched(round, i) {
-                        continue;
-                    }
+                for &i in items_here {
                     let before = remaining;
-                    self.deduct_all(round, i, &sources[i], &mut remaining, Cap::PoolExhausted);
+                    let src = parties.of_item(self.scorer, i);
+                    self.deduct_all(round, i, &src, &mut remaining, Cap::PoolExhausted);
                     if keep_items {
                         items[i].deducted = before - remaining;
                     }
@@ -332,12 +353,9 @@ impl<'s> UnitScoring<'s, '_> {
             } else {
                 // The full points, less what each item scored below its maximum: the same exact sum.
                 let mut sum = self.scorer.section_full[si];
-                for i in section.items.clone() {
-                    if self.untouched(round, i) {
-                        continue;
-                    }
+                for &i in items_here {
                     let max = rubric.items()[i].max;
-                    let score = self.score_item(round, i, &sources[i]);
+                    let score = self.score_item(round, i, &parties.of_item(self.scorer, i));
                     if keep_items {
                         items[i] = ItemScore {
                             score: Some(score),
@@ -350,6 +368,7 @@ impl<'s> UnitScoring<'s, '_> {
             };
             sections.push(score);
         }
+        self.visit = visit;
         RoundScore {
             round,
             total: sections.iter().sum(),
