@@ -10,7 +10,9 @@
 #                           same total
 #
 # Options: --runs N (runs per scorer; the median is reported), --pandas-runs N (default: as --runs).
-# Environment: KAOPING_BENCH_SEED (default 1).
+# Environment: KAOPING_BENCH_SEED (default 1); KAOPING_BASELINE=PATH, another build of the kaoping binary
+# (say of an earlier commit: `git worktree add /tmp/old COMMIT && cargo build --release --manifest-path
+# /tmp/old/Cargo.toml`) measured in the same run as a "baseline" row, to compare two builds.
 #
 # Measured, each with GNU time for peak RSS and the wall clock around it:
 #   parse floor  target/release/kaoping-bench-parse-floor FILE        (csv crate, nothing but parsing)
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
     --small) MODE=small ;;
     --runs) RUNS=$2; RUNS_SET=1; shift ;;
     --pandas-runs) PANDAS_RUNS=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -166,6 +168,14 @@ for DATASET in "${DATASETS[@]}"; do
     measure kaoping "$RUNS" "$KAOPING" score --rubric "$RUBRIC" --findings "$DATA" --format csv -o "$OUT-kaoping.csv"
     KAOPING_S=$SECS KAOPING_MB=$MB
   fi
+  if [ -n "${KAOPING_BASELINE:-}" ]; then
+    measure baseline "$RUNS" "$KAOPING_BASELINE" score --rubric "$RUBRIC" --findings "$DATA" --format csv -o "$OUT-baseline.csv"
+    BASELINE_S=$SECS BASELINE_MB=$MB
+    if ! cmp -s "$OUT-baseline.csv" "$OUT-kaoping.csv"; then
+      echo "bench/run.sh: the baseline's report differs from kaoping's ($OUT-baseline.csv)" >&2
+      STATUS=1
+    fi
+  fi
   measure duckdb "$RUNS" python3 bench/peers/duckdb_score.py --rubric "$RUBRIC" --findings "$DATA" -o "$OUT-duckdb.csv"
   DUCKDB_S=$SECS DUCKDB_MB=$MB
   measure pandas "$PANDAS_RUNS" python3 bench/peers/pandas_score.py --rubric "$RUBRIC" --findings "$DATA" -o "$OUT-pandas.csv"
@@ -181,6 +191,9 @@ for DATASET in "${DATASETS[@]}"; do
     echo "| **kaoping score** | $RUNS | $KAOPING_S | $KAOPING_MB | $(ratio "$KAOPING_S" "$FLOOR_S") | $(ratio "$KAOPING_S" "$DUCKDB_S") |"
   else
     echo "| **kaoping score** | – | not built | – | – | – |"
+  fi
+  if [ -n "${KAOPING_BASELINE:-}" ]; then
+    echo "| kaoping baseline ($KAOPING_BASELINE) | $RUNS | $BASELINE_S | $BASELINE_MB | $(ratio "$BASELINE_S" "$FLOOR_S") | $(ratio "$BASELINE_S" "$DUCKDB_S") |"
   fi
   echo "| DuckDB (SQL) | $RUNS | $DUCKDB_S | $DUCKDB_MB | $(ratio "$DUCKDB_S" "$FLOOR_S") | 1.00× |"
   echo "| pandas | $PANDAS_RUNS | $PANDAS_S | $PANDAS_MB | $(ratio "$PANDAS_S" "$FLOOR_S") | $(ratio "$PANDAS_S" "$DUCKDB_S") |"
