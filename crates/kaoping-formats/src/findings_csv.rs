@@ -621,13 +621,25 @@ fn split_lines(body: &[u8], parts: usize) -> Vec<(&[u8], u64)> {
         .map(|k| body.len() / parts * k)
         .chain([body.len()])
         .collect();
-    // Quotes and line ends in each region between tentative cuts, counted on every thread.
-    let counts: Vec<(usize, u64)> = std::thread::scope(|s| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .map(|w| {
-                let region = &body[w[0]..w[1]];
-                s.spawn(move || count(region))
+    // Quotes and line ends before each tentative cut. Only the text before the last cut needs counting;
+    // it is cut into `parts` equal pieces (and at every cut) so that each thread counts as much.
+    let counted_to = cuts[parts - 1];
+    let mut bounds: Vec<usize> = cuts[..parts].to_vec();
+    bounds.extend((1..parts).map(|i| counted_to / parts * i));
+    bounds.sort_unstable();
+    bounds.dedup();
+    let piece_of = |at: usize| (at * parts / counted_to.max(1)).min(parts - 1);
+    let per_thread: Vec<Vec<(usize, u64)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..parts)
+            .map(|t| {
+                let bounds = &bounds;
+                s.spawn(move || {
+                    bounds
+                        .windows(2)
+                        .filter(|w| piece_of(w[0]) == t)
+                        .map(|w| count(&body[w[0]..w[1]]))
+                        .collect()
+                })
             })
             .collect();
         handles
@@ -635,15 +647,21 @@ fn split_lines(body: &[u8], parts: usize) -> Vec<(&[u8], u64)> {
             .map(|h| h.join().expect("counting thread"))
             .collect()
     });
+    // (quotes, lines) before each bound, in order.
+    let mut before = vec![(0usize, 0u64)];
+    for (q, n) in per_thread.into_iter().flatten() {
+        let &(q0, n0) = before.last().expect("starts with the origin");
+        before.push((q0 + q, n0 + n));
+    }
+    let before_cut = |cut: usize| before[bounds.binary_search(&cut).expect("every cut is a bound")];
     // Each cut moves forward to the first line end outside quotes. `(at, quotes, lines)`: a position and
     // the quotes and line ends before it.
     let (mut at, mut quotes, mut lines) = (0usize, 0usize, 0u64);
     let mut ends = Vec::with_capacity(parts);
-    for k in 1..parts {
-        if at <= cuts[k] {
-            at = cuts[k];
-            quotes = counts[..k].iter().map(|c| c.0).sum();
-            lines = counts[..k].iter().map(|c| c.1).sum();
+    for &cut in &cuts[1..parts] {
+        if at <= cut {
+            at = cut;
+            (quotes, lines) = before_cut(cut);
         }
         let mut outside = false;
         while let Some(nl) = memchr::memchr(b'\n', &body[at..]) {
