@@ -32,7 +32,10 @@ fn slot_of(key: u64) -> usize {
 #[derive(Debug, Clone, Default)]
 struct Part {
     entries: Vec<(u64, u64)>,
-    /// `starts[u]..starts[u + 1]` are the entries of the part's unit `u`.
+    /// The lowest unit with entries: a scorer of one unit (the server re-scoring unit 99,999) indexes just
+    /// that one.
+    first: usize,
+    /// `starts[u - first]..starts[u - first + 1]` are the entries of the part's unit `u`.
     starts: Vec<usize>,
     /// The part's unit for each unit of the whole; `None` when they are the same.
     local: Option<Vec<u32>>,
@@ -46,6 +49,9 @@ impl Part {
                 Some(&l) if l != u32::MAX => l as usize,
                 _ => return &[],
             },
+        };
+        let Some(local) = local.checked_sub(self.first) else {
+            return &[];
         };
         match (self.starts.get(local), self.starts.get(local + 1)) {
             (Some(&a), Some(&b)) => &self.entries[a..b],
@@ -116,10 +122,11 @@ impl UnitTallies {
             }
         });
         entries.shrink_to_fit();
-        let units = entries.last().map_or(0, |&(k, _)| unit_of(k) + 1);
-        let mut starts = Vec::with_capacity(units + 1);
+        let first = entries.first().map_or(0, |&(k, _)| unit_of(k));
+        let end = entries.last().map_or(0, |&(k, _)| unit_of(k) + 1);
+        let mut starts = Vec::with_capacity(end - first + 1);
         let mut i = 0;
-        for u in 0..=units {
+        for u in first..=end {
             while i < entries.len() && unit_of(entries[i].0) < u {
                 i += 1;
             }
@@ -128,6 +135,7 @@ impl UnitTallies {
         // This scorer's own units: no renumbering.
         self.parts.push(Part {
             entries,
+            first,
             starts,
             local: None,
         });
@@ -211,6 +219,19 @@ mod tests {
         assert_eq!(slots(&t, 1), vec![0]);
         assert_eq!(slots(&t, 2), vec![1, 5]);
         assert_eq!(slots(&t, 7), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn one_high_unit_indexes_only_itself() {
+        let mut t = UnitTallies::default();
+        t.add(99_999, 2, 1);
+        t.add(99_999, 1, 4);
+        t.seal();
+        assert_eq!(t.parts[0].starts.len(), 2);
+        assert_eq!(t.of_unit(99_999).count(1), 4);
+        assert_eq!(t.of_unit(99_998).count(1), 0);
+        assert_eq!(t.of_unit(100_000).count(1), 0);
+        assert_eq!(t.of_unit(0).count(1), 0);
     }
 
     #[test]
