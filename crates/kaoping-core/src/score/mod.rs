@@ -137,9 +137,11 @@ impl<'r> Scorer<'r> {
     /// # Panics
     /// [`Scorer::add`] panics on a finding naming another unit: the caller chose the findings.
     pub fn for_unit(rubric: &'r Rubric, unit: UnitId, trace: bool) -> Scorer<'r> {
+        let slots = rubric.rounds().len() * rubric.rules().len();
         Scorer {
             keep_trace: trace,
             focus: Some(unit),
+            unit_counts: UnitTallies::for_one_unit(unit, slots),
             ..Scorer::new(rubric)
         }
     }

@@ -66,13 +66,30 @@ impl Part {
 pub(super) struct UnitTallies {
     /// `(key, count)` as found, not yet sealed.
     found: Vec<(u64, u64)>,
+    /// A scorer of one unit (the server re-scoring a unit of thousands of findings on every write) counts
+    /// into one slot per (round, rule) instead, as cheap as it gets; `None` in a slot: nothing found.
+    one_unit: Option<(UnitId, Vec<Option<u64>>)>,
     /// Sealed parts: one, or one per merged scorer.
     parts: Vec<Part>,
 }
 
 impl UnitTallies {
+    /// Tallies for `unit` alone, with `slots` (round, rule) slots; another unit's are still taken.
+    pub(super) fn for_one_unit(unit: UnitId, slots: usize) -> UnitTallies {
+        UnitTallies {
+            one_unit: Some((unit, vec![None; slots])),
+            ..UnitTallies::default()
+        }
+    }
+
     /// Adds `n` to a unit's slot. Counts saturate: a file repeating a million-count row cannot wrap them.
     pub(super) fn add(&mut self, unit: UnitId, slot: usize, n: u64) {
+        if let Some((one, slots)) = &mut self.one_unit {
+            if let (true, Some(c)) = (*one == unit, slots.get_mut(slot)) {
+                *c = Some(c.unwrap_or(0).saturating_add(n));
+                return;
+            }
+        }
         let k = key(unit, slot);
         // Rows of one unit often come together: fold a repeat into the entry just made.
         if let Some(last) = self.found.last_mut() {
@@ -104,6 +121,13 @@ impl UnitTallies {
 
     /// Sorts what was found since the last seal and sums each (unit, slot) into one entry.
     pub(super) fn seal(&mut self) {
+        if let Some((unit, slots)) = self.one_unit.take() {
+            for (slot, c) in slots.into_iter().enumerate() {
+                if let Some(c) = c {
+                    self.add(unit, slot, c);
+                }
+            }
+        }
         if self.found.is_empty() {
             return;
         }
@@ -143,7 +167,10 @@ impl UnitTallies {
 
     /// A sealed unit's tallies.
     pub(super) fn of_unit(&self, unit: UnitId) -> UnitRun<'_> {
-        debug_assert!(self.found.is_empty(), "tallies are read after seal");
+        debug_assert!(
+            self.found.is_empty() && self.one_unit.is_none(),
+            "tallies are read after seal"
+        );
         let mut runs: [&[(u64, u64)]; 2] = [&[], &[]];
         let mut rest = Vec::new();
         for (i, part) in self.parts.iter().enumerate() {
@@ -219,6 +246,37 @@ mod tests {
         assert_eq!(slots(&t, 1), vec![0]);
         assert_eq!(slots(&t, 2), vec![1, 5]);
         assert_eq!(slots(&t, 7), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn one_units_slots_count_as_appended_tallies_do() {
+        let mut dense = UnitTallies::for_one_unit(7, 10);
+        let mut sparse = UnitTallies::default();
+        for (u, s, n) in [
+            (7, 3, 2),
+            (7, 0, 0),
+            (7, 3, 1),
+            (7, 9, u64::MAX),
+            (7, 9, 5),
+            (2, 1, 1),
+        ] {
+            dense.add(u, s, n);
+            sparse.add(u, s, n);
+        }
+        dense.seal();
+        sparse.seal();
+        for u in [2, 7] {
+            assert_eq!(slots(&dense, u), slots(&sparse, u), "unit {u}");
+            for s in 0..10 {
+                assert_eq!(dense.of_unit(u).count(s), sparse.of_unit(u).count(s));
+            }
+        }
+        assert_eq!(
+            slots(&dense, 7),
+            vec![0, 3, 9],
+            "a finding counting 0 still marks its slot"
+        );
+        assert_eq!(dense.of_unit(7).count(9), u64::MAX);
     }
 
     #[test]
