@@ -3,10 +3,30 @@
 
 mod support;
 
-use kaoping_core::score::Detail;
+use kaoping_core::rubric::Rubric;
+use kaoping_core::score::{Detail, UnitResult};
 use kaoping_core::units::Units;
-use kaoping_formats::{score_findings, score_findings_bytes};
+use kaoping_formats::{score_findings, score_findings_bytes, FindingsError};
 use support::*;
+
+/// Scores `text` (units registered as found) split across `threads` threads.
+fn in_parts(
+    rubric: &Rubric,
+    units: &mut Units,
+    text: &str,
+    detail: Detail,
+    threads: usize,
+) -> Result<Vec<UnitResult>, FindingsError> {
+    score_findings_bytes(
+        rubric,
+        units,
+        true,
+        "f.csv",
+        text.as_bytes(),
+        detail,
+        threads,
+    )
+}
 
 /// A deterministic file of about `rows` findings over `units` units, large enough to be split.
 fn findings(rows: usize, units: usize, bad_every: Option<usize>) -> String {
@@ -62,16 +82,7 @@ fn parallel_and_sequential_reads_score_identically() {
     .unwrap();
     for threads in [2, 3] {
         let mut units = Units::new();
-        let parallel = score_findings_bytes(
-            &rubric,
-            &mut units,
-            true,
-            "f.csv",
-            text.as_bytes(),
-            Detail::Trace,
-            threads,
-        )
-        .unwrap();
+        let parallel = in_parts(&rubric, &mut units, &text, Detail::Trace, threads).unwrap();
         assert_eq!(
             sheet(&rubric, &units, &parallel),
             sheet(&rubric, &seq_units, &sequential),
@@ -96,16 +107,7 @@ fn parallel_reads_report_the_same_errors_on_the_same_lines() {
     let sequential =
         score_findings(&rubric, &mut units, true, "f.csv", text.as_bytes(), false).unwrap_err();
     let mut units = Units::new();
-    let parallel = score_findings_bytes(
-        &rubric,
-        &mut units,
-        true,
-        "f.csv",
-        text.as_bytes(),
-        Detail::Items,
-        2,
-    )
-    .unwrap_err();
+    let parallel = in_parts(&rubric, &mut units, &text, Detail::Items, 2).unwrap_err();
     assert_eq!(parallel.to_string(), sequential.to_string());
     assert!(sequential.to_string().ends_with(
         "f.csv:256002: 规则6.1.1在轮次“年度考评”已有一条给分记录（见第16行），同一轮次只能有一条"
@@ -142,15 +144,7 @@ fn same_on_any_threads(text: &str, threads: usize) {
         false,
     );
     let mut units = Units::new();
-    let parallel = score_findings_bytes(
-        &rubric,
-        &mut units,
-        true,
-        "f.csv",
-        text.as_bytes(),
-        Detail::Items,
-        threads,
-    );
+    let parallel = in_parts(&rubric, &mut units, text, Detail::Items, threads);
     match (sequential, parallel) {
         (Ok(a), Ok(b)) => assert_eq!(
             sheet(&rubric, &seq_units, &a),
@@ -197,16 +191,8 @@ fn a_stray_quote_that_miscounts_the_split_is_caught_and_the_file_read_on_one_thr
     }
     let mut units = Units::new();
     let rubric = rubric_file("dongli-2023.toml");
-    let results = score_findings_bytes(
-        &rubric,
-        &mut units,
-        true,
-        "f.csv",
-        text.as_bytes(),
-        Detail::Items,
-        2,
-    )
-    .expect("the file is valid");
+    let results =
+        in_parts(&rubric, &mut units, &text, Detail::Items, 2).expect("the file is valid");
     assert_eq!(results.len(), 3_000);
 }
 
@@ -224,16 +210,7 @@ fn not_applicable_and_a_raw_score_far_apart_conflict_on_any_number_of_threads() 
     let sequential =
         score_findings(&rubric, &mut units, true, "f.csv", text.as_bytes(), false).unwrap_err();
     let mut units = Units::new();
-    let parallel = score_findings_bytes(
-        &rubric,
-        &mut units,
-        true,
-        "f.csv",
-        text.as_bytes(),
-        Detail::Items,
-        2,
-    )
-    .unwrap_err();
+    let parallel = in_parts(&rubric, &mut units, &text, Detail::Items, 2).unwrap_err();
     assert_eq!(parallel.to_string(), sequential.to_string());
     assert_eq!(
         sequential.to_string(),

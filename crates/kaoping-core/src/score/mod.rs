@@ -44,8 +44,6 @@ pub struct Scorer<'r> {
     /// ascending. The others (fixed, 不得分, per-occurrence, progressive, deadline) keep their full points
     /// for a unit found on none of their rules, so scoring skips them.
     uncounted_items: Vec<ItemId>,
-    /// Every item, `0..n`: the items to score for a unit in a group.
-    all_items: Vec<ItemId>,
     /// Per section, the sum of its items' maximums (what an ordinary section scores with nothing found).
     section_full: Vec<Decimal>,
     /// The one unit a focused scorer ([`Scorer::for_unit`]) takes; `None` takes any.
@@ -98,7 +96,6 @@ impl<'r> Scorer<'r> {
             keep_trace: false,
             keep_items: true,
             uncounted_items,
-            all_items: (0..rubric.items().len()).collect(),
             section_full,
             focus: None,
             unit_counts: UnitTallies::default(),

@@ -22,17 +22,13 @@ struct Sources<'p> {
     inherited_from: Option<usize>,
 }
 
-/// The parties whose findings reach one unit: itself and its groups.
-struct UnitParties<'u> {
+/// The parties whose findings reach one unit: the unit itself, then its groups.
+struct UnitParties {
     unit: UnitId,
-    groups: &'u [usize],
-    /// The unit, then its groups.
     counted: Vec<Party>,
-    /// Its groups.
-    group_parties: Vec<Party>,
 }
 
-impl UnitParties<'_> {
+impl UnitParties {
     /// Where an item's findings come from.
     fn of_item(&self, scorer: &Scorer<'_>, item: ItemId) -> Sources<'_> {
         let inherited = scorer.rubric.items()[item]
@@ -42,12 +38,12 @@ impl UnitParties<'_> {
         match inherited {
             Some(g) => {
                 let at = self
-                    .groups
+                    .counted
                     .iter()
-                    .position(|&x| x == g)
+                    .position(|&p| p == Party::Group(g))
                     .expect("inherited from a group of the unit");
                 Sources {
-                    parties: &self.group_parties[at..=at],
+                    parties: &self.counted[at..=at],
                     owner: Party::Group(g),
                     inherited_from: Some(g),
                 }
@@ -84,10 +80,6 @@ struct UnitScoring<'s, 'r> {
     scorer: &'s Scorer<'r>,
     /// The unit's own tallies.
     run: UnitRun<'s>,
-    /// Per round, the items to score, ascending: those the unit was found on and those whose rules do not
-    /// only count (a missing entry or a frequency rule scores without findings). `None` when the unit is in
-    /// a group, whose findings count too: every item is scored then. The rest keep their full points.
-    visit: Option<Vec<Vec<ItemId>>>,
     trace: Option<Vec<TraceEntry>>,
     missing: Vec<Missing>,
 }
@@ -101,8 +93,11 @@ pub(super) fn score_unit(
     let rubric = scorer.rubric;
     let unit = units.unit(u);
     let run = scorer.unit_counts.of_unit(u);
-    let visit = unit.groups.is_empty().then(|| {
-        let rules = rubric.rules().len();
+    // Per round, the items to score, ascending: those the unit was found on and those whose rules do not
+    // only count (a missing entry or a frequency rule scores without findings). The rest keep their full
+    // points. A unit in a group scores every item: its groups' findings count too.
+    let rules = rubric.rules().len();
+    let visit: Vec<Vec<ItemId>> = if unit.groups.is_empty() {
         let mut visit = vec![scorer.uncounted_items.clone(); rubric.rounds().len()];
         for slot in run.slots() {
             visit[slot / rules].push(rubric.rules()[slot % rules].item);
@@ -112,22 +107,20 @@ pub(super) fn score_unit(
             items.dedup();
         }
         visit
-    });
+    } else {
+        vec![(0..rubric.items().len()).collect(); rubric.rounds().len()]
+    };
     let mut s = UnitScoring {
         scorer,
         run,
-        visit,
         trace: scorer.keep_trace.then(Vec::new),
         missing: Vec::new(),
     };
-    let mut counted_parties = vec![Party::Unit(u)];
-    counted_parties.extend(unit.groups.iter().map(|&g| Party::Group(g)));
-    let group_parties: Vec<Party> = unit.groups.iter().map(|&g| Party::Group(g)).collect();
     let parties = UnitParties {
         unit: u,
-        groups: &unit.groups,
-        counted: counted_parties,
-        group_parties,
+        counted: std::iter::once(Party::Unit(u))
+            .chain(unit.groups.iter().map(|&g| Party::Group(g)))
+            .collect(),
     };
 
     let mut total = Decimal::ZERO;
@@ -145,7 +138,7 @@ pub(super) fn score_unit(
     }
     let mut rounds = Vec::with_capacity(rubric.rounds().len());
     for (r, round) in rubric.rounds().iter().enumerate() {
-        let rs = s.score_round(r, &parties);
+        let rs = s.score_round(r, &parties, &visit[r]);
         if round.weight == Decimal::ONE {
             // The usual single round: the weighted scores are the round's own (no multiplication needed).
             total += rs.total;
@@ -258,14 +251,7 @@ impl<'s> UnitScoring<'s, '_> {
     fn data(&self, src: &Sources, round: RoundId, rule: usize) -> RuleData<'s> {
         let sc: &'s Scorer<'_> = self.scorer;
         // Count-only kinds never use the maps; bulk scoring skips the lookups.
-        let counted_only = matches!(
-            sc.rubric.rules()[rule].kind,
-            RuleKind::Fixed { .. }
-                | RuleKind::Zero
-                | RuleKind::PerOccurrence { .. }
-                | RuleKind::Progressive { .. }
-        );
-        if counted_only && !sc.keep_trace {
+        if sc.rubric.rules()[rule].kind.is_counted() && !sc.keep_trace {
             return RuleData {
                 count: src
                     .parties
@@ -309,7 +295,13 @@ impl<'s> UnitScoring<'s, '_> {
         }
     }
 
-    fn score_round(&mut self, round: RoundId, parties: &UnitParties<'_>) -> RoundScore {
+    /// A round's scores, visiting `visit` (ascending item ids); the other items keep their full points.
+    fn score_round(
+        &mut self,
+        round: RoundId,
+        parties: &UnitParties,
+        visit: &[ItemId],
+    ) -> RoundScore {
         let rubric = self.scorer.rubric;
         let keep_items = self.scorer.keep_items;
         let mut items = Vec::new();
@@ -326,19 +318,11 @@ impl<'s> UnitScoring<'s, '_> {
         let mut sections = Vec::with_capacity(rubric.sections().len());
         // Items not visited keep the start values above (full points, nothing deducted): with 1,000 items
         // a unit is usually found on a few.
-        let visit = self.visit.take();
-        let scorer = self.scorer;
         for (si, section) in rubric.sections().iter().enumerate() {
-            let range = section.items.clone();
-            let items_here: &[ItemId] = match &visit {
-                None => &scorer.all_items[range],
-                Some(v) => {
-                    let v = &v[round];
-                    let from = v.partition_point(|&i| i < range.start);
-                    let to = v.partition_point(|&i| i < range.end);
-                    &v[from..to]
-                }
-            };
+            let range = &section.items;
+            let from = visit.partition_point(|&i| i < range.start);
+            let to = visit.partition_point(|&i| i < range.end);
+            let items_here = &visit[from..to];
             let score = if section.pool {
                 let mut remaining = section.points;
                 for &i in items_here {
@@ -368,7 +352,6 @@ impl<'s> UnitScoring<'s, '_> {
             };
             sections.push(score);
         }
-        self.visit = visit;
         RoundScore {
             round,
             total: sections.iter().sum(),
