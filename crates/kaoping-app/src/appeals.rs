@@ -243,6 +243,28 @@ impl App {
             ),
         )
         .await?;
+        if accept {
+            if let Some(revision) = crate::publication::amend_if_changed(
+                &mut tx,
+                &snapshot,
+                &format!("申诉#{appeal_id}{outcome}：{reason}"),
+                actor.id(),
+            )
+            .await?
+            {
+                tx.audit(
+                    Some(actor.id()),
+                    "amend_publication",
+                    &format!(
+                        "“{}”考评结果更正为第{}版（摘要{}）",
+                        snapshot.period.name,
+                        revision.revision,
+                        revision.short_digest()
+                    ),
+                )
+                .await?;
+            }
+        }
         let saved: Vec<Entry> = saved.into_iter().collect();
         self.commit(tx, &snapshot, &saved).await?;
         Ok(outcome)

@@ -5,7 +5,7 @@
 use kaoping_core::finding::Resolver;
 use kaoping_core::rubric::Coded;
 use kaoping_formats::{parse_rubric, read_findings};
-use kaoping_store::{NewEntry, NewOrgUnit, NewPeriod, NewUser, OrgKind, Role, Store};
+use kaoping_store::{NewEntry, NewOrgUnit, NewPeriod, NewUser, OrgKind, ReviewStatus, Role, Store};
 
 use crate::auth::{hash_password, random_password};
 use crate::error::AppError;
@@ -233,7 +233,24 @@ async fn fill(store: &Store) -> Result<bool, AppError> {
             })
             .await?;
     }
-    store.publish_period(year, admin).await?;
+    // Each department submits its year and the administrator approves it, then publishes: the demo's
+    // 2023 went through the same review a real year does.
+    for (code, _, dept) in &dept_ids {
+        let assessor = DEMO_ACCOUNTS
+            .iter()
+            .zip(&user_ids)
+            .find(|((_, _, role, link), _)| *role == Role::Assessor && link == code)
+            .map_or(admin, |(_, (_, id))| *id);
+        store
+            .set_review(year, *dept, ReviewStatus::Submitted, "", assessor)
+            .await?;
+        store
+            .set_review(year, *dept, ReviewStatus::Approved, "", admin)
+            .await?;
+    }
+    crate::App::new(store.clone())
+        .publish_as(admin, year, "")
+        .await?;
     store
         .create_period(&NewPeriod {
             name: "2024年度党建工作考评".into(),

@@ -26,10 +26,12 @@ mod exports;
 mod findings;
 mod grid;
 mod imports;
+mod integrity;
 mod ledger;
 mod limits;
 mod period;
 mod permissions;
+mod publication;
 mod reads;
 mod review;
 
@@ -54,9 +56,14 @@ pub use grid::{
     cell_key, cell_kind, owned_by, CellKind, Grid, GridOutcome, GridRow, GridSubmission, GridView,
 };
 pub use imports::{findings_text, FindingsImportError, RowProblem, RubricImport};
+pub use integrity::{verify, IntegrityCheck};
 pub use ledger::{LedgerQuery, LedgerView, LEDGER_API_LIMIT, LEDGER_PAGE_SIZE};
 pub use period::{owner, Counted, Side, Snapshot};
 pub use permissions::{allowed, Action};
+pub use publication::{
+    published_units, results_document, ChangedUnit, PublishPreview, PublishedRevision,
+    PublishedUnit, ReviewState,
+};
 pub use reads::{Dashboard, PeriodCard, Results, Sheet};
 pub use review::{review_step_name, ReviewBoard};
 
@@ -66,6 +73,7 @@ pub use review::{review_step_name, ReviewBoard};
 pub struct App {
     store: Store,
     periods: Arc<period::PeriodCache>,
+    integrity: Arc<integrity::LastCheck>,
 }
 
 impl App {
@@ -73,6 +81,7 @@ impl App {
         App {
             store,
             periods: Arc::default(),
+            integrity: Arc::default(),
         }
     }
 

@@ -25,6 +25,9 @@ pub struct PeriodCard {
     pub own_unit: Option<OrgUnit>,
     /// Each department's latest review step.
     pub reviews: Vec<Review>,
+    /// The latest correction of the published results that changed the actor's own unit: the
+    /// revision, its date (unix ms) and the change.
+    pub own_correction: Option<(i64, i64, crate::ChangedUnit)>,
 }
 
 /// 首页: the periods the actor may see, oldest first.
@@ -99,9 +102,26 @@ impl App {
                 .user
                 .unit_id
                 .and_then(|id| snapshot.org.iter().find(|o| o.id == id).cloned());
+            let own_correction = match &own_unit {
+                Some(unit) if published => self
+                    .store
+                    .publications(period.id)
+                    .await?
+                    .into_iter()
+                    .rev()
+                    .filter(|p| p.revision > 1)
+                    .find_map(|p| {
+                        let changes: Vec<crate::ChangedUnit> =
+                            serde_json::from_str(&p.changes).ok()?;
+                        let change = changes.into_iter().find(|c| c.code == unit.code)?;
+                        Some((p.revision, p.at, change))
+                    }),
+                _ => None,
+            };
             cards.push(PeriodCard {
                 can_summary: actor.may(Action::ViewSummary { published }),
                 own_unit,
+                own_correction,
                 reviews: self.store.reviews(period.id).await?,
                 snapshot,
             });

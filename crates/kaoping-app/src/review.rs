@@ -178,42 +178,4 @@ impl App {
         self.commit(tx, &snapshot, &[]).await?;
         Ok(snapshot.period.name.clone())
     }
-
-    /// Publishes and locks a period; refused while any unit has items not yet scored.
-    ///
-    /// # Errors
-    /// [`AppError::Forbidden`] for anyone but the administrator; [`AppError::Conflict`] when published
-    /// already or incomplete.
-    pub async fn publish(&self, actor: &Actor, period_id: i64) -> Result<(), AppError> {
-        actor.require(Action::Publish, "只有管理员可以发布")?;
-        let (mut tx, snapshot) = self.begin(period_id).await?;
-        if snapshot.published() {
-            return Err(AppError::Conflict("考评期已发布锁定".into()));
-        }
-        let incomplete = snapshot
-            .results()
-            .iter()
-            .filter(|r| r.is_incomplete())
-            .count();
-        if incomplete > 0 {
-            return Err(AppError::Conflict(format!(
-                "还有{incomplete}个单位的评分项未评完，不能发布"
-            )));
-        }
-        tx.publish(actor.id()).await?;
-        tx.audit(
-            Some(actor.id()),
-            "publish",
-            &format!(
-                "发布考评期“{}”（{}）",
-                snapshot.period.name,
-                crate::china_time::date_of(crate::auth::now_ms())
-            ),
-        )
-        .await?;
-        let period = tx.period().clone();
-        tx.commit().await?;
-        self.periods.period_changed(snapshot.head, period).await;
-        Ok(())
-    }
 }

@@ -5,6 +5,7 @@ mod files;
 mod input;
 mod scoring;
 mod serve;
+mod verify;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -72,6 +73,17 @@ enum Command {
         #[command(subcommand)]
         what: Export,
     },
+    /// Check that nothing was changed behind the application's back (校验数据完整性): every hash chain,
+    /// every record against it, every evidence file, every publication re-scored. Exits 0 when intact,
+    /// 1 naming the first broken record.
+    Verify {
+        /// The SQLite data folder.
+        #[arg(long, default_value = "kaoping-data")]
+        data: PathBuf,
+        /// Use PostgreSQL instead of SQLite.
+        #[arg(long, env = "KAOPING_DATABASE_URL")]
+        database_url: Option<String>,
+    },
     /// Import a rubric table from Word, Excel or CSV into a rubric file (导入考评细则).
     ImportRubric {
         /// The .docx, .xlsx or .csv file holding the 考评细则 table.
@@ -123,6 +135,7 @@ fn main() -> ExitCode {
             data,
             database_url,
         } => import_findings(&file, period, &user, &data, database_url.as_deref()),
+        Command::Verify { data, database_url } => verify::verify(&data, database_url.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -362,11 +362,27 @@ async fn withdraw(
     Ok(Json(json!({"id": saved.id})))
 }
 
+/// `{"reason": "…"}`: required when a department's review is not approved (printed on the notice).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PublishBody {
+    #[serde(default)]
+    reason: String,
+}
+
 async fn publish(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
+    json: Result<Json<PublishBody>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
-    state.app.publish(&user.actor, id).await?;
-    Ok(Json(json!({"ok": true})))
+    let body = body(json)?;
+    let p = state.app.publish(&user.actor, id, &body.reason).await?;
+    Ok(Json(json!({
+        "ok": true,
+        "publication": format!("{}-{}", p.period_id, p.revision),
+        "digest": p.digest,
+        "ledger_head": p.ledger_head,
+        "published_at": p.at,
+    })))
 }

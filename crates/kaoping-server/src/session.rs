@@ -16,6 +16,8 @@ pub const COOKIE: &str = "kaoping_session";
 pub struct CurrentUser {
     pub actor: Actor,
     pub session: Session,
+    /// For an administrator, when this process's last integrity check failed: what it found first.
+    pub integrity_alarm: Option<String>,
 }
 
 /// The session cookie for a new session.
@@ -58,7 +60,21 @@ pub async fn current_user(
             .app
             .authenticate(&id)
             .await?
-            .map(|(session, actor)| CurrentUser { actor, session }),
+            .map(|(session, actor)| CurrentUser {
+                integrity_alarm: state
+                    .app
+                    .last_integrity(&actor)
+                    .filter(|c| !c.report.intact())
+                    .map(|c| {
+                        format!(
+                            "发现{}处问题，第一处：{}",
+                            c.report.problems.len(),
+                            c.report.problems[0]
+                        )
+                    }),
+                actor,
+                session,
+            }),
         None => None,
     };
     parts.extensions.insert(found.clone());

@@ -2,6 +2,7 @@
 
 use sqlx::AnyConnection;
 
+use crate::chain::canonical;
 use crate::{col, now_ms, Store, StoreError};
 
 /// One audit record.
@@ -23,15 +24,16 @@ pub(crate) async fn audit_on(
     user_id: Option<i64>,
     action: &str,
     detail: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, $2, $3, $4)")
-        .bind(now_ms())
-        .bind(user_id)
-        .bind(action)
-        .bind(detail)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .bind(action)
+    .bind(detail)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 impl Store {
@@ -43,8 +45,10 @@ impl Store {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.connection().await?;
-        audit_on(&mut conn, user_id, action, detail).await
+        let (mut tx, mut chain) = self.begin_org().await?;
+        let id = audit_on(&mut tx, user_id, action, detail).await?;
+        chain.record(&mut tx, &canonical::AUDIT, id).await?;
+        tx.commit().await
     }
 
     /// The latest `limit` records, newest first.

@@ -26,7 +26,8 @@ impl From<sqlx::Error> for StoreError {
     /// A foreign-key violation (an id that names nothing) is [`StoreError::Invalid`].
     fn from(e: sqlx::Error) -> StoreError {
         if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
+            // SQLite's INSERT OR REPLACE guards (migration 0004) raise the constraint's own message.
+            if db.is_unique_violation() || db.message().starts_with("UNIQUE constraint failed") {
                 return StoreError::Conflict(conflict_message(db.message()));
             }
             if db.is_foreign_key_violation() {

@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
+use crate::chain::canonical;
 use crate::{col, now_ms, Store, StoreError};
 
 /// An evidence file's description (the bytes are fetched separately with [`Store::evidence`]).
@@ -93,8 +94,13 @@ impl Store {
         filename: &str,
         user_id: i64,
     ) -> Result<Evidence, StoreError> {
-        let mut conn = self.connection().await?;
-        put_on(&mut conn, bytes, mime, filename, user_id).await
+        let (mut tx, mut chain) = self.begin_org().await?;
+        let evidence = put_on(&mut tx, bytes, mime, filename, user_id).await?;
+        chain
+            .record_once(&mut tx, &canonical::EVIDENCE, evidence.id)
+            .await?;
+        tx.commit().await?;
+        Ok(evidence)
     }
 
     /// An evidence file and its bytes.

@@ -26,6 +26,7 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 mod appeals;
 mod audit;
+mod chain;
 mod error;
 mod evidence;
 mod ledger;
@@ -33,6 +34,7 @@ mod login_throttle;
 mod org;
 mod period_tx;
 mod periods;
+mod publications;
 mod reviews;
 mod rubrics;
 mod sessions;
@@ -41,6 +43,7 @@ mod users;
 
 pub use appeals::{Appeal, AppealStatus};
 pub use audit::AuditEntry;
+pub use chain::{ChainHead, Problem, ProblemKind, VerifyReport};
 pub use error::StoreError;
 pub use evidence::Evidence;
 pub use ledger::{Entry, EntryKind, LedgerFilter, LedgerPage, NewEntry, Source};
@@ -48,6 +51,7 @@ pub use login_throttle::{Admission, LoginLimits};
 pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_units, NewPeriod, Period, PeriodStatus};
+pub use publications::{NewPublication, Publication};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
 pub use sessions::Session;
@@ -179,6 +183,7 @@ impl Store {
             gates: Arc::default(),
         };
         store.migrate().await?;
+        store.adopt_unchained().await?;
         Ok(store)
     }
 

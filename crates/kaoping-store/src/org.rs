@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
+use crate::chain::canonical;
 use crate::{col, Store, StoreError};
 
 /// A department that owns rubric items.
@@ -93,13 +94,16 @@ impl Store {
         if code.trim().is_empty() {
             return Err(StoreError::Invalid("部门编号不能为空".into()));
         }
-        Ok(
+        let (mut tx, mut chain) = self.begin_org().await?;
+        let id: i64 =
             sqlx::query_scalar("INSERT INTO departments (code, name) VALUES ($1, $2) RETURNING id")
                 .bind(code)
                 .bind(name)
-                .fetch_one(self.pool())
-                .await?,
-        )
+                .fetch_one(&mut *tx)
+                .await?;
+        chain.record(&mut tx, &canonical::DEPARTMENT, id).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// All departments, by code.
@@ -142,7 +146,7 @@ impl Store {
         if u.code.trim().is_empty() {
             return Err(StoreError::Invalid("单位编号不能为空".into()));
         }
-        let mut tx = self.begin().await?;
+        let (mut tx, mut chain) = self.begin_org().await?;
         if let Some(parent) = u.parent_id {
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM org_units WHERE id = $1")
                 .bind(parent)
@@ -183,6 +187,7 @@ impl Store {
         sqlx::query("UPDATE periods SET revision = revision + 1")
             .execute(&mut *tx)
             .await?;
+        chain.record(&mut tx, &canonical::ORG_UNIT, id).await?;
         tx.commit().await?;
         Ok(id)
     }

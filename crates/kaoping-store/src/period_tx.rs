@@ -11,10 +11,12 @@
 use sqlx::AnyConnection;
 
 use crate::appeals::{self, Appeal};
+use crate::chain::{self, canonical, Link};
 use crate::evidence::{self, Evidence};
 use crate::ledger::{self, Entry, NewEntry, Via};
 use crate::org::{self, OrgUnit};
 use crate::periods::{self, Period, PeriodStatus};
+use crate::publications::{self, NewPublication, Publication};
 use crate::reviews::{self, Review, ReviewStatus};
 use crate::rubrics::{self, RubricVersion};
 use crate::{audit, Store, StoreError, WriteTx};
@@ -65,6 +67,8 @@ pub struct PeriodTx {
     period: Period,
     /// The head when the lock was taken.
     head: LedgerHead,
+    /// The period's hash chain: every record this transaction writes is linked into it.
+    chain: Link,
 }
 
 impl Store {
@@ -82,7 +86,13 @@ impl Store {
             revision: period.revision,
             last_entry: ledger::last_entry_on(&mut tx, period_id).await?,
         };
-        Ok(PeriodTx { tx, period, head })
+        let chain = Link::new(chain::period_chain(period_id));
+        Ok(PeriodTx {
+            tx,
+            period,
+            head,
+            chain,
+        })
     }
 
     /// A period's parts as of one moment: a read-only transaction (repeatable read on PostgreSQL, a
@@ -211,7 +221,11 @@ impl PeriodTx {
             )));
         }
         let status = self.period.status;
-        ledger::append_on(self.conn(), status, e, Via::Direct).await
+        let entry = ledger::append_on(&mut self.tx, status, e, Via::Direct).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::ENTRY, entry.id)
+            .await?;
+        Ok(entry)
     }
 
     /// Appends several entries; the first refused is returned with its position.
@@ -234,7 +248,11 @@ impl PeriodTx {
         filename: &str,
         user_id: i64,
     ) -> Result<Evidence, StoreError> {
-        evidence::put_on(self.conn(), bytes, mime, filename, user_id).await
+        let evidence = evidence::put_on(&mut self.tx, bytes, mime, filename, user_id).await?;
+        self.chain
+            .record_once(&mut self.tx, &canonical::EVIDENCE, evidence.id)
+            .await?;
+        Ok(evidence)
     }
 
     /// Writes an audit record in the same transaction as the change it describes.
@@ -244,7 +262,8 @@ impl PeriodTx {
         action: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        audit::audit_on(self.conn(), user_id, action, detail).await
+        let id = audit::audit_on(&mut self.tx, user_id, action, detail).await?;
+        self.chain.record(&mut self.tx, &canonical::AUDIT, id).await
     }
 
     /// The latest review step of each department of the period.
@@ -262,20 +281,52 @@ impl PeriodTx {
         user_id: i64,
     ) -> Result<(), StoreError> {
         let id = self.period.id;
-        reviews::set_review_on(self.conn(), id, department_id, status, reason, user_id).await
+        let review =
+            reviews::set_review_on(&mut self.tx, id, department_id, status, reason, user_id)
+                .await?;
+        self.chain
+            .record(&mut self.tx, &canonical::REVIEW, review)
+            .await
     }
 
-    /// Publishes and locks the period: from now on its ledger takes only appeal decisions. Publishing
-    /// twice is a [`StoreError::Conflict`].
-    pub async fn publish(&mut self, user_id: i64) -> Result<(), StoreError> {
+    /// Publishes and locks the period with its results (revision 1 of its publication): from now on its
+    /// ledger takes only appeal decisions. Publishing twice is a [`StoreError::Conflict`].
+    pub async fn publish(&mut self, p: &NewPublication) -> Result<Publication, StoreError> {
         if self.period.status == PeriodStatus::Published {
             return Err(StoreError::Conflict(ledger::LOCKED.into()));
         }
         let id = self.period.id;
-        periods::publish_on(self.conn(), id, user_id).await?;
+        periods::publish_on(&mut self.tx, id, p.by_user).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::PERIOD, id)
+            .await?;
+        let publication = self.add_publication(p).await?;
         self.period.status = PeriodStatus::Published;
         self.period.revision += 1;
-        Ok(())
+        Ok(publication)
+    }
+
+    /// A corrected revision of the published results (after an accepted appeal changed them).
+    pub async fn amend_publication(
+        &mut self,
+        p: &NewPublication,
+    ) -> Result<Publication, StoreError> {
+        if self.period.status != PeriodStatus::Published {
+            return Err(StoreError::Conflict(
+                "考评期尚未发布，没有可更正的结果".into(),
+            ));
+        }
+        self.add_publication(p).await
+    }
+
+    async fn add_publication(&mut self, p: &NewPublication) -> Result<Publication, StoreError> {
+        let head = self.chain.tip(&mut self.tx).await?;
+        let id = self.period.id;
+        let publication = publications::insert_on(&mut self.tx, id, &head.hash, p).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::PUBLICATION, publication.id)
+            .await?;
+        Ok(publication)
     }
 
     /// Files an appeal of `unit_id` against an active assessor entry of this (published) period that
@@ -288,7 +339,12 @@ impl PeriodTx {
         user_id: i64,
     ) -> Result<i64, StoreError> {
         let period = self.period.clone();
-        appeals::file_on(self.conn(), &period, entry_id, unit_id, reason, user_id).await
+        let id =
+            appeals::file_on(&mut self.tx, &period, entry_id, unit_id, reason, user_id).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::APPEAL, id)
+            .await?;
+        Ok(id)
     }
 
     /// One appeal of this period with its decision.
@@ -312,8 +368,8 @@ impl PeriodTx {
     ) -> Result<Option<Entry>, StoreError> {
         let appeal = self.appeal(appeal_id).await?;
         let status = self.period.status;
-        appeals::decide_on(
-            self.conn(),
+        let entry = appeals::decide_on(
+            &mut self.tx,
             status,
             &appeal,
             accept,
@@ -321,7 +377,16 @@ impl PeriodTx {
             user_id,
             correction,
         )
-        .await
+        .await?;
+        if let Some(entry) = &entry {
+            self.chain
+                .record(&mut self.tx, &canonical::ENTRY, entry.id)
+                .await?;
+        }
+        self.chain
+            .record(&mut self.tx, &canonical::APPEAL_DECISION, appeal_id)
+            .await?;
+        Ok(entry)
     }
 
     /// Keeps everything done in the transaction and releases the lock.

@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 
 use kaoping_core::units::Units;
 
+use crate::chain::{self, canonical};
 use crate::org::{OrgKind, OrgUnit};
 use crate::{col, now_ms, Store, StoreError};
 
@@ -182,6 +183,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // The period's own chain starts with the period as created.
+        chain::Link::new(chain::period_chain(id))
+            .record(&mut tx, &canonical::PERIOD, id)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -215,12 +220,18 @@ impl Store {
         Ok(periods)
     }
 
-    /// Publishes and locks a period: from now on the ledger takes only appeal decisions. Publishing twice
-    /// is a [`StoreError::Conflict`]. It waits for the period's lock, so no ordinary entry lands after it.
-    pub async fn publish_period(&self, id: i64, user_id: i64) -> Result<(), StoreError> {
+    /// Publishes and locks a period with its results: from now on the ledger takes only appeal
+    /// decisions. Publishing twice is a [`StoreError::Conflict`]. It waits for the period's lock, so no
+    /// ordinary entry lands after it.
+    pub async fn publish_period(
+        &self,
+        id: i64,
+        publication: &crate::NewPublication,
+    ) -> Result<crate::Publication, StoreError> {
         let mut tx = self.lock_period(id).await?;
-        tx.publish(user_id).await?;
-        tx.commit().await
+        let published = tx.publish(publication).await?;
+        tx.commit().await?;
+        Ok(published)
     }
 
     /// The unit register the core scorer needs for a period: its assessed units in tree order, with their

@@ -73,13 +73,13 @@ pub(crate) async fn set_review_on(
     status: ReviewStatus,
     reason: &str,
     user_id: i64,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     if status == ReviewStatus::Returned && reason.trim().is_empty() {
         return Err(StoreError::Invalid("退回修改必须写明理由".into()));
     }
-    sqlx::query(
+    Ok(sqlx::query_scalar(
         "INSERT INTO reviews (period_id, department_id, status, reason, by_user, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(period_id)
     .bind(department_id)
@@ -87,9 +87,8 @@ pub(crate) async fn set_review_on(
     .bind(reason)
     .bind(user_id)
     .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// The latest step of each department that has one in the period, by department id.

@@ -5,6 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
+use crate::chain::canonical;
 use crate::{col, now_ms, Store, StoreError};
 
 /// One saved version of a named rubric.
@@ -76,7 +77,7 @@ impl Store {
         toml: &str,
         user_id: i64,
     ) -> Result<RubricVersion, StoreError> {
-        let mut tx = self.begin().await?;
+        let (mut tx, mut chain) = self.begin_org().await?;
         let last: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM rubrics WHERE name = $1")
                 .bind(name)
@@ -94,6 +95,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let saved = rubric_from_row(&row)?;
+        chain.record(&mut tx, &canonical::RUBRIC, saved.id).await?;
         tx.commit().await?;
         Ok(saved)
     }

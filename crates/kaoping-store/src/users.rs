@@ -3,6 +3,7 @@
 
 use sqlx::any::AnyRow;
 
+use crate::chain::canonical;
 use crate::{col, now_ms, Store, StoreError};
 
 /// What a user may do. Stored as `admin`, `assessor`, `leader`, `viewer`.
@@ -102,7 +103,8 @@ impl Store {
         if u.username.trim().is_empty() {
             return Err(StoreError::Invalid("用户名不能为空".into()));
         }
-        let id = sqlx::query_scalar(
+        let (mut tx, mut chain) = self.begin_org().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, role, department_id, unit_id, \
              active, created_at, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) \
              RETURNING id",
@@ -115,8 +117,10 @@ impl Store {
         .bind(u.unit_id)
         .bind(now_ms())
         .bind(i64::from(u.must_change_password))
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        chain.record(&mut tx, &canonical::USER, id).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -160,7 +164,7 @@ impl Store {
         password_hash: &str,
         must_change: bool,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+        let (mut tx, mut chain) = self.begin_org().await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
         )
@@ -176,13 +180,14 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        chain.record(&mut tx, &canonical::USER, id).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Activates or deactivates a user; deactivating also ends their sessions.
     pub async fn set_user_active(&self, id: i64, active: bool) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+        let (mut tx, mut chain) = self.begin_org().await?;
         let done = sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
             .bind(i64::from(active))
             .bind(id)
@@ -197,6 +202,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        chain.record(&mut tx, &canonical::USER, id).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -541,15 +541,20 @@ async fn periods_and_publish(db: Db) {
         Err(StoreError::NotFound(_))
     ));
 
-    s.publish_period(f.period, f.admin).await.unwrap();
+    s.publish_period(f.period, &common::published_by(f.admin))
+        .await
+        .unwrap();
     let p = s.period(f.period).await.unwrap();
     assert_eq!(p.status, PeriodStatus::Published);
     assert_eq!(p.published_by, Some(f.admin));
     assert!(p.published_at.is_some());
-    let msg = conflict(s.publish_period(f.period, f.admin).await);
+    let msg = conflict(
+        s.publish_period(f.period, &common::published_by(f.admin))
+            .await,
+    );
     assert_eq!(msg, "考评期已发布锁定");
     assert!(matches!(
-        s.publish_period(9999, f.admin).await,
+        s.publish_period(9999, &common::published_by(f.admin)).await,
         Err(StoreError::NotFound(_))
     ));
     let _ = f.factory;
@@ -748,7 +753,9 @@ async fn publish_locks_and_appeals(db: Db) {
     let msg = conflict(s.file_appeal(f.period, e1.id, f.u1, "不服", leader).await);
     assert!(msg.contains("尚未发布"), "{msg}");
 
-    s.publish_period(f.period, f.admin).await.unwrap();
+    s.publish_period(f.period, &common::published_by(f.admin))
+        .await
+        .unwrap();
     let locked = s.entries(f.period).await.unwrap();
     assert_eq!(
         conflict(s.append_entry(&record(&f, "U1", "1.1")).await),
@@ -864,7 +871,9 @@ async fn appeal_rules(db: Db) {
     let mut own = record(&f, "U1", "1.4.2");
     own.source = Source::SelfCheck;
     let own = s.append_entry(&own).await.unwrap();
-    s.publish_period(f.period, f.admin).await.unwrap();
+    s.publish_period(f.period, &common::published_by(f.admin))
+        .await
+        .unwrap();
     // Self-assessment entries are not appealed.
     invalid(s.file_appeal(f.period, own.id, f.u1, "x", f.admin).await);
     assert!(matches!(
@@ -1089,7 +1098,9 @@ async fn appeal_decided_once_under_concurrency(db: Db) {
     let s = db.store.clone();
     let f = fixture(&s).await;
     let e1 = s.append_entry(&record(&f, "U1", "1.4.2")).await.unwrap();
-    s.publish_period(f.period, f.admin).await.unwrap();
+    s.publish_period(f.period, &common::published_by(f.admin))
+        .await
+        .unwrap();
     let a = s
         .file_appeal(f.period, e1.id, f.u1, "不服", f.admin)
         .await
@@ -1176,7 +1187,9 @@ async fn one_pending_appeal_under_concurrency(db: Db) {
     let s = db.store.clone();
     let f = fixture(&s).await;
     let e1 = s.append_entry(&record(&f, "U1", "1.4.2")).await.unwrap();
-    s.publish_period(f.period, f.admin).await.unwrap();
+    s.publish_period(f.period, &common::published_by(f.admin))
+        .await
+        .unwrap();
     let second = Store::connect(&db.url).await.unwrap();
     let (period, u1, admin) = (f.period, f.u1, f.admin);
     let mut tasks = Vec::new();
@@ -1217,7 +1230,8 @@ async fn publish_while_appending(db: Db) {
         if i == 20 {
             let (s, f) = (s.clone(), f.clone());
             publish = Some(tokio::spawn(async move {
-                s.publish_period(f.period, f.admin).await
+                s.publish_period(f.period, &common::published_by(f.admin))
+                    .await
             }));
         }
         let store = if i % 2 == 0 {
@@ -1337,7 +1351,9 @@ async fn the_head_counts_what_changes_a_period(db: Db) {
         .unwrap();
     let after_org = s.ledger_head(f.period).await.unwrap();
     assert!(after_org.revision > after_entry.revision);
-    s.publish_period(f.period, f.admin).await.unwrap();
+    s.publish_period(f.period, &common::published_by(f.admin))
+        .await
+        .unwrap();
     let after_publish = s.ledger_head(f.period).await.unwrap();
     assert!(after_publish.revision > after_org.revision);
     assert_eq!(after_publish.last_entry, e.id);

@@ -18,7 +18,7 @@ use kaoping_core::finding::{Finding, Resolver};
 use kaoping_core::rubric::{Coded, Rubric};
 use kaoping_core::score::{ranks, Scorer, UnitResult};
 use kaoping_core::units::{Party, UnitId, Units};
-use kaoping_store::{Entry, LedgerHead, OrgUnit, Period, PeriodStatus, Source};
+use kaoping_store::{Entry, LedgerHead, OrgUnit, Period, PeriodLoad, PeriodStatus, Source};
 
 pub use super::party_list::Counted;
 pub(crate) use super::party_list::PartyList;
@@ -233,6 +233,22 @@ impl Snapshot {
             },
             index,
         ))
+    }
+
+    /// A period built from a load, without the index a process keeps to advance it (a publication's
+    /// re-score, a revision's new results).
+    pub(crate) fn from_load(load: PeriodLoad) -> Result<Snapshot, crate::AppError> {
+        Snapshot::build(
+            load.head,
+            load.period,
+            &load.rubric.name,
+            load.rubric.version,
+            &load.rubric.toml,
+            &load.org,
+            load.active,
+        )
+        .map(|(snapshot, _)| snapshot)
+        .map_err(crate::AppError::Internal)
     }
 
     /// The next snapshot: this one with `entries` (newer than its head, in order) applied. `index`

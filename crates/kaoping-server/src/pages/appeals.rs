@@ -213,13 +213,15 @@ fn appeal_card(board: &AppealBoard, user: &CurrentUser, a: &Appeal) -> Markup {
             } @else if may_decide {
                 form.stack method="post" action=(action(user, &format!("/periods/{id}/appeals/{}/decide", a.id))) {
                     label { "处理理由（必填）" textarea name="reason" rows="3" required {} }
-                    p.muted { "采纳时可填写更正后的考核发现；以下全部留空则撤销该记录。驳回时不改动记录。" }
+                    p.muted { "采纳并更正：填写更正后的考核发现。采纳并撤销：以下留空，勾选“确认撤销”。驳回时不改动记录。" }
                     label { "次数" input name="count" inputmode="numeric" placeholder=(entry.and_then(|e| e.count).map(|c| c.to_string()).unwrap_or_default()); }
                     label { "等级" input name="level" placeholder=(entry.and_then(|e| e.level.clone()).unwrap_or_default()); }
                     label { "分值" input name="points" inputmode="decimal" placeholder=(entry.and_then(|e| e.points).map(pts).unwrap_or_default()); }
                     label { "说明（留空则沿用原记录的说明）" input name="note" placeholder=(entry.map(|e| e.note.clone()).unwrap_or_default()); }
+                    label.check { input type="checkbox" name="confirm_revoke" value="yes"; " 确认撤销该记录（采纳并撤销时必选）" }
                     p {
-                        button type="submit" name="decision" value="accept" { "采纳" } " "
+                        button type="submit" name="decision" value="accept" { "采纳并更正" } " "
+                        button.secondary type="submit" name="decision" value="revoke" { "采纳并撤销记录" } " "
                         button.secondary type="submit" name="decision" value="reject" { "驳回" }
                     }
                 }
@@ -242,6 +244,9 @@ pub struct Decision {
     points: String,
     #[serde(default)]
     note: String,
+    /// Revoking a finding is said twice: the button, and this box ticked.
+    #[serde(default)]
+    confirm_revoke: String,
 }
 
 impl Decision {
@@ -255,7 +260,17 @@ impl Decision {
                 "驳回申诉时不能填写更正内容；如需更正请选择“采纳”".into(),
             )),
             "reject" => Ok(AppealDecision::Reject),
-            "accept" if !any => Ok(AppealDecision::Accept(None)),
+            // Fields left blank never mean "revoke": that is its own button, confirmed.
+            "accept" if !any => Err(AppError::Invalid(
+                "采纳并更正：请填写更正后的次数、等级、分值或说明；如要撤销该记录，请勾选“确认撤销”并点“采纳并撤销记录”".into(),
+            )),
+            "revoke" if any => Err(AppError::Invalid(
+                "采纳并撤销：撤销时不能填写更正内容；如需更正请点“采纳并更正”".into(),
+            )),
+            "revoke" if self.confirm_revoke != "yes" => Err(AppError::Invalid(
+                "确认撤销：撤销记录须勾选“确认撤销该记录”".into(),
+            )),
+            "revoke" => Ok(AppealDecision::Accept(None)),
             "accept" => {
                 let count = opt(&self.count)
                     .map(|c| parse_count("次数", &c))

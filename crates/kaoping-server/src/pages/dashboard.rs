@@ -29,6 +29,13 @@ pub async fn page(
                     @if published { span.badge.ok { "已发布" } } @else { span.badge.warn { "考评中" } }
                 }
                 p.muted { "考评细则：" a href=(format!("/rubrics/{}", period.rubric_id)) { (view.rubric_label) } "；" (view.units.len()) "个单位" }
+                @if let Some((revision, at, c)) = &card.own_correction {
+                    div.flash.warn role="status" {
+                        "本单位考评结果已更正（第" (revision) "版，" (kaoping_app::china_time::date_of(*at)) "）："
+                        (c.old_score) "分第" (c.old_rank) "名 → " strong { (c.new_score) "分第" (c.new_rank) "名" }
+                        " " a href=(format!("/periods/{}/notice", period.id)) { "查看通报" }
+                    }
+                }
                 p {
                     @if can_summary { a.button href=(format!("/periods/{}", period.id)) { "汇总表" } " " }
                     @if let Some(org) = &card.own_unit {

@@ -204,11 +204,18 @@ pub fn layout(title: &str, user: Option<&CurrentUser>, content: Markup) -> Marku
                             @if u.actor.role() == Role::Admin {
                                 a href="/admin" { "管理" }
                                 a href="/audit" { "日志" }
+                                a href="/admin/integrity" { "完整性" }
                             }
                         }
                         span { (u.actor.user.display_name) "（" (role_name(u.actor.role())) "）" }
                         a href="/account/password" { "修改密码" }
                         form method="post" action=(action(u, "/logout")) { button type="submit" { "退出" } }
+                    }
+                }
+                @if let Some(alarm) = user.and_then(|u| u.integrity_alarm.as_deref()) {
+                    div.flash.alarm role="alert" {
+                        strong { "数据完整性校验未通过：" } (alarm) " "
+                        a href="/admin/integrity" { "查看详情" }
                     }
                 }
                 main { (content) }

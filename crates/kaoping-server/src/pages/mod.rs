@@ -11,8 +11,10 @@ mod dashboard;
 mod entries;
 mod grid;
 pub(crate) mod html;
+mod integrity;
 mod ledger;
 mod login;
+mod publication;
 mod review;
 mod rubric;
 mod sheet;
@@ -34,8 +36,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/", get(dashboard::page))
         .route("/periods/{id}", get(summary::page))
-        .route("/periods/{id}/notice", get(summary::notice))
-        .route("/periods/{id}/publish", post(summary::publish))
+        .route("/periods/{id}/notice", get(publication::notice))
+        .route(
+            "/periods/{id}/publish",
+            get(publication::confirm).post(publication::publish),
+        )
+        .route(
+            "/admin/integrity",
+            get(integrity::page).post(integrity::run),
+        )
         .route("/periods/{id}/units/{code}", get(sheet::page))
         .route("/periods/{id}/ledger", get(ledger::page))
         .route("/periods/{id}/entries/new", get(entries::form))

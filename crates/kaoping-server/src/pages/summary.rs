@@ -1,16 +1,14 @@
-//! 汇总表: the summary and ranking of a period, filterable by ranking group; 通报: its printable notice;
-//! publishing, which locks the period.
+//! 汇总表: the summary and ranking of a period, filterable by ranking group, with the latest correction
+//! of its published results (publishing and the notice are in `publication.rs`).
 
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
-use kaoping_app::china_time::date_of;
-use kaoping_app::{Action, AppError, Snapshot};
+use kaoping_app::{Action, Snapshot};
 use kaoping_core::score::UnitResult;
 use kaoping_core::Decimal;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{action, back, enc, flash, layout, pts, Flash, PageResult};
+use super::html::{enc, flash, layout, pts, Flash, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
@@ -59,6 +57,11 @@ pub async fn page(
     Query(filter): Query<Filter>,
 ) -> PageResult<Markup> {
     let view = state.app.summary(&user.actor, id).await?;
+    let latest = if view.published() {
+        state.app.published_revisions(&user.actor, id).await?.pop()
+    } else {
+        None
+    };
     let mut groups: Vec<&str> = view
         .units
         .units()
@@ -93,6 +96,13 @@ pub async fn page(
                 (view.rubric_label)
                 @if let Some(p) = view.rubric.pass_mark() { "；合格线" (pts(p)) "分" }
                 @if view.published() { "；已发布锁定" } @else { "；考评中（未发布）" }
+                @if let Some(r) = &latest { "；发布编号 " (r.number()) "，结果摘要 " code { (r.publication.short_digest()) } }
+            }
+            @if let Some(r) = &latest {
+                (super::publication::revision_note(r))
+                @if r.publication.revision > 1 {
+                    p.no-print { a href=(format!("/periods/{id}/notice?revision=1")) { "查看第1版通报" } }
+                }
             }
             @if !groups.is_empty() {
                 div.filters {
@@ -155,58 +165,9 @@ pub async fn page(
                     a.button.secondary href=(format!("/periods/{id}/findings/import")) { "批量导入考核发现" } " "
                 }
                 @if can_publish {
-                    form.inline method="post" action=(action(&user, &format!("/periods/{id}/publish"))) {
-                        button type="submit" { "发布并锁定" }
-                    }
+                    a.button href=(format!("/periods/{id}/publish")) { "发布并锁定" }
                 }
             }
         },
     ))
-}
-
-/// 通报: the ranked list with pass/fail and grades, the issuing department and date, for A4 printing.
-pub async fn notice(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> PageResult<Markup> {
-    let view = state.app.summary(&user.actor, id).await?;
-    let issuer = view.rubric.issuer().unwrap_or("");
-    let date = view
-        .period
-        .published_at
-        .map(date_of)
-        .unwrap_or_else(|| "（未发布）".into());
-    Ok(layout(
-        &format!("{} 考评结果通报", view.period.name),
-        Some(&user),
-        html! {
-            h1 style="text-align:center" { (view.period.name) "考评结果通报" }
-            p { "根据《" (view.rubric.title()) "》，现将考评结果通报如下：" }
-            div.table-wrap { table {
-                tr { th.num { "名次" } th { "单位" } th.num { "得分" } th { "等次" } th { "是否合格" } }
-                @for r in ranked(&view, None) {
-                    @let u = view.units.unit(r.unit);
-                    tr { td.num { (r.rank) } td { (u.name) } td.num { (pts(r.final_score)) }
-                         td { (r.grade.map_or("", |g| view.rubric.grades()[g].name.as_str())) } td { (pass_badge(r)) } }
-                }
-            } }
-            p style="text-align:right" { (issuer) br; (date) }
-            p.no-print.muted { "用浏览器的“打印”（Ctrl+P）打印本页，已按A4排版。" }
-        },
-    ))
-}
-
-pub async fn publish(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-) -> PageResult<Response> {
-    let back_to = format!("/periods/{id}");
-    match state.app.publish(&user.actor, id).await {
-        Ok(()) => Ok(back(&back_to, "msg", "已发布并锁定")),
-        // Not yet complete: say so on the summary page itself.
-        Err(AppError::Conflict(m)) => Ok(back(&back_to, "err", &m)),
-        Err(e) => Err(e.into()),
-    }
 }

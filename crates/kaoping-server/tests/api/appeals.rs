@@ -108,6 +108,20 @@ async fn an_accepted_appeal_changes_the_published_results(app: TestApp) {
     }
     assert_eq!(admin.entries(1).await, ledger, "nothing changed yet");
 
+    // Blank fields never mean "revoke": accepting needs the corrected values, revoking its own button
+    // and the box ticked.
+    for fields in [
+        vec![("decision", "accept"), ("reason", "空白采纳")],
+        vec![("decision", "revoke"), ("reason", "未确认的撤销")],
+    ] {
+        let r = admin.post_form(&admin.with_csrf(&decide), &fields).await;
+        assert_eq!(r.status, 303);
+        assert!(r.location().unwrap().contains("err="), "{:?}", r.location());
+    }
+    assert_eq!(admin.entries(1).await, ledger, "nothing revoked");
+    let published_before = app.store().publications(1).await.unwrap();
+    assert_eq!(published_before.len(), 1, "the demo published 2023 once");
+
     // Accepted with a correction: 7.1 from 5 to 4 points (the review found the practice not new).
     let r = admin
         .post_form(
@@ -148,6 +162,33 @@ async fn an_accepted_appeal_changes_the_published_results(app: TestApp) {
         unit(&lingdao.results(1).await, "D01")["final"],
         unit(&after, "D01")["final"]
     );
+
+    // The correction is revision 2 of the published results, with its own digest; revision 1 stays
+    // readable; D01's leader sees the change on the dashboard; and everything still verifies.
+    let revisions = app.store().publications(1).await.unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[0], published_before[0]);
+    assert_ne!(revisions[1].digest, revisions[0].digest);
+    assert!(
+        revisions[1].changes.contains("\"D01\""),
+        "{}",
+        revisions[1].changes
+    );
+    let summary = lingdao.get("/periods/1").await.text();
+    assert!(summary.contains("更正（第2版）"), "{summary}");
+    assert!(summary.contains("复核后认定做法非首创"), "{summary}");
+    let old_score = dec(&unit(&before, "D01")["final"]).normalize().to_string();
+    let first = lingdao.get("/periods/1/notice?revision=1").await.text();
+    assert!(first.contains(revisions[0].short_digest()), "{first}");
+    assert!(!first.contains("更正（第2版）"));
+    let latest = lingdao.get("/periods/1/notice").await.text();
+    assert!(latest.contains("发布编号 1-2") && latest.contains(revisions[1].short_digest()));
+    let home = d01.get("/").await.text();
+    assert!(home.contains("本单位考评结果已更正（第2版"), "{home}");
+    assert!(home.contains(&format!("{old_score}分第")), "{home}");
+    let check = kaoping_app::verify(app.store()).await.unwrap();
+    assert!(check.report.intact(), "{:?}", check.report.problems);
+    assert_eq!(check.publications, 2);
 
     // Deciding again changes nothing.
     let r = admin

@@ -263,12 +263,23 @@ async fn publishing_needs_an_administrator_and_a_complete_period(app: TestApp) {
     // Incomplete: every unit still lacks 6.1 and 7.1.
     let r = admin.post_json("/api/periods/2/publish", &json!({})).await;
     assert_eq!(r.status, 409, "{}", r.text());
-    assert_eq!(r.error(), "还有18个单位的评分项未评完，不能发布");
+    assert!(
+        r.error()
+            .starts_with("还有18个单位的评分项未评完，不能发布：")
+            && r.error().contains("供电车间党支部"),
+        "{}",
+        r.error()
+    );
     let r = admin
         .post_form(&admin.with_csrf("/periods/2/publish"), &[])
         .await;
     assert_eq!(r.status, 303);
-    assert!(r.location().unwrap().starts_with("/periods/2?err="));
+    assert!(r.location().unwrap().starts_with("/periods/2/publish?err="));
+    // The confirmation page says the same and offers no button.
+    let page = admin.get("/periods/2/publish").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("不能发布"), "{}", page.text());
+    assert!(!page.text().contains("确认发布"));
     // Publishing the published year again conflicts.
     let r = admin.post_json("/api/periods/1/publish", &json!({})).await;
     assert_eq!(r.status, 409, "{}", r.text());

@@ -368,8 +368,30 @@ async fn publishing_a_complete_period_locks_it(app: TestApp) {
             .await;
         }
     }
+    // No department's review is approved: publishing needs a written reason, printed on the notice.
     let r = admin.post_json("/api/periods/2/publish", &json!({})).await;
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.error().contains("审核尚未通过"), "{}", r.error());
+    let confirm = admin.get("/periods/2/publish").await;
+    assert!(confirm.text().contains("确认发布") && confirm.text().contains("未提交"));
+    let r = admin
+        .post_json(
+            "/api/periods/2/publish",
+            &json!({"reason": "年终会议已确认各部门记录"}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
+    let published = r.json();
+    assert_eq!(published["publication"], "2-1");
+    let digest = published["digest"].as_str().unwrap().to_string();
+    assert_eq!(digest.len(), 64);
+    // The notice prints the number, the first 16 digits of the digest and the override's reason.
+    let notice = admin.get("/periods/2/notice").await;
+    assert_eq!(notice.status, 200);
+    let text = notice.text();
+    assert!(text.contains("发布编号 2-1"), "{text}");
+    assert!(text.contains(&digest[..16]), "{text}");
+    assert!(text.contains("年终会议已确认各部门记录"), "{text}");
     let results = admin.results(2).await;
     assert_eq!(results["period"]["status"], "published");
     assert_eq!(dec(&unit(&results, "D07")["final"]), Decimal::from(99));

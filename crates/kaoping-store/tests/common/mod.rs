@@ -101,3 +101,16 @@ macro_rules! on_both {
         }
     )*};
 }
+
+/// A publication of empty results by `user`, for tests that only need a period published.
+#[allow(dead_code)]
+pub fn published_by(user: i64) -> kaoping_store::NewPublication {
+    kaoping_store::NewPublication {
+        results: "[]".into(),
+        digest: "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945".into(),
+        head_entry: 0,
+        reason: String::new(),
+        changes: "[]".into(),
+        by_user: user,
+    }
+}

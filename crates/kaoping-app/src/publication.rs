@@ -1,0 +1,353 @@
+//! 发布 as an act with a record: the confirmation page's preview, publishing (every owning department's
+//! review approved, or a written reason to override), the results stored with the ledger head they were
+//! scored from and their digest, and a new revision whenever an accepted appeal changes them.
+//!
+//! The results document is the one canonical form of published results (docs/hash-chain.md): a JSON
+//! array of [`PublishedUnit`] in ranking order, fields in the order declared, written by serde_json
+//! without spaces. Its digest is the lowercase hex SHA-256 of those bytes. `kaoping verify` scores the
+//! ledger again up to each publication's head and must find the same bytes.
+
+use std::sync::Arc;
+
+use kaoping_store::{Department, NewPublication, PeriodTx, Publication, Review, ReviewStatus};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::actor::Actor;
+use crate::error::AppError;
+use crate::limits::{bounded, NOTE_CHARS};
+use crate::period::Snapshot;
+use crate::permissions::Action;
+use crate::App;
+
+/// One unit's published result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedUnit {
+    pub code: String,
+    pub name: String,
+    /// The ranking group (排名分组), when the unit is ranked within one.
+    pub group: Option<String>,
+    pub rank: usize,
+    /// The final score, exact, as normalized decimal text.
+    pub score: String,
+    pub grade: Option<String>,
+    pub pass: Option<bool>,
+}
+
+/// A unit whose published result a revision changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangedUnit {
+    pub code: String,
+    pub name: String,
+    pub old_score: String,
+    pub new_score: String,
+    pub old_rank: usize,
+    pub new_rank: usize,
+}
+
+/// The results of a snapshot in ranking order (group, rank, code).
+pub fn published_units(snapshot: &Snapshot) -> Vec<PublishedUnit> {
+    let mut rows: Vec<PublishedUnit> = snapshot
+        .results()
+        .iter()
+        .map(|r| {
+            let unit = snapshot.units.unit(r.unit);
+            PublishedUnit {
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+                group: unit.ranking_group.clone(),
+                rank: r.rank,
+                score: r.final_score.normalize().to_string(),
+                grade: r.grade.map(|g| snapshot.rubric.grades()[g].name.clone()),
+                pass: r.pass,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.group, a.rank, &a.code).cmp(&(&b.group, b.rank, &b.code)));
+    rows
+}
+
+/// The results document and its digest.
+pub fn results_document(units: &[PublishedUnit]) -> (String, String) {
+    // Serializing plain strings, numbers and options cannot fail.
+    let text = serde_json::to_string(units).unwrap_or_default();
+    let digest = sha256_hex(text.as_bytes());
+    (text, digest)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A stored publication read back: its units and, for a correction, what changed.
+pub struct PublishedRevision {
+    pub publication: Publication,
+    pub units: Vec<PublishedUnit>,
+    pub changes: Vec<ChangedUnit>,
+}
+
+impl PublishedRevision {
+    fn read(publication: Publication) -> Result<PublishedRevision, AppError> {
+        let units = serde_json::from_str(&publication.results).map_err(|e| {
+            AppError::Internal(format!("发布记录{}的结果无法读取：{e}", publication.id))
+        })?;
+        let changes = serde_json::from_str(&publication.changes).unwrap_or_default();
+        Ok(PublishedRevision {
+            publication,
+            units,
+            changes,
+        })
+    }
+
+    /// "P12-2" style number printed on the notice: the publication's id and its revision.
+    pub fn number(&self) -> String {
+        format!(
+            "{}-{}",
+            self.publication.period_id, self.publication.revision
+        )
+    }
+}
+
+/// A department whose review publishing waits for, with its latest step.
+pub struct ReviewState {
+    pub department: Department,
+    pub latest: Option<ReviewStatus>,
+}
+
+/// What the confirmation page shows before publishing.
+pub struct PublishPreview {
+    pub snapshot: Arc<Snapshot>,
+    pub units: Vec<PublishedUnit>,
+    /// Units with items not yet scored (publishing is refused while there are any).
+    pub incomplete: Vec<String>,
+    /// Every department that owns items of the rubric, with its review state.
+    pub reviews: Vec<ReviewState>,
+}
+
+impl PublishPreview {
+    /// The departments whose review is not approved.
+    pub fn not_approved(&self) -> Vec<&str> {
+        self.reviews
+            .iter()
+            .filter(|r| r.latest != Some(ReviewStatus::Approved))
+            .map(|r| r.department.name.as_str())
+            .collect()
+    }
+}
+
+const ADMIN_ONLY: &str = "只有管理员可以发布";
+
+/// The departments that own items of the snapshot's rubric (by name or code), with their latest step.
+fn review_states(
+    snapshot: &Snapshot,
+    departments: Vec<Department>,
+    reviews: &[Review],
+) -> Vec<ReviewState> {
+    departments
+        .into_iter()
+        .filter(|d| {
+            snapshot.rubric.items().iter().any(|i| {
+                i.department
+                    .as_deref()
+                    .is_some_and(|o| o == d.name || o == d.code)
+            })
+        })
+        .map(|department| ReviewState {
+            latest: reviews
+                .iter()
+                .find(|r| r.department_id == department.id)
+                .map(|r| r.status),
+            department,
+        })
+        .collect()
+}
+
+fn incomplete_units(snapshot: &Snapshot) -> Vec<String> {
+    snapshot
+        .results()
+        .iter()
+        .filter(|r| r.is_incomplete())
+        .map(|r| snapshot.units.unit(r.unit).name.clone())
+        .collect()
+}
+
+impl App {
+    /// The confirmation page of publishing, for the administrator.
+    pub async fn publish_preview(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> Result<PublishPreview, AppError> {
+        actor.require(Action::Publish, ADMIN_ONLY)?;
+        let snapshot = self.snapshot(period_id, |_| true, ADMIN_ONLY).await?;
+        let reviews = self.store.reviews(period_id).await?;
+        Ok(PublishPreview {
+            units: published_units(&snapshot),
+            incomplete: incomplete_units(&snapshot),
+            reviews: review_states(&snapshot, self.store.departments().await?, &reviews),
+            snapshot,
+        })
+    }
+
+    /// Publishes and locks a period, storing its results (revision 1). Every department that owns items
+    /// must have its review approved; otherwise `reason` (the override, printed on the notice) is
+    /// required. Refused while any unit has items not yet scored.
+    ///
+    /// # Errors
+    /// [`AppError::Forbidden`] for anyone but the administrator; [`AppError::Conflict`] when published
+    /// already, incomplete, or reviews are pending without a reason.
+    pub async fn publish(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+        reason: &str,
+    ) -> Result<Publication, AppError> {
+        actor.require(Action::Publish, ADMIN_ONLY)?;
+        self.publish_as(actor.id(), period_id, reason).await
+    }
+
+    /// [`App::publish`] once the caller is known to be the administrator `user_id` (the demo's seeding).
+    pub(crate) async fn publish_as(
+        &self,
+        user_id: i64,
+        period_id: i64,
+        reason: &str,
+    ) -> Result<Publication, AppError> {
+        let reason = reason.trim();
+        bounded("发布理由", reason, NOTE_CHARS).map_err(AppError::Invalid)?;
+        let departments = self.store.departments().await?;
+        let (mut tx, snapshot) = self.begin(period_id).await?;
+        if snapshot.published() {
+            return Err(AppError::Conflict("考评期已发布锁定".into()));
+        }
+        let incomplete = incomplete_units(&snapshot);
+        if !incomplete.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "还有{}个单位的评分项未评完，不能发布：{}",
+                incomplete.len(),
+                incomplete.join("、")
+            )));
+        }
+        let reviews = tx.reviews().await?;
+        let pending: Vec<String> = review_states(&snapshot, departments, &reviews)
+            .into_iter()
+            .filter(|r| r.latest != Some(ReviewStatus::Approved))
+            .map(|r| r.department.name)
+            .collect();
+        if !pending.is_empty() && reason.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "以下部门的审核尚未通过：{}。如确需发布，请写明发布理由（将印在通报上）",
+                pending.join("、")
+            )));
+        }
+        let units = published_units(&snapshot);
+        let (results, digest) = results_document(&units);
+        let publication = tx
+            .publish(&NewPublication {
+                results,
+                digest,
+                head_entry: snapshot.head.last_entry,
+                reason: reason.to_string(),
+                changes: "[]".into(),
+                by_user: user_id,
+            })
+            .await?;
+        tx.audit(
+            Some(user_id),
+            "publish",
+            &format!(
+                "发布考评期“{}”（发布编号{}-1，摘要{}）{}",
+                snapshot.period.name,
+                period_id,
+                publication.short_digest(),
+                if pending.is_empty() {
+                    String::new()
+                } else {
+                    format!("；未审核通过的部门：{}；理由：{reason}", pending.join("、"))
+                }
+            ),
+        )
+        .await?;
+        let period = tx.period().clone();
+        tx.commit().await?;
+        self.periods.period_changed(snapshot.head, period).await;
+        Ok(publication)
+    }
+
+    /// Every revision of a period's published results, revision 1 first, for whoever may see the
+    /// published summary.
+    pub async fn published_revisions(
+        &self,
+        actor: &Actor,
+        period_id: i64,
+    ) -> Result<Vec<PublishedRevision>, AppError> {
+        self.snapshot(
+            period_id,
+            |published| actor.may(Action::ViewSummary { published }),
+            "无权查看本考评期的汇总",
+        )
+        .await?;
+        self.store
+            .publications(period_id)
+            .await?
+            .into_iter()
+            .map(PublishedRevision::read)
+            .collect()
+    }
+}
+
+/// After an accepted appeal in a published period: if the results changed, writes the next revision
+/// with the changed units, in the appeal's transaction (so its head and digest are those of the
+/// ledger as the decision leaves it). `before` is the snapshot the decision was checked against.
+pub(crate) async fn amend_if_changed(
+    tx: &mut PeriodTx,
+    before: &Snapshot,
+    reason: &str,
+    by_user: i64,
+) -> Result<Option<Publication>, AppError> {
+    if !before.published() {
+        return Ok(None);
+    }
+    // The transaction sees its own appends: the decision's entry is the new head.
+    let head_entry = tx
+        .entries_since(before.head.last_entry)
+        .await?
+        .last()
+        .map_or(before.head.last_entry, |e| e.id);
+    let load = tx.load().await?;
+    let after = Snapshot::from_load(load)?;
+    let (old, new) = (published_units(before), published_units(&after));
+    if old == new {
+        return Ok(None);
+    }
+    let changes: Vec<ChangedUnit> = new
+        .iter()
+        .filter_map(|n| {
+            let o = old.iter().find(|o| o.code == n.code)?;
+            (o.score != n.score || o.rank != n.rank).then(|| ChangedUnit {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                old_score: o.score.clone(),
+                new_score: n.score.clone(),
+                old_rank: o.rank,
+                new_rank: n.rank,
+            })
+        })
+        .collect();
+    let (results, digest) = results_document(&new);
+    let changes = serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into());
+    Ok(Some(
+        tx.amend_publication(&NewPublication {
+            results,
+            digest,
+            head_entry,
+            reason: reason.to_string(),
+            changes,
+            by_user,
+        })
+        .await?,
+    ))
+}

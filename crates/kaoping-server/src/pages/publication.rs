@@ -1,0 +1,229 @@
+//! 发布 and 通报: the confirmation page that shows what will be published (units, incomplete items,
+//! review states, the ranking), publishing itself, and the printable notice of each revision with its
+//! publication number, date and digest.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Form;
+use kaoping_app::china_time::date_of;
+use kaoping_app::{AppError, PublishedRevision, PublishedUnit};
+use kaoping_store::ReviewStatus;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::html::{action, back, flash, layout, Flash, PageResult};
+use crate::session::CurrentUser;
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    revision: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Messages {
+    err: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PublishForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The confirmation page: what publishing will lock, and what stands in its way.
+pub async fn confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(m): Query<Messages>,
+) -> PageResult<Markup> {
+    let preview = state.app.publish_preview(&user.actor, id).await?;
+    let view = &preview.snapshot;
+    let pending = preview.not_approved();
+    let blocked = !preview.incomplete.is_empty() || view.published();
+    Ok(layout(
+        &format!("发布 {}", view.period.name),
+        Some(&user),
+        html! {
+            h1 { "发布 " (view.period.name) }
+            (flash(&Flash { msg: None, err: m.err }))
+            @if view.published() {
+                div.flash role="alert" { "考评期已发布锁定。" }
+            }
+            p { "发布后考评期锁定：不能再记录、更正或撤回考核发现，只能通过申诉更正。发布时保存全部结果、台账链头和结果摘要，通报上印有发布编号和摘要，供任何人核对。" }
+            h2 { "评分完成情况" }
+            @if preview.incomplete.is_empty() {
+                p { span.badge.ok { "全部评完" } " " (preview.units.len()) "个单位" }
+            } @else {
+                div.flash role="alert" {
+                    "还有" (preview.incomplete.len()) "个单位的评分项未评完，不能发布："
+                    (preview.incomplete.join("、"))
+                }
+            }
+            h2 { "各部门审核" }
+            div.table-wrap { table {
+                tr { th { "部门" } th { "审核状态" } }
+                @for r in &preview.reviews {
+                    tr { td { (r.department.name) } td { @match r.latest {
+                        Some(ReviewStatus::Approved) => span.badge.ok { "已通过" },
+                        Some(ReviewStatus::Returned) => span.badge.bad { "已退回" },
+                        Some(ReviewStatus::Submitted) => span.badge.warn { "待审核" },
+                        None => span.badge.warn { "未提交" },
+                    } } }
+                }
+            } }
+            h2 { "将发布的排名" }
+            (ranking(&preview.units))
+            @if !blocked {
+                form method="post" action=(action(&user, &format!("/periods/{id}/publish"))) {
+                    @if !pending.is_empty() {
+                        div.flash role="alert" {
+                            "以下部门的审核尚未通过：" (pending.join("、"))
+                            "。如确需发布，请写明理由，理由将印在通报上。"
+                        }
+                        label for="reason" { "发布理由" }
+                        textarea id="reason" name="reason" rows="3" required {}
+                    }
+                    button type="submit" { "确认发布" }
+                    " "
+                    a.button.secondary href=(format!("/periods/{id}")) { "返回汇总表" }
+                }
+            } @else {
+                p { a.button.secondary href=(format!("/periods/{id}")) { "返回汇总表" } }
+            }
+        },
+    ))
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<PublishForm>,
+) -> PageResult<Response> {
+    match state.app.publish(&user.actor, id, &f.reason).await {
+        Ok(p) => Ok(back(
+            &format!("/periods/{id}"),
+            "msg",
+            &format!(
+                "已发布并锁定（发布编号 {}-{}，结果摘要 {}）",
+                p.period_id,
+                p.revision,
+                p.short_digest()
+            ),
+        )),
+        Err(AppError::Conflict(m) | AppError::Invalid(m)) => {
+            Ok(back(&format!("/periods/{id}/publish"), "err", &m))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn ranking(units: &[PublishedUnit]) -> Markup {
+    html! {
+        div.table-wrap { table {
+            tr { th.num { "名次" } th { "单位" } th.num { "得分" } th { "等次" } th { "是否合格" } }
+            @for u in units {
+                tr.fail[u.pass == Some(false)] {
+                    td.num { (u.rank) }
+                    td { (u.name) @if let Some(g) = &u.group { span.muted { "（" (g) "）" } } }
+                    td.num { (u.score) }
+                    td { (u.grade.as_deref().unwrap_or("")) }
+                    td { @match u.pass {
+                        Some(true) => span.badge.ok { "合格" },
+                        Some(false) => span.badge.bad { "不合格" },
+                        None => "",
+                    } }
+                }
+            }
+        } }
+    }
+}
+
+/// What a revision says about itself: "第2版（更正）" and its changes.
+pub fn revision_note(r: &PublishedRevision) -> Markup {
+    html! {
+        @if r.publication.revision > 1 {
+            div.flash.warn role="status" {
+                strong { "更正（第" (r.publication.revision) "版）" } " "
+                (date_of(r.publication.at)) "：" (r.publication.reason)
+                ul {
+                    @for c in &r.changes {
+                        li { (c.name) "：" (c.old_score) "分第" (c.old_rank) "名 → " (c.new_score) "分第" (c.new_rank) "名" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// 通报: a revision of the published results (the latest unless `?revision=N`), for A4 printing.
+pub async fn notice(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<Notice>,
+) -> PageResult<Markup> {
+    let view = state.app.summary(&user.actor, id).await?;
+    let revisions = state.app.published_revisions(&user.actor, id).await?;
+    let shown = match q.revision {
+        Some(n) => Some(
+            revisions
+                .iter()
+                .find(|r| r.publication.revision == n)
+                .ok_or_else(|| AppError::NotFound(format!("第{n}版通报")))?,
+        ),
+        None => revisions.last(),
+    };
+    let issuer = view.rubric.issuer().unwrap_or("");
+    let live;
+    let units = match shown {
+        Some(r) => &r.units,
+        None => {
+            live = kaoping_app::published_units(&view);
+            &live
+        }
+    };
+    Ok(layout(
+        &format!("{} 考评结果通报", view.period.name),
+        Some(&user),
+        html! {
+            h1 style="text-align:center" {
+                (view.period.name) "考评结果通报"
+                @if let Some(r) = shown { @if r.publication.revision > 1 { "（更正·第" (r.publication.revision) "版）" } }
+            }
+            @if let Some(r) = shown {
+                p style="text-align:center" {
+                    "发布编号 " (r.number()) " · 结果摘要 " code { (r.publication.short_digest()) }
+                }
+                (revision_note(r))
+                @if r.publication.revision == 1 && !r.publication.reason.is_empty() {
+                    p { "发布说明：部分部门审核未完成即发布，理由：" (r.publication.reason) }
+                }
+            } @else if !view.published() {
+                p.muted style="text-align:center" { "（尚未发布，以下为当前结果）" }
+            }
+            p { "根据《" (view.rubric.title()) "》，现将考评结果通报如下：" }
+            (ranking(units))
+            p style="text-align:right" {
+                (issuer) br;
+                @match shown {
+                    Some(r) => (date_of(r.publication.at)),
+                    None => (view.period.published_at.map(date_of).unwrap_or_else(|| "（未发布）".into())),
+                }
+            }
+            @if revisions.len() > 1 {
+                p.no-print {
+                    "各版本："
+                    @for r in &revisions {
+                        a href=(format!("/periods/{id}/notice?revision={}", r.publication.revision)) {
+                            "第" (r.publication.revision) "版（" (date_of(r.publication.at)) "）"
+                        } " "
+                    }
+                }
+            }
+            p.no-print.muted { "用浏览器的“打印”（Ctrl+P）打印本页，已按A4排版。任何人可用 kaoping verify 按台账重新计分，核对结果摘要。" }
+        },
+    ))
+}
