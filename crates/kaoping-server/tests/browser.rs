@@ -446,9 +446,9 @@ async fn walk_through(client: Client, base: String) {
         .filter(|r| r[name] != "供水车间党支部")
         .all(|r| r[score] == "90" && r[rank] == "1"));
 
-    // Publishing refuses while 6.1 and 7.1 are missing.
+    // Publishing refuses while 6.1 and 7.1 are missing: the confirmation page says so.
     client
-        .find(Locator::XPath("//button[normalize-space()='发布并锁定']"))
+        .find(Locator::XPath("//a[normalize-space()='发布并锁定']"))
         .await
         .expect("the publish button")
         .click()
@@ -471,9 +471,28 @@ async fn walk_through(client: Client, base: String) {
     client.goto(&format!("{base}/periods/2")).await.unwrap();
     assert!(!main_text(&client).await.contains("未评完"));
     client
-        .find(Locator::XPath("//button[normalize-space()='发布并锁定']"))
+        .find(Locator::XPath("//a[normalize-space()='发布并锁定']"))
         .await
         .expect("the publish button")
+        .click()
+        .await
+        .unwrap();
+    // No department's review is approved: the confirmation page asks for the reason, printed on the
+    // notice.
+    let reason = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("textarea#reason"))
+        .await
+        .expect("the reason to publish without approved reviews");
+    reason
+        .send_keys("年终考评会议已确认各部门记录")
+        .await
+        .unwrap();
+    client
+        .find(Locator::XPath("//button[normalize-space()='确认发布']"))
+        .await
+        .expect("the confirm button")
         .click()
         .await
         .unwrap();
@@ -487,7 +506,7 @@ async fn walk_through(client: Client, base: String) {
     assert!(text.contains("已发布并锁定"), "{text}");
     assert!(text.contains("已发布锁定"), "{text}");
     assert!(client
-        .find_all(Locator::XPath("//button[normalize-space()='发布并锁定']"))
+        .find_all(Locator::XPath("//a[normalize-space()='发布并锁定']"))
         .await
         .unwrap()
         .is_empty());

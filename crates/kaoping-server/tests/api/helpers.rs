@@ -356,6 +356,37 @@ impl TestApp {
     }
 
     /// The server's store (the same connection pool it uses).
+    /// Runs `sql` as someone with database access would: on SQLite with every trigger dropped, on
+    /// PostgreSQL with triggers off for the session.
+    pub async fn behind_the_app(&self, sql: &str) {
+        let url = match &self.0.config.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.0.config.data_dir.join("kaoping.db").display()
+            ),
+        };
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        if url.starts_with("sqlite") {
+            let triggers: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("triggers");
+            for t in triggers {
+                conn.execute(format!("DROP TRIGGER {t}").as_str())
+                    .await
+                    .expect("drop trigger");
+            }
+        } else {
+            conn.execute("SET session_replication_role = replica")
+                .await
+                .expect("replica role");
+        }
+        conn.execute(sql).await.expect("the edit");
+        let _ = conn.close().await;
+    }
+
     pub fn store(&self) -> &Store {
         &self.0.store
     }

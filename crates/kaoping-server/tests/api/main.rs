@@ -10,6 +10,7 @@ mod bad_input;
 mod catalogue;
 mod grid;
 mod hardening;
+mod integrity;
 mod login;
 mod openapi;
 mod permissions;
