@@ -2,7 +2,7 @@
 //! they are written. This file is the one definition; docs/hash-chain.md describes it for people who
 //! re-check a database with their own script.
 //!
-//! A record's content is a JSON object written without spaces: `"kind"` first, then the columns in the
+//! A record's content is a JSON object written without spaces: `"record"` (the kind) first, then the columns in the
 //! order listed here, then the child lists (a period's units, a unit's groups). Integers are JSON numbers,
 //! text is a JSON string (escaped as serde_json escapes), a missing value is `null`; a column marked
 //! [`Col::Digest`] is written as the lowercase hex SHA-256 of its UTF-8 text (a rubric's TOML, a
@@ -372,12 +372,12 @@ fn value(row: &AnyRow, name: &str, kind: Col) -> Result<String, StoreError> {
     })
 }
 
-/// Builds `{"kind":"…","a":…,"b":…}` in the order fields are given.
+/// Builds `{"record":"<kind>","a":…,"b":…}` in the order fields are given.
 struct Content(String);
 
 impl Content {
     fn new(kind: &str) -> Content {
-        Content(format!("{{\"kind\":{}", json_string(kind)))
+        Content(format!("{{\"record\":{}", json_string(kind)))
     }
 
     fn field(&mut self, name: &str, json: String) {
@@ -428,8 +428,8 @@ mod tests {
 
     #[test]
     fn link_hashes_are_sha256_of_prev_newline_content() {
-        // echo -n '0…0\n{"kind":"x"}' | sha256sum, computed independently.
-        let content = "{\"kind\":\"x\"}";
+        // echo -n '0…0\n{"record":"x"}' | sha256sum, computed independently.
+        let content = "{\"record\":\"x\"}";
         let expected = sha256_hex(format!("{GENESIS}\n{content}").as_bytes());
         assert_eq!(link_hash(GENESIS, content), expected);
         assert_eq!(
@@ -446,7 +446,7 @@ mod tests {
         c.field("level", "null".into());
         assert_eq!(
             c.finish(),
-            r#"{"kind":"entry","id":7,"note":"引号\"和\n换行","level":null}"#
+            r#"{"record":"entry","id":7,"note":"引号\"和\n换行","level":null}"#
         );
     }
 

@@ -254,13 +254,13 @@ fn check_links(links: &[StoredLink], report: &mut VerifyReport) {
     }
 }
 
-/// Whether a link's content begins `{"kind":"<kind>","<key>":<record_id>`.
+/// Whether a link's content begins `{"record":"<kind>","<key>":<record_id>,`.
 fn names_record(link: &StoredLink) -> bool {
     let Some(kind) = KINDS.iter().find(|k| k.name == link.kind) else {
         return false;
     };
     let prefix = format!(
-        "{{\"kind\":{},{}:{},",
+        "{{\"record\":{},{}:{},",
         canonical::json_string(kind.name),
         canonical::json_string(kind.key),
         link.record_id
