@@ -1,6 +1,7 @@
 //! `kaoping`: the one binary. Subcommands parse their flags, call the formats and core crates, and turn
 //! every failure into a message that says what and where, with exit code 1 (2 for bad flags).
 
+mod backup;
 mod files;
 mod input;
 mod scoring;
@@ -84,6 +85,28 @@ enum Command {
         #[arg(long, env = "KAOPING_DATABASE_URL")]
         database_url: Option<String>,
     },
+    /// Back up the SQLite database while the server runs (备份): one consistent file, checked after it is
+    /// written. PostgreSQL: pg_dump (docs/deployment.md).
+    Backup {
+        /// The SQLite data folder.
+        #[arg(long, default_value = "kaoping-data")]
+        data: PathBuf,
+        /// The backup file to write (must not exist).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Restore a backup into a data folder (恢复), then verify it; a backup that does not verify is not put
+    /// in place. Stop every `kaoping serve` first.
+    Restore {
+        /// The backup file `kaoping backup` wrote.
+        file: PathBuf,
+        /// The SQLite data folder to restore into.
+        #[arg(long, default_value = "kaoping-data")]
+        data: PathBuf,
+        /// Replace the folder's database (it is kept, renamed, beside the restored one).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Import a rubric table from Word, Excel or CSV into a rubric file (导入考评细则).
     ImportRubric {
         /// The .docx, .xlsx or .csv file holding the 考评细则 table.
@@ -136,6 +159,12 @@ fn main() -> ExitCode {
             database_url,
         } => import_findings(&file, period, &user, &data, database_url.as_deref()),
         Command::Verify { data, database_url } => verify::verify(&data, database_url.as_deref()),
+        Command::Backup { data, output } => backup::backup(&data, &output),
+        Command::Restore {
+            file,
+            data,
+            replace,
+        } => backup::restore(&file, &data, replace),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -200,8 +200,67 @@ impl Store {
                 SQLITE_MIGRATOR.run_direct(&mut *tx).await.map_err(failed)?;
                 tx.commit().await?;
             }
-            Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await.map_err(failed)?,
+            Backend::Postgres => {
+                // The runtime role may not create the migrations table or change the schema: a
+                // current schema is left alone, and a schema that needs migrating says who may do it.
+                if self.postgres_schema_is_current().await? {
+                    return Ok(());
+                }
+                POSTGRES_MIGRATOR.run(&self.pool).await.map_err(|e| {
+                    let text = e.to_string();
+                    if text.contains("permission denied") || text.contains("must be owner") {
+                        StoreError::Invalid(format!(
+                            "数据库需要升级，而当前账号无权修改表结构（{text}）：请用数据库所有者账号启动一次 kaoping serve，再换回运行账号"
+                        ))
+                    } else {
+                        failed(e)
+                    }
+                })?
+            }
         }
+        Ok(())
+    }
+
+    /// Whether every migration of this version is applied already (PostgreSQL).
+    async fn postgres_schema_is_current(&self) -> Result<bool, StoreError> {
+        let table: Option<String> =
+            sqlx::query_scalar("SELECT CAST(to_regclass('_sqlx_migrations') AS TEXT)")
+                .fetch_one(&self.pool)
+                .await?;
+        if table.is_none() {
+            return Ok(false);
+        }
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let wanted: Vec<i64> = POSTGRES_MIGRATOR.iter().map(|m| m.version).collect();
+        Ok(wanted.iter().all(|v| applied.contains(v)))
+    }
+
+    /// Writes a consistent snapshot of the whole SQLite database to `file` (`VACUUM INTO`: one read
+    /// transaction, so writers go on and the copy holds every commit before it and none after). The file
+    /// must not exist. PostgreSQL is backed up with `pg_dump` (docs/deployment.md).
+    pub async fn backup_into(&self, file: &Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid(
+                "PostgreSQL 请用 pg_dump 备份、pg_restore 恢复，恢复后运行 kaoping verify（见 docs/deployment.md）"
+                    .into(),
+            ));
+        }
+        if file.exists() {
+            return Err(StoreError::Invalid(format!(
+                "{} 已存在：备份不会覆盖已有文件",
+                file.display()
+            )));
+        }
+        let path = std::path::absolute(file)
+            .map_err(|e| StoreError::Invalid(format!("{}：{e}", file.display())))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

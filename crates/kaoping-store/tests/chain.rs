@@ -412,3 +412,66 @@ async fn the_database_refuses_what_it_can(db: Db) {
     conn.close().await.unwrap();
     assert!(db.store.verify_chains().await.unwrap().intact());
 }
+
+/// On PostgreSQL, `kaoping serve` can run as a member of `kaoping_runtime`: everything the application
+/// does works, and TRUNCATE, schema changes, trigger control, edits and deletes of the record are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_role_appends_and_cannot_rewrite() {
+    common::on_postgres(|db: Db| async move {
+        let w = world(&db.store).await;
+        let role = format!("kaoping_rt_{:08x}", rand::random::<u32>());
+        let mut owner = AnyConnection::connect(&db.url).await.unwrap();
+        owner
+            .execute(format!("CREATE ROLE {role} LOGIN IN ROLE kaoping_runtime").as_str())
+            .await
+            .unwrap();
+        let runtime_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+        assert_ne!(runtime_url, db.url, "the test URL names its user");
+
+        // The application, as the runtime role: opens the migrated database, appends, verifies.
+        let store = Store::connect(&runtime_url).await.unwrap();
+        let period = store
+            .create_period(&NewPeriod {
+                name: "2025年度".into(),
+                year: 2025,
+                rubric_id: w.rubric,
+                unit_ids: vec![],
+            })
+            .await
+            .unwrap();
+        store
+            .append_entry(&finding(period, w.assessor, "U1", "运行账号记录"))
+            .await
+            .unwrap();
+        store
+            .set_password(w.assessor, "$argon2id$v=19$third", true)
+            .await
+            .unwrap();
+        assert!(store.verify_chains().await.unwrap().intact());
+        store.close().await;
+
+        // What someone holding the runtime role's password cannot do.
+        let mut conn = AnyConnection::connect(&runtime_url).await.unwrap();
+        for sql in [
+            "TRUNCATE entries CASCADE".to_string(),
+            "TRUNCATE chain_links".to_string(),
+            "ALTER TABLE entries DISABLE TRIGGER ALL".to_string(),
+            "DROP TRIGGER entries_append_only ON entries".to_string(),
+            "SET session_replication_role = replica".to_string(),
+            "DELETE FROM chain_links".to_string(),
+            "UPDATE entries SET note = 'x'".to_string(),
+            "DELETE FROM entries".to_string(),
+            format!("UPDATE periods SET status = 'open' WHERE id = {}", w.period),
+            "CREATE TABLE sneaky (id int)".to_string(),
+        ] {
+            assert!(conn.execute(sql.as_str()).await.is_err(), "accepted: {sql}");
+        }
+        conn.close().await.unwrap();
+        owner
+            .execute(format!("DROP OWNED BY {role}; DROP ROLE {role}").as_str())
+            .await
+            .unwrap();
+        owner.close().await.unwrap();
+    })
+    .await;
+}
