@@ -14,6 +14,7 @@ use kaoping_core::Decimal;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
+use crate::chain::canonical;
 use crate::periods::PeriodStatus;
 use crate::{col, now_ms, Store, StoreError};
 
@@ -351,6 +352,17 @@ pub(crate) async fn append_on(
     e: &NewEntry,
     via: Via,
 ) -> Result<Entry, StoreError> {
+    Ok(append_linkable_on(conn, status, e, via).await?.0)
+}
+
+/// [`append_on`], also returning the entry's canonical content for its hash-chain link, read from the
+/// row the insert returned (a bulk import links every entry without reading it again).
+pub(crate) async fn append_linkable_on(
+    conn: &mut AnyConnection,
+    status: PeriodStatus,
+    e: &NewEntry,
+    via: Via,
+) -> Result<(Entry, String), StoreError> {
     let allowed = match via {
         Via::Direct => e.kind != EntryKind::AppealDecision,
         Via::Appeal => matches!(e.kind, EntryKind::AppealDecision | EntryKind::Withdraw),
@@ -434,7 +446,10 @@ pub(crate) async fn append_on(
         StoreError::Conflict(_) => StoreError::Conflict(REPLACED.into()),
         other => other,
     })?;
-    entry_from_row(&row)
+    Ok((
+        entry_from_row(&row)?,
+        canonical::ENTRY.content_of_row(&row)?,
+    ))
 }
 
 /// The entry `id`, which must still be active (not replaced, not a withdrawal).

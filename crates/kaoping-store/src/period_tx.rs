@@ -221,9 +221,10 @@ impl PeriodTx {
             )));
         }
         let status = self.period.status;
-        let entry = ledger::append_on(&mut self.tx, status, e, Via::Direct).await?;
+        let (entry, content) =
+            ledger::append_linkable_on(&mut self.tx, status, e, Via::Direct).await?;
         self.chain
-            .record(&mut self.tx, &canonical::ENTRY, entry.id)
+            .record_content(&mut self.tx, &canonical::ENTRY, entry.id, &content)
             .await?;
         Ok(entry)
     }

@@ -333,11 +333,28 @@ impl Kind {
         Ok(out)
     }
 
-    async fn content(&self, conn: &mut AnyConnection, row: &AnyRow) -> Result<String, StoreError> {
+    /// The content of a record of a kind without child lists, from a row holding all its columns (an
+    /// `INSERT … RETURNING` them).
+    pub(crate) fn content_of_row(&self, row: &AnyRow) -> Result<String, StoreError> {
+        if !self.children.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "{} 的规范内容含子列表，不能只从一行读出",
+                self.name
+            )));
+        }
+        Ok(self.fields(row)?.finish())
+    }
+
+    fn fields(&self, row: &AnyRow) -> Result<Content, StoreError> {
         let mut out = Content::new(self.name);
         for &(name, kind) in self.columns {
             out.field(name, value(row, name, kind)?);
         }
+        Ok(out)
+    }
+
+    async fn content(&self, conn: &mut AnyConnection, row: &AnyRow) -> Result<String, StoreError> {
+        let mut out = self.fields(row)?;
         for child in self.children {
             let key: i64 = col(row, self.key)?;
             let rows = sqlx::query(child.sql)

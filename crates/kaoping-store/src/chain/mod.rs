@@ -90,8 +90,19 @@ impl Link {
             .content_of(conn, id)
             .await?
             .ok_or_else(|| StoreError::not_found(kind.name, id))?;
+        self.record_content(conn, kind, id, &content).await
+    }
+
+    /// Links record `id` whose canonical content the caller read from the row it just wrote.
+    pub(crate) async fn record_content(
+        &mut self,
+        conn: &mut AnyConnection,
+        kind: &Kind,
+        id: i64,
+        content: &str,
+    ) -> Result<(), StoreError> {
         let tip = self.tip(conn).await?;
-        let hash = link_hash(&tip.hash, &content);
+        let hash = link_hash(&tip.hash, content);
         sqlx::query(
             "INSERT INTO chain_links (chain, seq, kind, record_id, content, prev, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -100,7 +111,7 @@ impl Link {
         .bind(tip.seq + 1)
         .bind(kind.name)
         .bind(id)
-        .bind(&content)
+        .bind(content)
         .bind(&tip.hash)
         .bind(&hash)
         .execute(&mut *conn)
