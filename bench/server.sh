@@ -19,6 +19,8 @@
 #   writes      wrk -t2 -c8 -s bench/server/record.lua: POST /api/periods/P/entries, one finding each,
 #               cycling over every unit; every write must answer 201, or the run fails
 #   grid        bench/server/grid.py: 5 saves of 100 changed cells of 党工部's grid, median
+#   seed        the time kaoping-bench-seed takes (the 100,000 findings imported in one transaction)
+#   verify      `kaoping verify` over the database after the run (hash chains, records, publications)
 # The results are printed as a markdown table and kept in bench-data/server/results.md (see
 # docs/benchmarks.md). wrk, Python 3 and (for PostgreSQL) a server at 127.0.0.1:5432 are needed; wrk is
 # installed from Debian's packages when missing.
@@ -104,7 +106,10 @@ run() { # workload backend
     seedflags=(--units 1000 --findings "$OUT/units-1000.csv")
     unit=U000001
   fi
+  local t0 seed_s verify_s=-
+  t0=$(date +%s.%N)
   period=$("$BIN/kaoping-bench-seed" "${url[@]}" "${seedflags[@]}")
+  seed_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f s", b-a}')
   local p; p=$(port)
   "$BIN/kaoping" serve "${url[@]}" --addr "127.0.0.1:$p" >"$OUT/serve-$workload-$backend.log" 2>&1 &
   SERVER_PID=$!
@@ -137,6 +142,12 @@ run() { # workload backend
     | grep -o 'grid?department=[0-9]*">党工部' | grep -o '[0-9]\+' | head -1)
   grid=$(python3 bench/server/grid.py "$base" "$cookie" "$csrf" "$period" "$dept" | tail -1 | awk '{print $2}')
   stop_server
+  # kaoping verify over everything the run wrote (builds without the command show "-").
+  if "$BIN/kaoping" verify --help >/dev/null 2>&1; then
+    t0=$(date +%s.%N)
+    "$BIN/kaoping" verify "${url[@]}" >/dev/null
+    verify_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f s", b-a}')
+  fi
   drop_pg
   read -r me_rps me_p99 <<<"$me"
   read -r sum_rps sum_p99 <<<"$summary"
@@ -145,7 +156,7 @@ run() { # workload backend
   local sum_pct sheet_pct
   sum_pct=$(awk -v a="$sum_rps" -v b="$me_rps" 'BEGIN {printf "%d", 100*a/b}')
   sheet_pct=$(awk -v a="$sheet_rps" -v b="$me_rps" 'BEGIN {printf "%d", 100*a/b}')
-  ROWS+=("| $workload | $backend | $(awk -v s="$first" 'BEGIN {printf "%.2f s", s}') | $me_rps | $sum_rps ($sum_pct%), p99 $sum_p99 ms | $sheet_rps ($sheet_pct%), p99 $sheet_p99 ms | $w_rps, p99 $w_p99 ms | $grid ms |")
+  ROWS+=("| $workload | $backend | $(awk -v s="$first" 'BEGIN {printf "%.2f s", s}') | $me_rps | $sum_rps ($sum_pct%), p99 $sum_p99 ms | $sheet_rps ($sheet_pct%), p99 $sheet_p99 ms | $w_rps, p99 $w_p99 ms | $grid ms | $seed_s | $verify_s |")
 }
 
 for backend in "${BACKENDS[@]}"; do
@@ -157,7 +168,7 @@ done
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, \`bench/server.sh --duration $DURATION\` (wrk -t2 -c8; pages in requests/s with their share of /api/me's, p99 latency)."
   echo
-  echo "| workload | backend | first request | /api/me req/s | summary | sheet | finding writes/s | grid save, 100 cells (median of 5) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| workload | backend | first request | /api/me req/s | summary | sheet | finding writes/s | grid save, 100 cells (median of 5) | seed (100,000 findings imported) | kaoping verify |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$OUT/results.md"

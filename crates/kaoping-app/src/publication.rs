@@ -121,8 +121,9 @@ pub struct ReviewState {
 pub struct PublishPreview {
     pub snapshot: Arc<Snapshot>,
     pub units: Vec<PublishedUnit>,
-    /// Units with items not yet scored (publishing is refused while there are any).
-    pub incomplete: Vec<String>,
+    /// Units with items not yet scored, with those items' codes (publishing is refused while there are
+    /// any).
+    pub incomplete: Vec<(String, Vec<String>)>,
     /// Every department that owns items of the rubric, with its review state.
     pub reviews: Vec<ReviewState>,
 }
@@ -165,12 +166,20 @@ fn review_states(
         .collect()
 }
 
-fn incomplete_units(snapshot: &Snapshot) -> Vec<String> {
+fn incomplete_units(snapshot: &Snapshot) -> Vec<(String, Vec<String>)> {
     snapshot
         .results()
         .iter()
         .filter(|r| r.is_incomplete())
-        .map(|r| snapshot.units.unit(r.unit).name.clone())
+        .map(|r| {
+            let mut items: Vec<String> = r
+                .incomplete
+                .iter()
+                .map(|m| snapshot.rubric.items()[m.item].code.clone())
+                .collect();
+            items.dedup();
+            (snapshot.units.unit(r.unit).name.clone(), items)
+        })
         .collect()
 }
 
@@ -225,10 +234,11 @@ impl App {
         }
         let incomplete = incomplete_units(&snapshot);
         if !incomplete.is_empty() {
+            let names: Vec<&str> = incomplete.iter().map(|(name, _)| name.as_str()).collect();
             return Err(AppError::Conflict(format!(
                 "还有{}个单位的评分项未评完，不能发布：{}",
                 incomplete.len(),
-                incomplete.join("、")
+                names.join("、")
             )));
         }
         let reviews = tx.reviews().await?;

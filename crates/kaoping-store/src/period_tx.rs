@@ -214,12 +214,7 @@ impl PeriodTx {
     /// replacement is a [`StoreError::Conflict`] ("该记录已被更正或撤回"), a locked period too
     /// ("考评期已发布锁定").
     pub async fn append(&mut self, e: &NewEntry) -> Result<Entry, StoreError> {
-        if e.period_id != self.period.id {
-            return Err(StoreError::Invalid(format!(
-                "记录属于考评期{}，不能记入考评期{}",
-                e.period_id, self.period.id
-            )));
-        }
+        self.check_period(e)?;
         let status = self.period.status;
         let (entry, content) =
             ledger::append_linkable_on(&mut self.tx, status, e, Via::Direct).await?;
@@ -229,15 +224,37 @@ impl PeriodTx {
         Ok(entry)
     }
 
+    fn check_period(&self, e: &NewEntry) -> Result<(), StoreError> {
+        if e.period_id != self.period.id {
+            return Err(StoreError::Invalid(format!(
+                "记录属于考评期{}，不能记入考评期{}",
+                e.period_id, self.period.id
+            )));
+        }
+        Ok(())
+    }
+
     /// Appends several entries; the first refused is returned with its position.
     pub async fn append_all(
         &mut self,
         entries: &[NewEntry],
     ) -> Result<Vec<Entry>, (usize, StoreError)> {
         let mut saved = Vec::with_capacity(entries.len());
+        let mut contents = Vec::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
-            saved.push(self.append(e).await.map_err(|err| (i, err))?);
+            self.check_period(e).map_err(|err| (i, err))?;
+            let status = self.period.status;
+            let (entry, content) = ledger::append_linkable_on(&mut self.tx, status, e, Via::Direct)
+                .await
+                .map_err(|err| (i, err))?;
+            contents.push((entry.id, content));
+            saved.push(entry);
         }
+        // Linked together, in order, after the last: a bulk import writes its links a batch at a time.
+        self.chain
+            .record_all(&mut self.tx, &canonical::ENTRY, &contents)
+            .await
+            .map_err(|err| (entries.len(), err))?;
         Ok(saved)
     }
 

@@ -14,6 +14,7 @@ on_both!(
     every_edit_behind_its_back_is_named,
     a_truncated_ledger_is_missing,
     racing_writers_never_fork_a_chain,
+    a_bulk_append_links_every_entry_in_order,
     the_database_refuses_what_it_can,
 );
 
@@ -228,7 +229,7 @@ async fn every_edit_behind_its_back_is_named(db: Db) {
         found[0].chain.as_deref(),
         Some(&*format!("period:{}", w.period))
     );
-    assert!(found[0].detail.contains("count"), "{}", found[0]);
+    assert!(found[0].detail.contains("SHA-256"), "{}", found[0]);
     assert!(found[0].to_string().contains("记录被改动"), "{}", found[0]);
 
     // A changed rubric version, a period set back to open, a changed role.
@@ -287,14 +288,22 @@ async fn every_edit_behind_its_back_is_named(db: Db) {
         &format!("entry {}", w.entries[2].id)
     ));
 
-    // Evidence bytes swapped, and a link's content edited to match an edit.
+    // Evidence bytes swapped, and a link edited to match an edit (the role change's content hash).
     sqlx::query("UPDATE evidence SET bytes = $1 WHERE id = $2")
         .bind(b"forged".to_vec())
         .bind(w.evidence)
         .execute(&mut conn)
         .await
         .unwrap();
-    sqlx::query("UPDATE chain_links SET content = REPLACE(content, '\"role\":\"assessor\"', '\"role\":\"admin\"') WHERE kind = 'user' AND record_id = $1")
+    let forged: String = sqlx::query_scalar(
+        "SELECT hash FROM chain_links WHERE kind = 'user' AND record_id = $1 ORDER BY seq DESC",
+    )
+    .bind(w.assessor)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE chain_links SET content_hash = $1 WHERE kind = 'user' AND record_id = $2")
+        .bind(forged)
         .bind(w.assessor)
         .execute(&mut conn)
         .await
@@ -384,7 +393,7 @@ async fn the_database_refuses_what_it_can(db: Db) {
         format!("UPDATE periods SET status = 'open' WHERE id = {}", w.period),
         format!("UPDATE rubrics SET toml = 'x' WHERE id = {}", w.rubric),
         "DELETE FROM chain_links".to_string(),
-        "UPDATE chain_links SET content = 'x'".to_string(),
+        "UPDATE chain_links SET content_hash = 'x'".to_string(),
         format!("DELETE FROM evidence WHERE id = {}", w.evidence),
         format!(
             "UPDATE entries SET note = 'x' WHERE id = {}",
@@ -474,4 +483,37 @@ async fn the_runtime_role_appends_and_cannot_rewrite() {
         owner.close().await.unwrap();
     })
     .await;
+}
+
+/// A bulk import's entries are linked a batch at a time: across batch boundaries, in order, each once.
+async fn a_bulk_append_links_every_entry_in_order(db: Db) {
+    let w = world(&db.store).await;
+    let period = db
+        .store
+        .create_period(&NewPeriod {
+            name: "2025年度".into(),
+            year: 2025,
+            rubric_id: w.rubric,
+            unit_ids: vec![],
+        })
+        .await
+        .unwrap();
+    let rows: Vec<NewEntry> = (0..1203)
+        .map(|i| finding(period, w.assessor, "U2", &format!("批量第{i}条")))
+        .collect();
+    let saved = db.store.append_entries(&rows).await.unwrap();
+    db.store
+        .append_entry(&finding(period, w.assessor, "U1", "之后一条"))
+        .await
+        .unwrap();
+    let report = db.store.verify_chains().await.unwrap();
+    assert!(report.intact(), "{:?}", report.problems.first());
+    let head = db.store.period_chain_head(period).await.unwrap();
+    assert_eq!(head.seq, 1 + 1203 + 1);
+    // A refused row in the middle keeps nothing, links included.
+    let mut bad = rows.clone();
+    bad[700].unit_code = String::new();
+    assert_eq!(db.store.append_entries(&bad).await.unwrap_err().0, 700);
+    assert_eq!(db.store.period_chain_head(period).await.unwrap(), head);
+    assert_eq!(saved.len(), 1203);
 }

@@ -57,9 +57,14 @@ pub async fn confirm(
                 p { span.badge.ok { "全部评完" } " " (preview.units.len()) "个单位" }
             } @else {
                 div.flash role="alert" {
-                    "还有" (preview.incomplete.len()) "个单位的评分项未评完，不能发布："
-                    (preview.incomplete.join("、"))
+                    "还有" (preview.incomplete.len()) "个单位的评分项未评完，不能发布。"
                 }
+                div.table-wrap { table {
+                    tr { th { "单位" } th { "未评的评分项" } }
+                    @for (unit, items) in &preview.incomplete {
+                        tr { td { (unit) } td { (items.join("、")) } }
+                    }
+                } }
             }
             h2 { "各部门审核" }
             div.table-wrap { table {

@@ -279,6 +279,10 @@ async fn publishing_needs_an_administrator_and_a_complete_period(app: TestApp) {
     let page = admin.get("/periods/2/publish").await;
     assert_eq!(page.status, 200);
     assert!(page.text().contains("不能发布"), "{}", page.text());
+    assert!(
+        page.text().contains("6.1、7.1"),
+        "the items still missing are named"
+    );
     assert!(!page.text().contains("确认发布"));
     // Publishing the published year again conflicts.
     let r = admin.post_json("/api/periods/1/publish", &json!({})).await;

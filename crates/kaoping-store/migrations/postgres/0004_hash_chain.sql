@@ -1,19 +1,20 @@
 -- Results anyone can check (docs/hash-chain.md); the SQLite tree has the same tables. Every record that
 -- decides a score or who may change one is linked, in the transaction that writes it, into a hash chain: one
--- per period (`period:N`) and one for the rest (`org`). A link keeps the record's canonical content, so
--- `kaoping verify` can tell a changed record from a changed link.
+-- per period (`period:N`) and one for the rest (`org`). A link keeps the SHA-256 of the record's canonical
+-- content, so `kaoping verify` can tell a changed record from a changed link.
 CREATE TABLE chain_links (
     id BIGSERIAL PRIMARY KEY,
     chain TEXT NOT NULL,
     seq BIGINT NOT NULL,
     kind TEXT NOT NULL,
     record_id BIGINT NOT NULL,
-    content TEXT NOT NULL,
-    prev TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
     UNIQUE (chain, seq)
 );
-CREATE INDEX chain_links_record ON chain_links (kind, record_id);
+-- Evidence is stored once per content and linked once: an upload looks for its link. No other lookup by
+-- record needs an index (verify reads the chains whole), and every appended entry would pay for one.
+CREATE INDEX chain_links_evidence ON chain_links (record_id) WHERE kind = 'evidence';
 
 CREATE TABLE chain_adopted (
     id BIGSERIAL PRIMARY KEY,

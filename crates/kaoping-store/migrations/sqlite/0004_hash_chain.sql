@@ -2,20 +2,21 @@
 -- linked, in the transaction that writes it, into a hash chain: one per period (`period:N`: the period's
 -- state, its entries, reviews, appeals and decisions, publications, and the evidence and audit records
 -- written with them) and one for the rest (`org`: departments, units, users, rubric versions, other evidence
--- and audit records). A link keeps the record's canonical content, so `kaoping verify` can tell a changed
--- record from a changed link.
+-- and audit records). A link keeps the SHA-256 of the record's canonical content, so `kaoping verify` can
+-- tell a changed record from a changed link.
 CREATE TABLE chain_links (
     id INTEGER PRIMARY KEY,
     chain TEXT NOT NULL,
     seq INTEGER NOT NULL,
     kind TEXT NOT NULL,
     record_id INTEGER NOT NULL,
-    content TEXT NOT NULL,
-    prev TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
     UNIQUE (chain, seq)
 );
-CREATE INDEX chain_links_record ON chain_links (kind, record_id);
+-- Evidence is stored once per content and linked once: an upload looks for its link. No other lookup by
+-- record needs an index (verify reads the chains whole), and every appended entry would pay for one.
+CREATE INDEX chain_links_evidence ON chain_links (record_id) WHERE kind = 'evidence';
 
 -- Records that existed before the chain are linked once, by the first process that starts on the new
 -- schema; this row says it happened, so records inserted later behind the application's back are never

@@ -427,13 +427,9 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The hash of a link: SHA-256 of the previous link's hash (64 hex digits, or 64 zeros for the first),
-/// a line feed, and the content.
-pub(crate) fn link_hash(prev: &str, content: &str) -> String {
-    let mut bytes = Vec::with_capacity(prev.len() + 1 + content.len());
-    bytes.extend_from_slice(prev.as_bytes());
-    bytes.push(b'\n');
-    bytes.extend_from_slice(content.as_bytes());
-    sha256_hex(&bytes)
+/// a line feed, and the SHA-256 of the record's content (64 hex digits).
+pub(crate) fn link_hash(prev: &str, content_hash: &str) -> String {
+    sha256_hex(format!("{prev}\n{content_hash}").as_bytes())
 }
 
 /// The `prev` of a chain's first link.
@@ -444,11 +440,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn link_hashes_are_sha256_of_prev_newline_content() {
-        // echo -n '0…0\n{"record":"x"}' | sha256sum, computed independently.
-        let content = "{\"record\":\"x\"}";
-        let expected = sha256_hex(format!("{GENESIS}\n{content}").as_bytes());
-        assert_eq!(link_hash(GENESIS, content), expected);
+    fn link_hashes_are_sha256_of_prev_newline_content_hash() {
+        let content_hash = sha256_hex(b"{\"record\":\"x\"}");
+        let expected = sha256_hex(format!("{GENESIS}\n{content_hash}").as_bytes());
+        assert_eq!(link_hash(GENESIS, &content_hash), expected);
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

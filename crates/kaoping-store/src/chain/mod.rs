@@ -1,7 +1,8 @@
 //! The hash chains that make every change provable (docs/hash-chain.md).
 //!
 //! Each record that decides a score, or who may change one, is linked in the transaction that writes it:
-//! the link keeps the record's canonical content (`canonical.rs`) and SHA-256(previous hash, content).
+//! the link keeps the SHA-256 of the record's canonical content (`canonical.rs`) and SHA-256(previous
+//! hash, content hash). Only hashes are kept: a link costs 128 bytes, not a second copy of the record.
 //! There is one chain per period (`period:N`: the period's state, entries, reviews, appeals, decisions,
 //! publications, and the evidence and audit records written with them) and one for the rest (`org`).
 //! A period's chain grows under the period's lock ([`crate::PeriodTx`]); the org chain under SQLite's
@@ -18,7 +19,7 @@ use sqlx::AnyConnection;
 pub use verify::{ChainHead, Problem, ProblemKind, VerifyReport};
 
 use crate::{now_ms, Backend, Store, StoreError};
-use canonical::{link_hash, Kind, GENESIS};
+use canonical::{link_hash, sha256_hex, Kind, GENESIS};
 
 /// PostgreSQL advisory lock key of the org chain (any constant unlikely to collide; "kaop" in ASCII).
 const ORG_CHAIN_LOCK: i64 = 0x6b61_6f70;
@@ -102,17 +103,17 @@ impl Link {
         content: &str,
     ) -> Result<(), StoreError> {
         let tip = self.tip(conn).await?;
-        let hash = link_hash(&tip.hash, content);
+        let content_hash = sha256_hex(content.as_bytes());
+        let hash = link_hash(&tip.hash, &content_hash);
         sqlx::query(
-            "INSERT INTO chain_links (chain, seq, kind, record_id, content, prev, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO chain_links (chain, seq, kind, record_id, content_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&self.chain)
         .bind(tip.seq + 1)
         .bind(kind.name)
         .bind(id)
-        .bind(content)
-        .bind(&tip.hash)
+        .bind(&content_hash)
         .bind(&hash)
         .execute(&mut *conn)
         .await?;
@@ -120,6 +121,61 @@ impl Link {
             seq: tip.seq + 1,
             hash,
         });
+        Ok(())
+    }
+
+    /// Links records of one kind in the order given, from contents the caller read from the rows it
+    /// wrote, many links to a statement.
+    pub(crate) async fn record_all(
+        &mut self,
+        conn: &mut AnyConnection,
+        kind: &Kind,
+        records: &[(i64, String)],
+    ) -> Result<(), StoreError> {
+        /// Links a statement (6 parameters each). Fewer statements save the round trips to the database
+        /// thread; more parameters cost sqlx's SQLite binding time that grows with their square.
+        const BATCH: usize = 64;
+        let mut tip = self.tip(conn).await?;
+        for batch in records.chunks(BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO chain_links (chain, seq, kind, record_id, content_hash, hash) VALUES ",
+            );
+            let mut rows = Vec::with_capacity(batch.len());
+            for (i, (id, content)) in batch.iter().enumerate() {
+                let n = i * 6;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6
+                ));
+                let content_hash = sha256_hex(content.as_bytes());
+                let hash = link_hash(&tip.hash, &content_hash);
+                tip = Tip {
+                    seq: tip.seq + 1,
+                    hash,
+                };
+                rows.push((*id, content_hash, tip.seq, tip.hash.clone()));
+            }
+            let mut query = sqlx::query(&sql);
+            for (id, content_hash, seq, hash) in rows {
+                query = query
+                    .bind(&self.chain)
+                    .bind(seq)
+                    .bind(kind.name)
+                    .bind(id)
+                    .bind(content_hash)
+                    .bind(hash);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        self.tip = Some(tip);
         Ok(())
     }
 
@@ -131,12 +187,15 @@ impl Link {
         kind: &Kind,
         id: i64,
     ) -> Result<(), StoreError> {
-        let linked: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM chain_links WHERE kind = $1 AND record_id = $2")
-                .bind(kind.name)
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?;
+        // The kind as a literal, so the partial index on evidence links serves the lookup (a kind's name
+        // is a constant of this crate, never user input).
+        let linked: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM chain_links WHERE kind = '{}' AND record_id = $1",
+            kind.name
+        ))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
         if linked.is_none() {
             self.record(conn, kind, id).await?;
         }
@@ -175,13 +234,12 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         for kind in canonical::KINDS.iter().filter(|_| linked.is_none()) {
+            // The chain is empty here: every record is adopted.
             let ids: Vec<i64> = sqlx::query_scalar(&format!(
-                "SELECT {key} FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM chain_links l \
-                 WHERE l.kind = $1 AND l.record_id = t.{key}) ORDER BY {key}",
+                "SELECT {key} FROM {table} ORDER BY {key}",
                 key = kind.key,
                 table = kind.table
             ))
-            .bind(kind.name)
             .fetch_all(&mut *tx)
             .await?;
             for id in ids {

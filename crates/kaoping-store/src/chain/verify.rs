@@ -10,7 +10,7 @@ use crate::{Store, StoreError};
 /// What is wrong with a record or a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemKind {
-    /// The record differs from the content its link keeps.
+    /// The record's content no longer has the SHA-256 its link keeps.
     Changed,
     /// A link names a record that is no longer there.
     Missing,
@@ -91,8 +91,7 @@ struct StoredLink {
     seq: i64,
     kind: String,
     record_id: i64,
-    content: String,
-    prev: String,
+    content_hash: String,
     hash: String,
 }
 
@@ -102,8 +101,8 @@ impl Store {
         let mut conn = self.connection().await?;
         let mut report = VerifyReport::default();
 
-        let rows: Vec<(String, i64, String, i64, String, String, String)> = sqlx::query_as(
-            "SELECT chain, seq, kind, record_id, content, prev, hash FROM chain_links \
+        let rows: Vec<(String, i64, String, i64, String, String)> = sqlx::query_as(
+            "SELECT chain, seq, kind, record_id, content_hash, hash FROM chain_links \
              ORDER BY chain, seq",
         )
         .fetch_all(&mut *conn)
@@ -111,13 +110,12 @@ impl Store {
         let links: Vec<StoredLink> = rows
             .into_iter()
             .map(
-                |(chain, seq, kind, record_id, content, prev, hash)| StoredLink {
+                |(chain, seq, kind, record_id, content_hash, hash)| StoredLink {
                     chain,
                     seq,
                     kind,
                     record_id,
-                    content,
-                    prev,
+                    content_hash,
                     hash,
                 },
             )
@@ -154,12 +152,13 @@ impl Store {
                                 format!("只应记入一次，链中出现{times}次"),
                             ));
                         }
-                        if link.content != content {
+                        if link.content_hash != sha256_hex(content.as_bytes()) {
                             report.problems.push(problem_at(
                                 ProblemKind::Changed,
                                 link,
                                 record,
-                                first_difference(&link.content, &content),
+                                "记录内容的 SHA-256 与哈希链中登记的不符（与备份比对可知改了什么）"
+                                    .to_string(),
                             ));
                         }
                     }
@@ -209,8 +208,8 @@ fn problem_at(kind: ProblemKind, link: &StoredLink, record: String, detail: Stri
     }
 }
 
-/// Each chain from its first link: positions 1, 2, 3 …, each `prev` the hash before it, each hash
-/// recomputed, each content naming the link's record. The first break of each chain is reported.
+/// Each chain from its first link: positions 1, 2, 3 …, each hash recomputed from the hash before it
+/// and the link's content hash. The first break of each chain is reported.
 fn check_links(links: &[StoredLink], report: &mut VerifyReport) {
     let mut i = 0;
     while i < links.len() {
@@ -223,12 +222,10 @@ fn check_links(links: &[StoredLink], report: &mut VerifyReport) {
             if !broken {
                 let why = if link.seq != expected_seq {
                     Some(format!("应为第 {expected_seq} 环，链中缺环或多环"))
-                } else if link.prev != prev {
-                    Some("所记的前一环哈希与前一环不符".to_string())
-                } else if link_hash(&link.prev, &link.content) != link.hash {
-                    Some("本环哈希与其内容不符（链中内容被改动）".to_string())
-                } else if !names_record(link) {
-                    Some("本环内容与其所记的记录种类或编号不符".to_string())
+                } else if !KINDS.iter().any(|k| k.name == link.kind) {
+                    Some(format!("未知的记录种类“{}”", link.kind))
+                } else if link_hash(&prev, &link.content_hash) != link.hash {
+                    Some("本环哈希与前一环及所记内容不符（链被改动）".to_string())
                 } else {
                     None
                 };
@@ -252,42 +249,6 @@ fn check_links(links: &[StoredLink], report: &mut VerifyReport) {
             hash: prev,
         });
     }
-}
-
-/// Whether a link's content begins `{"record":"<kind>","<key>":<record_id>,`.
-fn names_record(link: &StoredLink) -> bool {
-    let Some(kind) = KINDS.iter().find(|k| k.name == link.kind) else {
-        return false;
-    };
-    let prefix = format!(
-        "{{\"record\":{},{}:{},",
-        canonical::json_string(kind.name),
-        canonical::json_string(kind.key),
-        link.record_id
-    );
-    link.content.starts_with(&prefix)
-}
-
-/// The first field where the stored record and its link differ, for the report.
-fn first_difference(linked: &str, stored: &str) -> String {
-    let fields = |s: &str| -> Vec<(String, String)> {
-        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(s) {
-            Ok(map) => map.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
-            Err(_) => Vec::new(),
-        }
-    };
-    let (a, b) = (fields(linked), fields(stored));
-    for (name, was) in &a {
-        let now = b
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("(无)");
-        if was != now {
-            return format!("字段 {name}：链中为 {was}，现为 {now}");
-        }
-    }
-    "内容与链中不符".to_string()
 }
 
 /// Every evidence file hashed again, one at a time (files may be large).
