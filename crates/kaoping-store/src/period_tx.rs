@@ -81,12 +81,27 @@ impl Store {
         let mut tx = self.begin_for_period(period_id).await?;
         // The row alone: a write needs its status and revision, not its (possibly thousand) units.
         let period = periods::period_row_on(&mut tx, period_id, self.for_update()).await?;
-        // Read after the lock: every entry committed before it, none after.
+        // Read after the lock: every entry committed before it, none after; and the chain's tip, in
+        // the same query.
+        let name = chain::period_chain(period_id);
+        let (last, seq, hash): (Option<i64>, Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT MAX(id) FROM entries WHERE period_id = $1), \
+             (SELECT seq FROM chain_links WHERE chain = $2 ORDER BY seq DESC LIMIT 1), \
+             (SELECT hash FROM chain_links WHERE chain = $2 ORDER BY seq DESC LIMIT 1)",
+        )
+        .bind(period_id)
+        .bind(&name)
+        .fetch_one(&mut *tx)
+        .await?;
         let head = LedgerHead {
             revision: period.revision,
-            last_entry: ledger::last_entry_on(&mut tx, period_id).await?,
+            last_entry: last.unwrap_or(0),
         };
-        let chain = Link::new(chain::period_chain(period_id));
+        let tip = match (seq, hash) {
+            (Some(seq), Some(hash)) => chain::Tip { seq, hash },
+            _ => chain::Tip::genesis(),
+        };
+        let chain = Link::deferred(name, tip);
         Ok(PeriodTx {
             tx,
             period,
@@ -407,8 +422,10 @@ impl PeriodTx {
         Ok(entry)
     }
 
-    /// Keeps everything done in the transaction and releases the lock.
-    pub async fn commit(self) -> Result<(), StoreError> {
+    /// Keeps everything done in the transaction (its hash-chain links written first) and releases the
+    /// lock.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        self.chain.flush(&mut self.tx).await?;
         self.tx.commit().await
     }
 }

@@ -39,6 +39,16 @@ pub(crate) struct Tip {
     pub hash: String,
 }
 
+impl Tip {
+    /// Before a chain's first link.
+    pub(crate) fn genesis() -> Tip {
+        Tip {
+            seq: 0,
+            hash: GENESIS.to_string(),
+        }
+    }
+}
+
 /// The last link of `chain` (seq 0 and the genesis hash before the first).
 pub(crate) async fn tip_on(conn: &mut AnyConnection, chain: &str) -> Result<Tip, StoreError> {
     let row: Option<(i64, String)> = sqlx::query_as(
@@ -49,34 +59,60 @@ pub(crate) async fn tip_on(conn: &mut AnyConnection, chain: &str) -> Result<Tip,
     .await?;
     Ok(match row {
         Some((seq, hash)) => Tip { seq, hash },
-        None => Tip {
-            seq: 0,
-            hash: GENESIS.to_string(),
-        },
+        None => Tip::genesis(),
     })
 }
 
-/// A writer's place in one chain: the chain's name and, once read, its tip (a transaction that links
-/// many records reads it once).
+/// A link computed, not yet written.
+struct Pending {
+    seq: i64,
+    kind: &'static str,
+    record_id: i64,
+    content_hash: String,
+    hash: String,
+}
+
+/// A writer's place in one chain: the chain's name, its tip once read, and the links computed but not
+/// yet written. Immediate links are written at once; a period's transaction defers them and writes them
+/// together before it commits ([`Link::flush`]), one statement for a write's entry and audit record.
 pub(crate) struct Link {
     chain: String,
     tip: Option<Tip>,
+    pending: Vec<Pending>,
+    deferred: bool,
 }
 
+/// Links a statement (6 parameters each). Fewer statements save round trips to the database thread;
+/// more parameters cost sqlx's SQLite binding time that grows with their square.
+const BATCH: usize = 64;
+
 impl Link {
+    /// Writes each link as it is made.
     pub(crate) fn new(chain: String) -> Link {
-        Link { chain, tip: None }
+        Link {
+            chain,
+            tip: None,
+            pending: Vec::new(),
+            deferred: false,
+        }
     }
 
-    /// The chain's tip as of now in this transaction.
+    /// Keeps links until [`Link::flush`]; `tip` is the chain's tip when the caller took its lock.
+    pub(crate) fn deferred(chain: String, tip: Tip) -> Link {
+        Link {
+            chain,
+            tip: Some(tip),
+            pending: Vec::new(),
+            deferred: true,
+        }
+    }
+
+    /// The chain's tip as of now in this transaction, links not yet written included.
     pub(crate) async fn tip(&mut self, conn: &mut AnyConnection) -> Result<Tip, StoreError> {
         if self.tip.is_none() {
             self.tip = Some(tip_on(conn, &self.chain).await?);
         }
-        Ok(self.tip.clone().unwrap_or(Tip {
-            seq: 0,
-            hash: GENESIS.to_string(),
-        }))
+        Ok(self.tip.clone().unwrap_or_else(Tip::genesis))
     }
 
     /// Links record `id` of `kind` as it is stored now (in this transaction). The caller holds the
@@ -102,46 +138,61 @@ impl Link {
         id: i64,
         content: &str,
     ) -> Result<(), StoreError> {
-        let tip = self.tip(conn).await?;
-        let content_hash = sha256_hex(content.as_bytes());
-        let hash = link_hash(&tip.hash, &content_hash);
-        sqlx::query(
-            "INSERT INTO chain_links (chain, seq, kind, record_id, content_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&self.chain)
-        .bind(tip.seq + 1)
-        .bind(kind.name)
-        .bind(id)
-        .bind(&content_hash)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-        self.tip = Some(Tip {
-            seq: tip.seq + 1,
-            hash,
-        });
+        self.push(conn, kind, id, content).await?;
+        if !self.deferred {
+            self.flush(conn).await?;
+        }
         Ok(())
     }
 
     /// Links records of one kind in the order given, from contents the caller read from the rows it
-    /// wrote, many links to a statement.
+    /// wrote.
     pub(crate) async fn record_all(
         &mut self,
         conn: &mut AnyConnection,
         kind: &Kind,
         records: &[(i64, String)],
     ) -> Result<(), StoreError> {
-        /// Links a statement (6 parameters each). Fewer statements save the round trips to the database
-        /// thread; more parameters cost sqlx's SQLite binding time that grows with their square.
-        const BATCH: usize = 64;
-        let mut tip = self.tip(conn).await?;
-        for batch in records.chunks(BATCH) {
+        for (id, content) in records {
+            self.push(conn, kind, *id, content).await?;
+        }
+        if !self.deferred {
+            self.flush(conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn push(
+        &mut self,
+        conn: &mut AnyConnection,
+        kind: &Kind,
+        id: i64,
+        content: &str,
+    ) -> Result<(), StoreError> {
+        let tip = self.tip(conn).await?;
+        let content_hash = sha256_hex(content.as_bytes());
+        let hash = link_hash(&tip.hash, &content_hash);
+        self.tip = Some(Tip {
+            seq: tip.seq + 1,
+            hash: hash.clone(),
+        });
+        self.pending.push(Pending {
+            seq: tip.seq + 1,
+            kind: kind.name,
+            record_id: id,
+            content_hash,
+            hash,
+        });
+        Ok(())
+    }
+
+    /// Writes the links not yet written, in order, [`BATCH`] to a statement.
+    pub(crate) async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        for batch in self.pending.chunks(BATCH) {
             let mut sql = String::from(
                 "INSERT INTO chain_links (chain, seq, kind, record_id, content_hash, hash) VALUES ",
             );
-            let mut rows = Vec::with_capacity(batch.len());
-            for (i, (id, content)) in batch.iter().enumerate() {
+            for i in 0..batch.len() {
                 let n = i * 6;
                 if i > 0 {
                     sql.push_str(", ");
@@ -155,27 +206,20 @@ impl Link {
                     n + 5,
                     n + 6
                 ));
-                let content_hash = sha256_hex(content.as_bytes());
-                let hash = link_hash(&tip.hash, &content_hash);
-                tip = Tip {
-                    seq: tip.seq + 1,
-                    hash,
-                };
-                rows.push((*id, content_hash, tip.seq, tip.hash.clone()));
             }
             let mut query = sqlx::query(&sql);
-            for (id, content_hash, seq, hash) in rows {
+            for p in batch {
                 query = query
                     .bind(&self.chain)
-                    .bind(seq)
-                    .bind(kind.name)
-                    .bind(id)
-                    .bind(content_hash)
-                    .bind(hash);
+                    .bind(p.seq)
+                    .bind(p.kind)
+                    .bind(p.record_id)
+                    .bind(&p.content_hash)
+                    .bind(&p.hash);
             }
             query.execute(&mut *conn).await?;
         }
-        self.tip = Some(tip);
+        self.pending.clear();
         Ok(())
     }
 
@@ -187,6 +231,13 @@ impl Link {
         kind: &Kind,
         id: i64,
     ) -> Result<(), StoreError> {
+        if self
+            .pending
+            .iter()
+            .any(|p| p.kind == kind.name && p.record_id == id)
+        {
+            return Ok(());
+        }
         // The kind as a literal, so the partial index on evidence links serves the lookup (a kind's name
         // is a constant of this crate, never user input).
         let linked: Option<i64> = sqlx::query_scalar(&format!(
