@@ -133,6 +133,26 @@ impl Server {
     /// # Errors
     /// The listener fails.
     pub async fn run(self) -> Result<(), ServerError> {
+        // The integrity check runs once at start, in the background: what changed behind the
+        // application's back while it was stopped shows on the administrator's pages. It waits a few
+        // seconds first, so it does not compete with the first requests building their periods.
+        let app = self.state.app.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            match app.refresh_integrity().await {
+                Ok(check) if check.report.intact() => tracing::info!(
+                    records = check.report.records,
+                    publications = check.publications,
+                    "数据完整性校验通过"
+                ),
+                Ok(check) => tracing::error!(
+                    problems = check.report.problems.len(),
+                    first = %check.report.problems[0],
+                    "数据完整性校验未通过"
+                ),
+                Err(e) => tracing::error!(error = %e, "数据完整性校验无法完成"),
+            }
+        });
         axum::serve(
             self.listener,
             self.router

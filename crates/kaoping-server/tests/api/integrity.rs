@@ -3,7 +3,10 @@
 
 use crate::helpers::TestApp;
 
-on_both!(an_edit_behind_the_back_shows_on_every_admin_page);
+on_both!(
+    an_edit_behind_the_back_shows_on_every_admin_page,
+    a_server_started_on_an_edited_database_warns_by_itself
+);
 
 async fn an_edit_behind_the_back_shows_on_every_admin_page(app: TestApp) {
     let admin = app.client("admin").await;
@@ -36,4 +39,23 @@ async fn an_edit_behind_the_back_shows_on_every_admin_page(app: TestApp) {
         .await
         .text()
         .contains("数据完整性校验未通过"));
+}
+
+/// Nobody has to ask: a server started on a database edited while it was stopped checks it shortly after
+/// start, and the administrator's pages turn red.
+async fn a_server_started_on_an_edited_database_warns_by_itself(app: TestApp) {
+    app.behind_the_app("UPDATE periods SET status = 'open' WHERE id = 1")
+        .await;
+    let other = app.spawn_other_server().await;
+    let admin = app.client("admin").await.at(&other.base_url);
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = admin.get("/").await.text();
+        if seen.contains("数据完整性校验未通过") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen.contains("数据完整性校验未通过"), "{seen}");
+    assert!(seen.contains("period 1"), "{seen}");
 }
