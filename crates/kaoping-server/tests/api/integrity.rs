@@ -5,7 +5,8 @@ use crate::helpers::TestApp;
 
 on_both!(
     an_edit_behind_the_back_shows_on_every_admin_page,
-    a_server_started_on_an_edited_database_warns_by_itself
+    a_server_started_on_an_edited_database_warns_by_itself,
+    published_results_that_no_longer_follow_from_the_ledger_are_named,
 );
 
 async fn an_edit_behind_the_back_shows_on_every_admin_page(app: TestApp) {
@@ -58,4 +59,48 @@ async fn a_server_started_on_an_edited_database_warns_by_itself(app: TestApp) {
     }
     assert!(seen.contains("数据完整性校验未通过"), "{seen}");
     assert!(seen.contains("period 1"), "{seen}");
+}
+
+/// A published year whose findings were edited no longer scores to its published digest; a publication
+/// rewritten to match is itself changed; both are named.
+async fn published_results_that_no_longer_follow_from_the_ledger_are_named(app: TestApp) {
+    let check = kaoping_app::verify(app.store()).await.unwrap();
+    assert!(check.report.intact(), "{:?}", check.report.problems);
+    assert_eq!(check.publications, 1);
+
+    app.behind_the_app(
+        "UPDATE entries SET count = count + 5 WHERE id = \
+         (SELECT MIN(id) FROM entries WHERE period_id = 1 AND count IS NOT NULL)",
+    )
+    .await;
+    let problems = kaoping_app::verify(app.store())
+        .await
+        .unwrap()
+        .report
+        .problems;
+    let publication = problems
+        .iter()
+        .find(|p| p.kind == kaoping_store::ProblemKind::Publication)
+        .unwrap_or_else(|| panic!("{problems:?}"));
+    assert!(publication.detail.contains("重新计分"), "{publication}");
+    assert!(publication.record.contains("第1版"), "{publication}");
+
+    // The stored results rewritten: the publication record itself no longer matches its link.
+    app.behind_the_app("UPDATE publications SET results = '[]'")
+        .await;
+    let problems = kaoping_app::verify(app.store())
+        .await
+        .unwrap()
+        .report
+        .problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.kind == kaoping_store::ProblemKind::Changed
+                && p.record.starts_with("publication ")),
+        "{problems:?}"
+    );
+    assert!(problems
+        .iter()
+        .any(|p| p.kind == kaoping_store::ProblemKind::Publication && p.detail.contains("摘要")));
 }
