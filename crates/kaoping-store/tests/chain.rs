@@ -515,5 +515,22 @@ async fn a_bulk_append_links_every_entry_in_order(db: Db) {
     bad[700].unit_code = String::new();
     assert_eq!(db.store.append_entries(&bad).await.unwrap_err().0, 700);
     assert_eq!(db.store.period_chain_head(period).await.unwrap(), head);
+    // Read in pages of 7 rows, across every chain and table boundary: the same report.
+    assert_eq!(db.store.verify_chains_in_pages(7).await.unwrap(), report);
+    let mut conn = behind_the_app(&db).await;
+    sqlx::query("UPDATE entries SET note = 'x' WHERE id = $1")
+        .bind(saved[600].id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM entries WHERE id = $1")
+        .bind(saved[1100].id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let whole = db.store.verify_chains().await.unwrap();
+    assert_eq!(whole.problems.len(), 2, "{:?}", whole.problems);
+    assert_eq!(db.store.verify_chains_in_pages(7).await.unwrap(), whole);
     assert_eq!(saved.len(), 1203);
 }

@@ -290,14 +290,18 @@ pub(crate) const KINDS: &[&Kind] = &[
 ];
 
 impl Kind {
-    /// `SELECT <columns> FROM <table>`, for one record (`WHERE key = $1`) or all of them in key order.
+    /// `SELECT <columns> FROM <table>`, for one record (`WHERE key = $1`) or a page of them in key
+    /// order (`WHERE key > $1 … LIMIT $2`).
     fn select(&self, one: bool) -> String {
         let columns: Vec<&str> = self.columns.iter().map(|(name, _)| *name).collect();
         let mut sql = format!("SELECT {} FROM {}", columns.join(", "), self.table);
         if one {
             sql.push_str(&format!(" WHERE {} = $1", self.key));
         } else {
-            sql.push_str(&format!(" ORDER BY {}", self.key));
+            sql.push_str(&format!(
+                " WHERE {key} > $1 ORDER BY {key} LIMIT $2",
+                key = self.key
+            ));
         }
         sql
     }
@@ -318,12 +322,16 @@ impl Kind {
         }
     }
 
-    /// Every record of the kind as (key, content), in key order.
-    pub(crate) async fn all_contents(
+    /// Up to `limit` records of the kind with keys after `after`, as (key, content), in key order.
+    pub(crate) async fn contents_after(
         &self,
         conn: &mut AnyConnection,
+        after: i64,
+        limit: i64,
     ) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = sqlx::query(&self.select(false))
+            .bind(after)
+            .bind(limit)
             .fetch_all(&mut *conn)
             .await?;
         let mut out = Vec::with_capacity(rows.len());

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use sha2::{Digest, Sha256};
+
 use super::canonical::{self, link_hash, sha256_hex, GENESIS, KINDS};
 use crate::{Store, StoreError};
 
@@ -86,99 +88,194 @@ impl VerifyReport {
     }
 }
 
-struct StoredLink {
-    chain: String,
+/// What verification keeps of a link while it reads the records: a few dozen bytes, so a ledger of
+/// millions of entries is checked in bounded memory (links and records are read a page at a time).
+struct Linked {
+    chain: u32,
     seq: i64,
-    kind: String,
-    record_id: i64,
-    content_hash: String,
-    hash: String,
+    content_hash: [u8; 32],
+    times: u32,
 }
+
+/// Links and records are read this many rows at a time.
+const PAGE: i64 = 20_000;
+
+/// Each chain followed from its first link, one page of links at a time.
+#[derive(Default)]
+struct ChainWalk {
+    chains: Vec<String>,
+    seq: i64,
+    prev: String,
+    broken: bool,
+}
+
+impl ChainWalk {
+    /// The next link, in (chain, seq) order: positions 1, 2, 3 …, each hash recomputed from the hash
+    /// before it and the link's content hash. The first break of each chain is reported.
+    fn step(
+        &mut self,
+        report: &mut VerifyReport,
+        (chain, seq, kind, record_id, content_hash, hash): &LinkRow,
+    ) -> u32 {
+        if self.chains.last() != Some(chain) {
+            self.finish(report);
+            self.chains.push(chain.clone());
+            self.seq = 0;
+            self.prev = GENESIS.to_string();
+            self.broken = false;
+        }
+        if !self.broken {
+            let why = if *seq != self.seq + 1 {
+                Some(format!("应为第 {} 环，链中缺环或多环", self.seq + 1))
+            } else if !KINDS.iter().any(|k| k.name == kind) {
+                Some(format!("未知的记录种类“{kind}”"))
+            } else if link_hash(&self.prev, content_hash) != *hash {
+                Some("本环哈希与前一环及所记内容不符（链被改动）".to_string())
+            } else {
+                None
+            };
+            if let Some(detail) = why {
+                report.problems.push(Problem {
+                    kind: ProblemKind::ChainCut,
+                    chain: Some(chain.clone()),
+                    seq: Some(*seq),
+                    record: format!("{kind} {record_id}"),
+                    detail,
+                });
+                self.broken = true;
+            }
+        }
+        self.seq = *seq;
+        self.prev = hash.clone();
+        (self.chains.len() - 1) as u32
+    }
+
+    /// Records the head of the chain just walked.
+    fn finish(&mut self, report: &mut VerifyReport) {
+        if let Some(chain) = self.chains.last() {
+            report.heads.push(ChainHead {
+                chain: chain.clone(),
+                seq: self.seq,
+                hash: self.prev.clone(),
+            });
+        }
+    }
+}
+
+type LinkRow = (String, i64, String, i64, String, String);
 
 impl Store {
     /// Recomputes every chain and compares every chained record with its link; see the module docs.
     pub async fn verify_chains(&self) -> Result<VerifyReport, StoreError> {
+        self.verify_chains_in_pages(PAGE).await
+    }
+
+    /// [`Store::verify_chains`], reading `page` rows at a time (tests use small pages to cross page
+    /// boundaries).
+    #[doc(hidden)]
+    pub async fn verify_chains_in_pages(&self, page: i64) -> Result<VerifyReport, StoreError> {
+        let page_rows = page.max(1);
         let mut conn = self.connection().await?;
         let mut report = VerifyReport::default();
 
-        let rows: Vec<(String, i64, String, i64, String, String)> = sqlx::query_as(
-            "SELECT chain, seq, kind, record_id, content_hash, hash FROM chain_links \
-             ORDER BY chain, seq",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        let links: Vec<StoredLink> = rows
-            .into_iter()
-            .map(
-                |(chain, seq, kind, record_id, content_hash, hash)| StoredLink {
-                    chain,
-                    seq,
-                    kind,
-                    record_id,
-                    content_hash,
-                    hash,
-                },
+        // The chains, a page at a time; what is kept of each link is its record's latest content hash.
+        let mut walk = ChainWalk::default();
+        let mut linked: HashMap<(usize, i64), Linked> = HashMap::new();
+        let (mut after_chain, mut after_seq) = (String::new(), 0i64);
+        loop {
+            let rows: Vec<LinkRow> = sqlx::query_as(
+                "SELECT chain, seq, kind, record_id, content_hash, hash FROM chain_links \
+                 WHERE chain > $1 OR (chain = $1 AND seq > $2) ORDER BY chain, seq LIMIT $3",
             )
-            .collect();
-        check_links(&links, &mut report);
-
-        // The latest link of each record (links are in chain order, so later ones overwrite).
-        let mut linked: HashMap<(&str, i64), (&StoredLink, usize)> = HashMap::new();
-        for link in &links {
-            let slot = linked
-                .entry((link.kind.as_str(), link.record_id))
-                .or_insert((link, 0));
-            *slot = (link, slot.1 + 1);
+            .bind(&after_chain)
+            .bind(after_seq)
+            .bind(page_rows)
+            .fetch_all(&mut *conn)
+            .await?;
+            for row in &rows {
+                let chain = walk.step(&mut report, row);
+                let Some(kind) = KINDS.iter().position(|k| k.name == row.2) else {
+                    continue;
+                };
+                let slot = linked.entry((kind, row.3)).or_insert(Linked {
+                    chain,
+                    seq: row.1,
+                    content_hash: [0; 32],
+                    times: 0,
+                });
+                slot.chain = chain;
+                slot.seq = row.1;
+                slot.content_hash = from_hex(&row.4);
+                slot.times += 1;
+            }
+            match rows.last() {
+                Some(last) if rows.len() as i64 == page_rows => {
+                    after_chain = last.0.clone();
+                    after_seq = last.1;
+                }
+                _ => break,
+            }
         }
+        walk.finish(&mut report);
+        let chain_name = |i: u32| walk.chains.get(i as usize).cloned();
 
-        for kind in KINDS {
-            for (id, content) in kind.all_contents(&mut conn).await? {
-                report.records += 1;
-                let record = format!("{} {id}", kind.name);
-                match linked.remove(&(kind.name, id)) {
-                    None => report.problems.push(Problem {
-                        kind: ProblemKind::Inserted,
-                        chain: None,
-                        seq: None,
-                        record,
-                        detail: format!("表 {} 中有此记录，哈希链中没有", kind.table),
-                    }),
-                    Some((link, times)) => {
-                        if times > 1 && !kind.mutable {
-                            report.problems.push(problem_at(
-                                ProblemKind::Inserted,
-                                link,
-                                record.clone(),
-                                format!("只应记入一次，链中出现{times}次"),
-                            ));
-                        }
-                        if link.content_hash != sha256_hex(content.as_bytes()) {
-                            report.problems.push(problem_at(
-                                ProblemKind::Changed,
-                                link,
-                                record,
+        // Every record, a page at a time, against its latest link.
+        for (k, kind) in KINDS.iter().enumerate() {
+            let mut after = i64::MIN;
+            loop {
+                let records = kind.contents_after(&mut conn, after, page_rows).await?;
+                for (id, content) in &records {
+                    report.records += 1;
+                    let record = format!("{} {id}", kind.name);
+                    let Some(link) = linked.remove(&(k, *id)) else {
+                        report.problems.push(Problem {
+                            kind: ProblemKind::Inserted,
+                            chain: None,
+                            seq: None,
+                            record,
+                            detail: format!("表 {} 中有此记录，哈希链中没有", kind.table),
+                        });
+                        continue;
+                    };
+                    if link.times > 1 && !kind.mutable {
+                        report.problems.push(Problem {
+                            kind: ProblemKind::Inserted,
+                            chain: chain_name(link.chain),
+                            seq: Some(link.seq),
+                            record: record.clone(),
+                            detail: format!("只应记入一次，链中出现{}次", link.times),
+                        });
+                    }
+                    if link.content_hash[..] != Sha256::digest(content.as_bytes())[..] {
+                        report.problems.push(Problem {
+                            kind: ProblemKind::Changed,
+                            chain: chain_name(link.chain),
+                            seq: Some(link.seq),
+                            record,
+                            detail:
                                 "记录内容的 SHA-256 与哈希链中登记的不符（与备份比对可知改了什么）"
                                     .to_string(),
-                            ));
-                        }
+                        });
                     }
+                }
+                match records.last() {
+                    Some((id, _)) if records.len() as i64 == page_rows => after = *id,
+                    _ => break,
                 }
             }
         }
-        let mut missing: Vec<&StoredLink> = linked.into_values().map(|(link, _)| link).collect();
-        missing.sort_by(|a, b| (&a.chain, a.seq).cmp(&(&b.chain, b.seq)));
-        for link in missing {
-            let known = KINDS.iter().any(|k| k.name == link.kind);
-            report.problems.push(problem_at(
-                ProblemKind::Missing,
-                link,
-                format!("{} {}", link.kind, link.record_id),
-                if known {
-                    "哈希链中有此记录，数据库中已没有".to_string()
-                } else {
-                    format!("未知的记录种类“{}”", link.kind)
-                },
-            ));
+
+        // Links whose records are gone, in chain order.
+        let mut missing: Vec<((usize, i64), Linked)> = linked.into_iter().collect();
+        missing.sort_by_key(|(_, l)| (l.chain, l.seq));
+        for ((k, id), link) in missing {
+            report.problems.push(Problem {
+                kind: ProblemKind::Missing,
+                chain: chain_name(link.chain),
+                seq: Some(link.seq),
+                record: format!("{} {id}", KINDS[k].name),
+                detail: "哈希链中有此记录，数据库中已没有".to_string(),
+            });
         }
 
         check_evidence_bytes(self, &mut report).await?;
@@ -198,57 +295,19 @@ impl Store {
     }
 }
 
-fn problem_at(kind: ProblemKind, link: &StoredLink, record: String, detail: String) -> Problem {
-    Problem {
-        kind,
-        chain: Some(link.chain.clone()),
-        seq: Some(link.seq),
-        record,
-        detail,
+/// 64 hex digits as bytes; anything else as zeros (which no record's hash equals).
+fn from_hex(hex: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if hex.len() != 64 {
+        return out;
     }
-}
-
-/// Each chain from its first link: positions 1, 2, 3 …, each hash recomputed from the hash before it
-/// and the link's content hash. The first break of each chain is reported.
-fn check_links(links: &[StoredLink], report: &mut VerifyReport) {
-    let mut i = 0;
-    while i < links.len() {
-        let chain = &links[i].chain;
-        let mut expected_seq = 1;
-        let mut prev = GENESIS.to_string();
-        let mut broken = false;
-        while i < links.len() && &links[i].chain == chain {
-            let link = &links[i];
-            if !broken {
-                let why = if link.seq != expected_seq {
-                    Some(format!("应为第 {expected_seq} 环，链中缺环或多环"))
-                } else if !KINDS.iter().any(|k| k.name == link.kind) {
-                    Some(format!("未知的记录种类“{}”", link.kind))
-                } else if link_hash(&prev, &link.content_hash) != link.hash {
-                    Some("本环哈希与前一环及所记内容不符（链被改动）".to_string())
-                } else {
-                    None
-                };
-                if let Some(detail) = why {
-                    report.problems.push(problem_at(
-                        ProblemKind::ChainCut,
-                        link,
-                        format!("{} {}", link.kind, link.record_id),
-                        detail,
-                    ));
-                    broken = true;
-                }
-            }
-            prev = link.hash.clone();
-            expected_seq = link.seq + 1;
-            i += 1;
+    for (i, byte) in out.iter_mut().enumerate() {
+        match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
+            Ok(b) => *byte = b,
+            Err(_) => return [0; 32],
         }
-        report.heads.push(ChainHead {
-            chain: chain.clone(),
-            seq: expected_seq - 1,
-            hash: prev,
-        });
     }
+    out
 }
 
 /// Every evidence file hashed again, one at a time (files may be large).
