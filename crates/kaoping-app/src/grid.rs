@@ -192,7 +192,11 @@ fn rule_of(rubric: &Rubric, code: &str) -> Option<RuleId> {
 
 /// Whether the rule's item belongs to the department (by name or code, as in the rubric).
 pub fn owned_by(rubric: &Rubric, rule: RuleId, dept: &Department) -> bool {
-    let item = &rubric.items()[rubric.rules()[rule].item];
+    item_owned_by(&rubric.items()[rubric.rules()[rule].item], dept)
+}
+
+/// Whether the item belongs to the department (by name or code, as in the rubric).
+pub(crate) fn item_owned_by(item: &kaoping_core::rubric::Item, dept: &Department) -> bool {
     item.department
         .as_deref()
         .is_some_and(|o| o == dept.name || o == dept.code)

@@ -6,14 +6,15 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use kaoping_store::{
-    Entry, EntryKind, PeriodLoad, Problem, ProblemKind, Publication, Store, VerifyReport,
+    Entry, EntryKind, LedgerHead, PeriodLoad, Problem, ProblemKind, Publication, Store,
+    VerifyReport,
 };
 
 use crate::actor::Actor;
 use crate::error::AppError;
 use crate::period::Snapshot;
 use crate::permissions::Action;
-use crate::publication::{published_units, results_document};
+use crate::publication::{digest_of, published_units, results_document};
 use crate::App;
 
 /// The last check of this process: when it ran (unix ms) and what it found.
@@ -36,11 +37,19 @@ pub(crate) struct LastCheck(Mutex<Option<IntegrityCheck>>);
 pub async fn verify(store: &Store) -> Result<IntegrityCheck, AppError> {
     let mut report = store.verify_chains().await?;
     let publications = store.all_publications().await?;
-    // Publications come by id, so one period's revisions follow each other: load each period once.
+    // Publications come by period, then revision: each period's parts and history are read once. What
+    // counts is taken from the history as of each publication, so the active entries are not read.
     let mut loaded: Option<(i64, PeriodLoad, Vec<Entry>)> = None;
     for p in &publications {
         if loaded.as_ref().is_none_or(|(id, _, _)| *id != p.period_id) {
-            let load = store.load_period(p.period_id).await?;
+            let period = store.period(p.period_id).await?;
+            let load = PeriodLoad {
+                head: LedgerHead::default(),
+                rubric: store.rubric(period.rubric_id).await?,
+                org: store.org_units().await?,
+                active: Vec::new(),
+                period,
+            };
             let history = store.entries(p.period_id).await?;
             loaded = Some((p.period_id, load, history));
         }
@@ -86,7 +95,7 @@ async fn check_publication(
             short(&p.ledger_head)
         ))));
     }
-    let (_, stored_digest) = results_document_of_text(&p.results);
+    let stored_digest = digest_of(&p.results);
     if stored_digest != p.digest {
         return Ok(Some(problem(format!(
             "所存结果的摘要为 {}，发布时为 {}",
@@ -108,15 +117,6 @@ async fn check_publication(
         ))));
     }
     Ok(None)
-}
-
-fn results_document_of_text(text: &str) -> (String, String) {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (text.to_string(), digest)
 }
 
 /// The first unit whose published line differs from the re-scored one, for the report.
@@ -167,6 +167,19 @@ impl App {
         let check = verify(&self.store).await?;
         *self.integrity.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(check.clone());
         Ok(check)
+    }
+
+    /// For an administrator, when this process's last check failed: how many problems and the first, in
+    /// words (the banner every administrator page shows). Asked on every request, so nothing is copied
+    /// but the sentence.
+    pub fn integrity_alarm(&self, actor: &Actor) -> Option<String> {
+        if !actor.may(Action::Review) {
+            return None;
+        }
+        let last = self.integrity.0.lock().unwrap_or_else(|e| e.into_inner());
+        let problems = &last.as_ref()?.report.problems;
+        let first = problems.first()?;
+        Some(format!("发现{}处问题，第一处：{first}", problems.len()))
     }
 
     /// This process's last check, for an administrator (None for others, or before the first check).

@@ -71,12 +71,13 @@ pub fn published_units(snapshot: &Snapshot) -> Vec<PublishedUnit> {
 pub fn results_document(units: &[PublishedUnit]) -> (String, String) {
     // Serializing plain strings, numbers and options cannot fail.
     let text = serde_json::to_string(units).unwrap_or_default();
-    let digest = sha256_hex(text.as_bytes());
+    let digest = digest_of(&text);
     (text, digest)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
+/// The digest of a results document's text: lowercase hex SHA-256 of its UTF-8 bytes.
+pub(crate) fn digest_of(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -102,7 +103,7 @@ impl PublishedRevision {
         })
     }
 
-    /// "P12-2" style number printed on the notice: the publication's id and its revision.
+    /// The number printed on the notice, `PERIOD-REVISION` (`1-2`: period 1's second revision).
     pub fn number(&self) -> String {
         format!(
             "{}-{}",
@@ -150,11 +151,11 @@ fn review_states(
     departments
         .into_iter()
         .filter(|d| {
-            snapshot.rubric.items().iter().any(|i| {
-                i.department
-                    .as_deref()
-                    .is_some_and(|o| o == d.name || o == d.code)
-            })
+            snapshot
+                .rubric
+                .items()
+                .iter()
+                .any(|i| crate::grid::item_owned_by(i, d))
         })
         .map(|department| ReviewState {
             latest: reviews

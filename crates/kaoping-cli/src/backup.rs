@@ -3,66 +3,30 @@
 
 use std::path::{Path, PathBuf};
 
-const DB: &str = "kaoping.db";
+use crate::database::{self, SQLITE_FILE as DB};
+use crate::verify::{failed, passed};
 
-fn no_database(data: &Path) -> String {
-    format!(
-        "数据目录 {} 里没有考评数据库（kaoping.db）：请用 --data 指定 kaoping serve 使用的数据目录",
-        data.display()
-    )
-}
-
-/// Opens the SQLite database in `data` and runs the integrity check on it; the store is closed after.
-async fn check(data: &Path) -> Result<kaoping_app::IntegrityCheck, String> {
-    let store = kaoping_store::Store::open_sqlite(data)
-        .await
-        .map_err(|e| format!("无法打开数据库：{e}"))?;
-    let check = kaoping_app::verify(&store)
-        .await
-        .map_err(|e| format!("校验无法完成：{}", e.user_message()));
-    store.close().await;
-    check
-}
-
+/// A check in words, as `kaoping verify` says it (only the first problem is named here).
 fn summary(check: &kaoping_app::IntegrityCheck) -> String {
-    let report = &check.report;
-    if report.intact() {
-        let heads: Vec<String> = report
-            .heads
-            .iter()
-            .map(|h| format!("  {} 第 {} 环 {}", h.chain, h.seq, h.hash))
-            .collect();
-        format!(
-            "校验通过：{} 条记录与哈希链一致，{} 份发布结果摘要一致。链头：\n{}",
-            report.records,
-            check.publications,
-            heads.join("\n")
-        )
+    if check.report.intact() {
+        passed(check)
     } else {
-        format!(
-            "校验未通过：发现 {} 处问题，第一处：{}",
-            report.problems.len(),
-            report.problems[0]
-        )
+        failed(check, 0)
     }
 }
 
 pub fn backup(data: &Path, output: &Path) -> Result<(), String> {
-    if !data.join(DB).is_file() {
-        return Err(no_database(data));
-    }
+    database::require_sqlite(data)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("无法启动：{e}"))?;
     runtime.block_on(async {
-        let store = kaoping_store::Store::open_sqlite(data)
-            .await
-            .map_err(|e| format!("无法打开数据库：{e}"))?;
+        let store = database::open(data, None).await?;
         let written = store.backup_into(output).await;
         store.close().await;
         written.map_err(|e| format!("备份失败：{e}"))?;
         // The copy is checked on its own, in a folder of its own, so its checks say what the copy holds.
         let scratch = tempfile_dir(output)?;
         std::fs::copy(output, scratch.join(DB)).map_err(|e| format!("无法检查备份：{e}"))?;
-        let checked = check(&scratch).await;
+        let checked = database::check(&scratch, None).await;
         let _ = std::fs::remove_dir_all(&scratch);
         let checked = checked?;
         println!("已备份到 {}。{}", output.display(), summary(&checked));
@@ -136,7 +100,7 @@ pub fn restore(file: &Path, data: &Path, replace: bool) -> Result<(), String> {
     };
     std::fs::copy(file, data.join(DB)).map_err(|e| format!("无法复制备份：{e}"))?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("无法启动：{e}"))?;
-    let checked = runtime.block_on(check(data));
+    let checked = runtime.block_on(database::check(data, None));
     match checked {
         Ok(c) if c.report.intact() => {
             println!(

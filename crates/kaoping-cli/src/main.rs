@@ -2,6 +2,7 @@
 //! every failure into a message that says what and where, with exit code 1 (2 for bad flags).
 
 mod backup;
+mod database;
 mod files;
 mod input;
 mod scoring;

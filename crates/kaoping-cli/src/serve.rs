@@ -101,14 +101,7 @@ pub fn import_findings(
     url: Option<&str>,
 ) -> Result<(), String> {
     let name = file.display().to_string();
-    // Opening a folder without a database would create an empty one, and then say only that the
-    // user is unknown.
-    if url.is_none() && !data.join("kaoping.db").is_file() {
-        return Err(format!(
-            "数据目录 {} 里没有考评数据库（kaoping.db）：请用 --data 指定 kaoping serve 使用的数据目录，或用 --database-url 指定 PostgreSQL",
-            data.display()
-        ));
-    }
+    crate::database::require(data, url)?;
     let bytes = std::fs::read(file).map_err(|e| format!("{name}: 无法读取：{e}"))?;
     let text = kaoping_app::findings_text(&name, &bytes).map_err(|e| e.user_message())?;
     let lines = text.lines().count() as u64;
@@ -125,11 +118,7 @@ pub fn import_findings(
     );
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("无法启动：{e}"))?;
     runtime.block_on(async {
-        let store = match url {
-            Some(url) => kaoping_store::Store::connect(url).await,
-            None => kaoping_store::Store::open_sqlite(data).await,
-        }
-        .map_err(|e| format!("无法打开数据库：{e}"))?;
+        let store = crate::database::open(data, url).await?;
         let app = kaoping_app::App::new(store);
         let actor = app.actor_named(user).await.map_err(|e| e.user_message())?;
         let result = app

@@ -1,6 +1,7 @@
 //! `kaoping verify` on a real data folder: the demo verifies; an edit behind the application's back
 //! makes it exit 1 naming the record.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 use sqlx::{Connection, Executor};
@@ -86,6 +87,29 @@ fn kaoping(args: &[&str]) -> Output {
         .unwrap()
 }
 
+fn backup(data: &Path, file: &Path) -> Output {
+    kaoping(&[
+        "backup",
+        "--data",
+        data.to_str().unwrap(),
+        "-o",
+        file.to_str().unwrap(),
+    ])
+}
+
+fn restore(file: &Path, data: &Path, replace: bool) -> Output {
+    let mut args = vec![
+        "restore",
+        file.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ];
+    if replace {
+        args.push("--replace");
+    }
+    kaoping(&args)
+}
+
 /// A backup taken while findings are being written (as a running server writes them) is one consistent
 /// moment: it restores into a new folder and verifies, holding a whole prefix of the writes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,39 +153,23 @@ async fn a_backup_taken_during_writes_restores_and_verifies() {
     };
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let backup_file = dir.path().join("kaoping-backup.db");
-    let (live_arg, file_arg) = (
-        live.to_str().unwrap().to_string(),
-        backup_file.to_str().unwrap().to_string(),
-    );
-    let o = tokio::task::spawn_blocking(move || {
-        kaoping(&["backup", "--data", &live_arg, "-o", &file_arg])
-    })
-    .await
-    .unwrap();
+    let (from, to) = (live.clone(), backup_file.clone());
+    let o = tokio::task::spawn_blocking(move || backup(&from, &to))
+        .await
+        .unwrap();
     writer.await.unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("校验通过"), "{}", text(&o));
     store.close().await;
 
     // Backing up over an existing file is refused.
-    let o = kaoping(&[
-        "backup",
-        "--data",
-        live.to_str().unwrap(),
-        "-o",
-        backup_file.to_str().unwrap(),
-    ]);
+    let o = backup(&live, &backup_file);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("已存在"), "{}", text(&o));
 
     // Restored into a new folder, it verifies.
     let restored = dir.path().join("restored");
-    let o = kaoping(&[
-        "restore",
-        backup_file.to_str().unwrap(),
-        "--data",
-        restored.to_str().unwrap(),
-    ]);
+    let o = restore(&backup_file, &restored, false);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("校验通过"), "{}", text(&o));
     let copy = kaoping_store::Store::open_sqlite(&restored).await.unwrap();
@@ -179,21 +187,10 @@ async fn a_backup_taken_during_writes_restores_and_verifies() {
     }
 
     // Restoring over a folder that has a database needs --replace, and keeps the old one.
-    let o = kaoping(&[
-        "restore",
-        backup_file.to_str().unwrap(),
-        "--data",
-        live.to_str().unwrap(),
-    ]);
+    let o = restore(&backup_file, &live, false);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("--replace"), "{}", text(&o));
-    let o = kaoping(&[
-        "restore",
-        backup_file.to_str().unwrap(),
-        "--data",
-        live.to_str().unwrap(),
-        "--replace",
-    ]);
+    let o = restore(&backup_file, &live, true);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let kept = std::fs::read_dir(&live)
         .unwrap()
@@ -215,13 +212,7 @@ async fn a_backup_that_does_not_verify_is_not_restored() {
     assert!(kaoping_app::demo::seed(&store).await.unwrap());
     store.close().await;
     let backup_file = dir.path().join("b.db");
-    let o = kaoping(&[
-        "backup",
-        "--data",
-        live.to_str().unwrap(),
-        "-o",
-        backup_file.to_str().unwrap(),
-    ]);
+    let o = backup(&live, &backup_file);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // The backup file is edited: a user's role.
     let url = format!("sqlite://{}", backup_file.display());
@@ -232,21 +223,11 @@ async fn a_backup_that_does_not_verify_is_not_restored() {
     conn.close().await.unwrap();
 
     let target = dir.path().join("target");
-    let o = kaoping(&[
-        "restore",
-        backup_file.to_str().unwrap(),
-        "--data",
-        target.to_str().unwrap(),
-    ]);
+    let o = restore(&backup_file, &target, false);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("记录被改动"), "{}", text(&o));
     assert!(!target.join("kaoping.db").exists(), "nothing put in place");
     // Not a backup at all.
-    let o = kaoping(&[
-        "restore",
-        live.join("nothing.db").to_str().unwrap(),
-        "--data",
-        target.to_str().unwrap(),
-    ]);
+    let o = restore(&live.join("nothing.db"), &target, false);
     assert_eq!(o.status.code(), Some(1));
 }

@@ -61,17 +61,7 @@ pub async fn current_user(
             .authenticate(&id)
             .await?
             .map(|(session, actor)| CurrentUser {
-                integrity_alarm: state
-                    .app
-                    .last_integrity(&actor)
-                    .filter(|c| !c.report.intact())
-                    .map(|c| {
-                        format!(
-                            "发现{}处问题，第一处：{}",
-                            c.report.problems.len(),
-                            c.report.problems[0]
-                        )
-                    }),
+                integrity_alarm: state.app.integrity_alarm(&actor),
                 actor,
                 session,
             }),

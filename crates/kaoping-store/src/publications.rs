@@ -112,10 +112,10 @@ impl Store {
         rows.iter().map(publication_from_row).collect()
     }
 
-    /// Every publication of every period, by id (what `kaoping verify` re-scores).
+    /// Every publication of every period, by period then revision (what `kaoping verify` re-scores).
     pub async fn all_publications(&self) -> Result<Vec<Publication>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {PUBLICATION_COLUMNS} FROM publications ORDER BY id"
+            "SELECT {PUBLICATION_COLUMNS} FROM publications ORDER BY period_id, revision"
         ))
         .fetch_all(self.pool())
         .await?;

@@ -156,6 +156,19 @@ async fn world(store: &Store) -> World {
     }
 }
 
+/// A new open year on the world's rubric (the world's own year is published).
+async fn open_year(store: &Store, w: &World) -> i64 {
+    store
+        .create_period(&NewPeriod {
+            name: "2025年度".into(),
+            year: 2025,
+            rubric_id: w.rubric,
+            unit_ids: vec![],
+        })
+        .await
+        .unwrap()
+}
+
 /// A connection that edits as someone with database access would: on SQLite with every trigger
 /// dropped, on PostgreSQL with triggers off for the session (`session_replication_role = replica`).
 async fn behind_the_app(db: &Db) -> AnyConnection {
@@ -348,15 +361,7 @@ async fn racing_writers_never_fork_a_chain(db: Db) {
     let second = Store::connect(&db.url).await.unwrap();
     let open = db.store.clone();
     // A new open period to append to (the world's period is published).
-    let period = open
-        .create_period(&NewPeriod {
-            name: "2025年度".into(),
-            year: 2025,
-            rubric_id: w.rubric,
-            unit_ids: vec![],
-        })
-        .await
-        .unwrap();
+    let period = open_year(&open, &w).await;
     let mut tasks = Vec::new();
     for i in 0..20 {
         let store = if i % 2 == 0 {
@@ -439,15 +444,7 @@ async fn the_runtime_role_appends_and_cannot_rewrite() {
 
         // The application, as the runtime role: opens the migrated database, appends, verifies.
         let store = Store::connect(&runtime_url).await.unwrap();
-        let period = store
-            .create_period(&NewPeriod {
-                name: "2025年度".into(),
-                year: 2025,
-                rubric_id: w.rubric,
-                unit_ids: vec![],
-            })
-            .await
-            .unwrap();
+        let period = open_year(&store, &w).await;
         store
             .append_entry(&finding(period, w.assessor, "U1", "运行账号记录"))
             .await
@@ -488,16 +485,7 @@ async fn the_runtime_role_appends_and_cannot_rewrite() {
 /// A bulk import's entries are linked a batch at a time: across batch boundaries, in order, each once.
 async fn a_bulk_append_links_every_entry_in_order(db: Db) {
     let w = world(&db.store).await;
-    let period = db
-        .store
-        .create_period(&NewPeriod {
-            name: "2025年度".into(),
-            year: 2025,
-            rubric_id: w.rubric,
-            unit_ids: vec![],
-        })
-        .await
-        .unwrap();
+    let period = open_year(&db.store, &w).await;
     let rows: Vec<NewEntry> = (0..1203)
         .map(|i| finding(period, w.assessor, "U2", &format!("批量第{i}条")))
         .collect();

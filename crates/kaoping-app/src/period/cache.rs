@@ -56,16 +56,7 @@ pub(crate) struct PeriodCache {
 }
 
 fn built(load: PeriodLoad) -> Result<Live, AppError> {
-    let (snapshot, index) = Snapshot::build(
-        load.head,
-        load.period,
-        &load.rubric.name,
-        load.rubric.version,
-        &load.rubric.toml,
-        &load.org,
-        load.active,
-    )
-    .map_err(AppError::Internal)?;
+    let (snapshot, index) = Snapshot::build_load(load)?;
     Ok(Live {
         snapshot: Arc::new(snapshot),
         index,

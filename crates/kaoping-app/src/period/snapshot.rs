@@ -235,9 +235,10 @@ impl Snapshot {
         ))
     }
 
-    /// A period built from a load, without the index a process keeps to advance it (a publication's
-    /// re-score, a revision's new results).
-    pub(crate) fn from_load(load: PeriodLoad) -> Result<Snapshot, crate::AppError> {
+    /// [`Snapshot::build`] from a period's stored parts as one load.
+    pub(crate) fn build_load(
+        load: PeriodLoad,
+    ) -> Result<(Snapshot, std::collections::HashMap<i64, Located>), crate::AppError> {
         Snapshot::build(
             load.head,
             load.period,
@@ -247,8 +248,13 @@ impl Snapshot {
             &load.org,
             load.active,
         )
-        .map(|(snapshot, _)| snapshot)
         .map_err(crate::AppError::Internal)
+    }
+
+    /// A period built from a load, without the index a process keeps to advance it (a publication's
+    /// re-score, a revision's new results).
+    pub(crate) fn from_load(load: PeriodLoad) -> Result<Snapshot, crate::AppError> {
+        Ok(Snapshot::build_load(load)?.0)
     }
 
     /// The next snapshot: this one with `entries` (newer than its head, in order) applied. `index`
