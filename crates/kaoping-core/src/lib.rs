@@ -13,6 +13,7 @@
 //! both ([`finding::Resolver`]) and fed to a [`score::Scorer`], which produces one [`score::UnitResult`] per
 //! unit, ranked.
 
+pub mod ballot;
 mod code_map;
 pub mod date;
 pub mod finding;
