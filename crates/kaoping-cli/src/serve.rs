@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use kaoping_app::demo::{self, DemoScheme};
+
 /// Flags of `kaoping serve`.
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -15,9 +17,10 @@ pub struct ServeArgs {
     /// Use PostgreSQL instead of SQLite (postgres://user@host/db).
     #[arg(long, env = "KAOPING_DATABASE_URL")]
     database_url: Option<String>,
-    /// Fill a fresh database with the demo (scheme A, 18 branches, a published year).
-    #[arg(long)]
-    demo: bool,
+    /// Fill a fresh database with a demo (every account's password is kaoping2023); `--demo` alone is
+    /// dongli.
+    #[arg(long, value_name = "SCHEME", num_args = 0..=1, default_missing_value = "dongli")]
+    demo: Option<Demo>,
     /// Mark the session cookie Secure (when users reach the server over HTTPS).
     #[arg(long)]
     secure_cookies: bool,
@@ -50,25 +53,9 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
             Some(_) => "PostgreSQL".to_string(),
             None => format!("数据目录 {}", args.data.display()),
         };
-        if args.demo {
-            if kaoping_app::demo::seed(&store)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                println!(
-                    "已创建演示数据（{where_}）。演示账号（密码均为 {}）：",
-                    kaoping_app::demo::DEMO_PASSWORD
-                );
-            } else {
-                println!(
-                    "数据库已有数据，未重复创建演示数据。演示账号（密码均为 {}）：",
-                    kaoping_app::demo::DEMO_PASSWORD
-                );
-            }
-            for (user, name, _, _) in kaoping_app::demo::DEMO_ACCOUNTS {
-                println!("  {user:<8} {name}");
-            }
-        } else if let Some(password) = kaoping_app::demo::create_first_admin(&store)
+        if let Some(demo) = args.demo {
+            seed_demo(&store, demo.into(), &where_).await?;
+        } else if let Some(password) = demo::create_first_admin(&store)
             .await
             .map_err(|e| e.to_string())?
         {
@@ -81,6 +68,71 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         );
         server.run().await.map_err(|e| e.to_string())
     })
+}
+
+/// The demos of `--demo`, as clap lists them.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Demo {
+    /// Scheme A: the power plant's 18 Party branches; 2023 published, 2024 open.
+    Dongli,
+    /// Scheme B: a town's villages in two rounds with bonus points; 2023 published, 2024 open.
+    Village,
+    /// Scheme C: the family-planning bureau's staff in their 科室 and 调查组; 2023 open, awaiting the 民主评议.
+    Jishengju,
+}
+
+impl From<Demo> for DemoScheme {
+    fn from(demo: Demo) -> DemoScheme {
+        match demo {
+            Demo::Dongli => DemoScheme::Dongli,
+            Demo::Village => DemoScheme::Village,
+            Demo::Jishengju => DemoScheme::Jishengju,
+        }
+    }
+}
+
+/// Fills an empty database with the demo and prints its accounts; on a database that holds data, says
+/// what it holds.
+async fn seed_demo(
+    store: &kaoping_store::Store,
+    scheme: DemoScheme,
+    where_: &str,
+) -> Result<(), String> {
+    let shown = if demo::seed_scheme(store, scheme)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        println!("已创建演示数据（{where_}）：{}", scheme.title());
+        scheme
+    } else {
+        match demo::seeded_scheme(store)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(held) if held == scheme => {
+                println!("数据库已有数据，未重复创建演示数据：{}", held.title());
+                held
+            }
+            Some(held) => {
+                println!(
+                    "数据库已有{}演示数据，未创建{}演示数据（要换演示，请用空的数据目录或数据库）：{}",
+                    held.name(),
+                    scheme.name(),
+                    held.title()
+                );
+                held
+            }
+            None => {
+                println!("数据库已有数据（不是演示数据），未创建演示数据。");
+                return Ok(());
+            }
+        }
+    };
+    println!("演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
+    for (user, name, _, _) in demo::accounts(shown) {
+        println!("  {user:<8} {name}");
+    }
+    Ok(())
 }
 
 /// The address to print: a wildcard bind is reachable at localhost.
