@@ -26,6 +26,9 @@ pub enum AppError {
     /// Too many failed logins.
     #[error("登录失败次数过多，请15分钟后再试")]
     Throttled,
+    /// Too many wrong voting codes from one address.
+    #[error("投票码输错次数过多，请10分钟后再试")]
+    VoteThrottled,
     /// The database failed; the details go to the log, not to users.
     #[error("数据库错误：{0}")]
     Store(StoreError),

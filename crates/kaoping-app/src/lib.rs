@@ -18,6 +18,7 @@ mod actor;
 mod admin;
 mod appeals;
 mod auth;
+mod ballots;
 pub mod china_time;
 pub mod demo;
 mod error;
@@ -47,6 +48,11 @@ pub use appeals::{AppealBoard, AppealCorrection, AppealDecision};
 pub use auth::{
     hash_password, now_ms, random_password, verify_password, PasswordChange, MIN_PASSWORD_LENGTH,
     SESSION_TTL_MS,
+};
+pub use ballots::{
+    normalize_code, paper_slips_from_text, CampaignInput, CampaignView, CastOutcome, ClassInput,
+    ClassView, GradeInput, IssuedCode, Num, PaperSlip, ScaleInput, VoteForm, CODE_ALPHABET,
+    CODE_LENGTH,
 };
 pub use error::AppError;
 pub use evidence::{evidence_type, Upload, MAX_UPLOAD_BYTES};

@@ -48,6 +48,15 @@ pub enum Action<'a> {
     /// Users, departments, the organisation tree, rubrics, periods, bulk imports.
     Administer,
     ViewAudit,
+    /// Run a ballot campaign (民主评议) for a conversion rule owned by `owner`: create it, issue its codes,
+    /// enter paper slips, close it.
+    RunBallot {
+        owner: Option<&'a str>,
+    },
+    /// See a campaign's participation and tally (never a ballot joined to a code: nothing stores that).
+    ViewBallot {
+        owner: Option<&'a str>,
+    },
 }
 
 /// Whether `user` (of department `department`, if an assessor) may do `action`.
@@ -75,6 +84,12 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
                     _ => false,
                 }
         }
+        (Role::Assessor, Action::RunBallot { owner } | Action::ViewBallot { owner }) => {
+            match (owner, department) {
+                (Some(owner), Some(d)) => owner == d.name || owner == d.code,
+                _ => false,
+            }
+        }
         (Role::Assessor, _) => false,
 
         (Role::Leader, Action::ViewSheet { unit_id, .. }) => own_unit(unit_id),
@@ -91,6 +106,7 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
             | Action::ViewSheet { published, .. }
             | Action::ViewLedger { published },
         ) => published,
+        (Role::Viewer, Action::ViewBallot { .. }) => true,
         (Role::Viewer, _) => false,
     }
 }
@@ -165,6 +181,18 @@ mod tests {
                 Action::Publish,
                 Action::Administer,
                 Action::ViewAudit,
+                Action::RunBallot {
+                    owner: Some("安全科"),
+                },
+                Action::RunBallot {
+                    owner: Some("纪委"),
+                },
+                Action::ViewBallot {
+                    owner: Some("安全科"),
+                },
+                Action::ViewBallot {
+                    owner: Some("纪委"),
+                },
             ]
         };
         let cases: [(&str, User, Option<&Department>, &str, &str); 4] = [
@@ -172,29 +200,29 @@ mod tests {
                 "admin",
                 user(Role::Admin, None, None),
                 None,
-                "11111110000101111",
-                "11111000000101111",
+                "111111100001011111111",
+                "111110000001011111111",
             ),
             (
                 "assessor",
                 user(Role::Assessor, Some(7), None),
                 Some(&safety),
-                "11111100000010000",
-                "11111000000000000",
+                "111111000000100001010",
+                "111110000000000001010",
             ),
             (
                 "leader",
                 user(Role::Leader, None, Some(3)),
                 None,
-                "01000001000000000",
-                "11000000010000000",
+                "010000010000000000000",
+                "110000000100000000000",
             ),
             (
                 "viewer",
                 user(Role::Viewer, None, None),
                 None,
-                "00000000000000000",
-                "11110000000000000",
+                "000000000000000000011",
+                "111100000000000000011",
             ),
         ];
         for (name, u, dept, open, published) in cases {

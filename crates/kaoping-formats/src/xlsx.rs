@@ -612,3 +612,55 @@ pub fn settings_rows(rubric: &Rubric) -> Vec<(String, String)> {
     }
     rows
 }
+
+/// A cell of a plain table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableCell {
+    Text(String),
+    Points(Decimal),
+    Count(i64),
+}
+
+/// A sheet of a plain table: its name, title row, headers, rows and column widths.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub sheet: String,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<TableCell>>,
+    pub widths: Vec<f64>,
+}
+
+/// Plain tables, a sheet each (a ballot campaign's tally and participation).
+pub fn tables_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
+    let s = styles();
+    let mut book = Workbook::new();
+    for t in tables {
+        let sheet = book.add_worksheet();
+        setup(sheet, &t.sheet, &t.widths, 1)?;
+        let last = t.headers.len().max(1) as u16 - 1;
+        if last > 0 {
+            sheet.merge_range(0, 0, 0, last, &t.title, &s.title)?;
+        } else {
+            sheet.write_string_with_format(0, 0, &t.title, &s.title)?;
+        }
+        let names: Vec<&str> = t.headers.iter().map(String::as_str).collect();
+        headers(sheet, 1, &names, &s)?;
+        for (i, row) in t.rows.iter().enumerate() {
+            let r = 2 + i as u32;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                match cell {
+                    TableCell::Text(text) => sheet.write_string_with_format(r, c, text, &s.text)?,
+                    TableCell::Points(p) => {
+                        sheet.write_number_with_format(r, c, number(*p), &s.num)?
+                    }
+                    TableCell::Count(n) => {
+                        sheet.write_number_with_format(r, c, *n as f64, &s.num)?
+                    }
+                };
+            }
+        }
+    }
+    book.save_to_buffer()
+}

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/periods/{id}/entries", get(entries).post(create_entry))
         .route("/api/periods/{id}/entries/{entry}/withdraw", post(withdraw))
         .route("/api/periods/{id}/publish", post(publish))
+        .merge(crate::ballot_api::routes())
         .with_state(state)
 }
 
@@ -66,7 +67,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// The API's user: 401 JSON instead of a redirect to the login page.
 pub struct ApiUser(pub CurrentUser);
@@ -91,7 +92,7 @@ async fn openapi() -> impl IntoResponse {
 
 /// Malformed JSON gets a 400 that says what is wrong and where; well-formed JSON with a wrong field a
 /// 422 naming the field; a body sent as something else than JSON a 415.
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+pub(crate) fn body<T>(json: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     json.map(|Json(v)| v).map_err(|e| {
         let (status, message) = rejections::json(&e);
         ApiError::Request(status, message)

@@ -9,6 +9,7 @@
 
 mod api;
 mod assets;
+mod ballot_api;
 mod error;
 mod guard;
 mod pages;

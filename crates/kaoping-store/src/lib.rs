@@ -26,6 +26,7 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 mod appeals;
 mod audit;
+mod ballots;
 mod chain;
 mod error;
 mod evidence;
@@ -43,6 +44,9 @@ mod users;
 
 pub use appeals::{Appeal, AppealStatus};
 pub use audit::AuditEntry;
+pub use ballots::{
+    CampaignRow, CampaignStatus, CodeCounts, CodeLookup, NewCampaign, StoredBallot, VoteLimits,
+};
 pub use chain::{ChainHead, Problem, ProblemKind, VerifyReport};
 pub use error::StoreError;
 pub use evidence::Evidence;

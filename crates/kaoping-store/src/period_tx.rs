@@ -11,6 +11,7 @@
 use sqlx::AnyConnection;
 
 use crate::appeals::{self, Appeal};
+use crate::ballots::{self, CampaignRow, NewCampaign, StoredBallot};
 use crate::chain::{self, canonical, Link};
 use crate::evidence::{self, Evidence};
 use crate::ledger::{self, Entry, NewEntry, Via};
@@ -69,6 +70,7 @@ pub struct PeriodTx {
     head: LedgerHead,
     /// The period's hash chain: every record this transaction writes is linked into it.
     chain: Link,
+    tx_backend: crate::Backend,
 }
 
 impl Store {
@@ -107,6 +109,7 @@ impl Store {
             period,
             head,
             chain,
+            tx_backend: self.backend,
         })
     }
 
@@ -420,6 +423,67 @@ impl PeriodTx {
             .record(&mut self.tx, &canonical::APPEAL_DECISION, appeal_id)
             .await?;
         Ok(entry)
+    }
+
+    /// Creates a ballot campaign in this period.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the period already has a campaign of that title.
+    pub async fn create_campaign(&mut self, c: &NewCampaign) -> Result<i64, StoreError> {
+        ballots::create_campaign_on(&mut self.tx, c).await
+    }
+
+    /// A campaign of this period, locked against votes and other changes until commit.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the period has no such campaign.
+    pub async fn campaign(&mut self, id: i64) -> Result<CampaignRow, StoreError> {
+        let lock = match self.tx_backend {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => " FOR UPDATE",
+        };
+        let c = ballots::campaign_on(&mut self.tx, id, lock).await?;
+        if c.period_id != self.period.id {
+            return Err(StoreError::NotFound(format!("评议#{id}")));
+        }
+        Ok(c)
+    }
+
+    /// Stores a campaign's codes (class, SHA-256 of the code) and marks them issued.
+    pub async fn issue_codes(
+        &mut self,
+        campaign_id: i64,
+        codes: &[(i64, String)],
+    ) -> Result<(), StoreError> {
+        ballots::issue_codes_on(&mut self.tx, campaign_id, codes).await
+    }
+
+    /// Paper slips of one class, each taking one of the class's unused codes.
+    pub async fn enter_paper(
+        &mut self,
+        campaign_id: i64,
+        class_index: i64,
+        ballots: &[StoredBallot],
+    ) -> Result<(), StoreError> {
+        ballots::enter_paper_on(&mut self.tx, campaign_id, class_index, ballots).await
+    }
+
+    /// Every ballot of a campaign, read under the lock.
+    pub async fn ballots(&mut self, campaign_id: i64) -> Result<Vec<StoredBallot>, StoreError> {
+        ballots::ballots_on(&mut self.tx, campaign_id).await
+    }
+
+    /// Issued, voted and paper codes per class, read under the lock.
+    pub async fn code_counts(
+        &mut self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, ballots::CodeCounts)>, StoreError> {
+        ballots::code_counts_on(&mut self.tx, campaign_id).await
+    }
+
+    /// Closes a campaign (it never opens again).
+    pub async fn close_campaign(&mut self, campaign_id: i64, by: i64) -> Result<(), StoreError> {
+        ballots::close_campaign_on(&mut self.tx, campaign_id, by).await
     }
 
     /// Keeps everything done in the transaction (its hash-chain links written first) and releases the

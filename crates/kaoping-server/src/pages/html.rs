@@ -168,7 +168,7 @@ pub struct Flash {
 pub fn flash(f: &Flash) -> Markup {
     html! {
         @if let Some(m) = &f.msg { div.flash.ok role="status" { (m) } }
-        @if let Some(e) = &f.err { div.flash role="alert" { (e) } }
+        @if let Some(e) = &f.err { div.flash role="alert" { (multiline(e)) } }
     }
 }
 

@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod appeals;
 mod audit;
+mod ballots;
 mod dashboard;
 mod entries;
 mod grid;
@@ -20,6 +21,7 @@ mod rubric;
 mod sheet;
 mod summary;
 mod transfer;
+mod vote;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -99,5 +101,18 @@ pub fn router(state: AppState) -> Router {
             "/periods/{id}/findings/import",
             get(transfer::findings_import_form).post(transfer::findings_import),
         )
+        .route(
+            "/periods/{id}/ballots",
+            get(ballots::list).post(ballots::create),
+        )
+        .route("/ballots/{id}", get(ballots::show))
+        .route("/ballots/{id}/codes", post(ballots::issue_codes))
+        .route(
+            "/ballots/{id}/paper",
+            get(ballots::paper_form).post(ballots::paper_save),
+        )
+        .route("/ballots/{id}/close", post(ballots::close))
+        .route("/ballots/{id}/results.xlsx", get(ballots::results_xlsx))
+        .route("/vote", get(vote::page).post(vote::cast))
         .with_state(state)
 }

@@ -14,7 +14,7 @@ use super::html::{action, back, enc, layout, multiline, read_multipart, PageResu
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
-fn xlsx_response(book: Workbook) -> Response {
+pub(crate) fn xlsx_response(book: Workbook) -> Response {
     (
         [
             (

@@ -355,6 +355,19 @@ impl TestApp {
         &self.0.base_url
     }
 
+    /// A plain connection to the server's database, triggers and all (what a reader of the stored data
+    /// sees).
+    pub async fn raw_connection(&self) -> sqlx::AnyConnection {
+        let url = match &self.0.config.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.0.config.data_dir.join("kaoping.db").display()
+            ),
+        };
+        sqlx::AnyConnection::connect(&url).await.expect("connect")
+    }
+
     /// The server's store (the same connection pool it uses).
     /// Runs `sql` as someone with database access would: on SQLite with every trigger dropped, on
     /// PostgreSQL with triggers off for the session.

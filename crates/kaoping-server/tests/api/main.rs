@@ -7,6 +7,7 @@ mod helpers;
 mod account;
 mod appeals;
 mod bad_input;
+mod ballots;
 mod catalogue;
 mod grid;
 mod hardening;

@@ -1,0 +1,599 @@
+//! 民主评议 through the API, on both backends: a campaign validated whole, codes issued once, votes with
+//! a code and no login, paper slips, the quorum, closing into ledger entries; one code one ballot under
+//! 50 racing submissions on two servers; 300 voters at once; anonymity read off the schema and rows.
+
+use kaoping_store::{NewOrgUnit, NewPeriod, OrgKind};
+use serde_json::{json, Value};
+
+use crate::helpers::{section_score, Resp, TestApp, UserClient};
+
+/// A decimal as JSON gives it, a number or a string.
+fn dec(v: &Value) -> kaoping_core::Decimal {
+    v.as_str()
+        .map_or_else(|| v.to_string(), String::from)
+        .parse()
+        .unwrap_or_else(|_| panic!("not a decimal: {v}"))
+}
+
+on_both!(
+    a_campaign_is_checked_whole_and_nothing_is_half_saved,
+    a_campaign_from_codes_to_points,
+    paper_slips_take_codes_of_their_class,
+    closing_needs_the_quorum_and_never_reopens,
+    fifty_racing_votes_with_one_code_one_lands,
+    nothing_stored_joins_a_ballot_to_its_code,
+    who_may_run_and_see_a_campaign,
+    guessing_codes_is_slowed_per_address,
+);
+
+const RUBRIC: &str = include_str!("../../../../rubrics/jishengju-2023.toml");
+
+/// The bureau's year (scheme C) beside the demo's: ten staff as units, 8.1 民主评议 a conversion rule.
+async fn bureau_year(app: &TestApp) -> i64 {
+    let store = app.store();
+    let (admin, _) = app.user_and_department("admin").await;
+    let mut ids = Vec::new();
+    for i in 1..=10 {
+        ids.push(
+            store
+                .create_org_unit(&NewOrgUnit {
+                    code: format!("J{i:02}"),
+                    name: format!("职工{i}"),
+                    parent_id: None,
+                    kind: OrgKind::Unit,
+                    ranking_group: None,
+                    member_of: Vec::new(),
+                })
+                .await
+                .expect("unit"),
+        );
+    }
+    let rubric = store
+        .save_rubric("计生局岗位目标责任制考核方案", RUBRIC, admin.id)
+        .await
+        .expect("rubric");
+    store
+        .create_period(&NewPeriod {
+            name: "2023年度计生局考核".into(),
+            year: 2023,
+            rubric_id: rubric.id,
+            unit_ids: ids,
+        })
+        .await
+        .expect("period")
+}
+
+fn campaign(voters: (u32, u32), quorum: &str) -> Value {
+    json!({
+        "title": "2023年度民主评议",
+        "code": "8.1",
+        "candidates": ["J01", "J02", "J03"],
+        "classes": [
+            {"name": "班子成员", "weight": "0.3", "voters": voters.0},
+            {"name": "职工", "weight": 0.7, "voters": voters.1}
+        ],
+        "scale": {"min": "0", "max": "100"},
+        "max_excellent_share": null,
+        "trim": 0,
+        "quorum": quorum
+    })
+}
+
+async fn create(admin: &UserClient, period: i64, body: &Value) -> i64 {
+    let r = admin
+        .post_json(&format!("/api/periods/{period}/ballots"), body)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_i64().expect("id")
+}
+
+/// Issues the codes; (class, code) pairs.
+async fn issue(admin: &UserClient, id: i64) -> Vec<(String, String)> {
+    let r = admin
+        .post_json(&format!("/api/ballots/{id}/codes"), &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| {
+            (
+                c["class"].as_str().unwrap().to_string(),
+                c["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn vote(app: &TestApp, code: &str, ratings: Value) -> Resp {
+    app.anonymous()
+        .post_json_without_csrf("/api/vote", &json!({"code": code, "ratings": ratings}))
+        .await
+}
+
+fn codes_of<'c>(codes: &'c [(String, String)], class: &str) -> Vec<&'c str> {
+    codes
+        .iter()
+        .filter(|(c, _)| c == class)
+        .map(|(_, code)| code.as_str())
+        .collect()
+}
+
+async fn a_campaign_is_checked_whole_and_nothing_is_half_saved(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let bad = json!({
+        "title": "2023年度民主评议",
+        "code": "1.1",
+        "candidates": ["J01", "J01", "X99"],
+        "classes": [
+            {"name": "班子成员", "weight": "0.5", "voters": 0},
+            {"name": "职工", "weight": "abc", "voters": 3}
+        ],
+        "scale": {"min": "0", "max": "120"},
+        "trim": 2,
+        "quorum": "0"
+    });
+    let r = admin
+        .post_json(&format!("/api/periods/{period}/ballots"), &bad)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    let error = r.error();
+    for expected in [
+        "code：1.1不是折合得分的规则",
+        "candidates[2]：“X99”不是本考评期的被考核单位",
+        "classes[1].weight：“abc”不是数字",
+        "candidates[1]：候选人“J01”重复",
+        "classes[0].voters：人数至少为1",
+        "trim：去掉最高、最低分至少要有3个评分",
+        "quorum：须是大于0、不超过1的小数",
+    ] {
+        assert!(error.contains(expected), "{expected} in {error}");
+    }
+    // A scale beyond the rule's raw scores is named too.
+    let mut wide = campaign((2, 3), "0.6");
+    wide["scale"] = json!({"min": "0", "max": "120"});
+    let r = admin
+        .post_json(&format!("/api/periods/{period}/ballots"), &wide)
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.error()
+            .contains("评议分值0～120超出规则8.1的原始分范围0～100"),
+        "{}",
+        r.error()
+    );
+    // An unknown field is refused by name.
+    let mut extra = campaign((2, 3), "0.6");
+    extra["weights"] = json!([1]);
+    let r = admin
+        .post_json(&format!("/api/periods/{period}/ballots"), &extra)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.error().contains("weights"), "{}", r.error());
+    let list = admin.get(&format!("/api/periods/{period}/ballots")).await;
+    assert_eq!(list.json(), json!([]), "nothing saved");
+    // The good one, then its title again: a conflict.
+    create(&admin, period, &campaign((2, 3), "0.6")).await;
+    let again = admin
+        .post_json(
+            &format!("/api/periods/{period}/ballots"),
+            &campaign((2, 3), "0.6"),
+        )
+        .await;
+    assert_eq!(again.status, 409, "{}", again.text());
+}
+
+async fn a_campaign_from_codes_to_points(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let id = create(&admin, period, &campaign((2, 3), "0.6")).await;
+    let codes = issue(&admin, id).await;
+    assert_eq!(codes.len(), 5);
+    for (_, code) in &codes {
+        assert_eq!(code.len(), 8);
+        assert!(!code.contains(['0', 'O', '1', 'I']), "{code}");
+    }
+    // Shown once.
+    let again = admin
+        .post_json(&format!("/api/ballots/{id}/codes"), &json!({}))
+        .await;
+    assert_eq!(again.status, 409, "{}", again.text());
+    assert!(again.text().contains("只显示一次"));
+
+    let leaders = codes_of(&codes, "班子成员");
+    let staff = codes_of(&codes, "职工");
+    // 班子成员: J01 90, 93 → 91.5; J02 80, 81 → 80.5; J03 70, 71 → 70.5
+    for (code, r) in leaders.iter().zip([[90, 80, 70], [93, 81, 71]]) {
+        let resp = vote(&app, code, json!({"J01": r[0], "J02": r[1], "J03": r[2]})).await;
+        assert_eq!(resp.status, 201, "{}", resp.text());
+        assert_eq!(resp.json()["valid"], true);
+    }
+    // 职工: J01 88, 86 → 87; J02 85, 80 → 82.5; J03 60, "61.5" → 60.75
+    for (code, r) in staff.iter().zip([["88", "85", "60"], ["86", "80", "61.5"]]) {
+        let resp = vote(&app, code, json!({"J01": r[0], "J02": r[1], "J03": r[2]})).await;
+        assert_eq!(resp.status, 201, "{}", resp.text());
+    }
+    // The same code again: 409.
+    let used = vote(&app, staff[0], json!({"J01": 1, "J02": 1, "J03": 1})).await;
+    assert_eq!(used.status, 409);
+    assert!(used.error().contains("已经投过票"), "{}", used.error());
+    // An unknown code: 404.
+    let unknown = vote(&app, "ABCDEFGH", json!({"J01": 1})).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text());
+    // A ballot that leaves J03 out is shown back, not stored, until the voter means it.
+    let last = staff[2];
+    let incomplete = vote(&app, last, json!({"J01": 99, "J02": 99})).await;
+    assert_eq!(incomplete.status, 422, "{}", incomplete.text());
+    assert!(incomplete.json()["reasons"][0]
+        .as_str()
+        .unwrap()
+        .contains("未评价全部候选人"));
+    // A score out of range is not a ballot at all.
+    let out = vote(&app, last, json!({"J01": 101, "J02": 1, "J03": 1})).await;
+    assert_eq!(out.status, 422);
+    assert!(
+        out.error().contains("J01：101不在0～100之间"),
+        "{}",
+        out.error()
+    );
+    let spoilt = app
+        .anonymous()
+        .post_json_without_csrf(
+            "/api/vote",
+            &json!({"code": last, "ratings": {"J01": 99, "J02": 99}, "cast_invalid": true}),
+        )
+        .await;
+    assert_eq!(spoilt.status, 201, "{}", spoilt.text());
+    assert_eq!(spoilt.json()["valid"], false);
+
+    let state = admin.get(&format!("/api/ballots/{id}")).await.json();
+    assert_eq!(state["issued"], 5);
+    assert_eq!(state["used"], 5);
+    assert_eq!(
+        (state["valid"].as_i64(), state["invalid"].as_i64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(state["status"], "open");
+
+    let closed = admin
+        .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text());
+    let closed = closed.json();
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["entries"].as_array().unwrap().len(), 3);
+    // J01: 91.5 × 0.3 + 87 × 0.7 = 27.45 + 60.9 = 88.35
+    // J02: 80.5 × 0.3 + 82.5 × 0.7 = 24.15 + 57.75 = 81.9
+    // J03: 70.5 × 0.3 + 60.75 × 0.7 = 21.15 + 42.525 = 63.675 → 63.68
+    let raws: Vec<&str> = closed["tally"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["raw"].as_str().unwrap())
+        .collect();
+    assert_eq!(raws, ["88.35", "81.9", "63.68"]);
+
+    // The raw scores are in the ledger as the campaign's entries, with the tally as the note, and
+    // converted to 8.1's 5 points: 88.35 / 100 × 5 = 4.4175, 4.42 at the rule's 2 decimals.
+    let entries = admin.entries(period).await;
+    let j01 = entries
+        .iter()
+        .find(|e| e["unit"] == "J01" && e["code"] == "8.1")
+        .expect("8.1 entry of J01");
+    assert_eq!(dec(&j01["points"]), "88.35".parse().unwrap());
+    assert!(
+        j01["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("2023年度民主评议：有效票4张、无效1张；班子成员均分91.5（2票）×0.3 + 职工均分87（2票）×0.7 = 88.35"),
+        "{}",
+        j01["note"]
+    );
+    let results = admin.results(period).await;
+    assert_eq!(section_score(&results, "J01", "8"), "4.42".parse().unwrap());
+
+    // After closing: no more votes, no reopening.
+    let late = vote(&app, leaders[0], json!({"J01": 1, "J02": 1, "J03": 1})).await;
+    assert_eq!(late.status, 409, "{}", late.text());
+    assert!(late.error().contains("已结束"));
+    let reclose = admin
+        .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(reclose.status, 409);
+}
+
+async fn paper_slips_take_codes_of_their_class(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let mut body = campaign((2, 3), "1");
+    body["scale"] = json!({"grades": [
+        {"name": "优秀", "value": "100"}, {"name": "称职", "value": "80"},
+        {"name": "基本称职", "value": "60"}, {"name": "不称职", "value": "0"}
+    ]});
+    body["max_excellent_share"] = json!("0.4");
+    let id = create(&admin, period, &body).await;
+    let codes = issue(&admin, id).await;
+    // Two paper slips of 职工 (one with two 优秀 of three: more than 40% → invalid but stored), and one
+    // bad slip that stops the whole batch.
+    let bad = admin
+        .post_json(
+            &format!("/api/ballots/{id}/paper"),
+            &json!({"slips": [
+                {"class": "职工", "ratings": ["优秀", "称职", "称职"]},
+                {"class": "群众", "ratings": ["优秀", "称职", "称职"]},
+                {"class": "职工", "ratings": ["很好", "称职", "称职"]}
+            ]}),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text());
+    assert!(
+        bad.error().contains("第2张：类别“群众”不存在"),
+        "{}",
+        bad.error()
+    );
+    assert!(
+        bad.error().contains("第3张：J01：“很好”不是评议等次"),
+        "{}",
+        bad.error()
+    );
+    let state = admin.get(&format!("/api/ballots/{id}")).await.json();
+    assert_eq!(state["used"], 0, "nothing entered");
+
+    let ok = admin
+        .post_json(
+            &format!("/api/ballots/{id}/paper"),
+            &json!({"slips": [
+                {"class": "职工", "ratings": ["优秀", "称职", "称职"]},
+                {"class": "职工", "ratings": ["优秀", "优秀", "称职"]}
+            ]}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let state = admin.get(&format!("/api/ballots/{id}")).await.json();
+    assert_eq!(state["classes"][1]["paper"], 2);
+    assert_eq!(state["valid"], 1);
+    assert_eq!(state["invalid"], 1);
+    // 职工 has 3 codes, 2 taken by paper: two more slips do not fit.
+    let over = admin
+        .post_json(
+            &format!("/api/ballots/{id}/paper"),
+            &json!({"slips": [
+                {"class": "职工", "ratings": ["称职", "称职", "称职"]},
+                {"class": "职工", "ratings": ["称职", "称职", "称职"]}
+            ]}),
+        )
+        .await;
+    assert_eq!(over.status, 409, "{}", over.text());
+    assert!(
+        over.error().contains("只剩1个未用的投票码"),
+        "{}",
+        over.error()
+    );
+    // One of the three 职工 codes still votes; which one is not known, so try them: exactly one works.
+    let staff = codes_of(&codes, "职工");
+    let mut landed = 0;
+    for code in staff {
+        let r = vote(
+            &app,
+            code,
+            json!({"J01": "称职", "J02": "称职", "J03": "基本称职"}),
+        )
+        .await;
+        if r.status == 201 {
+            landed += 1;
+        } else {
+            assert_eq!(r.status, 409, "{}", r.text());
+        }
+    }
+    assert_eq!(landed, 1);
+}
+
+async fn closing_needs_the_quorum_and_never_reopens(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let id = create(&admin, period, &campaign((1, 4), "0.6")).await;
+    let early = admin
+        .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(early.status, 409);
+    assert!(
+        early.error().contains("还没有发放投票码"),
+        "{}",
+        early.error()
+    );
+    let codes = issue(&admin, id).await;
+    for (_, code) in codes.iter().take(2) {
+        let r = vote(&app, code, json!({"J01": 80, "J02": 70, "J03": 60})).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let short = admin
+        .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(short.status, 409, "{}", short.text());
+    assert!(
+        short
+            .error()
+            .contains("参加评议的有2人，占发放投票码5个的40%，未达到规定的60%"),
+        "{}",
+        short.error()
+    );
+    let r = vote(&app, &codes[2].1, json!({"J01": 80, "J02": 70, "J03": 60})).await;
+    assert_eq!(r.status, 201);
+    let closed = admin
+        .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text());
+    // The database itself refuses to reopen it.
+    let mut conn = app.raw_connection().await;
+    let reopened = sqlx::query("UPDATE ballot_campaigns SET status = 'open' WHERE id = $1")
+        .bind(id)
+        .execute(&mut conn)
+        .await;
+    assert!(reopened.is_err(), "a closed campaign stays closed");
+}
+
+/// A table's column names, sorted, as the database describes them.
+async fn columns(app: &TestApp, table: &str) -> Vec<String> {
+    let mut conn = app.raw_connection().await;
+    let mut names: Vec<String> = if app.store().backend() == kaoping_store::Backend::Sqlite {
+        sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .fetch_all(&mut conn)
+            .await
+            .expect("columns")
+    } else {
+        sqlx::query_scalar(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1",
+        )
+        .bind(table)
+        .fetch_all(&mut conn)
+        .await
+        .expect("columns")
+    };
+    names.sort();
+    names
+}
+
+async fn fifty_racing_votes_with_one_code_one_lands(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let id = create(&admin, period, &campaign((1, 2), "0.3")).await;
+    let codes = issue(&admin, id).await;
+    let code = codes[0].1.clone();
+    let other = app.spawn_other_server().await;
+    let bases = [app.base_url().to_string(), other.base_url.clone()];
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let url = format!("{}/api/vote", bases[i % 2]);
+            let code = code.clone();
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&json!({"code": code, "ratings": {"J01": i, "J02": 50, "J03": 50}}))
+                    .send()
+                    .await
+                    .expect("vote")
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("task"));
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let state = admin.get(&format!("/api/ballots/{id}")).await.json();
+    assert_eq!(state["used"], 1);
+    assert_eq!(state["valid"], 1);
+}
+
+async fn nothing_stored_joins_a_ballot_to_its_code(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let id = create(&admin, period, &campaign((2, 4), "0.5")).await;
+    let codes = issue(&admin, id).await;
+    for (_, code) in &codes {
+        let r = vote(&app, code, json!({"J01": 70, "J02": 80, "J03": 90})).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let store = app.store();
+    // The ballot table's columns: none a code, a time or an address.
+    let ballot_columns = columns(&app, "ballots").await;
+    assert_eq!(
+        ballot_columns,
+        ["campaign_id", "class_index", "id", "ratings", "valid"]
+    );
+    let code_columns = columns(&app, "ballot_codes").await;
+    assert_eq!(
+        code_columns,
+        ["campaign_id", "class_index", "code_hash", "used"]
+    );
+    // The rows: random ids (not in the order cast, not sequential), and no code anywhere in them.
+    let ballots = store.ballots(id).await.expect("ballots");
+    assert_eq!(ballots.len(), codes.len());
+    for b in &ballots {
+        assert_eq!(b.id.len(), 32);
+        assert!(b.id.bytes().all(|c| c.is_ascii_hexdigit()));
+        for (_, code) in &codes {
+            assert!(!b.ratings.contains(code.as_str()) && !b.id.contains(code.as_str()));
+        }
+    }
+    // Nothing audited or shown names a code.
+    let audit = admin.get("/audit").await.text();
+    let shown = admin.get(&format!("/api/ballots/{id}")).await.text();
+    let page = admin.get(&format!("/ballots/{id}")).await.text();
+    for (_, code) in &codes {
+        assert!(!audit.contains(code.as_str()), "audit names a code");
+        assert!(!shown.contains(code.as_str()) && !page.contains(code.as_str()));
+    }
+    assert!(
+        audit.contains("发放投票码6个"),
+        "the audit says what happened"
+    );
+}
+
+async fn who_may_run_and_see_a_campaign(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    // An assessor of a department that does not own 8.1 (办公室's) may not run it.
+    let anquan = app.client("anquan").await;
+    let r = anquan
+        .post_json(
+            &format!("/api/periods/{period}/ballots"),
+            &campaign((1, 1), "1"),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    // A branch secretary may not even look.
+    let id = create(&admin, period, &campaign((1, 1), "1")).await;
+    let d01 = app.client("d01").await;
+    assert_eq!(d01.get(&format!("/api/ballots/{id}")).await.status, 403);
+    assert_eq!(
+        d01.post_json(&format!("/api/ballots/{id}/codes"), &json!({}))
+            .await
+            .status,
+        403
+    );
+    // A leader (viewer) sees the counts, not the codes.
+    let lingdao = app.client("lingdao").await;
+    assert_eq!(lingdao.get(&format!("/api/ballots/{id}")).await.status, 200);
+    assert_eq!(
+        lingdao
+            .post_json(&format!("/api/ballots/{id}/codes"), &json!({}))
+            .await
+            .status,
+        403
+    );
+}
+
+async fn guessing_codes_is_slowed_per_address(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let id = create(&admin, period, &campaign((1, 1), "1")).await;
+    let codes = issue(&admin, id).await;
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        let guess = format!(
+            "ZZZZZZ{}{}",
+            (b'2' + (i / 8) as u8) as char,
+            (b'2' + (i % 8) as u8) as char
+        );
+        statuses.push(vote(&app, &guess, json!({"J01": 1})).await.status);
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 404), "{statuses:?}");
+    assert_eq!(statuses[30], 429);
+    // Even a real code waits now.
+    let r = vote(&app, &codes[0].1, json!({"J01": 1, "J02": 1, "J03": 1})).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert!(r.error().contains("投票码输错次数过多"));
+}
