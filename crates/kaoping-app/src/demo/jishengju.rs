@@ -19,7 +19,6 @@ pub(crate) const BALLOT_YEAR: i32 = 2023;
 pub(crate) const BALLOT_RULE: &str = "8.1";
 
 /// The id of [`BALLOT_PERIOD`] in a database filled with this demo; `None` in any other database.
-#[allow(dead_code)] // For the 民主评议 ballot campaign, which is to be seeded into this period.
 pub(crate) async fn ballot_period(store: &Store) -> Result<Option<i64>, AppError> {
     if super::seeded_scheme(store).await? != Some(super::DemoScheme::Jishengju) {
         return Ok(None);
@@ -30,6 +29,64 @@ pub(crate) async fn ballot_period(store: &Store) -> Result<Option<i64>, AppError
         .into_iter()
         .find(|p| p.name == BALLOT_PERIOD && p.year == BALLOT_YEAR)
         .map(|p| p.id))
+}
+
+/// The title of the demo's open ballot campaign.
+pub(crate) const BALLOT_TITLE: &str = "2023年度民主评议";
+
+/// The year-end 民主评议 of the staff, as the office sets it up: every member of staff a candidate, the
+/// bureau's leaders and the staff voting as two weighted classes, graded, at most 30% 优秀 a ballot,
+/// two thirds to vote. Its codes are not issued: the administrator issues them and prints the slips,
+/// which are shown once.
+pub(crate) async fn open_ballot(store: &Store) -> Result<(), AppError> {
+    let Some(period) = ballot_period(store).await? else {
+        return Ok(());
+    };
+    let admin = store
+        .user_by_username("admin")
+        .await?
+        .ok_or_else(|| AppError::Internal("演示数据缺少管理员".into()))?;
+    let actor = crate::Actor {
+        user: admin,
+        department: None,
+    };
+    let grade = |name: &str, value: &str| crate::GradeInput {
+        name: name.into(),
+        value: crate::Num::Text(value.into()),
+    };
+    let input = crate::CampaignInput {
+        title: BALLOT_TITLE.into(),
+        code: BALLOT_RULE.into(),
+        round: String::new(),
+        candidates: Vec::new(),
+        classes: vec![
+            crate::ClassInput {
+                name: "局领导".into(),
+                weight: crate::Num::Text("0.3".into()),
+                voters: 3,
+            },
+            crate::ClassInput {
+                name: "工作人员".into(),
+                weight: crate::Num::Text("0.7".into()),
+                voters: 10,
+            },
+        ],
+        scale: crate::ScaleInput::Grades {
+            grades: vec![
+                grade("优秀", "100"),
+                grade("称职", "80"),
+                grade("基本称职", "60"),
+                grade("不称职", "0"),
+            ],
+        },
+        max_excellent_share: Some(crate::Num::Text("0.3".into())),
+        trim: 0,
+        quorum: crate::Num::Text("0.67".into()),
+    };
+    crate::App::new(store.clone())
+        .create_campaign(&actor, period, input)
+        .await?;
+    Ok(())
 }
 
 const ACCOUNTS: &[DemoAccount] = &[

@@ -186,7 +186,10 @@ pub async fn seed(store: &Store) -> Result<bool, AppError> {
 /// Several processes starting together with `--demo` fill it once (see [`create_first_admin`]).
 pub async fn seed_scheme(store: &Store, scheme: DemoScheme) -> Result<bool, AppError> {
     let lock = store.take_setup_lock().await?;
-    let seeded = fill(store, scheme.demo()).await;
+    let mut seeded = fill(store, scheme.demo()).await;
+    if scheme == DemoScheme::Jishengju && matches!(seeded, Ok(true)) {
+        seeded = jishengju::open_ballot(store).await.map(|()| true);
+    }
     lock.release().await?;
     seeded
 }

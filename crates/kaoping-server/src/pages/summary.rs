@@ -73,6 +73,13 @@ pub async fn page(
     let group = filter.group.as_deref().filter(|g| groups.contains(g));
     let multi_round = view.rubric.rounds().len() > 1;
     let can_publish = !view.published() && user.actor.may(Action::Publish);
+    // 民主评议 for whoever may see a campaign on one of the rubric's conversion rules.
+    let ballots = view.rubric.rules().iter().any(|r| {
+        matches!(r.kind, kaoping_core::rubric::RuleKind::Conversion { .. })
+            && user.actor.may(Action::ViewBallot {
+                owner: view.owner(&r.code),
+            })
+    });
     let incomplete = view.results().iter().filter(|r| r.is_incomplete()).count();
     let rows = ranked(&view, group);
     let pages = rows.len().div_ceil(SUMMARY_PAGE).max(1);
@@ -161,6 +168,9 @@ pub async fn page(
                 a.button.secondary href=(format!("/periods/{id}/notice")) { "打印通报" } " "
                 a.button.secondary href=(format!("/periods/{id}/ledger")) { "考核记录" } " "
                 a.button.secondary href=(format!("/periods/{id}/summary.xlsx")) { "下载Excel" } " "
+                @if ballots {
+                    a.button.secondary href=(format!("/periods/{id}/ballots")) { "民主评议" } " "
+                }
                 @if can_publish {
                     a.button.secondary href=(format!("/periods/{id}/findings/import")) { "批量导入考核发现" } " "
                 }

@@ -597,3 +597,52 @@ async fn guessing_codes_is_slowed_per_address(app: TestApp) {
     assert_eq!(r.status, 429, "{}", r.text());
     assert!(r.error().contains("投票码输错次数过多"));
 }
+
+/// 300 voters vote at once on SQLite (one write lock for the whole database): nothing lost, every
+/// ballot counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hundred_voters_at_once_on_sqlite() {
+    crate::helpers::run(kaoping_store::Backend::Sqlite, |app: TestApp| async move {
+        let period = bureau_year(&app).await;
+        let admin = app.client("admin").await;
+        let id = create(&admin, period, &campaign((20, 280), "1")).await;
+        let codes = issue(&admin, id).await;
+        assert_eq!(codes.len(), 300);
+        let url = format!("{}/api/vote", app.base_url());
+        let client = reqwest::Client::new();
+        let tasks: Vec<_> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, (_, code))| {
+                let (client, url, code) = (client.clone(), url.clone(), code.clone());
+                tokio::spawn(async move {
+                    let r = client
+                        .post(url)
+                        .json(&json!({"code": code, "ratings": {"J01": 60 + i % 41, "J02": 80, "J03": 90}}))
+                        .send()
+                        .await
+                        .expect("vote");
+                    r.status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.expect("task"));
+        }
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+        let state = admin.get(&format!("/api/ballots/{id}")).await.json();
+        assert_eq!(state["used"], 300);
+        assert_eq!(state["valid"], 300);
+        let closed = admin
+            .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+            .await;
+        assert_eq!(closed.status, 200, "{}", closed.text());
+        // J02 and J03 were rated alike by everyone.
+        let tally = &closed.json()["tally"];
+        assert_eq!(tally[1]["raw"], "80");
+        assert_eq!(tally[2]["raw"], "90");
+        assert_eq!(tally[0]["classes"][1]["ratings"], 280);
+    })
+    .await
+}
