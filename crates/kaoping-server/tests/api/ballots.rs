@@ -646,3 +646,106 @@ async fn three_hundred_voters_at_once_on_sqlite() {
     })
     .await
 }
+
+/// The pages: a campaign created from the form (a mistake shows the form again as typed, with the
+/// problem), codes issued as printable slips with a QR code each, a vote with no login, paper slips
+/// pasted from Excel, and closing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_through_the_pages() {
+    crate::helpers::run(kaoping_store::Backend::Sqlite, |app: TestApp| async move {
+        let period = bureau_year(&app).await;
+        let admin = app.client("admin").await;
+        let summary = admin.get(&format!("/periods/{period}")).await;
+        assert!(summary.text().contains(&format!("/periods/{period}/ballots")), "the summary links to its ballots");
+        let mut fields = vec![
+            ("title", "2023年度民主评议"),
+            ("code", "8.1"),
+            ("candidate", "J01"),
+            ("candidate", "J02"),
+            ("classes", "班子成员,0.3,2\n职工，0.7，三"),
+            ("scale", "grades"),
+            ("grades", "优秀,100\n称职,80\n基本称职,60\n不称职,0"),
+            ("excellent", "50"),
+            ("trim", "0"),
+            ("quorum", "50"),
+        ];
+        let bad = admin
+            .post_form(&admin.with_csrf(&format!("/periods/{period}/ballots")), &fields)
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.text());
+        let page = bad.text();
+        assert!(page.contains("评议人类别第2行：人数“三”不是整数"), "{page}");
+        assert!(page.contains("职工，0.7，三"), "what was typed is kept");
+        fields[4] = ("classes", "班子成员,0.3,2\n职工,0.7,3");
+        let ok = admin
+            .post_form(&admin.with_csrf(&format!("/periods/{period}/ballots")), &fields)
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.text());
+        let at = ok.location().expect("to the campaign").to_string();
+        let id: i64 = at
+            .trim_start_matches("/ballots/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let slips = admin
+            .post_form(&admin.with_csrf(&format!("/ballots/{id}/codes")), &[])
+            .await;
+        assert_eq!(slips.status, 200, "{}", slips.text());
+        let sheet = slips.text();
+        assert_eq!(sheet.matches("class=\"slip\"").count(), 5);
+        assert_eq!(sheet.matches("<svg").count(), 5, "a QR code on every slip");
+        let codes: Vec<String> = sheet
+            .split("投票码 <strong>")
+            .skip(1)
+            .map(|s| s[..8].to_string())
+            .collect();
+        assert_eq!(codes.len(), 5);
+
+        // A vote from a slip, no login: the ballot, then an incomplete one shown back, then cast.
+        let voter = app.anonymous();
+        let ballot = voter.get(&format!("/vote?code={}", codes[0].to_lowercase())).await;
+        assert_eq!(ballot.status, 200, "{}", ballot.text());
+        assert!(ballot.text().contains("评为“优秀”的最多1名"), "{}", ballot.text());
+        let incomplete = voter
+            .post_form("/vote", &[("code", codes[0].as_str()), ("r:J01", "优秀")])
+            .await;
+        assert_eq!(incomplete.status, 422);
+        assert!(incomplete.text().contains("这张票将是废票"), "{}", incomplete.text());
+        let cast = voter
+            .post_form("/vote", &[("code", codes[0].as_str()), ("r:J01", "优秀"), ("r:J02", "称职")])
+            .await;
+        assert_eq!(cast.status, 200, "{}", cast.text());
+        assert!(cast.text().contains("投票成功"));
+        let again = voter.get(&format!("/vote?code={}", codes[0])).await;
+        assert_eq!(again.status, 409);
+        assert!(again.text().contains("已经投过票"));
+
+        // Four paper slips pasted from Excel (tabs), one of them left incomplete.
+        let paper = admin
+            .post_form(
+                &admin.with_csrf(&format!("/ballots/{id}/paper")),
+                &[("slips", "班子成员\t称职\t优秀\n职工\t称职\t称职\n职工\t基本称职\t\n职工\t优秀\t称职\n")],
+            )
+            .await;
+        assert_eq!(paper.status, 303, "{}", paper.text());
+        let shown = admin.get(&format!("/ballots/{id}")).await.text();
+        assert!(shown.contains("收回选票5张：有效4张，无效1张"), "{shown}");
+        let closed = admin
+            .post_form(&admin.with_csrf(&format!("/ballots/{id}/close")), &[])
+            .await;
+        assert_eq!(closed.status, 303);
+        assert!(closed.location().unwrap().contains("msg="), "{:?}", closed.location());
+        // J01: 班子成员 (100 + 80) / 2 = 90; 职工 (80 + 100) / 2 = 90 → 90.
+        let sheet = admin.get(&format!("/periods/{period}/units/J01")).await.text();
+        assert!(sheet.contains("2023年度民主评议：有效票4张、无效1张"), "the sheet shows the tally");
+        let xlsx = admin.get(&format!("/ballots/{id}/results.xlsx")).await;
+        assert_eq!(xlsx.status, 200);
+        assert_eq!(
+            xlsx.header("content-type"),
+            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        );
+    })
+    .await
+}
