@@ -328,6 +328,20 @@ async fn jishengju(store: Store) {
         )]
     );
     assert!(store.reviews(1).await.expect("reviews").is_empty());
+    // The ballot that fills 8.1 is set up and waits for its codes: every member of staff a candidate.
+    let campaigns = store.campaigns(1).await.expect("campaigns");
+    assert_eq!(campaigns.len(), 1);
+    assert_eq!(
+        (
+            &*campaigns[0].title,
+            &*campaigns[0].rule_code,
+            campaigns[0].codes_issued_at
+        ),
+        ("2023年度民主评议", "8.1", None)
+    );
+    let settings: serde_json::Value =
+        serde_json::from_str(&campaigns[0].settings).expect("settings");
+    assert_eq!(settings["candidates"].as_array().map(Vec::len), Some(10));
 
     // The org tree holds the 科室 and 调查组, and who belongs to them.
     let org = store.org_units().await.expect("org");

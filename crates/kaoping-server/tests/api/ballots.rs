@@ -564,6 +564,20 @@ async fn who_may_run_and_see_a_campaign(app: TestApp) {
             .status,
         403
     );
+    // Nobody without a session: the API says 401, the pages send to the login.
+    assert_eq!(
+        app.anonymous()
+            .get(&format!("/api/ballots/{id}"))
+            .await
+            .status,
+        401
+    );
+    let page = app.anonymous().get(&format!("/ballots/{id}")).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.location(),
+        Some(format!("/login?next=/ballots/{id}").as_str())
+    );
     // A leader (viewer) sees the counts, not the codes.
     let lingdao = app.client("lingdao").await;
     assert_eq!(lingdao.get(&format!("/api/ballots/{id}")).await.status, 200);
@@ -656,7 +670,12 @@ async fn a_campaign_through_the_pages() {
         let period = bureau_year(&app).await;
         let admin = app.client("admin").await;
         let summary = admin.get(&format!("/periods/{period}")).await;
-        assert!(summary.text().contains(&format!("/periods/{period}/ballots")), "the summary links to its ballots");
+        assert!(
+            summary
+                .text()
+                .contains(&format!("/periods/{period}/ballots")),
+            "the summary links to its ballots"
+        );
         let mut fields = vec![
             ("title", "2023年度民主评议"),
             ("code", "8.1"),
@@ -670,7 +689,10 @@ async fn a_campaign_through_the_pages() {
             ("quorum", "50"),
         ];
         let bad = admin
-            .post_form(&admin.with_csrf(&format!("/periods/{period}/ballots")), &fields)
+            .post_form(
+                &admin.with_csrf(&format!("/periods/{period}/ballots")),
+                &fields,
+            )
             .await;
         assert_eq!(bad.status, 422, "{}", bad.text());
         let page = bad.text();
@@ -678,7 +700,10 @@ async fn a_campaign_through_the_pages() {
         assert!(page.contains("职工，0.7，三"), "what was typed is kept");
         fields[4] = ("classes", "班子成员,0.3,2\n职工,0.7,3");
         let ok = admin
-            .post_form(&admin.with_csrf(&format!("/periods/{period}/ballots")), &fields)
+            .post_form(
+                &admin.with_csrf(&format!("/periods/{period}/ballots")),
+                &fields,
+            )
             .await;
         assert_eq!(ok.status, 303, "{}", ok.text());
         let at = ok.location().expect("to the campaign").to_string();
@@ -705,16 +730,33 @@ async fn a_campaign_through_the_pages() {
 
         // A vote from a slip, no login: the ballot, then an incomplete one shown back, then cast.
         let voter = app.anonymous();
-        let ballot = voter.get(&format!("/vote?code={}", codes[0].to_lowercase())).await;
+        let ballot = voter
+            .get(&format!("/vote?code={}", codes[0].to_lowercase()))
+            .await;
         assert_eq!(ballot.status, 200, "{}", ballot.text());
-        assert!(ballot.text().contains("评为“优秀”的最多1名"), "{}", ballot.text());
+        assert!(
+            ballot.text().contains("评为“优秀”的最多1名"),
+            "{}",
+            ballot.text()
+        );
         let incomplete = voter
             .post_form("/vote", &[("code", codes[0].as_str()), ("r:J01", "优秀")])
             .await;
         assert_eq!(incomplete.status, 422);
-        assert!(incomplete.text().contains("这张票将是废票"), "{}", incomplete.text());
+        assert!(
+            incomplete.text().contains("这张票将是废票"),
+            "{}",
+            incomplete.text()
+        );
         let cast = voter
-            .post_form("/vote", &[("code", codes[0].as_str()), ("r:J01", "优秀"), ("r:J02", "称职")])
+            .post_form(
+                "/vote",
+                &[
+                    ("code", codes[0].as_str()),
+                    ("r:J01", "优秀"),
+                    ("r:J02", "称职"),
+                ],
+            )
             .await;
         assert_eq!(cast.status, 200, "{}", cast.text());
         assert!(cast.text().contains("投票成功"));
@@ -726,7 +768,10 @@ async fn a_campaign_through_the_pages() {
         let paper = admin
             .post_form(
                 &admin.with_csrf(&format!("/ballots/{id}/paper")),
-                &[("slips", "班子成员\t称职\t优秀\n职工\t称职\t称职\n职工\t基本称职\t\n职工\t优秀\t称职\n")],
+                &[(
+                    "slips",
+                    "班子成员\t称职\t优秀\n职工\t称职\t称职\n职工\t基本称职\t\n职工\t优秀\t称职\n",
+                )],
             )
             .await;
         assert_eq!(paper.status, 303, "{}", paper.text());
@@ -736,10 +781,20 @@ async fn a_campaign_through_the_pages() {
             .post_form(&admin.with_csrf(&format!("/ballots/{id}/close")), &[])
             .await;
         assert_eq!(closed.status, 303);
-        assert!(closed.location().unwrap().contains("msg="), "{:?}", closed.location());
+        assert!(
+            closed.location().unwrap().contains("msg="),
+            "{:?}",
+            closed.location()
+        );
         // J01: 班子成员 (100 + 80) / 2 = 90; 职工 (80 + 100) / 2 = 90 → 90.
-        let sheet = admin.get(&format!("/periods/{period}/units/J01")).await.text();
-        assert!(sheet.contains("2023年度民主评议：有效票4张、无效1张"), "the sheet shows the tally");
+        let sheet = admin
+            .get(&format!("/periods/{period}/units/J01"))
+            .await
+            .text();
+        assert!(
+            sheet.contains("2023年度民主评议：有效票4张、无效1张"),
+            "the sheet shows the tally"
+        );
         let xlsx = admin.get(&format!("/ballots/{id}/results.xlsx")).await;
         assert_eq!(xlsx.status, 200);
         assert_eq!(
