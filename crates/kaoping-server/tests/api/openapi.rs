@@ -19,7 +19,11 @@ fn served() -> Vec<(String, String)> {
     let ballots = &ballots[ballots.find("Router::new()").expect("router")..];
     let ballots = &ballots[..ballots.find("\n}\n").expect("end of routes")];
     let mut out = Vec::new();
-    for chunk in api.split(".route(").chain(ballots.split(".route(")).filter(|c| c.contains('"')) {
+    for chunk in api
+        .split(".route(")
+        .chain(ballots.split(".route("))
+        .filter(|c| c.contains('"'))
+    {
         let path = chunk.split('"').nth(1).expect("route path").to_string();
         for method in ["get", "post", "put", "patch", "delete"] {
             let call = format!("{method}(");
@@ -35,7 +39,10 @@ fn served() -> Vec<(String, String)> {
         }
     }
     out.retain(|(p, _)| p != "/api/openapi.json");
-    assert!(out.len() >= 16, "routes read from api.rs and ballot_api.rs: {out:?}");
+    assert!(
+        out.len() >= 16,
+        "routes read from api.rs and ballot_api.rs: {out:?}"
+    );
     out
 }
 
