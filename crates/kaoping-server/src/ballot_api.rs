@@ -14,7 +14,7 @@ use kaoping_store::CampaignStatus;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{body, ApiResult, ApiUser};
+use crate::api_plumbing::{body, ApiResult, ApiUser};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {

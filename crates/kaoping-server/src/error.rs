@@ -1,6 +1,6 @@
 //! Errors of the web layer: why the server could not start, and the one mapping from the application's
 //! refusals to HTTP statuses. Rendering is the adapters': pages show an error page
-//! (`pages::html::PageError`), the API answers `{"error": …}` (`api::ApiError`).
+//! (`pages::html::PageError`), the API answers `{"error": …}` (`api_plumbing::ApiError`).
 
 use axum::http::StatusCode;
 use kaoping_app::AppError;

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kaoping_app::AppError;
 
-use crate::api::ApiError;
+use crate::api_plumbing::ApiError;
 use crate::pages::html::{back, error_page_for, PageError};
 use crate::session::current_user;
 use crate::state::AppState;

@@ -8,6 +8,7 @@
 //! load balancer.
 
 mod api;
+mod api_plumbing;
 mod assets;
 mod ballot_api;
 mod error;
