@@ -106,7 +106,8 @@ fn ballot(
                 form method="post" action="/vote" {
                     input type="hidden" name="code" value=(form.code);
                     @for (code, name) in &form.candidates {
-                        fieldset.candidate {
+                        // Shown back with reasons: the candidates still to rate stand out.
+                        fieldset.candidate.unrated[!reasons.is_empty() && value(code).is_empty()] {
                             legend { (name) }
                             @match campaign.scale() {
                                 Scale::Grades(grades) => {
