@@ -263,6 +263,24 @@ fn stored_ballot(b: &StoredBallot, candidates: usize) -> Result<Ballot, AppError
     })
 }
 
+/// Why a ballot would not count, naming candidates as the voter sees them (by name, not code).
+fn reason_in_names(reason: &Invalidity, snapshot: &Snapshot) -> String {
+    match reason {
+        Invalidity::Incomplete { missing } => {
+            let names: Vec<String> = missing
+                .iter()
+                .map(|c| {
+                    snapshot
+                        .unit_id(c)
+                        .map_or_else(|| c.clone(), |u| snapshot.units.unit(u).name.clone())
+                })
+                .collect();
+            Invalidity::Incomplete { missing: names }.to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
 /// A random ballot id: 128 bits in hex, so ids say nothing about order.
 fn ballot_id() -> String {
     let bytes: [u8; 16] = rand::rng().random();
@@ -645,7 +663,12 @@ impl App {
             .iter()
             .map(|b| stored_ballot(b, campaign.candidates().len()))
             .collect::<Result<Vec<_>, _>>()?;
-        let tally = campaign.tally(&ballots);
+        let mut tally = campaign.tally(&ballots);
+        if row.status == CampaignStatus::Open {
+            // Nobody sees ratings while the vote is on: watched between two votes of a small class, a
+            // class mean would show how one person voted. Counts only, until the close.
+            tally.candidates.clear();
+        }
         Ok(self.view(row, input, campaign, &snapshot, &counts, tally, may_run))
     }
 
@@ -1067,10 +1090,13 @@ impl App {
                     .join("\n"),
             )
         })?;
+        let snapshot = self
+            .snapshot(found.campaign.period_id, |_| true, "")
+            .await?;
         let reasons: Vec<String> = campaign
             .judge(&ballot)
             .iter()
-            .map(Invalidity::to_string)
+            .map(|r| reason_in_names(r, &snapshot))
             .collect();
         if !reasons.is_empty() && !cast_invalid {
             return Ok(CastOutcome::WouldBeInvalid { reasons });

@@ -112,7 +112,8 @@ fn view_json(v: &CampaignView) -> Value {
             "valid": v.tally.valid.get(i),
             "cast": v.tally.cast.get(i),
         })).collect::<Vec<_>>(),
-        "tally": tally,
+        // While the vote is on: null (the ratings are shown only once it is closed).
+        "tally": if v.open() { Value::Null } else { json!(tally) },
     })
 }
 

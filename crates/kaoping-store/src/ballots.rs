@@ -264,8 +264,9 @@ pub(crate) async fn ballots_on(
         .collect()
 }
 
-/// Closes the campaign. Every code row of the campaign is rewritten in the same transaction, so on
-/// PostgreSQL their `xmin` (the writing transaction) no longer tells which vote used which code.
+/// Closes the campaign and records the close (the caller links it into the period's chain). Every code
+/// row of the campaign is rewritten in the same transaction, so on PostgreSQL their `xmin` (the writing
+/// transaction) no longer tells which vote used which code.
 pub(crate) async fn close_campaign_on(
     conn: &mut AnyConnection,
     campaign_id: i64,
@@ -281,6 +282,12 @@ pub(crate) async fn close_campaign_on(
     .await?;
     sqlx::query("UPDATE ballot_codes SET used = used WHERE campaign_id = $1")
         .bind(campaign_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO ballot_closings (campaign_id, closed_by, closed_at) VALUES ($1, $2, $3)")
+        .bind(campaign_id)
+        .bind(by)
+        .bind(now_ms())
         .execute(conn)
         .await?;
     Ok(())

@@ -481,9 +481,13 @@ impl PeriodTx {
         ballots::code_counts_on(&mut self.tx, campaign_id).await
     }
 
-    /// Closes a campaign (it never opens again).
+    /// Closes a campaign (it never opens again), its ballots and codes as counted linked into the period's
+    /// chain.
     pub async fn close_campaign(&mut self, campaign_id: i64, by: i64) -> Result<(), StoreError> {
-        ballots::close_campaign_on(&mut self.tx, campaign_id, by).await
+        ballots::close_campaign_on(&mut self.tx, campaign_id, by).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::BALLOT_CLOSING, campaign_id)
+            .await
     }
 
     /// Keeps everything done in the transaction (its hash-chain links written first) and releases the

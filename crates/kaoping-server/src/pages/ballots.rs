@@ -390,7 +390,10 @@ pub async fn show(
                     }
                 }
             }
-            h2 { @if v.open() { "目前的计票" } @else { "计票结果" } }
+            h2 { "计票结果" }
+            @if v.open() {
+                p.muted { "评议结束后显示各候选人的得分。投票期间只显示参评人数，以免从均分的变化推知某人的投票。" }
+            } @else {
             div.table-wrap { table {
                 tr {
                     th { "候选人" }
@@ -407,6 +410,7 @@ pub async fn show(
                     }
                 }
             } }
+            }
             p { a href=(format!("/ballots/{id}/results.xlsx")) { "下载计票结果（Excel）" } }
         },
     ))

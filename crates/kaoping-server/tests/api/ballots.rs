@@ -24,6 +24,7 @@ on_both!(
     nothing_stored_joins_a_ballot_to_its_code,
     who_may_run_and_see_a_campaign,
     guessing_codes_is_slowed_per_address,
+    a_ballot_changed_after_the_count_is_named,
 );
 
 const RUBRIC: &str = include_str!("../../../../rubrics/jishengju-2023.toml");
@@ -256,6 +257,7 @@ async fn a_campaign_from_codes_to_points(app: TestApp) {
         (Some(4), Some(1))
     );
     assert_eq!(state["status"], "open");
+    assert_eq!(state["tally"], Value::Null, "no ratings shown while the vote is on");
 
     let closed = admin
         .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
@@ -748,6 +750,7 @@ async fn a_campaign_through_the_pages() {
             "{}",
             incomplete.text()
         );
+        assert!(incomplete.text().contains("还有1名未评：职工2"), "names, not codes");
         let cast = voter
             .post_form(
                 "/vote",
@@ -803,4 +806,36 @@ async fn a_campaign_through_the_pages() {
         );
     })
     .await
+}
+
+/// The close is linked into the period's hash chain with every ballot as counted: a ballot changed in the
+/// database afterwards is named by the integrity check.
+async fn a_ballot_changed_after_the_count_is_named(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let id = create(&admin, period, &campaign((1, 2), "1")).await;
+    for (_, code) in issue(&admin, id).await {
+        let r = vote(&app, &code, json!({"J01": 70, "J02": 80, "J03": 90})).await;
+        assert_eq!(r.status, 201);
+    }
+    let closed = admin
+        .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text());
+    let check = |admin: UserClient| async move {
+        let r = admin
+            .post_form(&admin.with_csrf("/admin/integrity"), &[])
+            .await;
+        assert_eq!(r.status, 303);
+        admin.get("/admin/integrity").await.text()
+    };
+    let page = check(admin.clone()).await;
+    assert!(page.contains("校验通过"), "{page}");
+    app.behind_the_app(&format!(
+        "UPDATE ballots SET ratings = '[\"100\",\"100\",\"100\"]' WHERE campaign_id = {id}"
+    ))
+    .await;
+    let page = check(admin).await;
+    assert!(page.contains("校验未通过"), "{page}");
+    assert!(page.contains(&format!("ballot_closing {id}")), "{page}");
 }

@@ -65,6 +65,19 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER ballot_campaigns_stay_closed BEFORE UPDATE ON ballot_campaigns
     FOR EACH ROW EXECUTE FUNCTION kaoping_campaign_stays_closed();
 
+-- A campaign's close, linked into its period's hash chain: its content holds the campaign's settings (as
+-- their SHA-256), every ballot and every code's state at that moment, so `kaoping verify` names any ballot
+-- changed, added or removed after the count.
+CREATE TABLE ballot_closings (
+    campaign_id BIGINT PRIMARY KEY REFERENCES ballot_campaigns(id),
+    closed_by BIGINT NOT NULL REFERENCES users(id),
+    closed_at BIGINT NOT NULL
+);
+CREATE TRIGGER ballot_closings_append_only BEFORE UPDATE OR DELETE ON ballot_closings
+    FOR EACH ROW EXECUTE FUNCTION kaoping_append_only();
+CREATE TRIGGER ballot_closings_no_truncate BEFORE TRUNCATE ON ballot_closings
+    FOR EACH STATEMENT EXECUTE FUNCTION kaoping_append_only();
+
 CREATE TABLE vote_failures (
     id BIGSERIAL PRIMARY KEY,
     ip TEXT NOT NULL,

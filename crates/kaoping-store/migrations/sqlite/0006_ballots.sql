@@ -54,6 +54,22 @@ CREATE TRIGGER ballot_campaigns_stay_closed BEFORE UPDATE OF status ON ballot_ca
 WHEN OLD.status = 'closed' AND NEW.status <> 'closed'
 BEGIN SELECT RAISE(ABORT, 'a closed campaign cannot be reopened'); END;
 
+-- A campaign's close, linked into its period's hash chain: its content holds the campaign's settings (as
+-- their SHA-256), every ballot and every code's state at that moment, so `kaoping verify` names any ballot
+-- changed, added or removed after the count.
+CREATE TABLE ballot_closings (
+    campaign_id INTEGER PRIMARY KEY REFERENCES ballot_campaigns(id),
+    closed_by INTEGER NOT NULL REFERENCES users(id),
+    closed_at INTEGER NOT NULL
+);
+CREATE TRIGGER ballot_closings_no_update BEFORE UPDATE ON ballot_closings
+BEGIN SELECT RAISE(ABORT, 'ballot closings are append-only'); END;
+CREATE TRIGGER ballot_closings_no_delete BEFORE DELETE ON ballot_closings
+BEGIN SELECT RAISE(ABORT, 'ballot closings are append-only'); END;
+CREATE TRIGGER ballot_closings_no_replace BEFORE INSERT ON ballot_closings
+WHEN EXISTS (SELECT 1 FROM ballot_closings WHERE campaign_id = NEW.campaign_id)
+BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: ballot_closings.campaign_id'); END;
+
 -- Failed votes per address (an unknown code), for the rate limit against guessing codes.
 CREATE TABLE vote_failures (
     id INTEGER PRIMARY KEY,

@@ -274,6 +274,36 @@ pub(crate) const PUBLICATION: Kind = Kind {
 };
 
 /// Every kind, in the order `kaoping verify` checks them.
+/// A ballot campaign's close (民主评议): the settings as their digest, every ballot (`id:class:valid:ratings`)
+/// and every code's state (`hash:class:used`) as they were counted. Voting itself is not linked: a link
+/// per vote would record the order ballots came in.
+pub(crate) const BALLOT_CLOSING: Kind = Kind {
+    name: "ballot_closing",
+    table: "ballot_closings",
+    key: "campaign_id",
+    columns: &[("campaign_id", I), ("closed_by", I), ("closed_at", I)],
+    children: &[
+        Child {
+            name: "settings",
+            sql: "SELECT settings AS v FROM ballot_campaigns WHERE id = $1",
+            col: D,
+        },
+        Child {
+            name: "ballots",
+            sql: "SELECT id || ':' || class_index || ':' || valid || ':' || ratings AS v FROM ballots \
+                  WHERE campaign_id = $1 ORDER BY id",
+            col: T,
+        },
+        Child {
+            name: "codes",
+            sql: "SELECT code_hash || ':' || class_index || ':' || used AS v FROM ballot_codes \
+                  WHERE campaign_id = $1 ORDER BY code_hash",
+            col: T,
+        },
+    ],
+    mutable: false,
+};
+
 pub(crate) const KINDS: &[&Kind] = &[
     &DEPARTMENT,
     &ORG_UNIT,
@@ -287,6 +317,7 @@ pub(crate) const KINDS: &[&Kind] = &[
     &APPEAL,
     &APPEAL_DECISION,
     &PUBLICATION,
+    &BALLOT_CLOSING,
 ];
 
 impl Kind {
