@@ -544,11 +544,41 @@ impl App {
                 None => None,
             },
         };
+        // One campaign is one sitting, one raw score per candidate: a rule that expects n raw scores a
+        // period (述职, quarterly: 4) takes n, one that says nothing takes one. A raw score typed in by
+        // hand is a sitting too, so a ballot never silently averages with it.
+        let sittings = match snapshot.rubric.lookup(&row.rule_code) {
+            Some(Coded::Rule(r)) => match snapshot.rubric.rules()[r].kind {
+                RuleKind::Conversion { expected, .. } => expected.unwrap_or(1) as usize,
+                _ => 1,
+            },
+            _ => 1,
+        };
         let work = Work::new(&snapshot);
         let mut entries = Vec::new();
         let mut errors = Vec::new();
         for (i, c) in tally.candidates.iter().enumerate() {
             let Some(raw) = c.raw else { continue };
+            let earlier: Vec<String> = snapshot
+                .side(Source::Assessor)
+                .counted()
+                .filter(|e| {
+                    e.entry.unit_code == c.code
+                        && e.entry.code == row.rule_code
+                        && e.entry.round == row.round
+                })
+                .map(|e| format!("记录#{}", e.entry.id))
+                .collect();
+            if earlier.len() >= sittings {
+                errors.push(format!(
+                    "{}：{}已有{}（本规则每期{}次）",
+                    c.code,
+                    row.rule_code,
+                    earlier.join("、"),
+                    sittings
+                ));
+                continue;
+            }
             let note = campaign.explain(&tally, i);
             let input = FindingInput {
                 unit: &c.code,

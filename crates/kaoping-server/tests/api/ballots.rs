@@ -25,6 +25,7 @@ on_both!(
     who_may_run_and_see_a_campaign,
     guessing_codes_is_slowed_per_address,
     a_ballot_changed_after_the_count_is_named,
+    closing_goes_through_the_ledger_checks,
 );
 
 const RUBRIC: &str = include_str!("../../../../rubrics/jishengju-2023.toml");
@@ -257,7 +258,11 @@ async fn a_campaign_from_codes_to_points(app: TestApp) {
         (Some(4), Some(1))
     );
     assert_eq!(state["status"], "open");
-    assert_eq!(state["tally"], Value::Null, "no ratings shown while the vote is on");
+    assert_eq!(
+        state["tally"],
+        Value::Null,
+        "no ratings shown while the vote is on"
+    );
 
     let closed = admin
         .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
@@ -750,7 +755,10 @@ async fn a_campaign_through_the_pages() {
             "{}",
             incomplete.text()
         );
-        assert!(incomplete.text().contains("还有1名未评：职工2"), "names, not codes");
+        assert!(
+            incomplete.text().contains("还有1名未评：职工2"),
+            "names, not codes"
+        );
         let cast = voter
             .post_form(
                 "/vote",
@@ -838,4 +846,74 @@ async fn a_ballot_changed_after_the_count_is_named(app: TestApp) {
     let page = check(admin).await;
     assert!(page.contains("校验未通过"), "{page}");
     assert!(page.contains(&format!("ballot_closing {id}")), "{page}");
+}
+
+/// Closing appends through the ledger's usual checks: a candidate who already has a 民主评议 score stops
+/// the close (the campaign stays open, nothing is appended), while 述职 (2.1, four quarterly raw scores
+/// averaged) takes one campaign per quarter.
+async fn closing_goes_through_the_ledger_checks(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let typed = admin
+        .record(
+            period,
+            &json!({"unit": "J02", "code": "8.1", "points": "75", "note": "手工录入"}),
+        )
+        .await;
+    assert_eq!(typed.status, 201, "{}", typed.text());
+    let id = create(&admin, period, &campaign((1, 1), "1")).await;
+    for (_, code) in issue(&admin, id).await {
+        assert_eq!(
+            vote(&app, &code, json!({"J01": 90, "J02": 90, "J03": 90}))
+                .await
+                .status,
+            201
+        );
+    }
+    let refused = admin
+        .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.error().contains("J02："), "{}", refused.error());
+    assert!(refused.error().contains("请先撤销"), "{}", refused.error());
+    let state = admin.get(&format!("/api/ballots/{id}")).await.json();
+    assert_eq!(state["status"], "open");
+    let entries = admin.entries(period).await;
+    assert_eq!(
+        entries.iter().filter(|e| e["code"] == "8.1").count(),
+        1,
+        "nothing appended"
+    );
+
+    // 述职: two quarters' campaigns on 2.1, both counted and averaged on the sheet.
+    for (quarter, score) in [("一季度", 80), ("二季度", 90)] {
+        let mut body = campaign((1, 1), "1");
+        body["title"] = json!(format!("2023年{quarter}述职评议"));
+        body["code"] = json!("2.1");
+        let id = create(&admin, period, &body).await;
+        for (_, code) in issue(&admin, id).await {
+            let r = vote(
+                &app,
+                &code,
+                json!({"J01": score, "J02": score, "J03": score}),
+            )
+            .await;
+            assert_eq!(r.status, 201);
+        }
+        let closed = admin
+            .post_json(&format!("/api/ballots/{id}/close"), &json!({}))
+            .await;
+        assert_eq!(closed.status, 200, "{}", closed.text());
+    }
+    let entries = admin.entries(period).await;
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e["unit"] == "J01" && e["code"] == "2.1")
+            .count(),
+        2
+    );
+    // (80 + 90) / 2 = 85 of 100 → 85% of 2.1's 5 points = 4.25.
+    let results = admin.results(period).await;
+    assert_eq!(section_score(&results, "J01", "2"), "4.25".parse().unwrap());
 }
