@@ -284,12 +284,14 @@ pub(crate) async fn close_campaign_on(
         .bind(campaign_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO ballot_closings (campaign_id, closed_by, closed_at) VALUES ($1, $2, $3)")
-        .bind(campaign_id)
-        .bind(by)
-        .bind(now_ms())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO ballot_closings (campaign_id, closed_by, closed_at) VALUES ($1, $2, $3)",
+    )
+    .bind(campaign_id)
+    .bind(by)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
