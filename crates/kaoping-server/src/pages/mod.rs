@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod appeals;
 mod audit;
+mod ballot_form;
 mod ballots;
 mod dashboard;
 mod entries;
@@ -19,6 +20,7 @@ mod publication;
 mod review;
 mod rubric;
 mod sheet;
+mod slips;
 mod summary;
 mod transfer;
 mod vote;
@@ -103,10 +105,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/periods/{id}/ballots",
-            get(ballots::list).post(ballots::create),
+            get(ballot_form::list).post(ballot_form::create),
         )
         .route("/ballots/{id}", get(ballots::show))
-        .route("/ballots/{id}/codes", post(ballots::issue_codes))
+        .route("/ballots/{id}/codes", post(slips::issue_codes))
         .route(
             "/ballots/{id}/paper",
             get(ballots::paper_form).post(ballots::paper_save),
