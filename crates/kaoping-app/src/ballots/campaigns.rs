@@ -21,17 +21,7 @@ use crate::App;
 
 use super::codes::ballot_id;
 use super::input::{problems_message, CampaignInput, PaperSlip};
-use super::voting::{ratings_json, stored_ballot};
-
-/// A stored campaign's rules, rebuilt.
-pub(super) fn stored_campaign(row: &CampaignRow) -> Result<(CampaignInput, Campaign), AppError> {
-    let input: CampaignInput = serde_json::from_str(&row.settings)
-        .map_err(|e| AppError::Internal(format!("评议#{}的设置无法读取：{e}", row.id)))?;
-    let campaign = input
-        .campaign()
-        .map_err(|p| AppError::Internal(problems_message(&p)))?;
-    Ok((input, campaign))
-}
+use super::stored::{ratings_json, stored_ballot, stored_campaign};
 
 /// A class with its codes' state.
 #[derive(Debug, Clone)]

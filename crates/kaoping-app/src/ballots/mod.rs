@@ -8,6 +8,7 @@
 mod campaigns;
 mod codes;
 mod input;
+mod stored;
 mod voting;
 mod workbook;
 

@@ -1,16 +1,15 @@
 //! The voter's side, with no login: what a code opens, and a ballot cast with it (one that would not
 //! count comes back with its reasons, in the candidates' names, unless the voter casts it anyway).
 
-use kaoping_core::ballot::{Ballot, Campaign, Invalidity};
-use kaoping_core::Decimal;
+use kaoping_core::ballot::{Campaign, Invalidity};
 use kaoping_store::{CampaignStatus, StoredBallot, VoteLimits};
 
 use crate::error::AppError;
 use crate::period::Snapshot;
 use crate::App;
 
-use super::campaigns::stored_campaign;
 use super::codes::{ballot_id, code_hash, normalize_code};
+use super::stored::{ratings_json, stored_campaign};
 
 /// Wrong codes one address may try before it waits: an office behind one address makes typing
 /// mistakes too, so the limit is generous, and a right code is forgiven at once.
@@ -18,33 +17,6 @@ const VOTE_LIMITS: VoteLimits = VoteLimits {
     window_ms: 10 * 60 * 1000,
     per_address: 30,
 };
-
-/// A stored ballot's ratings: the values in the campaign's candidate order.
-pub(super) fn ratings_json(ballot: &Ballot) -> String {
-    let values: Vec<Option<String>> = ballot
-        .ratings
-        .iter()
-        .map(|r| r.map(|d| d.normalize().to_string()))
-        .collect();
-    serde_json::to_string(&values).unwrap_or_else(|_| "[]".into())
-}
-
-pub(super) fn stored_ballot(b: &StoredBallot, candidates: usize) -> Result<Ballot, AppError> {
-    let values: Vec<Option<String>> = serde_json::from_str(&b.ratings)
-        .map_err(|e| AppError::Internal(format!("选票无法读取：{e}")))?;
-    if values.len() != candidates {
-        return Err(AppError::Internal("选票的候选人数与评议不符".into()));
-    }
-    let ratings = values
-        .into_iter()
-        .map(|v| v.map(|t| t.parse::<Decimal>()).transpose())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| AppError::Internal(format!("选票无法读取：{e}")))?;
-    Ok(Ballot {
-        class: usize::try_from(b.class_index).unwrap_or(usize::MAX),
-        ratings,
-    })
-}
 
 /// Why a ballot would not count, naming candidates as the voter sees them (by name, not code).
 fn reason_in_names(reason: &Invalidity, snapshot: &Snapshot) -> String {
