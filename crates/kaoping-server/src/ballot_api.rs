@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/periods/{id}/ballots", get(list).post(create))
         .route("/api/ballots/{id}", get(show))
         .route("/api/ballots/{id}/codes", post(codes))
+        .route("/api/ballots/{id}/codes/reissue", post(reissue))
         .route("/api/ballots/{id}/paper", post(paper))
         .route("/api/ballots/{id}/close", post(close))
         .route("/api/vote", post(vote))
@@ -109,6 +110,7 @@ fn view_json(v: &CampaignView) -> Value {
             "issued": c.codes.issued,
             "voted": c.codes.voted,
             "paper": c.codes.paper,
+            "void": c.codes.void,
             "valid": v.tally.valid.get(i),
             "cast": v.tally.cast.get(i),
         })).collect::<Vec<_>>(),
@@ -132,6 +134,15 @@ async fn codes(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let codes = state.app.issue_codes(&user.actor, id).await?;
+    Ok(Json(json!({ "codes": codes })))
+}
+
+async fn reissue(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let codes = state.app.reissue_codes(&user.actor, id).await?;
     Ok(Json(json!({ "codes": codes })))
 }
 

@@ -63,11 +63,14 @@ pub struct StoredBallot {
 /// How a class's codes stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CodeCounts {
+    /// Codes that can be or were used (void ones not counted).
     pub issued: i64,
     /// Used by a ballot cast with the code.
     pub voted: i64,
     /// Taken by paper slips entered for the class.
     pub paper: i64,
+    /// Made void, unused, when the codes were issued again.
+    pub void: i64,
 }
 
 impl CodeCounts {
@@ -76,18 +79,20 @@ impl CodeCounts {
     }
 }
 
-/// What a code opens: its campaign and class, and whether it has been used.
+/// What a code opens: its campaign and class, and whether it has been used or made void.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeLookup {
     pub campaign: CampaignRow,
     pub class_index: i64,
     pub used: bool,
+    pub void: bool,
 }
 
 /// Code use as stored.
 const UNUSED: i64 = 0;
 const VOTED: i64 = 1;
 const PAPER: i64 = 2;
+const VOID: i64 = 3;
 
 const CAMPAIGN_COLUMNS: &str = "id, period_id, title, rule_code, round, settings, status, \
      codes_issued_at, created_by, created_at, closed_by, closed_at";
@@ -312,15 +317,44 @@ pub(crate) async fn code_counts_on(
             counts.push((class, CodeCounts::default()));
         }
         if let Some((_, c)) = counts.last_mut() {
-            c.issued += n;
             match used {
                 VOTED => c.voted += n,
                 PAPER => c.paper += n,
+                VOID => c.void += n,
                 _ => {}
+            }
+            if used != VOID {
+                c.issued += n;
             }
         }
     }
     Ok(counts)
+}
+
+/// The answer to a code made void.
+pub const VOID_MESSAGE: &str = "这个投票码已作废（选票已重新发放），请使用新发的选票";
+
+/// Makes every unused code of a campaign void (its sheet of slips was lost), returning how many per
+/// class; the caller issues as many new ones in the same transaction.
+pub(crate) async fn void_unused_on(
+    conn: &mut AnyConnection,
+    campaign_id: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let unused: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT class_index, COUNT(*) FROM ballot_codes WHERE campaign_id = $1 AND used = $2 \
+         GROUP BY class_index ORDER BY class_index",
+    )
+    .bind(campaign_id)
+    .bind(UNUSED)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE ballot_codes SET used = $1 WHERE campaign_id = $2 AND used = $3")
+        .bind(VOID)
+        .bind(campaign_id)
+        .bind(UNUSED)
+        .execute(conn)
+        .await?;
+    Ok(unused)
 }
 
 /// Failed votes from one address before it is refused, and over which window.
@@ -377,7 +411,8 @@ impl Store {
         Ok(Some(CodeLookup {
             campaign: campaign_on(&mut conn, campaign_id, "").await?,
             class_index,
-            used: used != UNUSED,
+            used: used == VOTED || used == PAPER,
+            void: used == VOID,
         }))
     }
 
@@ -422,6 +457,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             return Err(match exists {
+                Some(VOID) => StoreError::Conflict(VOID_MESSAGE.into()),
                 Some(_) => StoreError::Conflict("这个投票码已经投过票了".into()),
                 None => StoreError::NotFound("投票码".into()),
             });

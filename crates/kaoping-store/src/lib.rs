@@ -46,6 +46,7 @@ pub use appeals::{Appeal, AppealStatus};
 pub use audit::AuditEntry;
 pub use ballots::{
     CampaignRow, CampaignStatus, CodeCounts, CodeLookup, NewCampaign, StoredBallot, VoteLimits,
+    VOID_MESSAGE,
 };
 pub use chain::{ChainHead, Problem, ProblemKind, VerifyReport};
 pub use error::StoreError;

@@ -458,6 +458,14 @@ impl PeriodTx {
         ballots::issue_codes_on(&mut self.tx, campaign_id, codes).await
     }
 
+    /// Makes a campaign's unused codes void; how many per class (to issue as many new ones).
+    pub async fn void_unused_codes(
+        &mut self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        ballots::void_unused_on(&mut self.tx, campaign_id).await
+    }
+
     /// Paper slips of one class, each taking one of the class's unused codes.
     pub async fn enter_paper(
         &mut self,

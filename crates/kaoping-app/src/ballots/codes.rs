@@ -51,6 +51,35 @@ pub struct IssuedCode {
     pub code: String,
 }
 
+/// New codes for each class, as many as asked: (class index, how many). Shown once, kept as hashes.
+fn fresh_codes(
+    campaign: &kaoping_core::ballot::Campaign,
+    per_class: &[(usize, u32)],
+) -> (Vec<IssuedCode>, Vec<(i64, String)>) {
+    let mut codes = Vec::new();
+    let mut hashes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for &(class, n) in per_class {
+        let Some(spec) = campaign.classes().get(class) else {
+            continue;
+        };
+        let mut made = 0;
+        while made < n {
+            let code = new_code();
+            if !seen.insert(code.clone()) {
+                continue;
+            }
+            hashes.push((class as i64, code_hash(&code)));
+            codes.push(IssuedCode {
+                class: spec.name.clone(),
+                code,
+            });
+            made += 1;
+        }
+    }
+    (codes, hashes)
+}
+
 impl App {
     /// Issues the campaign's codes, as many per class as it has voters: once. The codes are returned
     /// here and never again (only their hashes are kept).
@@ -61,32 +90,60 @@ impl App {
         let (mut tx, _, row, campaign) = self.run_campaign(actor, id).await?;
         if row.codes_issued_at.is_some() {
             return Err(AppError::Conflict(
-                "投票码已经发放过（只显示一次，不能再次显示）".into(),
+                "投票码已经发放过（只显示一次，不能再次显示；选票遗失时可作废未用的投票码并重新发放）"
+                    .into(),
             ));
         }
-        let mut codes = Vec::new();
-        let mut hashes = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for (i, class) in campaign.classes().iter().enumerate() {
-            let mut n = 0;
-            while n < class.voters {
-                let code = new_code();
-                if !seen.insert(code.clone()) {
-                    continue;
-                }
-                hashes.push((i as i64, code_hash(&code)));
-                codes.push(IssuedCode {
-                    class: class.name.clone(),
-                    code,
-                });
-                n += 1;
-            }
-        }
+        let per_class: Vec<(usize, u32)> = campaign
+            .classes()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c.voters))
+            .collect();
+        let (codes, hashes) = fresh_codes(&campaign, &per_class);
         tx.issue_codes(id, &hashes).await?;
         tx.audit(
             Some(actor.id()),
             "ballot_codes",
             &format!("评议#{id}“{}”：发放投票码{}个", row.title, codes.len()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(codes)
+    }
+
+    /// A lost sheet of slips: every code not yet used is made void and as many new ones issued, per class,
+    /// in one transaction. Used codes and cast ballots stay as they are; the void codes are refused from
+    /// then on. The new codes are returned here and never again.
+    ///
+    /// # Errors
+    /// 409 before the first issue, when every code is used, or when the campaign is closed.
+    pub async fn reissue_codes(&self, actor: &Actor, id: i64) -> Result<Vec<IssuedCode>, AppError> {
+        let (mut tx, _, row, campaign) = self.run_campaign(actor, id).await?;
+        if row.codes_issued_at.is_none() {
+            return Err(AppError::Conflict("还没有发放投票码".into()));
+        }
+        let voided = tx.void_unused_codes(id).await?;
+        let per_class: Vec<(usize, u32)> = voided
+            .iter()
+            .filter_map(|&(class, n)| Some((usize::try_from(class).ok()?, u32::try_from(n).ok()?)))
+            .collect();
+        let (codes, hashes) = fresh_codes(&campaign, &per_class);
+        if codes.is_empty() {
+            return Err(AppError::Conflict(
+                "投票码都已用过，没有可以重新发放的".into(),
+            ));
+        }
+        tx.issue_codes(id, &hashes).await?;
+        tx.audit(
+            Some(actor.id()),
+            "ballot_codes",
+            &format!(
+                "评议#{id}“{}”：作废未用的投票码{}个，重新发放{}个",
+                row.title,
+                codes.len(),
+                codes.len()
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -83,6 +83,9 @@ impl App {
         if found.campaign.status == CampaignStatus::Closed {
             return Err(AppError::Conflict("本次评议已结束，不再接受投票".into()));
         }
+        if found.void {
+            return Err(AppError::Conflict(kaoping_store::VOID_MESSAGE.into()));
+        }
         if found.used {
             return Err(AppError::Conflict(
                 "这个投票码已经投过票了，每个投票码只能投一次".into(),

@@ -101,6 +101,19 @@ pub async fn show(
                         }
                     }
                 }
+                @if v.row.codes_issued_at.is_some() && v.issued() > v.used() {
+                    details.no-print {
+                        summary { "选票遗失？作废未用的投票码并重新发放" }
+                        form.stack method="post" action=(action(&user, &format!("/ballots/{id}/codes/reissue"))) {
+                            p.muted {
+                                "还未使用的" (v.issued() - v.used()) "个投票码将全部作废，按类别重新发放同样数量的新投票码（只显示一次）。"
+                                "已投的票和已录入的纸质票不受影响。"
+                            }
+                            label.check { input type="checkbox" name="confirm" value="1" required; " 确认作废未用的投票码" }
+                            button.secondary type="submit" { "作废并重新打印选票" }
+                        }
+                    }
+                }
             }
             h2 { "计票结果" }
             @if v.open() {

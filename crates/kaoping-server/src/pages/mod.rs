@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ballots/{id}", get(ballots::show))
         .route("/ballots/{id}/codes", post(slips::issue_codes))
+        .route("/ballots/{id}/codes/reissue", post(slips::reissue_codes))
         .route(
             "/ballots/{id}/paper",
             get(ballots::paper_form).post(ballots::paper_save),

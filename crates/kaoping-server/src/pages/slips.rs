@@ -63,19 +63,60 @@ pub async fn issue_codes(
     };
     let v = state.app.campaign(&user.actor, id).await?;
     let base = vote_base(&state, &headers);
-    Ok(slips(&user, &v, &codes, &base).into_response())
+    let said = format!(
+        "已发放投票码{}个。投票码只在此页显示一次，请立即打印（A4，沿虚线裁开），每位评议人一张。",
+        codes.len()
+    );
+    Ok(slips(&user, &v, &codes, &base, &said).into_response())
 }
 
-fn slips(user: &CurrentUser, v: &CampaignView, codes: &[IssuedCode], base: &str) -> Markup {
+#[derive(serde::Deserialize, Default)]
+pub struct ReissueForm {
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// A lost sheet: the unused codes made void and new slips printed for them.
+pub async fn reissue_codes(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ReissueForm>,
+) -> PageResult<Response> {
+    if f.confirm.is_none() {
+        return back_or_fail(
+            &format!("/ballots/{id}"),
+            kaoping_app::AppError::Invalid("请勾选确认：未用的投票码将全部作废".into()),
+        );
+    }
+    let codes = match state.app.reissue_codes(&user.actor, id).await {
+        Ok(c) => c,
+        Err(e) => return back_or_fail(&format!("/ballots/{id}"), e),
+    };
+    let v = state.app.campaign(&user.actor, id).await?;
+    let base = vote_base(&state, &headers);
+    let said = format!(
+        "原来未用的投票码已作废，重新发放{}个。新选票只在此页显示一次，请立即打印，收回并销毁旧选票。",
+        codes.len()
+    );
+    Ok(slips(&user, &v, &codes, &base, &said).into_response())
+}
+
+fn slips(
+    user: &CurrentUser,
+    v: &CampaignView,
+    codes: &[IssuedCode],
+    base: &str,
+    said: &str,
+) -> Markup {
     layout(
         &format!("{} 选票", v.row.title),
         Some(user),
         html! {
             div.no-print {
                 h1 { (v.row.title) "：选票" }
-                div.flash.ok role="status" {
-                    "已发放投票码" (codes.len()) "个。投票码只在此页显示一次，请立即打印（A4，沿虚线裁开），每位评议人一张。"
-                }
+                div.flash.ok role="status" { (said) }
                 p { a href=(format!("/ballots/{}", v.row.id)) { "返回评议" } }
             }
             div.slips {

@@ -26,6 +26,7 @@ on_both!(
     guessing_codes_is_slowed_per_address,
     a_ballot_changed_after_the_count_is_named,
     closing_goes_through_the_ledger_checks,
+    a_lost_sheet_is_issued_again,
 );
 
 const RUBRIC: &str = include_str!("../../../../rubrics/jishengju-2023.toml");
@@ -775,6 +776,27 @@ async fn a_campaign_through_the_pages() {
         assert_eq!(again.status, 409);
         assert!(again.text().contains("已经投过票"));
 
+        // A lost sheet: the page asks for a confirmation, then prints new slips for the four unused codes.
+        let page = admin.get(&format!("/ballots/{id}")).await.text();
+        assert!(page.contains("作废并重新打印选票"), "{page}");
+        let unconfirmed = admin
+            .post_form(
+                &admin.with_csrf(&format!("/ballots/{id}/codes/reissue")),
+                &[],
+            )
+            .await;
+        assert_eq!(unconfirmed.status, 303);
+        assert!(unconfirmed.location().unwrap().contains("err="));
+        let again = admin
+            .post_form(
+                &admin.with_csrf(&format!("/ballots/{id}/codes/reissue")),
+                &[("confirm", "1")],
+            )
+            .await;
+        assert_eq!(again.status, 200, "{}", again.text());
+        assert_eq!(again.text().matches("class=\"slip\"").count(), 4);
+        assert!(again.text().contains("原来未用的投票码已作废，重新发放4个"));
+
         // Four paper slips pasted from Excel (tabs), one of them left incomplete.
         let paper = admin
             .post_form(
@@ -916,4 +938,66 @@ async fn closing_goes_through_the_ledger_checks(app: TestApp) {
     // (80 + 90) / 2 = 85 of 100 → 85% of 2.1's 5 points = 4.25.
     let results = admin.results(period).await;
     assert_eq!(section_score(&results, "J01", "2"), "4.25".parse().unwrap());
+}
+
+/// A lost sheet of slips: the unused codes are made void and as many new ones issued, class by class;
+/// what was cast stays, the old codes are refused.
+async fn a_lost_sheet_is_issued_again(app: TestApp) {
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let id = create(&admin, period, &campaign((2, 3), "1")).await;
+    let early = admin
+        .post_json(&format!("/api/ballots/{id}/codes/reissue"), &json!({}))
+        .await;
+    assert_eq!(early.status, 409, "{}", early.text());
+    let old = issue(&admin, id).await;
+    let leaders = codes_of(&old, "班子成员");
+    let r = vote(&app, leaders[0], json!({"J01": 90, "J02": 80, "J03": 70})).await;
+    assert_eq!(r.status, 201);
+    let r = admin
+        .post_json(&format!("/api/ballots/{id}/codes/reissue"), &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let new: Vec<(String, String)> = r.json()["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["class"].as_str().unwrap().to_string(),
+                c["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(codes_of(&new, "班子成员").len(), 1);
+    assert_eq!(codes_of(&new, "职工").len(), 3);
+    // The old unused codes are void; the new ones vote.
+    let void = vote(&app, leaders[1], json!({"J01": 1, "J02": 1, "J03": 1})).await;
+    assert_eq!(void.status, 409);
+    assert!(void.error().contains("已作废"), "{}", void.error());
+    let page = app
+        .anonymous()
+        .get(&format!("/vote?code={}", codes_of(&old, "职工")[0]))
+        .await;
+    assert_eq!(page.status, 409);
+    for (_, code) in &new {
+        let r = vote(&app, code, json!({"J01": 80, "J02": 80, "J03": 80})).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let state = admin.get(&format!("/api/ballots/{id}")).await.json();
+    assert_eq!(state["issued"], 5, "void codes are not counted as issued");
+    assert_eq!(state["used"], 5);
+    assert_eq!(state["classes"][1]["void"], 3);
+    assert_eq!(state["quorum_met"], true);
+    // Every code used: nothing left to issue again.
+    let none = admin
+        .post_json(&format!("/api/ballots/{id}/codes/reissue"), &json!({}))
+        .await;
+    assert_eq!(none.status, 409);
+    assert!(none.error().contains("都已用过"), "{}", none.error());
+    let audit = admin.get("/audit").await.text();
+    assert!(
+        audit.contains("作废未用的投票码4个，重新发放4个"),
+        "the audit says so"
+    );
 }

@@ -23,7 +23,7 @@ CREATE TABLE ballot_codes (
     code_hash TEXT PRIMARY KEY,
     campaign_id BIGINT NOT NULL REFERENCES ballot_campaigns(id),
     class_index BIGINT NOT NULL,
-    used BIGINT NOT NULL CHECK (used IN (0, 1, 2))
+    used BIGINT NOT NULL CHECK (used IN (0, 1, 2, 3))
 );
 CREATE INDEX ballot_codes_campaign ON ballot_codes (campaign_id, class_index, used);
 

@@ -20,12 +20,13 @@ CREATE TABLE ballot_campaigns (
 );
 
 -- A voting code, kept only as its SHA-256: codes are shown once, when issued. `used`: 0 not yet,
--- 1 a ballot was cast with it, 2 taken by a paper slip of its class.
+-- 1 a ballot was cast with it, 2 taken by a paper slip of its class, 3 void (unused when the codes were
+-- issued again: a lost sheet of slips).
 CREATE TABLE ballot_codes (
     code_hash TEXT PRIMARY KEY,
     campaign_id INTEGER NOT NULL REFERENCES ballot_campaigns(id),
     class_index INTEGER NOT NULL,
-    used INTEGER NOT NULL CHECK (used IN (0, 1, 2))
+    used INTEGER NOT NULL CHECK (used IN (0, 1, 2, 3))
 ) WITHOUT ROWID;
 CREATE INDEX ballot_codes_campaign ON ballot_codes (campaign_id, class_index, used);
 
