@@ -46,6 +46,19 @@ async fn page(
         .filter(|r| matches!(r.kind, kaoping_core::rubric::RuleKind::Conversion { .. }))
         .map(|r| (r.code.clone(), rubric.items()[r.item].title.clone()))
         .collect();
+    // The form starts on the first rule no campaign feeds yet (8.1 once 2.1 has its quarters, say).
+    let (default_code, default_item) = conversion_rules
+        .iter()
+        .find(|(code, _)| !campaigns.iter().any(|c| &c.rule_code == code))
+        .or(conversion_rules.first())
+        .cloned()
+        .unwrap_or_default();
+    let year = summary.period.year;
+    let default_title = if default_item.contains("评议") {
+        format!("{year}年度{default_item}")
+    } else {
+        format!("{year}年度{default_item}评议")
+    };
     let may_create = user.actor.role() == kaoping_store::Role::Admin
         || (user.actor.role() == kaoping_store::Role::Assessor && user.actor.department.is_some());
     let value = |name: &str, default: &str| -> String {
@@ -92,11 +105,11 @@ async fn page(
                 h2 { "新建评议" }
                 form.stack method="post" action=(action(user, &format!("/periods/{id}/ballots"))) {
                     label for="title" { "标题" }
-                    input id="title" name="title" required value=(value("title", &format!("{}民主评议", summary.period.name)));
+                    input id="title" name="title" required value=(value("title", &default_title));
                     label for="code" { "计入评分规则（折合得分）" }
                     select id="code" name="code" {
                         @for (code, title) in &conversion_rules {
-                            option value=(code) selected[value("code", "") == *code] { (code) " " (title) }
+                            option value=(code) selected[value("code", &default_code) == *code] { (code) " " (title) }
                         }
                     }
                     @if rubric.rounds().len() > 1 {

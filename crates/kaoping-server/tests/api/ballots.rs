@@ -722,6 +722,13 @@ async fn a_campaign_through_the_pages() {
             .unwrap()
             .parse()
             .unwrap();
+        // The form now starts on the next rule no campaign feeds: 2.1 述职.
+        let form = admin
+            .get(&format!("/periods/{period}/ballots"))
+            .await
+            .text();
+        assert!(form.contains("value=\"2023年度述职评议\""), "{form}");
+        assert!(form.contains("<option value=\"2.1\" selected>"), "{form}");
         let slips = admin
             .post_form(&admin.with_csrf(&format!("/ballots/{id}/codes")), &[])
             .await;
