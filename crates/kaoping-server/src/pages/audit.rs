@@ -34,6 +34,11 @@ fn action_name(action: &str) -> &str {
         "org_create" => "新建单位",
         "rubric_save" | "rubric" => "上传考评细则",
         "period_create" => "新建考评期",
+        "amend_publication" => "更正发布结果",
+        "ballot_campaign" => "新建评议",
+        "ballot_codes" => "发放投票码",
+        "ballot_paper" => "录入纸质票",
+        "ballot_close" => "结束评议",
         other => other,
     }
 }
@@ -65,4 +70,75 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> PageResul
             }
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_name;
+
+    /// The action keys the application and the store write: the literal after the first argument of
+    /// every `audit(` call in their sources.
+    fn written_actions() -> Vec<String> {
+        let mut keys = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![root.join("kaoping-app/src"), root.join("kaoping-store/src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("source folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source");
+                for (i, _) in text.match_indices("audit(") {
+                    let rest = &text[i + "audit(".len()..];
+                    // Past the first argument (the user: `None`, `Some(…)`, a name), then a literal.
+                    let mut depth = 0;
+                    let Some(comma) = rest.char_indices().find_map(|(j, c)| match c {
+                        '(' => {
+                            depth += 1;
+                            None
+                        }
+                        ')' if depth == 0 => Some(usize::MAX),
+                        ')' => {
+                            depth -= 1;
+                            None
+                        }
+                        ',' if depth == 0 => Some(j),
+                        _ => None,
+                    }) else {
+                        continue;
+                    };
+                    if comma == usize::MAX {
+                        continue;
+                    }
+                    let after = rest[comma + 1..].trim_start();
+                    if let Some(literal) = after.strip_prefix('"') {
+                        if let Some(end) = literal.find('"') {
+                            keys.push(literal[..end].to_string());
+                        }
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_action_written_has_a_chinese_name() {
+        let keys = written_actions();
+        assert!(keys.len() >= 20, "actions found: {keys:?}");
+        for key in &keys {
+            assert_ne!(
+                action_name(key),
+                key,
+                "no Chinese name for the audit action {key}"
+            );
+        }
+    }
 }
