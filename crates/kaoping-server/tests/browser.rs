@@ -231,6 +231,19 @@ async fn check_phone(client: &Client, base: &str, paths: &[&str]) {
     for path in paths {
         client.goto(&format!("{base}{path}")).await.unwrap();
         assert_fits_phone(client, path).await;
+        // No link or name in the header is broken over two lines (首/页).
+        let broken = client
+            .execute(
+                "return Array.from(document.querySelectorAll('header.top a, header.top span'))
+                   .filter(e => e.getBoundingClientRect().height > 32).map(e => e.textContent.trim());",
+                vec![],
+            )
+            .await
+            .expect("header check");
+        assert_eq!(broken, json!([]), "{path}: header items broken over lines");
+        if *path == "/" {
+            shoot(client, "phone-home.png", Some(844.0)).await;
+        }
     }
     to_desktop(client, emulated).await;
 }
