@@ -199,7 +199,7 @@ pub fn owned_by(rubric: &Rubric, rule: RuleId, dept: &Department) -> bool {
 pub(crate) fn item_owned_by(item: &kaoping_core::rubric::Item, dept: &Department) -> bool {
     item.department
         .as_deref()
-        .is_some_and(|o| o == dept.name || o == dept.code)
+        .is_some_and(|o| dept.answers_to(o))
 }
 
 /// The key of a cell in the form: `ROW|CODE`.

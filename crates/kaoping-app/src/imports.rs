@@ -234,12 +234,8 @@ impl App {
             })?;
             let owner = owner(rubric, input.code);
             entries.push(NewEntry {
-                department_id: owner.and_then(|o| {
-                    departments
-                        .iter()
-                        .find(|d| d.name == o || d.code == o)
-                        .map(|d| d.id)
-                }),
+                department_id: owner
+                    .and_then(|o| departments.iter().find(|d| d.answers_to(o)).map(|d| d.id)),
                 source: Source::Assessor,
                 ..NewEntry::record(period_id, input, actor.id())
             });

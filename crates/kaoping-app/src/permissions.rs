@@ -65,6 +65,9 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
         return false;
     }
     let own_unit = |unit_id: i64| user.unit_id == Some(unit_id);
+    // An item (its rubric owner) of the assessor's own department.
+    let owns =
+        |owner: Option<&str>| matches!((owner, department), (Some(o), Some(d)) if d.answers_to(o));
     match (user.role, action) {
         (Role::Admin, Action::RecordFinding { published, .. }) => !published,
         (Role::Admin, Action::SubmitReview { .. }) => false,
@@ -77,19 +80,8 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
         ) => true,
         (Role::Assessor, Action::EnterFindings) => department.is_some(),
         (Role::Assessor, Action::SubmitReview { published }) => department.is_some() && !published,
-        (Role::Assessor, Action::RecordFinding { owner, published }) => {
-            !published
-                && match (owner, department) {
-                    (Some(owner), Some(d)) => owner == d.name || owner == d.code,
-                    _ => false,
-                }
-        }
-        (Role::Assessor, Action::RunBallot { owner } | Action::ViewBallot { owner }) => {
-            match (owner, department) {
-                (Some(owner), Some(d)) => owner == d.name || owner == d.code,
-                _ => false,
-            }
-        }
+        (Role::Assessor, Action::RecordFinding { owner, published }) => !published && owns(owner),
+        (Role::Assessor, Action::RunBallot { owner } | Action::ViewBallot { owner }) => owns(owner),
         (Role::Assessor, _) => false,
 
         (Role::Leader, Action::ViewSheet { unit_id, .. }) => own_unit(unit_id),
