@@ -217,7 +217,7 @@ async fn vote(
             Json(json!({ "valid": reasons.is_empty(), "reasons": reasons })),
         )
             .into_response()),
-        CastOutcome::WouldBeInvalid { reasons } => Ok((
+        CastOutcome::WouldBeInvalid { reasons, .. } => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({
                 "error": format!("这张票将是废票：{}。如确要投出，请加 \"cast_invalid\": true", reasons.join("；")),

@@ -398,19 +398,29 @@ impl Store {
 
     /// What a code (by its hash) opens, if it exists.
     pub async fn code_lookup(&self, code_hash: &str) -> Result<Option<CodeLookup>, StoreError> {
-        let mut conn = self.connection().await?;
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT campaign_id, class_index, used FROM ballot_codes WHERE code_hash = $1",
-        )
-        .bind(code_hash)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some((campaign_id, class_index, used)) = row else {
+        // One query on the voter's path: the code and its campaign together.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let columns: Vec<String> = CAMPAIGN_COLUMNS
+                .split(", ")
+                .map(|c| format!("c.{c}"))
+                .collect();
+            format!(
+                "SELECT {}, k.class_index AS code_class, k.used AS code_used FROM ballot_codes k \
+                 JOIN ballot_campaigns c ON c.id = k.campaign_id WHERE k.code_hash = $1",
+                columns.join(", ")
+            )
+        });
+        let row = sqlx::query(&SQL)
+            .bind(code_hash)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else {
             return Ok(None);
         };
+        let used: i64 = col(&row, "code_used")?;
         Ok(Some(CodeLookup {
-            campaign: campaign_on(&mut conn, campaign_id, "").await?,
-            class_index,
+            campaign: campaign_from_row(&row)?,
+            class_index: col(&row, "code_class")?,
             used: used == VOTED || used == PAPER,
             void: used == VOID,
         }))

@@ -21,7 +21,7 @@ use crate::App;
 
 use super::codes::ballot_id;
 use super::input::{problems_message, CampaignInput, PaperSlip};
-use super::stored::{ratings_json, stored_ballot, stored_campaign};
+use super::stored::{ratings_json, stored_campaign, tally_of};
 
 /// A class with its codes' state.
 #[derive(Debug, Clone)]
@@ -79,47 +79,50 @@ impl CampaignView {
 /// Most paper slips in one submission.
 const MAX_PAPER_SLIPS: usize = 10_000;
 
-impl App {
-    /// The rule a campaign feeds, checked: a conversion rule of the period's rubric. Its owner.
-    pub(super) fn campaign_rule<'s>(
-        snapshot: &'s Snapshot,
-        code: &str,
-        problems: &mut Vec<CampaignProblem>,
-    ) -> Option<(String, Option<&'s str>)> {
-        let rubric = &snapshot.rubric;
-        let code = code.trim();
-        match rubric.lookup(code) {
-            Some(Coded::Rule(r)) => {
-                let rule = &rubric.rules()[r];
-                match rule.kind {
-                    RuleKind::Conversion { .. } => {
-                        let item = &rubric.items()[rule.item];
-                        Some((
-                            format!("{} {}", rule.code, item.title),
-                            snapshot.owner(code),
-                        ))
-                    }
-                    _ => {
-                        problems.push(CampaignProblem {
-                            path: "code".into(),
-                            message: format!(
-                                "{code}不是折合得分的规则，评议结果只能计入折合得分规则"
-                            ),
-                        });
-                        None
-                    }
-                }
-            }
-            _ => {
-                problems.push(CampaignProblem {
-                    path: "code".into(),
-                    message: format!("考评细则中没有规则“{code}”"),
-                });
-                None
-            }
-        }
-    }
+/// The rule a campaign feeds: a conversion rule of the period's rubric, read once for everything a
+/// campaign asks of it.
+pub(super) struct ConversionRule<'s> {
+    /// `8.1 民主评议`.
+    pub label: String,
+    /// The department that owns its item (runs its campaigns).
+    pub owner: Option<&'s str>,
+    pub scale_min: Decimal,
+    pub scale_max: Decimal,
+    /// Campaigns (sittings) a period: the raw scores the rule expects, one when it does not say.
+    pub sittings: usize,
+}
 
+/// The conversion rule `code` names, or why it cannot take a campaign's results.
+pub(super) fn conversion_rule<'s>(
+    snapshot: &'s Snapshot,
+    code: &str,
+) -> Result<ConversionRule<'s>, String> {
+    let rubric = &snapshot.rubric;
+    let code = code.trim();
+    let Some(Coded::Rule(r)) = rubric.lookup(code) else {
+        return Err(format!("考评细则中没有规则“{code}”"));
+    };
+    let rule = &rubric.rules()[r];
+    match rule.kind {
+        RuleKind::Conversion {
+            scale_min,
+            scale_max,
+            expected,
+            ..
+        } => Ok(ConversionRule {
+            label: format!("{} {}", rule.code, rubric.items()[rule.item].title),
+            owner: snapshot.owner(code),
+            scale_min,
+            scale_max,
+            sittings: expected.map_or(1, |n| n as usize),
+        }),
+        _ => Err(format!(
+            "{code}不是折合得分的规则，评议结果只能计入折合得分规则"
+        )),
+    }
+}
+
+impl App {
     /// The campaigns of a period the actor may see.
     pub async fn campaigns(
         &self,
@@ -164,8 +167,15 @@ impl App {
         let mut problems = Vec::new();
         input.code = input.code.trim().to_string();
         input.round = input.round.trim().to_string();
-        let rule = Self::campaign_rule(&snapshot, &input.code, &mut problems);
-        if let Some((_, owner)) = &rule {
+        let rule = conversion_rule(&snapshot, &input.code)
+            .map_err(|message| {
+                problems.push(CampaignProblem {
+                    path: "code".into(),
+                    message,
+                })
+            })
+            .ok();
+        if let Some(ConversionRule { owner, .. }) = &rule {
             actor.require(
                 Action::RunBallot { owner: *owner },
                 &format!(
@@ -226,27 +236,20 @@ impl App {
                 None
             }
         };
-        if let (Some(c), Some(Coded::Rule(r))) = (&campaign, snapshot.rubric.lookup(&input.code)) {
-            if let RuleKind::Conversion {
-                scale_min,
-                scale_max,
-                ..
-            } = snapshot.rubric.rules()[r].kind
-            {
-                let (lo, hi) = c.scale().range();
-                if lo < scale_min || hi > scale_max {
-                    problems.push(CampaignProblem {
-                        path: "scale".into(),
-                        message: format!(
-                            "评议分值{}～{}超出规则{}的原始分范围{}～{}",
-                            lo.normalize(),
-                            hi.normalize(),
-                            input.code,
-                            scale_min.normalize(),
-                            scale_max.normalize()
-                        ),
-                    });
-                }
+        if let (Some(c), Some(rule)) = (&campaign, &rule) {
+            let (lo, hi) = c.scale().range();
+            if lo < rule.scale_min || hi > rule.scale_max {
+                problems.push(CampaignProblem {
+                    path: "scale".into(),
+                    message: format!(
+                        "评议分值{}～{}超出规则{}的原始分范围{}～{}",
+                        lo.normalize(),
+                        hi.normalize(),
+                        input.code,
+                        rule.scale_min.normalize(),
+                        rule.scale_max.normalize()
+                    ),
+                });
             }
         }
         let (Some(campaign), true) = (campaign, problems.is_empty()) else {
@@ -296,11 +299,7 @@ impl App {
         let (input, campaign) = stored_campaign(&row)?;
         let counts = self.store.code_counts(id).await?;
         let stored = self.store.ballots(id).await?;
-        let ballots = stored
-            .iter()
-            .map(|b| stored_ballot(b, campaign.candidates().len()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut tally = campaign.tally(&ballots);
+        let mut tally = tally_of(&campaign, &stored)?;
         if row.status == CampaignStatus::Open {
             // Nobody sees ratings while the vote is on: watched between two votes of a small class, a
             // class mean would show how one person voted. Counts only, until the close.
@@ -323,11 +322,7 @@ impl App {
         let names = campaign
             .candidates()
             .iter()
-            .map(|c| {
-                snapshot
-                    .unit_id(c)
-                    .map_or_else(|| c.clone(), |u| snapshot.units.unit(u).name.clone())
-            })
+            .map(|c| snapshot.unit_name(c))
             .collect();
         let classes = campaign
             .classes()
@@ -344,9 +339,8 @@ impl App {
                     .unwrap_or_default(),
             })
             .collect();
-        let mut no_problems = Vec::new();
-        let rule_label = Self::campaign_rule(snapshot, &row.rule_code, &mut no_problems)
-            .map_or_else(|| row.rule_code.clone(), |(label, _)| label);
+        let rule_label = conversion_rule(snapshot, &row.rule_code)
+            .map_or_else(|_| row.rule_code.clone(), |rule| rule.label);
         CampaignView {
             period_name: snapshot.period.name.clone(),
             published: snapshot.published(),
@@ -509,41 +503,22 @@ impl App {
             )));
         }
         let stored = tx.ballots(id).await?;
-        let ballots = stored
-            .iter()
-            .map(|b| stored_ballot(b, campaign.candidates().len()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let tally = campaign.tally(&ballots);
-        let department = snapshot.owner(&row.rule_code).and_then(|owner| {
-            actor
-                .department
-                .as_ref()
-                .filter(|d| d.name == owner || d.code == owner)
-                .map(|d| d.id)
-        });
-        let department = match department {
-            Some(d) => Some(d),
-            None => match snapshot.owner(&row.rule_code) {
-                Some(owner) => self
-                    .store
-                    .departments()
-                    .await?
-                    .into_iter()
-                    .find(|d| d.name == owner || d.code == owner)
-                    .map(|d| d.id),
-                None => None,
-            },
+        let tally = tally_of(&campaign, &stored)?;
+        let rule = conversion_rule(&snapshot, &row.rule_code).map_err(AppError::Invalid)?;
+        let department = match rule.owner {
+            Some(owner) => self
+                .store
+                .departments()
+                .await?
+                .into_iter()
+                .find(|d| d.answers_to(owner))
+                .map(|d| d.id),
+            None => None,
         };
         // One campaign is one sitting, one raw score per candidate: a rule that expects n raw scores a
         // period (述职, quarterly: 4) takes n, one that says nothing takes one. A raw score typed in by
         // hand is a sitting too, so a ballot never silently averages with it.
-        let sittings = match snapshot.rubric.lookup(&row.rule_code) {
-            Some(Coded::Rule(r)) => match snapshot.rubric.rules()[r].kind {
-                RuleKind::Conversion { expected, .. } => expected.unwrap_or(1) as usize,
-                _ => 1,
-            },
-            _ => 1,
-        };
+        let sittings = rule.sittings;
         let work = Work::new(&snapshot);
         let mut entries = Vec::new();
         let mut errors = Vec::new();

@@ -28,7 +28,7 @@ pub(super) fn ratings_json(ballot: &Ballot) -> String {
     serde_json::to_string(&values).unwrap_or_else(|_| "[]".into())
 }
 
-pub(super) fn stored_ballot(b: &StoredBallot, candidates: usize) -> Result<Ballot, AppError> {
+fn stored_ballot(b: &StoredBallot, candidates: usize) -> Result<Ballot, AppError> {
     let values: Vec<Option<String>> = serde_json::from_str(&b.ratings)
         .map_err(|e| AppError::Internal(format!("选票无法读取：{e}")))?;
     if values.len() != candidates {
@@ -43,4 +43,16 @@ pub(super) fn stored_ballot(b: &StoredBallot, candidates: usize) -> Result<Ballo
         class: usize::try_from(b.class_index).unwrap_or(usize::MAX),
         ratings,
     })
+}
+
+/// The tally of a campaign's stored ballots.
+pub(super) fn tally_of(
+    campaign: &Campaign,
+    stored: &[StoredBallot],
+) -> Result<kaoping_core::ballot::Tally, AppError> {
+    let ballots = stored
+        .iter()
+        .map(|b| stored_ballot(b, campaign.candidates().len()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(campaign.tally(&ballots))
 }

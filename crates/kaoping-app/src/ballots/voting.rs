@@ -2,7 +2,7 @@
 //! count comes back with its reasons, in the candidates' names, unless the voter casts it anyway).
 
 use kaoping_core::ballot::{Campaign, Invalidity};
-use kaoping_store::{CampaignStatus, StoredBallot, VoteLimits};
+use kaoping_store::{CampaignStatus, CodeLookup, StoredBallot, VoteLimits};
 
 use crate::error::AppError;
 use crate::period::Snapshot;
@@ -22,14 +22,7 @@ const VOTE_LIMITS: VoteLimits = VoteLimits {
 fn reason_in_names(reason: &Invalidity, snapshot: &Snapshot) -> String {
     match reason {
         Invalidity::Incomplete { missing } => {
-            let names: Vec<String> = missing
-                .iter()
-                .map(|c| {
-                    snapshot
-                        .unit_id(c)
-                        .map_or_else(|| c.clone(), |u| snapshot.units.unit(u).name.clone())
-                })
-                .collect();
+            let names: Vec<String> = missing.iter().map(|c| snapshot.unit_name(c)).collect();
             Invalidity::Incomplete { missing: names }.to_string()
         }
         other => other.to_string(),
@@ -48,12 +41,37 @@ pub struct VoteForm {
 }
 
 /// The answer to a cast ballot.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum CastOutcome {
     /// Stored; `reasons` is empty for a valid ballot.
     Cast { reasons: Vec<String> },
-    /// Not stored: it would be invalid, for these reasons; the voter may go back or cast it anyway.
-    WouldBeInvalid { reasons: Vec<String> },
+    /// Not stored: it would be invalid, for these reasons; the voter may go back or cast it anyway
+    /// (the ballot to show again).
+    WouldBeInvalid {
+        reasons: Vec<String>,
+        form: Box<VoteForm>,
+    },
+}
+
+/// The ballot for a code: the campaign's candidates by name, in ballot order.
+fn form_of(code: String, found: &CodeLookup, campaign: Campaign, snapshot: &Snapshot) -> VoteForm {
+    let candidates = campaign
+        .candidates()
+        .iter()
+        .map(|c| (c.clone(), snapshot.unit_name(c)))
+        .collect();
+    let class_name = campaign
+        .classes()
+        .get(usize::try_from(found.class_index).unwrap_or(usize::MAX))
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    VoteForm {
+        code,
+        title: found.campaign.title.clone(),
+        class_name,
+        campaign,
+        candidates,
+    }
 }
 
 impl App {
@@ -105,32 +123,12 @@ impl App {
         let snapshot = self
             .snapshot(found.campaign.period_id, |_| true, "")
             .await?;
-        let candidates = campaign
-            .candidates()
-            .iter()
-            .map(|c| {
-                let name = snapshot
-                    .unit_id(c)
-                    .map_or_else(|| c.clone(), |u| snapshot.units.unit(u).name.clone());
-                (c.clone(), name)
-            })
-            .collect();
-        let class_name = campaign
-            .classes()
-            .get(usize::try_from(found.class_index).unwrap_or(usize::MAX))
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
-        Ok(VoteForm {
-            code,
-            title: found.campaign.title.clone(),
-            class_name,
-            campaign,
-            candidates,
-        })
+        Ok(form_of(code, &found, campaign, &snapshot))
     }
 
     /// Casts a ballot with a code. A ballot that would be invalid is stored only when `cast_invalid`
-    /// says the voter means it (a spoilt ballot is a voter's right); otherwise the reasons come back.
+    /// says the voter means it (a spoilt ballot is a voter's right); otherwise the reasons come back,
+    /// with the ballot to show again.
     ///
     /// # Errors
     /// As [`App::vote_form`]; 422 for ratings that cannot be read (a score out of range, an unknown
@@ -166,7 +164,8 @@ impl App {
             .map(|r| reason_in_names(r, &snapshot))
             .collect();
         if !reasons.is_empty() && !cast_invalid {
-            return Ok(CastOutcome::WouldBeInvalid { reasons });
+            let form = Box::new(form_of(code, &found, campaign, &snapshot));
+            return Ok(CastOutcome::WouldBeInvalid { reasons, form });
         }
         self.store
             .cast_ballot(

@@ -386,6 +386,12 @@ impl Snapshot {
         }
     }
 
+    /// A unit's name by its code, or the code itself when the period has no such unit.
+    pub fn unit_name(&self, code: &str) -> String {
+        self.unit_id(code)
+            .map_or_else(|| code.to_string(), |u| self.units.unit(u).name.clone())
+    }
+
     /// The organisation record of a unit (by code): its id is what permissions are about.
     pub fn org_of(&self, code: &str) -> Option<&OrgUnit> {
         self.unit_id(code).map(|u| &self.org[u])

@@ -174,17 +174,11 @@ pub async fn cast(
             },
         )
         .into_response()),
-        Ok(CastOutcome::WouldBeInvalid { reasons }) => {
-            let form = state.app.vote_form(&code, &ip).await;
-            match form {
-                Ok(form) => Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ballot(&form, &ratings, &reasons, None),
-                )
-                    .into_response()),
-                Err(e) => refused(e, &code),
-            }
-        }
+        Ok(CastOutcome::WouldBeInvalid { reasons, form }) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ballot(&form, &ratings, &reasons, None),
+        )
+            .into_response()),
         Err(AppError::Invalid(m)) => match state.app.vote_form(&code, &ip).await {
             Ok(form) => Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
