@@ -262,21 +262,58 @@ fn campaign_input(fields: &Fields) -> Result<CampaignInput, String> {
     })
 }
 
-/// Field paths of the core's problems, in the words of the form.
+/// The application's field paths (`classes[1].weight：…`) in the words of the form (`评议人类别第2行的权重：…`),
+/// a line at a time; a line without a path stays as it is.
 fn form_words(message: &str) -> String {
+    fn word(name: &str) -> Option<&'static str> {
+        Some(match name {
+            "title" => "标题",
+            "code" => "计入评分规则",
+            "round" => "轮次",
+            "candidates" => "候选人",
+            "classes" => "评议人类别",
+            "scale" => "评议方式",
+            "grades" => "等次",
+            "min" => "最低分",
+            "max" => "最高分",
+            "max_excellent_share" => "优秀比例",
+            "trim" => "去掉最高最低分",
+            "quorum" => "参评率",
+            "weight" => "权重",
+            "voters" => "人数",
+            "name" => "名称",
+            "value" => "分值",
+            _ => return None,
+        })
+    }
+    let path_words = |path: &str| -> Option<String> {
+        let mut out = Vec::new();
+        for segment in path.split('.') {
+            let (name, index) = match segment.split_once('[') {
+                Some((name, rest)) => (name, rest.strip_suffix(']')?.parse::<usize>().ok()),
+                None => (segment, None),
+            };
+            let mut part = word(name)?.to_string();
+            if let Some(i) = index {
+                // Classes and grades are lines of their boxes; candidates are ticked in order.
+                let unit = if name == "candidates" { "个" } else { "行" };
+                part.push_str(&format!("第{}{unit}", i + 1));
+            }
+            out.push(part);
+        }
+        Some(out.join("的"))
+    };
     message
-        .replace("max_excellent_share", "优秀比例")
-        .replace("quorum", "参评率")
-        .replace("trim", "去掉最高最低分")
-        .replace("scale.grades", "等次")
-        .replace("scale.min", "最低分")
-        .replace("scale.max", "最高分")
-        .replace("scale", "评议方式")
-        .replace("classes", "评议人类别")
-        .replace("candidates", "候选人")
-        .replace("title", "标题")
-        .replace("round", "轮次")
-        .replace("code", "计入评分规则")
+        .lines()
+        .map(|line| match line.split_once('：') {
+            Some((path, rest)) => match path_words(path) {
+                Some(words) => format!("{words}：{rest}"),
+                None => line.to_string(),
+            },
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub async fn create(
@@ -314,5 +351,24 @@ pub async fn create(
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, markup).into_response())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_words;
+
+    #[test]
+    fn field_paths_read_as_the_form_names_its_boxes() {
+        assert_eq!(
+            form_words("classes[1].weight：“abc”不是数字\ncandidates[0]：“X99”不是本考评期的被考核单位\nquorum：须是大于0的小数\n评议结果不能记入台账"),
+            "评议人类别第2行的权重：“abc”不是数字\n候选人第1个：“X99”不是本考评期的被考核单位\n参评率：须是大于0的小数\n评议结果不能记入台账"
+        );
+        assert_eq!(
+            form_words("scale.grades[2].name：等次“优秀”重复"),
+            "评议方式的等次第3行的名称：等次“优秀”重复"
+        );
+        // Not a path: left alone.
+        assert_eq!(form_words("J02：8.1已有记录#3"), "J02：8.1已有记录#3");
     }
 }

@@ -12,13 +12,11 @@ use super::html::{action, back, back_or_fail, flash, layout, pts, Flash, PageRes
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
-type Fields = Vec<(String, String)>;
-
-fn field<'f>(fields: &'f Fields, name: &str) -> &'f str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
+/// The paper-slip form: the slips as typed.
+#[derive(serde::Deserialize)]
+pub struct PaperForm {
+    #[serde(default)]
+    slips: String,
 }
 
 fn status_badge(v: &CampaignView) -> Markup {
@@ -192,9 +190,9 @@ pub async fn paper_save(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(fields): Form<Fields>,
+    Form(form): Form<PaperForm>,
 ) -> PageResult<Response> {
-    let typed = field(&fields, "slips").to_string();
+    let typed = form.slips;
     let v = state.app.campaign(&user.actor, id).await?;
     let result = match kaoping_app::paper_slips_from_text(&typed, v.campaign.candidates().len()) {
         Ok(slips) => state.app.enter_paper(&user.actor, id, &slips).await,
