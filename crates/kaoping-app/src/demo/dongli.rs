@@ -19,6 +19,17 @@ const ACCOUNTS: &[DemoAccount] = &[
     ("lingdao", "厂领导", Role::Viewer, ""),
 ];
 
+/// The factory's departments that own scheme A's items; scheme B's rubric names the same ones.
+pub(super) const DEPARTMENTS: &[(&str, &str)] = &[
+    ("DGB", "党工部"),
+    ("JW", "纪委"),
+    ("AQK", "安全科"),
+    ("JSB", "计生办"),
+    ("GH", "工会"),
+    ("TW", "团委"),
+    ("QGK", "企管科"),
+];
+
 pub(super) const DEMO: Demo = Demo {
     title: "方案A：动力厂党委考评18个党支部（2023年度已发布，2024年度进行中）",
     rubric_name: "动力厂党建考评细则",
@@ -35,15 +46,7 @@ pub(super) const DEMO: Demo = Demo {
         text: include_str!("../../../../examples/dongli-findings.csv"),
     },
     organisation: ("DLC", "动力厂"),
-    departments: &[
-        ("DGB", "党工部"),
-        ("JW", "纪委"),
-        ("AQK", "安全科"),
-        ("JSB", "计生办"),
-        ("GH", "工会"),
-        ("TW", "团委"),
-        ("QGK", "企管科"),
-    ],
+    departments: DEPARTMENTS,
     accounts: ACCOUNTS,
     years: &[
         Year {

@@ -36,16 +36,8 @@ pub(super) const DEMO: Demo = Demo {
         text: include_str!("../../../../examples/village-findings.csv"),
     },
     organisation: ("QSZ", "青山镇"),
-    // The departments the rubric's items name as their owners.
-    departments: &[
-        ("DGB", "党工部"),
-        ("JW", "纪委"),
-        ("AQK", "安全科"),
-        ("JSB", "计生办"),
-        ("GH", "工会"),
-        ("TW", "团委"),
-        ("QGK", "企管科"),
-    ],
+    // The rubric's items name scheme A's departments as their owners.
+    departments: super::dongli::DEPARTMENTS,
     accounts: ACCOUNTS,
     years: &[
         Year {
