@@ -30,10 +30,8 @@ PG_ADMIN=${KAOPING_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
 OUT=bench-data/ballots
 mkdir -p "$OUT"
 
-if ! command -v wrk >/dev/null; then
-  echo "== installing wrk" >&2
-  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2
-fi
+source bench/lib.sh
+need_wrk
 echo "== building (release)" >&2
 cargo build --release -p kaoping-cli >&2
 BIN=target/release/kaoping
@@ -46,12 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wrk_stats() {
-  awk '/Requests\/sec/ {rps=$2}
-       /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
-       END {printf "%d %.2f\n", rps, p99}'
-}
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 ROWS=()
