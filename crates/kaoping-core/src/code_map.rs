@@ -20,12 +20,18 @@ impl<V> Default for CodeMap<V> {
 }
 
 fn pack(code: &str) -> Option<u64> {
-    let bytes = code.as_bytes();
+    pack_bytes(code.as_bytes())
+}
+
+/// A shift per byte rather than a copy: the copy of a variable length is a call to `memcpy`, which
+/// costs more than the lookup it prepares.
+fn pack_bytes(bytes: &[u8]) -> Option<u64> {
     (bytes.len() <= 7).then(|| {
-        let mut packed = [0u8; 8];
-        packed[..bytes.len()].copy_from_slice(bytes);
-        packed[7] = bytes.len() as u8;
-        u64::from_le_bytes(packed)
+        let mut packed = (bytes.len() as u64) << 56;
+        for (i, &b) in bytes.iter().enumerate() {
+            packed |= u64::from(b) << (8 * i);
+        }
+        packed
     })
 }
 
@@ -34,6 +40,14 @@ impl<V: Copy> CodeMap<V> {
         match pack(code) {
             Some(key) => self.short.get(&key).copied(),
             None => self.long.get(code).copied(),
+        }
+    }
+
+    /// As [`CodeMap::get`], for a code that may not be text (then it is no code of the map).
+    pub(crate) fn get_bytes(&self, code: &[u8]) -> Option<V> {
+        match pack_bytes(code) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(std::str::from_utf8(code).ok()?).copied(),
         }
     }
 

@@ -18,6 +18,7 @@ mod code_map;
 pub mod date;
 pub mod finding;
 pub mod limits;
+pub mod plain;
 pub mod rubric;
 pub mod score;
 pub mod units;

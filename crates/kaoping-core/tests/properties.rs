@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use kaoping_core::date::Date;
 use kaoping_core::finding::{Finding, FindingInput, Input, Resolver, Target};
+use kaoping_core::plain::PlainRules;
 use kaoping_core::rubric::*;
 use kaoping_core::score::{Effect, Scorer, Subject, UnitResult};
 use kaoping_core::units::{Party, Units};
@@ -1404,4 +1405,78 @@ fn conversion_average_at_a_midpoint() {
     let (results, _) = score(&rubric, &units, &findings, false);
     assert_eq!(results[0].items[0].score, Some(Decimal::new(240, 2)));
     assert_eq!(results[0].total, Decimal::new(24, 1));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plain findings: the bulk reader's shortcut means what the resolver means
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// For every code of a generated rubric (and a few that are none), count and round, `PlainRules`
+    /// takes a row only when the resolver accepts it as the same rule, round and tally; and findings
+    /// added through `add_plain` where they are plain score exactly as when all are added resolved.
+    #[test]
+    fn plain_findings_are_the_resolvers_counting_findings(case in case()) {
+        let s = setup(&case);
+        let plain = PlainRules::new(&s.rubric);
+        let resolver = Resolver::new(&s.rubric, false).keep_notes(false);
+        let mut codes: Vec<String> = s.rubric.rules().iter().map(|r| r.code.clone()).collect();
+        codes.extend(s.rubric.items().iter().map(|i| i.code.clone()));
+        codes.extend(s.rubric.sections().iter().map(|x| x.code.clone()));
+        codes.extend(["", "9.9"].map(String::from));
+        let rounds: Vec<String> = s.rubric.rounds().iter().map(|r| r.name.clone()).chain([String::new(), "无此轮".into()]).collect();
+        for code in &codes {
+            for count in ["", "0", "1", "3", "01", "+2", "-1", "1000000", "1000001"] {
+                for round in &rounds {
+                    let input = FindingInput {
+                        unit: "U0",
+                        code,
+                        round,
+                        count: (!count.is_empty()).then(|| count.parse::<i64>().expect("numbers")),
+                        ..FindingInput::default()
+                    };
+                    let fast = plain.rule(code.as_bytes()).and_then(|r| {
+                        let n = PlainRules::count(r, count.as_bytes())?;
+                        Some((r.rule, plain.round(round)?, n))
+                    });
+                    let Some((rule, round_id, n)) = fast else { continue };
+                    let resolved = resolver.resolve_known(&s.units, &input, 7);
+                    let f = match resolved {
+                        Ok(f) => f,
+                        Err(e) => panic!("{code:?} count {count:?} round {round:?}: plain, but the resolver says {e:?}"),
+                    };
+                    prop_assert_eq!(f.party, Party::Unit(0));
+                    prop_assert_eq!(f.target, Target::Rule(rule));
+                    prop_assert_eq!(f.round, round_id);
+                    let tally = match f.input {
+                        Input::Count(c) => c,
+                        Input::Found => 1,
+                        ref other => panic!("{code}: {other:?} from a plain rule"),
+                    };
+                    prop_assert_eq!(tally, n);
+                }
+            }
+        }
+
+        // The same findings, the plain ones added as plain.
+        let (expected, accepted) = score(&s.rubric, &s.units, &s.findings, false);
+        let mut scorer = Scorer::new(&s.rubric);
+        for f in &accepted {
+            let shortcut = match (f.party, f.target, &f.input) {
+                (Party::Unit(u), Target::Rule(r), Input::Count(n)) => Some((u, r, *n)),
+                (Party::Unit(u), Target::Rule(r), Input::Found) => Some((u, r, 1)),
+                _ => None,
+            }
+            .filter(|&(_, r, _)| plain.rule(s.rubric.rules()[r].code.as_bytes()).is_some_and(|p| p.rule == r));
+            match shortcut {
+                Some((u, r, n)) => scorer.add_plain(u, plain.slot(f.round, r), n),
+                None => scorer.add(&s.units, f.clone()).expect("accepted before"),
+            }
+        }
+        let again = scorer.finish(&s.units);
+        for (a, b) in expected.iter().zip(&again) {
+            prop_assert_eq!(scores(a), scores(b));
+        }
+    }
 }

@@ -252,3 +252,176 @@ fn two_groups_scoring_one_members_inherited_item_conflict_on_the_same_line_on_an
         "{sequential}"
     );
 }
+
+/// A file of `rows` findings on every rule of `rubric` in every shape a row comes in: plain rows (a unit,
+/// a counting rule, its count) most of all, and among them rows the fast reader must leave to the
+/// resolver or refuse as it would: item codes, explicit and blank rounds, quoted fields, CRLF line ends,
+/// blank lines, groups, counts written `+2` or `0`, a level on a fixed rule, extra columns, unknown codes.
+/// With `errors`, some of these are wrong.
+fn every_shape(rubric: &Rubric, rows: usize, units: usize, errors: bool) -> String {
+    use kaoping_core::rubric::RuleKind;
+    let rounds: Vec<&str> = rubric.rounds().iter().map(|r| r.name.as_str()).collect();
+    let rules: Vec<(&str, bool)> = rubric
+        .rules()
+        .iter()
+        .filter_map(|r| match r.kind {
+            RuleKind::Fixed { .. } | RuleKind::Zero => Some((r.code.as_str(), false)),
+            RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
+                Some((r.code.as_str(), true))
+            }
+            _ => None,
+        })
+        .collect();
+    let single_rule_items: Vec<(&str, bool)> = rubric
+        .items()
+        .iter()
+        .filter(|i| i.rules.len() == 1)
+        .filter_map(|i| {
+            rules
+                .iter()
+                .find(|(code, _)| *code == rubric.rules()[i.rules.start].code)
+                .map(|&(_, counted)| (i.code.as_str(), counted))
+        })
+        .collect();
+    // Columns in an unusual order, with a column without a header.
+    let mut out = String::from("note,round,code,unit,count,,level\n");
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for i in 0..rows {
+        let unit = format!("U{:05}", next() as usize % units);
+        let (code, counted) = rules[next() as usize % rules.len()];
+        let count = if counted {
+            (1 + next() % 3).to_string()
+        } else {
+            String::new()
+        };
+        let round = if rounds.len() == 1 && next() % 2 == 0 {
+            ""
+        } else {
+            rounds[next() as usize % rounds.len()]
+        };
+        let line = match next() % 40 {
+            0 => format!("\"说明, 有逗号\",{round},{code},{unit},{count},,\r\n"),
+            1 => format!("\"\"\"引号\"\"\",\"{round}\",\"{code}\",\"{unit}\",\"{count}\",,\n"),
+            2 => "\n , ,,,,,\n".to_string(),
+            3 if counted => format!(",{round},{code},{unit},+{count},,\n"),
+            4 => {
+                let (item, counted) = single_rule_items[next() as usize % single_rule_items.len()];
+                let count = if counted { "1" } else { "" };
+                format!("按评分项,{round},{item},{unit},{count},,\n")
+            }
+            5 => format!("第一行\"\",{round},{code},{unit},{count},,\n"),
+            6 => format!(" 有空格 , {round} , {code} , {unit} , {count} ,,\n"),
+            7 if errors => format!(",{round},{code},{unit},0,,\n"),
+            8 if errors => format!(",{round},{code},{unit},{count},,好\n"),
+            9 if errors => format!(",{round},{code},{unit},{count},多余,,多余\n"),
+            10 if errors => format!(",{round},9.9.9,{unit},{count},,\n"),
+            11 if errors => format!(",无此轮次,{code},{unit},{count},,\n"),
+            12 => format!("记录{i},{round},{code},{unit},{count},,\n"),
+            13 => format!("\"跨行的\n说明\",{round},{code},{unit},{count},,\n"),
+            _ => format!(",{round},{code},{unit},{count},,\n"),
+        };
+        out.push_str(&line);
+    }
+    out
+}
+
+#[test]
+fn rows_of_every_shape_read_on_threads_as_on_one() {
+    for (name, errors) in [
+        ("dongli-2023.toml", false),
+        ("village-2023.toml", false),
+        ("dongli-2023.toml", true),
+    ] {
+        let rubric = rubric_file(name);
+        let text = every_shape(&rubric, 160_000, 2_000, errors);
+        assert!(text.len() > 4 << 20, "{name}: large enough to be split");
+        let mut seq_units = Units::new();
+        let sequential = score_findings(
+            &rubric,
+            &mut seq_units,
+            true,
+            "f.csv",
+            text.as_bytes(),
+            false,
+        );
+        if let Err(e) = &sequential {
+            assert!(
+                errors,
+                "{name}: {}",
+                e.to_string().lines().next().unwrap_or("")
+            );
+        }
+        for threads in [2, 3] {
+            let mut units = Units::new();
+            let parallel = in_parts(&rubric, &mut units, &text, Detail::Totals, threads);
+            match (&sequential, parallel) {
+                (Ok(a), Ok(b)) => {
+                    let mut a = a.clone();
+                    let mut b = b;
+                    for r in a.iter_mut().chain(b.iter_mut()) {
+                        r.items.clear();
+                        for round in &mut r.rounds {
+                            round.items.clear();
+                        }
+                    }
+                    assert_eq!(
+                        sheet(&rubric, &seq_units, &a),
+                        sheet(&rubric, &units, &b),
+                        "{name}, {threads} threads"
+                    );
+                    let codes =
+                        |u: &Units| u.units().iter().map(|x| x.code.clone()).collect::<Vec<_>>();
+                    assert_eq!(codes(&units), codes(&seq_units), "{name}: first-seen order");
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "{name}, {threads} threads")
+                }
+                (a, b) => panic!(
+                    "{name}: one thread {:?}, {threads} threads {:?}",
+                    a.is_ok(),
+                    b.is_ok()
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_units_of_a_unit_list_are_reported_on_their_lines_on_any_number_of_threads() {
+    let rubric = rubric_file("dongli-2023.toml");
+    let mut units_csv = String::from("code,name\n");
+    for u in 0..1_500 {
+        units_csv.push_str(&format!("U{u:05},第{u}支部\n"));
+    }
+    // Units U00000 … U01999 are named; the last 500 are not on the list, and a group code is one row.
+    let text = every_shape(&rubric, 160_000, 2_000, false);
+    let run = |threads: usize| {
+        let mut units = kaoping_formats::read_units("u.csv", units_csv.as_bytes()).unwrap();
+        score_findings_bytes(
+            &rubric,
+            &mut units,
+            false,
+            "f.csv",
+            text.as_bytes(),
+            Detail::Totals,
+            threads,
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let sequential = run(1);
+    assert!(sequential.contains("不在单位名单中"), "{sequential}");
+    assert!(
+        sequential.contains("……另有"),
+        "more than 200 rows are wrong"
+    );
+    for threads in [2, 3] {
+        assert_eq!(run(threads), sequential, "{threads} threads");
+    }
+}

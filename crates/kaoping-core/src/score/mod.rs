@@ -16,6 +16,7 @@ pub use rank::{rank, ranks};
 pub use result::*;
 
 use crate::finding::{Finding, FindingError, Input, Target};
+use crate::plain::CountSlot;
 use crate::rubric::{ItemId, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{GroupId, Party, UnitId, Units};
 use tally::UnitTallies;
@@ -281,6 +282,34 @@ impl<'r> Scorer<'r> {
             self.traced.entry(key).or_default().push(finding.clone());
         }
         Ok(())
+    }
+
+    /// Adds `n` to a unit's tally of a plain finding (see [`crate::plain`]): what [`Scorer::add`] does
+    /// with the resolved finding, without it. Only for results without a trace, which would cite it.
+    ///
+    /// # Panics
+    /// On a tracing scorer, or a unit other than a focused scorer's.
+    pub fn add_plain(&mut self, unit: UnitId, slot: CountSlot, n: u64) {
+        assert!(!self.keep_trace, "a traced scorer keeps every finding");
+        if let Some(f) = self.focus {
+            assert_eq!(
+                unit, f,
+                "a scorer focused on one unit was given another unit's finding"
+            );
+        }
+        self.unit_counts.add(unit, slot.0 as usize, n);
+    }
+
+    /// Adds the tallies of plain findings a reader has already summed: one per unit and slot, ascending
+    /// by unit, then slot. As [`Scorer::add_plain`] for each, without sorting them again.
+    ///
+    /// # Panics
+    /// As [`Scorer::add_plain`], or tallies out of that order.
+    pub fn add_summed_plain(&mut self, tallies: impl Iterator<Item = (UnitId, CountSlot, u64)>) {
+        assert!(!self.keep_trace, "a traced scorer keeps every finding");
+        assert!(self.focus.is_none(), "a focused scorer takes findings one by one");
+        self.unit_counts
+            .add_summed(tallies.map(|(u, slot, n)| (u, slot.0 as usize, n)));
     }
 
     fn duplicate(&self, rule: RuleId, round: RoundId, previous: u64) -> FindingError {

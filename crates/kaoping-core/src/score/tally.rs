@@ -146,6 +146,14 @@ impl UnitTallies {
             }
         });
         entries.shrink_to_fit();
+        self.push_sorted(entries);
+    }
+
+    /// Adds a sealed part of tallies already summed: one per (unit, slot), in key order.
+    fn push_sorted(&mut self, entries: Vec<(u64, u64)>) {
+        if entries.is_empty() {
+            return;
+        }
         let first = entries.first().map_or(0, |&(k, _)| unit_of(k));
         let end = entries.last().map_or(0, |&(k, _)| unit_of(k) + 1);
         let mut starts = Vec::with_capacity(end - first + 1);
@@ -165,17 +173,31 @@ impl UnitTallies {
         });
     }
 
+    /// Adds tallies a reader has already summed, one per (unit, slot), ascending by unit and slot within
+    /// a unit. They are kept as a sealed part beside the others (a unit's count is the sum over parts).
+    ///
+    /// # Panics
+    /// Tallies out of that order.
+    pub(super) fn add_summed(&mut self, tallies: impl Iterator<Item = (UnitId, usize, u64)>) {
+        let entries: Vec<(u64, u64)> = tallies.map(|(u, slot, n)| (key(u, slot), n)).collect();
+        assert!(
+            entries.windows(2).all(|w| w[0].0 < w[1].0),
+            "summed tallies come once per unit and slot, in order"
+        );
+        self.push_sorted(entries);
+    }
+
     /// A sealed unit's tallies.
     pub(super) fn of_unit(&self, unit: UnitId) -> UnitRun<'_> {
         debug_assert!(
             self.found.is_empty() && self.one_unit.is_none(),
             "tallies are read after seal"
         );
-        let mut runs: [&[(u64, u64)]; 2] = [&[], &[]];
+        let mut runs: [&[(u64, u64)]; 4] = [&[]; 4];
         let mut rest = Vec::new();
         for (i, part) in self.parts.iter().enumerate() {
             let run = part.of(unit);
-            if i < 2 {
+            if i < runs.len() {
                 runs[i] = run;
             } else if !run.is_empty() {
                 rest.push(run);
@@ -188,8 +210,8 @@ impl UnitTallies {
 /// One unit's sealed tallies, from each part.
 #[derive(Debug, Clone)]
 pub(super) struct UnitRun<'t> {
-    /// The first two parts' runs (a file is read on two threads here), without allocating.
-    runs: [&'t [(u64, u64)]; 2],
+    /// The first four parts' runs (a file read on two threads makes two or four), without allocating.
+    runs: [&'t [(u64, u64)]; 4],
     rest: Vec<&'t [(u64, u64)]>,
 }
 

@@ -7,12 +7,41 @@ use std::str::FromStr;
 
 use kaoping_core::date::Date;
 use kaoping_core::finding::{FindingInput, Resolver};
+use kaoping_core::plain::PlainRules;
 use kaoping_core::rubric::Rubric;
 use kaoping_core::score::{Detail, Scorer, UnitResult};
 use kaoping_core::units::Units;
 use kaoping_core::Decimal;
 
-use crate::csv_quotes::{open_quote_message, QuoteWatch};
+mod line_reader;
+mod plain_rows;
+mod rows;
+
+use plain_rows::{PlainLayout, PlainRows, UnknownUnits};
+
+/// A row's fields, however they were split: by the `csv` crate, or by [`LineFields`].
+trait Fields {
+    fn len(&self) -> usize;
+    fn get(&self, i: usize) -> Option<&[u8]>;
+
+    /// A row of nothing but blanks, which readers skip.
+    fn is_blank(&self) -> bool {
+        (0..self.len()).all(|i| {
+            self.get(i)
+                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+        })
+    }
+}
+
+impl Fields for csv::ByteRecord {
+    fn len(&self) -> usize {
+        csv::ByteRecord::len(self)
+    }
+
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        csv::ByteRecord::get(self, i)
+    }
+}
 
 /// The columns, with the header names each is recognised by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +189,7 @@ impl Header {
     }
 
     /// Values in columns the header does not name, as messages (none in a well-formed row).
-    fn stray_values(&self, record: &csv::ByteRecord, problems: &mut Vec<String>) {
+    fn stray_values(&self, record: &impl Fields, problems: &mut Vec<String>) {
         if record.len() <= self.width && self.blank.is_empty() {
             return;
         }
@@ -192,167 +221,38 @@ impl Header {
 
 /// Reads a findings CSV, handing each row to `sink` with its line number. Rows with problems (unparsable
 /// numbers or dates, or whatever `sink` rejects) are collected by line; any problem fails the whole file.
+/// The file is read whole first: rows are split in memory ([`rows`]).
 ///
 /// # Errors
 /// The file is unreadable, its header is wrong, or rows were rejected (up to [`MAX_ROW_ERRORS`] kept).
 pub fn read_findings<R: Read>(
     file: &str,
-    input: R,
+    mut input: R,
     mut sink: impl FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
 ) -> Result<u64, FindingsError> {
-    let mut reader = csv_reader(QuoteWatch::new(input));
-    let mut record = csv::ByteRecord::new();
-    let has_header = reader
-        .read_byte_record(&mut record)
-        .map_err(|e| unreadable(file, e))?;
-    if !has_header {
-        return Err(empty_file(file));
-    }
-    let header = Header::parse(file, &record)?;
-    rows(
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| FindingsError::Unreadable {
+            file: file.to_string(),
+            reason: e.to_string(),
+        })?;
+    let (header, body, first_line) = rows::read_header(file, &bytes)?;
+    rows::read_lines(
         file,
         &header,
-        &mut reader,
-        0,
+        &bytes[body..],
+        first_line,
+        true,
+        &mut false,
         &mut sink,
-        QuoteWatch::open_quote_line,
+        None,
     )
-}
-
-fn csv_reader<R: Read>(input: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(input)
-}
-
-fn unreadable(file: &str, e: csv::Error) -> FindingsError {
-    FindingsError::Unreadable {
-        file: file.to_string(),
-        reason: e.to_string(),
-    }
-}
-
-fn empty_file(file: &str) -> FindingsError {
-    FindingsError::Header {
-        file: file.to_string(),
-        message: "文件是空的，第一行应为表头 unit,code,count,level,points,round,note".into(),
-    }
-}
-
-fn read_header(file: &str, line: &[u8]) -> Result<Header, FindingsError> {
-    let mut record = csv::ByteRecord::new();
-    let mut reader = csv_reader(line);
-    if !reader
-        .read_byte_record(&mut record)
-        .map_err(|e| unreadable(file, e))?
-    {
-        return Err(empty_file(file));
-    }
-    Header::parse(file, &record)
-}
-
-/// Reads header-less rows of a part of a file whose first row is line `first_line`. A quote left open
-/// at the end of the last part is an error; at the end of another part it means the file was split
-/// inside a quoted field, and `ended_in_quote` is set instead.
-fn read_rows(
-    file: &str,
-    header: &Header,
-    part: &[u8],
-    first_line: u64,
-    last: bool,
-    ended_in_quote: &mut bool,
-    sink: &mut RowSink<'_>,
-) -> Result<u64, FindingsError> {
-    let mut reader = csv_reader(QuoteWatch::new(part));
-    rows(file, header, &mut reader, first_line - 1, sink, |watch| {
-        let open = watch.open_quote_line();
-        if last {
-            open
-        } else {
-            *ended_in_quote = open.is_some();
-            None
-        }
-    })
-}
-
-/// The rows after the header; `line_offset` is added to the reader's own line numbers. Once the input is
-/// read, `open_quote` asks it for the line of a quote left open.
-fn rows<R: Read>(
-    file: &str,
-    header: &Header,
-    reader: &mut csv::Reader<R>,
-    line_offset: u64,
-    sink: &mut RowSink<'_>,
-    open_quote: impl FnOnce(&R) -> Option<u64>,
-) -> Result<u64, FindingsError> {
-    let mut record = csv::ByteRecord::new();
-    let mut errors = Vec::new();
-    let mut more = 0;
-    let mut rows = 0u64;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = line_offset + e.position().map_or(rows + 2, |p| p.line());
-                push(
-                    &mut errors,
-                    &mut more,
-                    line,
-                    vec![format!("无法读取此行：{e}")],
-                );
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        }
-        let line = line_offset + record.position().map_or(rows + 2, |p| p.line());
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
-        }
-        rows += 1;
-        let result = parse_row(header, &record).and_then(|input| sink(&input, line));
-        if let Err(messages) = result {
-            push(&mut errors, &mut more, line, messages);
-        }
-    }
-    // The row holding the open quote is the last one read, so its line keeps the errors in order.
-    if let Some(opened) = open_quote(reader.get_ref()) {
-        push(
-            &mut errors,
-            &mut more,
-            line_offset + opened,
-            vec![open_quote_message()],
-        );
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(FindingsError::Rows {
-            file: file.to_string(),
-            errors,
-            more,
-        })
-    }
-}
-
-fn push(errors: &mut Vec<RowError>, more: &mut usize, line: u64, messages: Vec<String>) {
-    if errors.len() < MAX_ROW_ERRORS {
-        errors.push(RowError {
-            line,
-            message: messages.join("；"),
-        });
-    } else {
-        *more += 1;
-    }
 }
 
 fn parse_row<'r>(
     header: &Header,
-    record: &'r csv::ByteRecord,
+    record: &'r impl Fields,
 ) -> Result<FindingInput<'r>, Vec<String>> {
     let mut input = FindingInput::default();
     let mut problems = Vec::new();
@@ -450,28 +350,40 @@ fn score_stream<R: Read>(
     detail: Detail,
 ) -> Result<Vec<UnitResult>, FindingsError> {
     let mut scorer = Scorer::with_detail(rubric, detail);
-    ingest(rubric, units, open_units, detail, &mut scorer, |sink| {
-        read_findings(file, input, sink)
-    })?;
+    ingest(
+        rubric,
+        units,
+        open_units,
+        detail,
+        &mut scorer,
+        &mut Vec::new(),
+        |sink| read_findings(file, input, sink),
+    )?;
     Ok(scorer.finish(units))
 }
 
-/// Runs a reader whose rows are resolved and added to `scorer`.
+/// Runs a reader whose rows are resolved and added to `scorer`. Each unit the rows register gets the line
+/// it was first seen on in `first_lines`.
 fn ingest<'r>(
     rubric: &'r Rubric,
     units: &mut Units,
     open_units: bool,
     detail: Detail,
     scorer: &mut Scorer<'r>,
+    first_lines: &mut Vec<u64>,
     read: impl FnOnce(
         &mut dyn FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
     ) -> Result<u64, FindingsError>,
 ) -> Result<u64, FindingsError> {
     let resolver = Resolver::new(rubric, open_units).keep_notes(detail == Detail::Trace);
+    let base = units.len() - first_lines.len();
     read(&mut |input, line| {
         let finding = resolver
             .resolve(units, input, line)
             .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        if units.len() > base + first_lines.len() {
+            first_lines.push(line);
+        }
         scorer
             .add(units, finding)
             .map_err(|e| vec![e.message_with(|line| format!("见第{line}行"))])
@@ -501,18 +413,20 @@ pub fn score_findings_bytes(
     detail: Detail,
     threads: usize,
 ) -> Result<Vec<UnitResult>, FindingsError> {
-    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
-    let body = &bytes[header_end..];
     let sequential =
         |units: &mut Units| score_stream(rubric, units, open_units, file, bytes, detail);
-    let quoted_header = memchr::memchr(b'"', &bytes[..header_end]).is_some();
-    if threads <= 1 || bytes.len() < PARALLEL_MIN_BYTES || quoted_header {
+    if threads <= 1 || bytes.len() < PARALLEL_MIN_BYTES {
         return sequential(units);
     }
-    let header = read_header(file, &bytes[..header_end])?;
-    let (chunks, starts): (Vec<&[u8]>, Vec<u64>) = split_lines(body, threads).into_iter().unzip();
+    let (header, body, first_line) = rows::read_header(file, bytes)?;
+    let body = &bytes[body..];
+    let (chunks, starts): (Vec<&[u8]>, Vec<u64>) =
+        split_lines(body, first_line, threads).into_iter().unzip();
     let base: &Units = units;
-    type Part<'r> = (Units, Scorer<'r>, Vec<RowError>, usize, bool);
+    let base_len = base.len();
+    // Traces cite every finding, so plain rows are only taken when results carry none.
+    let layout =
+        (detail != Detail::Trace).then(|| PlainLayout::new(PlainRules::new(rubric), &header, base));
     let parts: Vec<Part<'_>> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
@@ -520,34 +434,12 @@ pub fn score_findings_bytes(
             .enumerate()
             .map(|(i, (chunk, &start))| {
                 let header = &header;
+                let layout = layout.as_ref();
                 let last = i + 1 == chunks.len();
                 s.spawn(move || {
-                    let mut local = base.clone();
-                    let mut scorer = Scorer::with_detail(rubric, detail);
-                    let mut ended_in_quote = false;
-                    let read = ingest(
-                        rubric,
-                        &mut local,
-                        open_units,
-                        detail,
-                        &mut scorer,
-                        |sink| {
-                            read_rows(file, header, chunk, start, last, &mut ended_in_quote, sink)
-                        },
-                    );
-                    scorer.seal();
-                    let (errors, more) = match read {
-                        Ok(_) => (Vec::new(), 0),
-                        Err(FindingsError::Rows { errors, more, .. }) => (errors, more),
-                        Err(other) => (
-                            vec![RowError {
-                                line: start,
-                                message: other.to_string(),
-                            }],
-                            0,
-                        ),
-                    };
-                    (local, scorer, errors, more, ended_in_quote)
+                    read_part(
+                        rubric, base, open_units, detail, file, header, layout, chunk, start, last,
+                    )
                 })
             })
             .collect();
@@ -556,29 +448,37 @@ pub fn score_findings_bytes(
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
-    if parts.iter().any(|p| p.4) {
+    if parts.iter().any(|p| p.ended_in_quote) {
         return sequential(units);
     }
     let mut errors = Vec::new();
     let mut more = 0;
     let mut merged: Option<Scorer<'_>> = None;
-    for (local, scorer, errs, m, _) in parts {
-        errors.extend(errs);
-        more += m;
-        let remap: Vec<usize> = local
-            .units()
-            .iter()
-            .map(|u| match units.find(&u.code) {
+    for part in parts {
+        errors.extend(part.errors);
+        more += part.more;
+        // Units new to the register join it in the order the file first names them.
+        let mut remap: Vec<usize> = (0..part.units.len()).collect();
+        let mut new: Vec<usize> = (base_len..part.units.len()).collect();
+        new.sort_by_key(|&u| part.first_lines[u - base_len]);
+        for u in new {
+            let unit = part.units.unit(u);
+            remap[u] = match units.find(&unit.code) {
                 Some(kaoping_core::units::Party::Unit(id)) => id,
                 _ => units
-                    .add_unit(&u.code, &u.name, u.ranking_group.as_deref(), &[])
+                    .add_unit(&unit.code, &unit.name, unit.ranking_group.as_deref(), &[])
                     .expect("code was valid in the part"),
-            })
-            .collect();
+            };
+        }
         match merged.as_mut() {
-            None => merged = Some(scorer),
+            None if remap.iter().enumerate().all(|(a, &b)| a == b) => merged = Some(part.scorer),
+            None => {
+                let mut into = Scorer::with_detail(rubric, detail);
+                into.absorb(part.scorer, &remap, units);
+                merged = Some(into);
+            }
             Some(into) => {
-                for (line, e) in into.absorb(scorer, &remap, units) {
+                for (line, e) in into.absorb(part.scorer, &remap, units) {
                     errors.push(RowError {
                         line,
                         message: e.message_with(|line| format!("见第{line}行")),
@@ -603,13 +503,101 @@ pub fn score_findings_bytes(
     Ok(scorer.finish_parallel(units, threads))
 }
 
+/// What one thread made of its part of a file.
+struct Part<'r> {
+    /// The register as the thread left it: the caller's units, then those the part named first.
+    units: Units,
+    /// For each unit the part added, the line it was first named on.
+    first_lines: Vec<u64>,
+    scorer: Scorer<'r>,
+    errors: Vec<RowError>,
+    more: usize,
+    ended_in_quote: bool,
+}
+
+/// Reads and scores one part of a file on the calling thread, plain rows (when `layout` is given) by
+/// partition after the rest.
+#[allow(clippy::too_many_arguments)]
+fn read_part<'r>(
+    rubric: &'r Rubric,
+    base: &Units,
+    open_units: bool,
+    detail: Detail,
+    file: &str,
+    header: &Header,
+    layout: Option<&PlainLayout<'r>>,
+    chunk: &[u8],
+    start: u64,
+    last: bool,
+) -> Part<'r> {
+    let mut units = base.clone();
+    let mut first_lines = Vec::new();
+    let mut scorer = Scorer::with_detail(rubric, detail);
+    let mut ended_in_quote = false;
+    let mut plain = layout.map(|l| PlainRows::new(l, chunk.len(), start));
+    let read = ingest(
+        rubric,
+        &mut units,
+        open_units,
+        detail,
+        &mut scorer,
+        &mut first_lines,
+        |sink| {
+            rows::read_lines(
+                file,
+                header,
+                chunk,
+                start,
+                last,
+                &mut ended_in_quote,
+                sink,
+                plain.as_mut(),
+            )
+        },
+    );
+    let (mut errors, mut more) = match read {
+        Ok(_) => (Vec::new(), 0),
+        Err(FindingsError::Rows { errors, more, .. }) => (errors, more),
+        Err(other) => (
+            vec![RowError {
+                line: start,
+                message: other.to_string(),
+            }],
+            0,
+        ),
+    };
+    if let Some(plain) = plain {
+        let mut unknown = UnknownUnits::default();
+        plain.finish(
+            &mut units,
+            open_units,
+            base.len(),
+            &mut first_lines,
+            &mut scorer,
+            &mut unknown,
+        );
+        more += unknown.more;
+        errors.extend(unknown.into_errors());
+        errors.sort_by_key(|e| e.line);
+    }
+    scorer.seal();
+    Part {
+        units,
+        first_lines,
+        scorer,
+        errors,
+        more,
+        ended_in_quote,
+    }
+}
+
 /// Splits `body` (the file after its header line) into about `parts` pieces, each ending at a line end
 /// with an even number of `"` before it (outside any quoted field, unless a stray quote miscounts; see
 /// [`score_findings_bytes`]), each with the line its first row is on.
 ///
 /// Counting the quotes and line ends before each cut takes a pass over the file; it runs on `parts`
 /// threads, which is also where the pages of a mapped file are first touched.
-fn split_lines(body: &[u8], parts: usize) -> Vec<(&[u8], u64)> {
+fn split_lines(body: &[u8], first_line: u64, parts: usize) -> Vec<(&[u8], u64)> {
     let count = |b: &[u8]| {
         (
             memchr::memchr_iter(b'"', b).count(),
@@ -679,14 +667,14 @@ fn split_lines(body: &[u8], parts: usize) -> Vec<(&[u8], u64)> {
         ends.push((at, lines));
     }
     let mut pieces = Vec::with_capacity(ends.len() + 1);
-    let (mut from, mut first_line) = (0usize, 2u64);
+    let (mut from, mut line) = (0usize, first_line);
     for (end, lines_before) in ends {
         if end > from {
-            pieces.push((&body[from..end], first_line));
-            (from, first_line) = (end, 2 + lines_before);
+            pieces.push((&body[from..end], line));
+            (from, line) = (end, first_line + lines_before);
         }
     }
-    pieces.push((&body[from..], first_line));
+    pieces.push((&body[from..], line));
     pieces
 }
 
@@ -697,7 +685,7 @@ mod tests {
     /// The pieces put back together are the body; each but the last ends a line outside quotes; each
     /// knows the line it starts on (the body starts on line 2).
     fn check(body: &[u8], parts: usize) -> usize {
-        let pieces = split_lines(body, parts);
+        let pieces = split_lines(body, 2, parts);
         let joined: Vec<u8> = pieces.iter().flat_map(|(p, _)| p.iter().copied()).collect();
         assert_eq!(joined, body);
         let mut line = 2;

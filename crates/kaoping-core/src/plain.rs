@@ -1,0 +1,122 @@
+//! Plain findings: the rows a bulk findings file is mostly made of. A plain finding names a unit and a
+//! counting rule (fixed, 不得分, per-occurrence, progressive) of the unit's own, with a count where the
+//! rule takes one and nothing else. Its meaning is a tally and nothing more, so a bulk reader may check it
+//! with [`PlainRules`] and add it with [`crate::score::Scorer::add_plain`] instead of building, resolving
+//! and adding a [`crate::finding::Finding`]: the same tally, without the work.
+//!
+//! The contract: [`PlainRules::rule`] accepts a code only when the [`crate::finding::Resolver`] would accept
+//! the same row (named unit, blank level, points, matter and dates, a count as [`PlainCount`] says) and
+//! turn it into exactly the tally `add_plain` makes. Anything else (a group, a score-setting rule, a
+//! deadline, an error) goes the resolver's way, which also words the errors.
+
+use crate::code_map::CodeMap;
+use crate::limits::MAX_COUNT;
+use crate::rubric::{AppliesTo, Coded, RoundId, Rubric, RuleId, RuleKind};
+
+/// What a plain finding's count must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainCount {
+    /// Fixed and 不得分 rules: it happened; the count is left blank (and tallies 1).
+    Blank,
+    /// Per-occurrence and progressive rules: 1 to [`MAX_COUNT`] occurrences.
+    Required,
+}
+
+/// A rule a plain finding may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlainRule {
+    pub rule: RuleId,
+    pub count: PlainCount,
+}
+
+/// A (round, rule) tally of a plain finding, as [`crate::score::Scorer::add_plain`] takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountSlot(pub(crate) u32);
+
+impl CountSlot {
+    /// The slot as a number below the rubric's rounds × rules, for a reader that packs it.
+    pub fn index(self) -> u32 {
+        self.0
+    }
+
+    /// The slot [`CountSlot::index`] gave, if it is one of this rubric's.
+    pub fn from_index(rules: &PlainRules<'_>, index: u32) -> Option<CountSlot> {
+        let slots = rules.rubric.rounds().len() * rules.rubric.rules().len();
+        ((index as usize) < slots).then_some(CountSlot(index))
+    }
+}
+
+/// The codes plain findings may name, for one rubric.
+#[derive(Debug, Clone)]
+pub struct PlainRules<'r> {
+    rubric: &'r Rubric,
+    codes: CodeMap<PlainRule>,
+}
+
+impl<'r> PlainRules<'r> {
+    pub fn new(rubric: &'r Rubric) -> PlainRules<'r> {
+        let mut codes = CodeMap::default();
+        let item_codes = rubric.items().iter().map(|i| i.code.as_str());
+        for code in rubric
+            .rules()
+            .iter()
+            .map(|r| r.code.as_str())
+            .chain(item_codes)
+        {
+            // What the code means to the resolver: a rule, or an item with a single rule.
+            let rule = match rubric.lookup(code) {
+                Some(Coded::Rule(r)) => r,
+                Some(Coded::Item(i)) if rubric.item_rules(i).len() == 1 => {
+                    rubric.items()[i].rules.start
+                }
+                _ => continue,
+            };
+            let def = &rubric.rules()[rule];
+            let count = match def.kind {
+                RuleKind::Fixed { .. } | RuleKind::Zero => PlainCount::Blank,
+                RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
+                    PlainCount::Required
+                }
+                _ => continue,
+            };
+            if def.applies_to == AppliesTo::Group {
+                continue;
+            }
+            codes.insert(code, PlainRule { rule, count });
+        }
+        PlainRules { rubric, codes }
+    }
+
+    /// The rule a plain finding with this code (trimmed, as written) counts on; `None` when the code is
+    /// not one of a plain rule.
+    pub fn rule(&self, code: &[u8]) -> Option<PlainRule> {
+        self.codes.get_bytes(code)
+    }
+
+    /// Whether `count` (the count column, trimmed; empty when blank) is one a plain finding on `rule` may
+    /// carry, and the tally it adds.
+    pub fn count(rule: PlainRule, count: &[u8]) -> Option<u64> {
+        match rule.count {
+            PlainCount::Blank => count.is_empty().then_some(1),
+            PlainCount::Required => {
+                // Plain digits only; a sign, a zero or too many go the resolver's way (and its errors).
+                if count.is_empty() || count.len() > 7 || !count.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                let n = count.iter().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+                (1..=u64::from(MAX_COUNT)).contains(&n).then_some(n)
+            }
+        }
+    }
+
+    /// The round of a plain finding: its round column trimmed (blank for the only round).
+    pub fn round(&self, round: &str) -> Option<RoundId> {
+        self.rubric.round(round)
+    }
+
+    /// The tally a plain finding on `rule` in `round` adds to.
+    pub fn slot(&self, round: RoundId, rule: RuleId) -> CountSlot {
+        let slot = round * self.rubric.rules().len() + rule;
+        CountSlot(u32::try_from(slot).expect("fewer than 2³² rule slots"))
+    }
+}

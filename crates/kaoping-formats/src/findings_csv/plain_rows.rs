@@ -1,0 +1,328 @@
+//! The parallel reader's shortcut for plain findings (`kaoping_core::plain`): a unit, a counting rule and
+//! its count, nothing else. They are most of a bulk file, and in a ledger export (time order, not unit
+//! order) each names a different unit from the row before, so finding its unit in a register of 100,000
+//! misses the cache on nearly every row.
+//!
+//! So a plain row is checked where it is read, but its unit is not looked up there: the row is kept, 16
+//! bytes, in one of [`PARTITIONS`] partitions chosen by its unit code. Once the part of the file is read,
+//! each partition is taken in turn; its units are a small fraction of all, and their lookups stay in
+//! cache. Rows within a partition keep file order.
+//!
+//! What the reader would have done is preserved exactly: a unit of an open register is registered as if
+//! first seen on its first line (the caller orders registrations by [`PlainRows::finish`]'s first lines);
+//! an unknown unit of a closed register is an error on its line, worded as the resolver words it.
+
+use std::collections::BinaryHeap;
+
+use kaoping_core::finding::FindingError;
+use kaoping_core::plain::{CountSlot, PlainRules};
+use kaoping_core::rubric::RoundId;
+use kaoping_core::score::Scorer;
+use kaoping_core::units::{Party, Units};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::{Column, Fields, Header, RowError, MAX_ROW_ERRORS};
+
+/// Partitions of plain rows by unit code: 100,000 units make about 1,600 a partition, whose lookups fit
+/// in the fastest caches.
+const PARTITIONS: usize = 64;
+
+/// A unit code of up to 7 ASCII bytes, packed with its length. Longer codes are not plain.
+fn pack(code: &[u8]) -> Option<u64> {
+    if code.len() > 7 {
+        return None;
+    }
+    // A shift per byte: copying a slice of variable length would call `memcpy`, dearer than the rest.
+    let mut packed = (code.len() as u64) << 56;
+    for (i, &b) in code.iter().enumerate() {
+        if !b.is_ascii() {
+            return None;
+        }
+        packed |= u64::from(b) << (8 * i);
+    }
+    Some(packed)
+}
+
+fn unpack(key: u64) -> String {
+    let bytes = key.to_le_bytes();
+    let len = usize::from(bytes[7]).min(7);
+    String::from_utf8_lossy(&bytes[..len]).into_owned()
+}
+
+fn partition(key: u64) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % PARTITIONS
+}
+
+/// Where a plain row's values are, from the header; and the group codes, which are never plain.
+pub(super) struct PlainLayout<'r> {
+    rules: PlainRules<'r>,
+    unit: usize,
+    code: usize,
+    count: Option<usize>,
+    round: Option<usize>,
+    note: Option<usize>,
+    /// Columns that must be blank: level, points, matter, dates, and those without a header.
+    blank: Vec<usize>,
+    width: usize,
+    groups: FxHashSet<u64>,
+    /// The round of a row that names none: the only one.
+    only_round: Option<RoundId>,
+}
+
+impl<'r> PlainLayout<'r> {
+    pub(super) fn new(rules: PlainRules<'r>, header: &Header, units: &Units) -> PlainLayout<'r> {
+        let at = |c: Column| {
+            header
+                .positions
+                .iter()
+                .find(|(col, _)| *col == c)
+                .map(|&(_, i)| i)
+        };
+        let mut blank = header.blank.clone();
+        blank.extend(
+            header
+                .positions
+                .iter()
+                .filter(|(c, _)| {
+                    matches!(
+                        c,
+                        Column::Level
+                            | Column::Points
+                            | Column::Matter
+                            | Column::Date
+                            | Column::Due
+                    )
+                })
+                .map(|&(_, i)| i),
+        );
+        PlainLayout {
+            only_round: rules.round(""),
+            rules,
+            unit: at(Column::Unit).expect("the header names the unit column"),
+            code: at(Column::Code).expect("the header names the code column"),
+            count: at(Column::Count),
+            round: at(Column::Round),
+            note: at(Column::Note),
+            blank,
+            width: header.width,
+            groups: units
+                .groups()
+                .iter()
+                .filter_map(|g| pack(g.code.as_bytes()))
+                .collect(),
+        }
+    }
+
+    /// The plain row a record is, if it is one.
+    fn read(&self, record: &impl Fields) -> Option<(u64, u32)> {
+        let field = |i: usize| record.get(i).map_or(&[][..], <[u8]>::trim_ascii);
+        if record.len() > self.width || self.blank.iter().any(|&i| !field(i).is_empty()) {
+            return None;
+        }
+        let unit = field(self.unit);
+        if unit.is_empty() {
+            return None;
+        }
+        let key = pack(unit)?;
+        if !self.groups.is_empty() && self.groups.contains(&key) {
+            return None;
+        }
+        let rule = self.rules.rule(field(self.code))?;
+        let n = PlainRules::count(rule, self.count.map_or(&[][..], field))?;
+        let round = match self.round.map(field) {
+            None | Some([]) => self.only_round?,
+            Some(name) => self.rules.round(std::str::from_utf8(name).ok()?)?,
+        };
+        // The note is not kept, but one that is not text is an error the resolver's way reports.
+        if let Some(note) = self.note.map(field) {
+            if !note.is_ascii() && std::str::from_utf8(note).is_err() {
+                return None;
+            }
+        }
+        // Slot and count share 32 bits: 4,096 (round, rule) slots and counts below 2²⁰, which holds
+        // MAX_COUNT. A rubric with more slots reads its rows the resolver's way.
+        let slot = self.rules.slot(round, rule.rule).index();
+        let n = u32::try_from(n).ok().filter(|&n| n < 1 << COUNT_BITS)?;
+        (slot < 1 << (32 - COUNT_BITS)).then_some((key, slot << COUNT_BITS | n))
+    }
+}
+
+const COUNT_BITS: u32 = 20;
+
+/// A plain row as kept: 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct PlainRow {
+    unit: u64,
+    /// The line, from the part's first.
+    line: u32,
+    /// The slot's index above [`COUNT_BITS`], the count below.
+    slot_count: u32,
+}
+
+/// The plain rows of one part of a file, by partition, in file order within each.
+pub(super) struct PlainRows<'l, 'r> {
+    layout: &'l PlainLayout<'r>,
+    parts: Vec<Vec<PlainRow>>,
+    first_line: u64,
+}
+
+/// Unknown units of a closed register: the rows with the lowest lines, and how many more.
+#[derive(Default)]
+pub(super) struct UnknownUnits {
+    lowest: BinaryHeap<(u64, u64)>,
+    pub(super) more: usize,
+}
+
+impl UnknownUnits {
+    fn push(&mut self, line: u64, unit: u64) {
+        if self.lowest.len() < MAX_ROW_ERRORS {
+            self.lowest.push((line, unit));
+        } else if self.lowest.peek().is_some_and(|&(l, _)| line < l) {
+            self.lowest.pop();
+            self.lowest.push((line, unit));
+            self.more += 1;
+        } else {
+            self.more += 1;
+        }
+    }
+
+    pub(super) fn into_errors(self) -> Vec<RowError> {
+        let mut rows = self.lowest.into_vec();
+        rows.sort_unstable();
+        rows.into_iter()
+            .map(|(line, unit)| RowError {
+                line,
+                message: FindingError::UnknownUnit(unpack(unit)).to_string(),
+            })
+            .collect()
+    }
+}
+
+impl<'l, 'r> PlainRows<'l, 'r> {
+    /// For a part of about `bytes` bytes whose first line is `first_line`.
+    pub(super) fn new(
+        layout: &'l PlainLayout<'r>,
+        bytes: usize,
+        first_line: u64,
+    ) -> PlainRows<'l, 'r> {
+        // Room for rows of 20 bytes or more; what is not filled is never touched.
+        let per = bytes / 20 / PARTITIONS + 16;
+        PlainRows {
+            layout,
+            parts: (0..PARTITIONS).map(|_| Vec::with_capacity(per)).collect(),
+            first_line,
+        }
+    }
+
+    /// Keeps the record if it is a plain row; `false` leaves it to the resolver.
+    pub(super) fn take(&mut self, record: &impl Fields, line: u64) -> bool {
+        let Some((unit, slot_count)) = self.layout.read(record) else {
+            return false;
+        };
+        let Ok(line) = u32::try_from(line - self.first_line) else {
+            return false;
+        };
+        self.parts[partition(unit)].push(PlainRow {
+            unit,
+            line,
+            slot_count,
+        });
+        true
+    }
+
+    /// Adds the rows kept to `scorer`. An open register gets the units it lacks, each with its first line
+    /// in `first_lines` (index: unit − `base`, where units registered while reading already have theirs,
+    /// lowered here if a plain row came first); a closed one reports them in `unknown`.
+    ///
+    /// Each partition's rows are numbered by their unit within the partition, sorted (in cache: a
+    /// partition is small) and summed per unit and slot; the sums go to the scorer in unit order, so it
+    /// need not sort them again.
+    pub(super) fn finish(
+        self,
+        units: &mut Units,
+        open: bool,
+        base: usize,
+        first_lines: &mut Vec<u64>,
+        scorer: &mut Scorer<'_>,
+        unknown: &mut UnknownUnits,
+    ) {
+        const UNKNOWN: u32 = u32::MAX;
+        let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
+        // The partition's units, by their number in it.
+        let mut local: Vec<usize> = Vec::new();
+        // (number << 32 | slot, count) of the partition's rows.
+        let mut keyed: Vec<(u64, u32)> = Vec::new();
+        // Every unit's sums, (slot, count), and where each unit's are.
+        let mut summed: Vec<(u32, u64)> = Vec::new();
+        let mut run_of: Vec<(usize, usize)> = Vec::new();
+        for part in self.parts {
+            ids.clear();
+            local.clear();
+            keyed.clear();
+            for row in part {
+                let line = self.first_line + u64::from(row.line);
+                let number = *ids.entry(row.unit).or_insert_with(|| {
+                    let code = unpack(row.unit);
+                    let id = match units.find(&code) {
+                        Some(Party::Unit(id)) => {
+                            if let Some(first) =
+                                id.checked_sub(base).and_then(|i| first_lines.get_mut(i))
+                            {
+                                *first = (*first).min(line);
+                            }
+                            Some(id)
+                        }
+                        Some(Party::Group(_)) => None,
+                        None if open => {
+                            let id = units
+                                .add_unit(&code, &code, None, &[])
+                                .expect("a new, non-empty code");
+                            debug_assert_eq!(id - base, first_lines.len());
+                            first_lines.push(line);
+                            Some(id)
+                        }
+                        None => None,
+                    };
+                    id.map_or(UNKNOWN, |id| {
+                        local.push(id);
+                        (local.len() - 1) as u32
+                    })
+                });
+                if number == UNKNOWN {
+                    unknown.push(line, row.unit);
+                } else {
+                    let slot = row.slot_count >> COUNT_BITS;
+                    let count = row.slot_count & ((1 << COUNT_BITS) - 1);
+                    keyed.push(((u64::from(number) << 32) | u64::from(slot), count));
+                }
+            }
+            radsort::sort_by_key(&mut keyed, |&(k, _)| k);
+            let mut i = 0;
+            while i < keyed.len() {
+                let number = (keyed[i].0 >> 32) as usize;
+                let start = summed.len();
+                while i < keyed.len() && (keyed[i].0 >> 32) as usize == number {
+                    let key = keyed[i].0;
+                    let mut n = 0u64;
+                    while i < keyed.len() && keyed[i].0 == key {
+                        n = n.saturating_add(u64::from(keyed[i].1));
+                        i += 1;
+                    }
+                    summed.push((key as u32, n));
+                }
+                let id = local[number];
+                if run_of.len() <= id {
+                    run_of.resize(id + 1, (0, 0));
+                }
+                run_of[id] = (start, summed.len() - start);
+            }
+        }
+        let rules = &self.layout.rules;
+        scorer.add_summed_plain(run_of.iter().enumerate().flat_map(|(id, &(start, len))| {
+            summed[start..start + len].iter().map(move |&(slot, n)| {
+                let slot = CountSlot::from_index(rules, slot).expect("a slot of this rubric");
+                (id, slot, n)
+            })
+        }));
+    }
+}
