@@ -25,7 +25,7 @@ fn pack(code: &str) -> Option<u64> {
 
 /// A shift per byte rather than a copy: the copy of a variable length is a call to `memcpy`, which
 /// costs more than the lookup it prepares.
-fn pack_bytes(bytes: &[u8]) -> Option<u64> {
+pub(crate) fn pack_bytes(bytes: &[u8]) -> Option<u64> {
     (bytes.len() <= 7).then(|| {
         let mut packed = (bytes.len() as u64) << 56;
         for (i, &b) in bytes.iter().enumerate() {
@@ -49,6 +49,11 @@ impl<V: Copy> CodeMap<V> {
             Some(key) => self.short.get(&key).copied(),
             None => self.long.get(std::str::from_utf8(code).ok()?).copied(),
         }
+    }
+
+    /// As [`CodeMap::get`], for a code already packed (see [`crate::plain::packed_code`]).
+    pub(crate) fn get_packed(&self, key: u64) -> Option<V> {
+        self.short.get(&key).copied()
     }
 
     pub(crate) fn insert(&mut self, code: &str, value: V) {

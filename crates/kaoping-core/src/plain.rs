@@ -13,6 +13,12 @@ use crate::code_map::CodeMap;
 use crate::limits::MAX_COUNT;
 use crate::rubric::{AppliesTo, Coded, RoundId, Rubric, RuleId, RuleKind};
 
+/// A code of up to 7 bytes as one integer: its bytes, little-endian, and its length in the top byte.
+/// Bulk readers key units by it; [`PlainRules::rule_packed`] takes it.
+pub fn packed_code(code: &[u8]) -> Option<u64> {
+    crate::code_map::pack_bytes(code)
+}
+
 /// What a plain finding's count must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlainCount {
@@ -91,6 +97,11 @@ impl<'r> PlainRules<'r> {
     /// not one of a plain rule.
     pub fn rule(&self, code: &[u8]) -> Option<PlainRule> {
         self.codes.get_bytes(code)
+    }
+
+    /// As [`PlainRules::rule`], for a code packed by [`packed_code`].
+    pub fn rule_packed(&self, code: u64) -> Option<PlainRule> {
+        self.codes.get_packed(code)
     }
 
     /// Whether `count` (the count column, trimmed; empty when blank) is one a plain finding on `rule` may

@@ -19,7 +19,7 @@ use crate::finding::{Finding, FindingError, Input, Target};
 use crate::plain::CountSlot;
 use crate::rubric::{ItemId, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{GroupId, Party, UnitId, Units};
-use tally::UnitTallies;
+use tally::{SlotCounts, UnitTallies};
 
 type Key = (Party, RoundId, RuleId);
 
@@ -307,7 +307,10 @@ impl<'r> Scorer<'r> {
     /// As [`Scorer::add_plain`], or tallies out of that order.
     pub fn add_summed_plain(&mut self, tallies: impl Iterator<Item = (UnitId, CountSlot, u64)>) {
         assert!(!self.keep_trace, "a traced scorer keeps every finding");
-        assert!(self.focus.is_none(), "a focused scorer takes findings one by one");
+        assert!(
+            self.focus.is_none(),
+            "a focused scorer takes findings one by one"
+        );
         self.unit_counts
             .add_summed(tallies.map(|(u, slot, n)| (u, slot.0 as usize, n)));
     }
@@ -475,7 +478,13 @@ impl<'r> Scorer<'r> {
         for (i, f) in self.awards.iter().enumerate() {
             awards.entry(f.party).or_default().push(i);
         }
-        unit::score_unit(&self, units, &awards, unit)
+        unit::score_unit(
+            &self,
+            units,
+            &awards,
+            unit,
+            &mut SlotCounts::new(self.stride()),
+        )
     }
 
     /// Scores every unit in the register (with or without findings) and ranks them.
@@ -496,8 +505,9 @@ impl<'r> Scorer<'r> {
         let scorer = &self;
         let awards = &awards;
         let mut results: Vec<UnitResult> = if threads == 1 {
+            let mut counts = SlotCounts::new(scorer.stride());
             (0..n)
-                .map(|u| unit::score_unit(scorer, units, awards, u))
+                .map(|u| unit::score_unit(scorer, units, awards, u, &mut counts))
                 .collect()
         } else {
             std::thread::scope(|s| {
@@ -505,8 +515,9 @@ impl<'r> Scorer<'r> {
                     .map(|t| {
                         let range = (t * per).min(n)..((t + 1) * per).min(n);
                         s.spawn(move || {
+                            let mut counts = SlotCounts::new(scorer.stride());
                             range
-                                .map(|u| unit::score_unit(scorer, units, awards, u))
+                                .map(|u| unit::score_unit(scorer, units, awards, u, &mut counts))
                                 .collect::<Vec<_>>()
                         })
                     })

@@ -220,19 +220,55 @@ impl UnitRun<'_> {
         self.runs.iter().copied().chain(self.rest.iter().copied())
     }
 
-    pub(super) fn count(&self, slot: usize) -> u64 {
-        self.all().fold(0u64, |n, run| {
-            let found = run
-                .binary_search_by_key(&slot, |&(k, _)| slot_of(k))
-                .map_or(0, |i| run[i].1);
-            n.saturating_add(found)
-        })
+    /// Lays the run out by slot in `counts` (emptied first).
+    pub(super) fn fill(&self, counts: &mut SlotCounts) {
+        counts.clear();
+        for run in self.all() {
+            for &(k, n) in run {
+                let slot = slot_of(k);
+                if !counts.seen[slot] {
+                    counts.seen[slot] = true;
+                    counts.found.push(slot);
+                }
+                counts.counts[slot] = counts.counts[slot].saturating_add(n);
+            }
+        }
+    }
+}
+
+/// One unit's tallies by slot, for scoring it: the rules of each visited item read their counts here
+/// rather than searching the runs. One per scoring thread, emptied between units.
+#[derive(Debug, Clone)]
+pub(super) struct SlotCounts {
+    counts: Vec<u64>,
+    seen: Vec<bool>,
+    found: Vec<usize>,
+}
+
+impl SlotCounts {
+    pub(super) fn new(slots: usize) -> SlotCounts {
+        SlotCounts {
+            counts: vec![0; slots],
+            seen: vec![false; slots],
+            found: Vec::new(),
+        }
     }
 
-    /// The slots found (in any order; a slot found in several parts comes once per part).
+    fn clear(&mut self) {
+        for &slot in &self.found {
+            self.counts[slot] = 0;
+            self.seen[slot] = false;
+        }
+        self.found.clear();
+    }
+
+    pub(super) fn count(&self, slot: usize) -> u64 {
+        self.counts.get(slot).copied().unwrap_or(0)
+    }
+
+    /// The slots found, each once (a finding counting 0 still marks its slot).
     pub(super) fn slots(&self) -> impl Iterator<Item = usize> + '_ {
-        self.all()
-            .flat_map(|run| run.iter().map(|&(k, _)| slot_of(k)))
+        self.found.iter().copied()
     }
 }
 
@@ -241,10 +277,22 @@ mod tests {
     use super::*;
 
     fn slots(t: &UnitTallies, u: UnitId) -> Vec<usize> {
-        let mut s: Vec<usize> = t.of_unit(u).slots().collect();
+        let mut s: Vec<usize> = laid_out(t, u).slots().collect();
         s.sort_unstable();
+        let all = s.len();
         s.dedup();
+        assert_eq!(s.len(), all, "each slot once");
         s
+    }
+
+    fn laid_out(t: &UnitTallies, u: UnitId) -> SlotCounts {
+        let mut c = SlotCounts::new(16);
+        // Left over from another unit: filling empties it first.
+        c.counts[15] = 9;
+        c.seen[15] = true;
+        c.found.push(15);
+        t.of_unit(u).fill(&mut c);
+        c
     }
 
     #[test]
@@ -261,10 +309,10 @@ mod tests {
             t.add(u, s, n);
         }
         t.seal();
-        assert_eq!(t.of_unit(0).count(3), 3);
-        assert_eq!(t.of_unit(2).count(5), 5);
-        assert_eq!(t.of_unit(2).count(1), 7);
-        assert_eq!(t.of_unit(2).count(0), 0);
+        assert_eq!(laid_out(&t, 0).count(3), 3);
+        assert_eq!(laid_out(&t, 2).count(5), 5);
+        assert_eq!(laid_out(&t, 2).count(1), 7);
+        assert_eq!(laid_out(&t, 2).count(0), 0);
         assert_eq!(slots(&t, 1), vec![0]);
         assert_eq!(slots(&t, 2), vec![1, 5]);
         assert_eq!(slots(&t, 7), Vec::<usize>::new());
@@ -290,7 +338,7 @@ mod tests {
         for u in [2, 7] {
             assert_eq!(slots(&dense, u), slots(&sparse, u), "unit {u}");
             for s in 0..10 {
-                assert_eq!(dense.of_unit(u).count(s), sparse.of_unit(u).count(s));
+                assert_eq!(laid_out(&dense, u).count(s), laid_out(&sparse, u).count(s));
             }
         }
         assert_eq!(
@@ -298,7 +346,7 @@ mod tests {
             vec![0, 3, 9],
             "a finding counting 0 still marks its slot"
         );
-        assert_eq!(dense.of_unit(7).count(9), u64::MAX);
+        assert_eq!(laid_out(&dense, 7).count(9), u64::MAX);
     }
 
     #[test]
@@ -308,10 +356,10 @@ mod tests {
         t.add(99_999, 1, 4);
         t.seal();
         assert_eq!(t.parts[0].starts.len(), 2);
-        assert_eq!(t.of_unit(99_999).count(1), 4);
-        assert_eq!(t.of_unit(99_998).count(1), 0);
-        assert_eq!(t.of_unit(100_000).count(1), 0);
-        assert_eq!(t.of_unit(0).count(1), 0);
+        assert_eq!(laid_out(&t, 99_999).count(1), 4);
+        assert_eq!(laid_out(&t, 99_998).count(1), 0);
+        assert_eq!(laid_out(&t, 100_000).count(1), 0);
+        assert_eq!(laid_out(&t, 0).count(1), 0);
     }
 
     #[test]
@@ -329,11 +377,11 @@ mod tests {
         let mut c = UnitTallies::default();
         c.add(0, 4, 10);
         a.absorb(c, &[2]);
-        assert_eq!(a.of_unit(0).count(1), u64::MAX);
-        assert_eq!(a.of_unit(3).count(2), 1);
-        assert_eq!(a.of_unit(3).count(4), 2);
-        assert_eq!(a.of_unit(2).count(4), 11);
-        assert_eq!(a.of_unit(1).count(2), 0);
+        assert_eq!(laid_out(&a, 0).count(1), u64::MAX);
+        assert_eq!(laid_out(&a, 3).count(2), 1);
+        assert_eq!(laid_out(&a, 3).count(4), 2);
+        assert_eq!(laid_out(&a, 2).count(4), 11);
+        assert_eq!(laid_out(&a, 1).count(2), 0);
         assert_eq!(slots(&a, 3), vec![2, 4]);
         assert_eq!(slots(&a, 9), Vec::<usize>::new());
     }

@@ -4,7 +4,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use rustc_hash::FxHashMap;
 
 use super::result::*;
-use super::tally::UnitRun;
+use super::tally::SlotCounts;
 use super::{Key, Scorer};
 use crate::finding::{Finding, Input, Target};
 use crate::rubric::{
@@ -78,21 +78,25 @@ impl RuleData<'_> {
 
 struct UnitScoring<'s, 'r> {
     scorer: &'s Scorer<'r>,
-    /// The unit's own tallies.
-    run: UnitRun<'s>,
+    /// The unit's own tallies, by slot.
+    run: &'s SlotCounts,
     trace: Option<Vec<TraceEntry>>,
     missing: Vec<Missing>,
 }
 
+/// Scores unit `u`; `counts` is the scoring thread's scratch ([`SlotCounts::new`] with the scorer's
+/// slots).
 pub(super) fn score_unit(
     scorer: &Scorer<'_>,
     units: &Units,
     awards: &FxHashMap<Party, Vec<usize>>,
     u: UnitId,
+    counts: &mut SlotCounts,
 ) -> UnitResult {
     let rubric = scorer.rubric;
     let unit = units.unit(u);
-    let run = scorer.unit_counts.of_unit(u);
+    scorer.unit_counts.of_unit(u).fill(counts);
+    let run: &SlotCounts = counts;
     // Per round, the items to score, ascending: those the unit was found on and those whose rules do not
     // only count (a missing entry or a frequency rule scores without findings). The rest keep their full
     // points. A unit in a group scores every item: its groups' findings count too.

@@ -147,6 +147,26 @@ impl Fields for LineFields<'_> {
             &from[a as usize..b as usize]
         })
     }
+
+    /// Eight bytes read at once and masked to the field, where the text goes on that far: packing byte by
+    /// byte was a fifth of reading a plain row.
+    fn packed(&self, i: usize) -> Option<u64> {
+        let &(a, b, in_scratch) = self.ranges.get(i)?;
+        let (a, len) = (a as usize, (b - a) as usize);
+        let word = (!in_scratch && (1..=7).contains(&len))
+            .then(|| self.text.get(a..a + 8))
+            .flatten();
+        let Some(word) = word else {
+            return super::packed_field(self.get(i)?);
+        };
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let bytes = word & ((1u64 << (8 * len)) - 1);
+        let (first, last) = (bytes as u8, (bytes >> (8 * (len - 1))) as u8);
+        if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+            return super::packed_field(self.get(i)?);
+        }
+        (bytes & 0x8080_8080_8080_8080 == 0).then_some(bytes | ((len as u64) << 56))
+    }
 }
 
 /// Where the `csv` reader's share ends when the line at `from` is not one [`LineFields`] splits: after
@@ -221,6 +241,25 @@ mod tests {
         ] {
             assert_eq!(fields(line), None, "{line:?}");
         }
+    }
+
+    #[test]
+    fn fields_pack_as_the_core_packs_them() {
+        let text = "U1,  U2 ,1234567,12345678,单位,,\"q\",x\nrest of the text";
+        let mut f = LineFields::default();
+        let (_, split) = f.split_next(text.as_bytes(), 0);
+        assert!(split);
+        for i in 0..f.len() {
+            assert_eq!(
+                f.packed(i),
+                super::super::packed_field(f.get(i).unwrap()),
+                "field {i}"
+            );
+        }
+        assert_eq!(f.packed(0), kaoping_core::plain::packed_code(b"U1"));
+        assert_eq!(f.packed(1), kaoping_core::plain::packed_code(b"U2"));
+        assert_eq!(f.packed(3), None);
+        assert_eq!(f.packed(4), None);
     }
 
     #[test]

@@ -24,12 +24,28 @@ trait Fields {
     fn len(&self) -> usize;
     fn get(&self, i: usize) -> Option<&[u8]>;
 
+    /// Field `i` trimmed and packed as [`kaoping_core::plain::packed_code`] packs it, if it is ASCII and
+    /// at most 7 bytes.
+    fn packed(&self, i: usize) -> Option<u64> {
+        packed_field(self.get(i)?)
+    }
+
     /// A row of nothing but blanks, which readers skip.
     fn is_blank(&self) -> bool {
         (0..self.len()).all(|i| {
             self.get(i)
                 .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
         })
+    }
+}
+
+/// A field trimmed and packed, if it is ASCII and at most 7 bytes.
+fn packed_field(field: &[u8]) -> Option<u64> {
+    let field = field.trim_ascii();
+    if field.is_ascii() {
+        kaoping_core::plain::packed_code(field)
+    } else {
+        None
     }
 }
 

@@ -29,18 +29,11 @@ const PARTITIONS: usize = 64;
 
 /// A unit code of up to 7 ASCII bytes, packed with its length. Longer codes are not plain.
 fn pack(code: &[u8]) -> Option<u64> {
-    if code.len() > 7 {
-        return None;
+    if code.is_ascii() {
+        kaoping_core::plain::packed_code(code)
+    } else {
+        None
     }
-    // A shift per byte: copying a slice of variable length would call `memcpy`, dearer than the rest.
-    let mut packed = (code.len() as u64) << 56;
-    for (i, &b) in code.iter().enumerate() {
-        if !b.is_ascii() {
-            return None;
-        }
-        packed |= u64::from(b) << (8 * i);
-    }
-    Some(packed)
 }
 
 fn unpack(key: u64) -> String {
@@ -119,15 +112,15 @@ impl<'r> PlainLayout<'r> {
         if record.len() > self.width || self.blank.iter().any(|&i| !field(i).is_empty()) {
             return None;
         }
-        let unit = field(self.unit);
-        if unit.is_empty() {
-            return None;
-        }
-        let key = pack(unit)?;
+        // Packed, an empty code is 0.
+        let key = record.packed(self.unit).filter(|&k| k != 0)?;
         if !self.groups.is_empty() && self.groups.contains(&key) {
             return None;
         }
-        let rule = self.rules.rule(field(self.code))?;
+        let rule = match record.packed(self.code) {
+            Some(code) => self.rules.rule_packed(code)?,
+            None => self.rules.rule(field(self.code))?,
+        };
         let n = PlainRules::count(rule, self.count.map_or(&[][..], field))?;
         let round = match self.round.map(field) {
             None | Some([]) => self.only_round?,
