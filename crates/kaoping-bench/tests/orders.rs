@@ -163,3 +163,32 @@ fn shuffling_keeps_every_line_and_the_header_first() {
     b.sort_unstable();
     assert_eq!(a, b, "the same lines");
 }
+
+/// With 1,000 rules and 12,000 units a partition's units × rules are too many for the reader's table of
+/// sums, and it sums them by sorting instead: the same report. (Totals only: 12 million item scores
+/// would make the test slow for nothing.)
+#[test]
+fn a_wide_rubric_sums_its_partitions_by_sorting_with_the_same_report() {
+    let text = wide_rubric(1_000).expect("wide rubric");
+    let rubric = kaoping_formats::parse_rubric("wide.toml", &text).expect("wide rubric parses");
+    let grouped = generated(&rubric, 12_000, 250_000, 5, false);
+    assert!(grouped.len() > 4 << 20, "{} bytes", grouped.len());
+    let shuffled = shuffle_lines(&grouped, 5);
+    let report = |csv: &[u8], threads: usize| {
+        let mut units = Units::new();
+        let results = score_findings_bytes(
+            &rubric,
+            &mut units,
+            true,
+            "f.csv",
+            csv,
+            Detail::Totals,
+            threads,
+        )
+        .expect("the generated file scores");
+        let mut out = Vec::new();
+        write_csv(&mut out, &rubric, &units, &results).expect("csv");
+        out
+    };
+    assert!(report(&shuffled, 2) == report(&grouped, 1));
+}

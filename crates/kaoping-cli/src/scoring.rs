@@ -62,7 +62,7 @@ pub fn score(
     let written = match format {
         Format::Table => report::write_table(&mut out, &rubric, &units, &results),
         Format::Json => report::write_json(&mut out, &rubric, &units, &results),
-        Format::Csv => report::write_csv(&mut out, &rubric, &units, &results),
+        Format::Csv => report::write_csv_on(&mut out, &rubric, &units, &results, threads),
     };
     let done = written.and_then(|()| out.flush()).or_else(output_error);
     // The process ends right after this: freeing a hundred thousand results one by one would only cost

@@ -56,6 +56,11 @@ impl<V: Copy> CodeMap<V> {
         self.short.get(&key).copied()
     }
 
+    /// Room for `additional` more codes (short ones: most codes are).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.short.reserve(additional);
+    }
+
     pub(crate) fn insert(&mut self, code: &str, value: V) {
         match pack(code) {
             Some(key) => {

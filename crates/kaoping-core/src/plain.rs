@@ -47,8 +47,7 @@ impl CountSlot {
 
     /// The slot [`CountSlot::index`] gave, if it is one of this rubric's.
     pub fn from_index(rules: &PlainRules<'_>, index: u32) -> Option<CountSlot> {
-        let slots = rules.rubric.rounds().len() * rules.rubric.rules().len();
-        ((index as usize) < slots).then_some(CountSlot(index))
+        ((index as usize) < rules.slots()).then_some(CountSlot(index))
     }
 }
 
@@ -123,6 +122,11 @@ impl<'r> PlainRules<'r> {
     /// The round of a plain finding: its round column trimmed (blank for the only round).
     pub fn round(&self, round: &str) -> Option<RoundId> {
         self.rubric.round(round)
+    }
+
+    /// How many tallies there are: rounds × rules ([`CountSlot::index`] is below it).
+    pub fn slots(&self) -> usize {
+        self.rubric.rounds().len() * self.rubric.rules().len()
     }
 
     /// The tally a plain finding on `rule` in `round` adds to.

@@ -111,6 +111,12 @@ impl Units {
         Ok(id)
     }
 
+    /// Room for `additional` more units without growing the register as they come.
+    pub fn reserve(&mut self, additional: usize) {
+        self.units.reserve(additional);
+        self.index.reserve(additional);
+    }
+
     pub fn find(&self, code: &str) -> Option<Party> {
         self.index.get(code.trim())
     }

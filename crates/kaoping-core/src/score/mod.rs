@@ -383,6 +383,7 @@ impl<'r> Scorer<'r> {
             }
         }
         let mut conflicts = Vec::new();
+        self.entries.reserve(other.entries.len());
         for ((p, round, rule), (input, origin)) in other.entries {
             let key = (map(p), round, rule);
             match self.entries.get(&key) {

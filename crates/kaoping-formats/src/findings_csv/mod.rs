@@ -477,6 +477,7 @@ pub fn score_findings_bytes(
         let mut remap: Vec<usize> = (0..part.units.len()).collect();
         let mut new: Vec<usize> = (base_len..part.units.len()).collect();
         new.sort_by_key(|&u| part.first_lines[u - base_len]);
+        units.reserve(new.len());
         for u in new {
             let unit = part.units.unit(u);
             remap[u] = match units.find(&unit.code) {

@@ -142,6 +142,9 @@ impl<'r> PlainLayout<'r> {
 
 const COUNT_BITS: u32 = 20;
 
+/// A partition's units × slots are summed in a table up to this many cells (512 KB: the cache holds it).
+const TABLE_CELLS: usize = 1 << 17;
+
 /// A plain row as kept: 16 bytes.
 #[derive(Debug, Clone, Copy)]
 struct PlainRow {
@@ -227,9 +230,9 @@ impl<'l, 'r> PlainRows<'l, 'r> {
     /// in `first_lines` (index: unit − `base`, where units registered while reading already have theirs,
     /// lowered here if a plain row came first); a closed one reports them in `unknown`.
     ///
-    /// Each partition's rows are numbered by their unit within the partition, sorted (in cache: a
-    /// partition is small) and summed per unit and slot; the sums go to the scorer in unit order, so it
-    /// need not sort them again.
+    /// Each partition's rows are numbered by their unit within the partition and summed per unit and
+    /// slot: in a table of units × slots when it fits in the cache, else after sorting them (in cache
+    /// too: a partition is small). The sums go to the scorer in unit order, so it need not sort them.
     pub(super) fn finish(
         self,
         units: &mut Units,
@@ -248,10 +251,13 @@ impl<'l, 'r> PlainRows<'l, 'r> {
         // Every unit's sums, (slot, count), and where each unit's are.
         let mut summed: Vec<(u32, u64)> = Vec::new();
         let mut run_of: Vec<(usize, usize)> = Vec::new();
+        let slots = self.layout.rules.slots();
+        let mut table: Vec<u32> = Vec::new();
         for part in self.parts {
             ids.clear();
             local.clear();
             keyed.clear();
+            let mut total = 0u64;
             for row in part {
                 let line = self.first_line + u64::from(row.line);
                 let number = *ids.entry(row.unit).or_insert_with(|| {
@@ -287,7 +293,31 @@ impl<'l, 'r> PlainRows<'l, 'r> {
                     let slot = row.slot_count >> COUNT_BITS;
                     let count = row.slot_count & ((1 << COUNT_BITS) - 1);
                     keyed.push(((u64::from(number) << 32) | u64::from(slot), count));
+                    total += u64::from(count);
                 }
+            }
+            let cells = local.len() * slots;
+            // No cell of the table can pass u32::MAX when the whole partition does not.
+            if cells <= TABLE_CELLS && total <= u64::from(u32::MAX) {
+                table.resize(cells, 0);
+                for &(key, count) in &keyed {
+                    table[(key >> 32) as usize * slots + (key as u32) as usize] += count;
+                }
+                for (number, row) in table.chunks_mut(slots.max(1)).enumerate() {
+                    let start = summed.len();
+                    for (slot, cell) in row.iter_mut().enumerate() {
+                        if *cell != 0 {
+                            summed.push((slot as u32, u64::from(*cell)));
+                            *cell = 0;
+                        }
+                    }
+                    let id = local[number];
+                    if run_of.len() <= id {
+                        run_of.resize(id + 1, (0, 0));
+                    }
+                    run_of[id] = (start, summed.len() - start);
+                }
+                continue;
             }
             radsort::sort_by_key(&mut keyed, |&(k, _)| k);
             let mut i = 0;
