@@ -21,20 +21,11 @@ use kaoping_core::score::Scorer;
 use kaoping_core::units::{Party, Units};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Column, Fields, Header, RowError, MAX_ROW_ERRORS};
+use super::{packed_field, Column, Fields, Header, RowError, MAX_ROW_ERRORS};
 
 /// Partitions of plain rows by unit code: 100,000 units make about 1,600 a partition, whose lookups fit
 /// in the fastest caches.
 const PARTITIONS: usize = 64;
-
-/// A unit code of up to 7 ASCII bytes, packed with its length. Longer codes are not plain.
-fn pack(code: &[u8]) -> Option<u64> {
-    if code.is_ascii() {
-        kaoping_core::plain::packed_code(code)
-    } else {
-        None
-    }
-}
 
 fn unpack(key: u64) -> String {
     let bytes = key.to_le_bytes();
@@ -101,7 +92,7 @@ impl<'r> PlainLayout<'r> {
             groups: units
                 .groups()
                 .iter()
-                .filter_map(|g| pack(g.code.as_bytes()))
+                .filter_map(|g| packed_field(g.code.as_bytes()))
                 .collect(),
         }
     }
