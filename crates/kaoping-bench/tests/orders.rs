@@ -59,26 +59,32 @@ fn reports(rubric: &Rubric, csv: &[u8], threads: usize) -> (String, String) {
     write_json(&mut json_out, rubric, &units, &results).expect("json");
     let csv_out = String::from_utf8(csv_out).expect("utf-8");
     if threads > 1 {
-        let mut units = Units::new();
-        let totals = score_findings_bytes(
-            rubric,
-            &mut units,
-            true,
-            "f.csv",
-            csv,
-            Detail::Totals,
-            threads,
-        )
-        .expect("the generated file scores");
-        assert!(totals.iter().all(|r| r.items.is_empty()));
-        let mut totals_csv = Vec::new();
-        write_csv(&mut totals_csv, rubric, &units, &totals).expect("csv");
         assert!(
-            String::from_utf8(totals_csv).expect("utf-8") == csv_out,
+            totals_csv(rubric, csv, threads) == csv_out,
             "the totals-only CSV differs"
         );
     }
     (csv_out, String::from_utf8(json_out).expect("utf-8"))
+}
+
+/// The CSV report of results made without item scores (`Detail::Totals`, what `kaoping score` uses), on
+/// `threads` threads.
+fn totals_csv(rubric: &Rubric, csv: &[u8], threads: usize) -> String {
+    let mut units = Units::new();
+    let totals = score_findings_bytes(
+        rubric,
+        &mut units,
+        true,
+        "f.csv",
+        csv,
+        Detail::Totals,
+        threads,
+    )
+    .expect("the generated file scores");
+    assert!(totals.iter().all(|r| r.items.is_empty()));
+    let mut out = Vec::new();
+    write_csv(&mut out, rubric, &units, &totals).expect("csv");
+    String::from_utf8(out).expect("utf-8")
 }
 
 /// The body's lines in reverse, header first: another order nobody would choose.
@@ -174,21 +180,5 @@ fn a_wide_rubric_sums_its_partitions_by_sorting_with_the_same_report() {
     let grouped = generated(&rubric, 12_000, 250_000, 5, false);
     assert!(grouped.len() > 4 << 20, "{} bytes", grouped.len());
     let shuffled = shuffle_lines(&grouped, 5);
-    let report = |csv: &[u8], threads: usize| {
-        let mut units = Units::new();
-        let results = score_findings_bytes(
-            &rubric,
-            &mut units,
-            true,
-            "f.csv",
-            csv,
-            Detail::Totals,
-            threads,
-        )
-        .expect("the generated file scores");
-        let mut out = Vec::new();
-        write_csv(&mut out, &rubric, &units, &results).expect("csv");
-        out
-    };
-    assert!(report(&shuffled, 2) == report(&grouped, 1));
+    assert!(totals_csv(&rubric, &shuffled, 2) == totals_csv(&rubric, &grouped, 1));
 }

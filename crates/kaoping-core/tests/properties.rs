@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use kaoping_core::date::Date;
 use kaoping_core::finding::{Finding, FindingInput, Input, Resolver, Target};
-use kaoping_core::plain::PlainRules;
+use kaoping_core::plain::{CountSlot, PlainRules};
 use kaoping_core::rubric::*;
 use kaoping_core::score::{Effect, Scorer, Subject, UnitResult};
 use kaoping_core::units::{Party, Units};
@@ -1415,7 +1415,8 @@ proptest! {
 
     /// For every code of a generated rubric (and a few that are none), count and round, `PlainRules`
     /// takes a row only when the resolver accepts it as the same rule, round and tally; and findings
-    /// added through `add_plain` where they are plain score exactly as when all are added resolved.
+    /// summed and added through `add_summed_plain` where they are plain score exactly as when all are added
+    /// resolved.
     #[test]
     fn plain_findings_are_the_resolvers_counting_findings(case in case()) {
         let s = setup(&case);
@@ -1462,6 +1463,8 @@ proptest! {
         // The same findings, the plain ones added as plain.
         let (expected, accepted) = score(&s.rubric, &s.units, &s.findings, false);
         let mut scorer = Scorer::new(&s.rubric);
+        // Plain tallies summed per (unit, slot), in order, as a bulk reader hands them over.
+        let mut summed: std::collections::BTreeMap<(usize, u32), u64> = Default::default();
         for f in &accepted {
             let shortcut = match (f.party, f.target, &f.input) {
                 (Party::Unit(u), Target::Rule(r), Input::Count(n)) => Some((u, r, *n)),
@@ -1470,10 +1473,13 @@ proptest! {
             }
             .filter(|&(_, r, _)| plain.rule(s.rubric.rules()[r].code.as_bytes()).is_some_and(|p| p.rule == r));
             match shortcut {
-                Some((u, r, n)) => scorer.add_plain(u, plain.slot(f.round, r), n),
+                Some((u, r, n)) => *summed.entry((u, plain.slot(f.round, r).index())).or_default() += n,
                 None => scorer.add(&s.units, f.clone()).expect("accepted before"),
             }
         }
+        scorer.add_summed_plain(summed.into_iter().map(|((u, slot), n)| {
+            (u, CountSlot::from_index(&plain, slot).expect("a slot of the rubric"), n)
+        }));
         let again = scorer.finish(&s.units);
         for (a, b) in expected.iter().zip(&again) {
             prop_assert_eq!(scores(a), scores(b));

@@ -131,47 +131,58 @@ fn with_quoted_notes(text: &str, every: usize) -> String {
     out
 }
 
-/// Scores `text` on one thread and on `threads`, expecting the same reports or the same errors.
-fn same_on_any_threads(text: &str, threads: usize) {
-    let rubric = rubric_file("dongli-2023.toml");
+/// Scores `text` on one thread, then on each of `threads` with results carrying `detail`, expecting the
+/// same reports with units registered in the same order, or the same errors. Returns the one-thread error.
+fn same_on_any_threads(
+    rubric: &Rubric,
+    text: &str,
+    threads: &[usize],
+    detail: Detail,
+) -> Option<String> {
     let mut seq_units = Units::new();
     let sequential = score_findings(
-        &rubric,
+        rubric,
         &mut seq_units,
         true,
         "f.csv",
         text.as_bytes(),
         false,
     );
-    let mut units = Units::new();
-    let parallel = in_parts(&rubric, &mut units, text, Detail::Items, threads);
-    match (sequential, parallel) {
-        (Ok(a), Ok(b)) => assert_eq!(
-            sheet(&rubric, &seq_units, &a),
-            sheet(&rubric, &units, &b),
-            "{threads} threads"
-        ),
-        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{threads} threads"),
-        (a, b) => panic!(
-            "one thread: {:?}, {threads} threads: {:?}",
-            a.is_ok(),
-            b.is_ok()
-        ),
+    let codes = |u: &Units| u.units().iter().map(|x| x.code.clone()).collect::<Vec<_>>();
+    for &threads in threads {
+        let mut units = Units::new();
+        match (
+            &sequential,
+            in_parts(rubric, &mut units, text, detail, threads),
+        ) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(
+                    sheet(rubric, &seq_units, a),
+                    sheet(rubric, &units, &b),
+                    "{threads} threads"
+                );
+                assert_eq!(codes(&units), codes(&seq_units), "first-seen order");
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{threads} threads"),
+            (a, b) => panic!(
+                "one thread: {:?}, {threads} threads: {:?}",
+                a.is_ok(),
+                b.is_ok()
+            ),
+        }
     }
+    sequential.err().map(|e| e.to_string())
 }
 
 #[test]
 fn quoted_notes_with_commas_and_line_breaks_are_split_across_threads_outside_their_quotes() {
     let text = with_quoted_notes(&findings(250_000, 3_000, None), 7);
     assert!(text.len() > 4 << 20);
-    for threads in [2, 3, 4] {
-        same_on_any_threads(&text, threads);
-    }
+    let dongli = rubric_file("dongli-2023.toml");
+    same_on_any_threads(&dongli, &text, &[2, 3, 4], Detail::Items);
     // Errors after notes that span lines keep their line numbers.
     let text = with_quoted_notes(&findings(250_000, 3_000, Some(4_999)), 7);
-    for threads in [2, 3] {
-        same_on_any_threads(&text, threads);
-    }
+    same_on_any_threads(&dongli, &text, &[2, 3], Detail::Items);
 }
 
 #[test]
@@ -186,11 +197,9 @@ fn a_stray_quote_that_miscounts_the_split_is_caught_and_the_file_read_on_one_thr
     let half = text.len() / 2;
     let (head, tail) = text.split_at(half + text[half..].find('\n').expect("a line end") + 1);
     let text = format!("{head}{}", with_quoted_notes(tail, 50));
-    for threads in [2, 3] {
-        same_on_any_threads(&text, threads);
-    }
-    let mut units = Units::new();
     let rubric = rubric_file("dongli-2023.toml");
+    same_on_any_threads(&rubric, &text, &[2, 3], Detail::Items);
+    let mut units = Units::new();
     let results =
         in_parts(&rubric, &mut units, &text, Detail::Items, 2).expect("the file is valid");
     assert_eq!(results.len(), 3_000);
@@ -341,54 +350,13 @@ fn rows_of_every_shape_read_on_threads_as_on_one() {
         let rubric = rubric_file(name);
         let text = every_shape(&rubric, 160_000, 2_000, errors);
         assert!(text.len() > 4 << 20, "{name}: large enough to be split");
-        let mut seq_units = Units::new();
-        let sequential = score_findings(
-            &rubric,
-            &mut seq_units,
-            true,
-            "f.csv",
-            text.as_bytes(),
-            false,
+        let error = same_on_any_threads(&rubric, &text, &[2, 3], Detail::Totals);
+        assert_eq!(
+            error.is_some(),
+            errors,
+            "{name}: {:?}",
+            error.as_deref().and_then(|e| e.lines().next())
         );
-        if let Err(e) = &sequential {
-            assert!(
-                errors,
-                "{name}: {}",
-                e.to_string().lines().next().unwrap_or("")
-            );
-        }
-        for threads in [2, 3] {
-            let mut units = Units::new();
-            let parallel = in_parts(&rubric, &mut units, &text, Detail::Totals, threads);
-            match (&sequential, parallel) {
-                (Ok(a), Ok(b)) => {
-                    let mut a = a.clone();
-                    let mut b = b;
-                    for r in a.iter_mut().chain(b.iter_mut()) {
-                        r.items.clear();
-                        for round in &mut r.rounds {
-                            round.items.clear();
-                        }
-                    }
-                    assert_eq!(
-                        sheet(&rubric, &seq_units, &a),
-                        sheet(&rubric, &units, &b),
-                        "{name}, {threads} threads"
-                    );
-                    let codes =
-                        |u: &Units| u.units().iter().map(|x| x.code.clone()).collect::<Vec<_>>();
-                    assert_eq!(codes(&units), codes(&seq_units), "{name}: first-seen order");
-                }
-                (Err(a), Err(b)) => {
-                    assert_eq!(a.to_string(), b.to_string(), "{name}, {threads} threads")
-                }
-                (a, b) => panic!(
-                    "{name}: one thread {:?}, {threads} threads {:?}",
-                    a.is_ok(),
-                    b.is_ok()
-                ),
-            }
-        }
     }
 }
 

@@ -284,27 +284,12 @@ impl<'r> Scorer<'r> {
         Ok(())
     }
 
-    /// Adds `n` to a unit's tally of a plain finding (see [`crate::plain`]): what [`Scorer::add`] does
-    /// with the resolved finding, without it. Only for results without a trace, which would cite it.
-    ///
-    /// # Panics
-    /// On a tracing scorer, or a unit other than a focused scorer's.
-    pub fn add_plain(&mut self, unit: UnitId, slot: CountSlot, n: u64) {
-        assert!(!self.keep_trace, "a traced scorer keeps every finding");
-        if let Some(f) = self.focus {
-            assert_eq!(
-                unit, f,
-                "a scorer focused on one unit was given another unit's finding"
-            );
-        }
-        self.unit_counts.add(unit, slot.0 as usize, n);
-    }
-
     /// Adds the tallies of plain findings a reader has already summed: one per unit and slot, ascending
-    /// by unit, then slot. As [`Scorer::add_plain`] for each, without sorting them again.
+    /// by unit, then slot: the tallies [`Scorer::add`] would have made of those findings, without sorting them
+    /// again.
     ///
     /// # Panics
-    /// As [`Scorer::add_plain`], or tallies out of that order.
+    /// On a tracing or focused scorer (a trace cites each finding), or tallies out of that order.
     pub fn add_summed_plain(&mut self, tallies: impl Iterator<Item = (UnitId, CountSlot, u64)>) {
         assert!(!self.keep_trace, "a traced scorer keeps every finding");
         assert!(

@@ -243,9 +243,14 @@ impl Header {
 /// The file is unreadable, its header is wrong, or rows were rejected (up to [`MAX_ROW_ERRORS`] kept).
 pub fn read_findings<R: Read>(
     file: &str,
-    mut input: R,
+    input: R,
     mut sink: impl FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
 ) -> Result<u64, FindingsError> {
+    read_findings_bytes(file, &read_all(file, input)?, &mut sink)
+}
+
+/// The whole input: rows are split in memory.
+fn read_all(file: &str, mut input: impl Read) -> Result<Vec<u8>, FindingsError> {
     let mut bytes = Vec::new();
     input
         .read_to_end(&mut bytes)
@@ -253,7 +258,16 @@ pub fn read_findings<R: Read>(
             file: file.to_string(),
             reason: e.to_string(),
         })?;
-    let (header, body, first_line) = rows::read_header(file, &bytes)?;
+    Ok(bytes)
+}
+
+/// As [`read_findings`], for a file already in memory.
+fn read_findings_bytes(
+    file: &str,
+    bytes: &[u8],
+    sink: &mut RowSink<'_>,
+) -> Result<u64, FindingsError> {
+    let (header, body, first_line) = rows::read_header(file, bytes)?;
     rows::read_lines(
         file,
         &header,
@@ -261,7 +275,7 @@ pub fn read_findings<R: Read>(
         first_line,
         true,
         &mut false,
-        &mut sink,
+        sink,
         None,
     )
 }
@@ -354,15 +368,17 @@ pub fn score_findings<R: Read>(
     trace: bool,
 ) -> Result<Vec<UnitResult>, FindingsError> {
     let detail = if trace { Detail::Trace } else { Detail::Items };
-    score_stream(rubric, units, open_units, file, input, detail)
+    let bytes = read_all(file, input)?;
+    score_on_one_thread(rubric, units, open_units, file, &bytes, detail)
 }
 
-fn score_stream<R: Read>(
+/// Reads and scores a file in memory on the calling thread: the reference the parallel reader agrees with.
+fn score_on_one_thread(
     rubric: &Rubric,
     units: &mut Units,
     open_units: bool,
     file: &str,
-    input: R,
+    bytes: &[u8],
     detail: Detail,
 ) -> Result<Vec<UnitResult>, FindingsError> {
     let mut scorer = Scorer::with_detail(rubric, detail);
@@ -373,7 +389,7 @@ fn score_stream<R: Read>(
         detail,
         &mut scorer,
         &mut Vec::new(),
-        |sink| read_findings(file, input, sink),
+        |sink| read_findings_bytes(file, bytes, sink),
     )?;
     Ok(scorer.finish(units))
 }
@@ -430,7 +446,7 @@ pub fn score_findings_bytes(
     threads: usize,
 ) -> Result<Vec<UnitResult>, FindingsError> {
     let sequential =
-        |units: &mut Units| score_stream(rubric, units, open_units, file, bytes, detail);
+        |units: &mut Units| score_on_one_thread(rubric, units, open_units, file, bytes, detail);
     if threads <= 1 || bytes.len() < PARALLEL_MIN_BYTES {
         return sequential(units);
     }

@@ -133,6 +133,14 @@ impl<'r> PlainLayout<'r> {
 
 const COUNT_BITS: u32 = 20;
 
+/// Where unit `id`'s sums are (`run_of` grows to hold it).
+fn set_run(run_of: &mut Vec<(usize, usize)>, id: usize, sums: std::ops::Range<usize>) {
+    if run_of.len() <= id {
+        run_of.resize(id + 1, (0, 0));
+    }
+    run_of[id] = (sums.start, sums.len());
+}
+
 /// A partition's units × slots are summed in a table up to this many cells (512 KB: the cache holds it).
 const TABLE_CELLS: usize = 1 << 17;
 
@@ -302,11 +310,7 @@ impl<'l, 'r> PlainRows<'l, 'r> {
                             *cell = 0;
                         }
                     }
-                    let id = local[number];
-                    if run_of.len() <= id {
-                        run_of.resize(id + 1, (0, 0));
-                    }
-                    run_of[id] = (start, summed.len() - start);
+                    set_run(&mut run_of, local[number], start..summed.len());
                 }
                 continue;
             }
@@ -324,11 +328,7 @@ impl<'l, 'r> PlainRows<'l, 'r> {
                     }
                     summed.push((key as u32, n));
                 }
-                let id = local[number];
-                if run_of.len() <= id {
-                    run_of.resize(id + 1, (0, 0));
-                }
-                run_of[id] = (start, summed.len() - start);
+                set_run(&mut run_of, local[number], start..summed.len());
             }
         }
         let rules = &self.layout.rules;
