@@ -482,7 +482,15 @@ impl<'s> UnitScoring<'s, '_> {
             if d.is_empty() {
                 continue;
             }
-            let (effect, caps) = match deduction(rule, &d) {
+            let deducted = deduction(rule, &d);
+            if self.trace.is_none() {
+                // Bulk scoring: only the points matter, not how the trace words them.
+                if let Deduction::Points { allowed, .. } = deducted {
+                    *remaining -= allowed.min(*remaining).max(Decimal::ZERO);
+                }
+                continue;
+            }
+            let (effect, caps) = match deducted {
                 Deduction::Zero(caps) => (Effect::Zero, caps),
                 Deduction::OnTime => (Effect::OnTime, Vec::new()),
                 Deduction::Points {
