@@ -3,9 +3,11 @@
 //! `20分` and `(5分)`), import to rubrics that score every findings file exactly as the hand-written
 //! rubric files under `rubrics/` do.
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
 
+use common::office::Sheet;
 use kaoping_core::rubric::{Rubric, RuleKind};
 use kaoping_core::units::Units;
 use kaoping_formats::{parse_rubric, read_rubric_file, read_units, score_findings, write_rubric};
@@ -69,134 +71,59 @@ fn seed_rows(rubric: &Rubric) -> Vec<Row> {
 
 const HEADER: [&str; 5] = ["栏目", "分值", "考核内容", "评分标准", "考核办法"];
 
-fn xlsx(title: &str, rows: &[Row]) -> Vec<u8> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    let wrap = Format::new().set_text_wrap();
-    sheet
-        .merge_range(0, 0, 0, 4, title, &Format::new())
-        .unwrap();
-    for (c, h) in HEADER.iter().enumerate() {
-        sheet.write_string(1, c as u16, *h).unwrap();
-    }
-    let mut r = 2u32;
-    let mut i = 0;
-    while i < rows.len() {
-        let run = rows[i..]
-            .iter()
-            .take_while(|x| x.section == rows[i].section)
-            .count();
-        let last = r + run as u32 - 1;
-        for (c, value) in [(0u16, &rows[i].section), (1u16, &rows[i].section_points)] {
-            if run > 1 {
-                sheet.merge_range(r, c, last, c, value, &wrap).unwrap();
-            } else {
-                sheet.write_string(r, c, value).unwrap();
-            }
-        }
-        for (k, row) in rows[i..i + run].iter().enumerate() {
-            let rr = r + k as u32;
-            sheet
-                .write_string_with_format(rr, 2, &row.content, &wrap)
-                .unwrap();
-            sheet
-                .write_string_with_format(rr, 3, &row.criteria, &wrap)
-                .unwrap();
-            sheet
-                .write_string_with_format(rr, 4, &row.method, &wrap)
-                .unwrap();
-        }
-        r = last + 1;
-        i += run;
-    }
-    sheet.write_string(r, 0, "总分").unwrap();
-    sheet.write_string(r, 1, "100分").unwrap();
-    book.save_to_buffer().unwrap()
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn cell(text: &str, vmerge: Option<&str>) -> String {
-    let merge = match vmerge {
-        Some("restart") => "<w:vMerge w:val=\"restart\"/>",
-        Some(_) => "<w:vMerge/>",
-        None => "",
-    };
-    let paragraphs: String = text
-        .split('\n')
-        .map(|line| {
-            format!(
-                "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
-                esc(line)
-            )
+/// The rows as the seed's Word and Excel tables lay them out: a 栏目 and its 分值 merged down the rows of
+/// the section, and a 总分 row at the end.
+fn sheet_rows(rows: &[Row]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let continues = i > 0 && rows[i - 1].section == row.section;
+            let merged = |text: &String| {
+                if continues {
+                    String::new()
+                } else {
+                    text.clone()
+                }
+            };
+            vec![
+                merged(&row.section),
+                merged(&row.section_points),
+                row.content.clone(),
+                row.criteria.clone(),
+                row.method.clone(),
+            ]
         })
         .collect();
-    format!("<w:tc><w:tcPr>{merge}</w:tcPr>{paragraphs}</w:tc>")
+    out.push(vec![
+        "总分".into(),
+        "100分".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ]);
+    out
+}
+
+fn sheet<'a>(title: &'a str, header: &'a [String], rows: &'a [Vec<String>]) -> Sheet<'a> {
+    Sheet {
+        title,
+        header,
+        rows,
+        merged: &[0, 1],
+    }
+}
+
+fn header() -> Vec<String> {
+    HEADER.iter().map(|h| h.to_string()).collect()
+}
+
+fn xlsx(title: &str, rows: &[Row]) -> Vec<u8> {
+    sheet(title, &header(), &sheet_rows(rows)).xlsx()
 }
 
 fn docx(title: &str, rows: &[Row]) -> Vec<u8> {
-    let mut body = format!("<w:p><w:r><w:t>{}</w:t></w:r></w:p><w:tbl>", esc(title));
-    body.push_str("<w:tr>");
-    for h in HEADER {
-        body.push_str(&cell(h, None));
-    }
-    body.push_str("</w:tr>");
-    for (i, row) in rows.iter().enumerate() {
-        let first = i == 0 || rows[i - 1].section != row.section;
-        let next_same = rows.get(i + 1).is_some_and(|n| n.section == row.section);
-        let merge = match (first, next_same) {
-            (true, true) => Some("restart"),
-            (false, _) => Some("continue"),
-            (true, false) => None,
-        };
-        body.push_str("<w:tr>");
-        body.push_str(&cell(
-            if merge == Some("continue") {
-                ""
-            } else {
-                &row.section
-            },
-            merge,
-        ));
-        body.push_str(&cell(
-            if merge == Some("continue") {
-                ""
-            } else {
-                &row.section_points
-            },
-            merge,
-        ));
-        body.push_str(&cell(&row.content, None));
-        body.push_str(&cell(&row.criteria, None));
-        body.push_str(&cell(&row.method, None));
-        body.push_str("</w:tr>");
-    }
-    body.push_str(&format!(
-        "<w:tr>{}{}{}{}{}</w:tr></w:tbl>",
-        cell("总分", None),
-        cell("100分", None),
-        cell("", None),
-        cell("", None),
-        cell("", None)
-    ));
-    let document = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
-         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
-    );
-    let mut buf = std::io::Cursor::new(Vec::new());
-    let mut zip = zip::ZipWriter::new(&mut buf);
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    zip.start_file("[Content_Types].xml", opts).unwrap();
-    zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
-    zip.start_file("word/document.xml", opts).unwrap();
-    zip.write_all(document.as_bytes()).unwrap();
-    zip.finish().unwrap();
-    buf.into_inner()
+    sheet(title, &header(), &sheet_rows(rows)).docx()
 }
 
 /// Every unit's total, sections and items, for comparison.
