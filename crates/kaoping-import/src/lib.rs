@@ -8,6 +8,7 @@ pub mod criteria;
 mod excel;
 pub mod files;
 mod grid;
+mod header;
 pub mod limits;
 mod numbers;
 mod package;

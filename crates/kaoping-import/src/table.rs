@@ -10,6 +10,7 @@ use kaoping_core::Decimal;
 use regex::Regex;
 
 use crate::criteria::{parse_criteria, Confirm};
+use crate::header::{find_header, Col};
 use crate::numbers::{ascii_digits, number, NUM};
 
 /// A table as read from a file: rows of cells, merged cells already repeated into every cell they cover.
@@ -19,73 +20,6 @@ pub struct Table {
     /// Merged regions that span several header columns, as (row, first column, last column), 0-based.
     pub merged_across: Vec<(usize, usize, usize)>,
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Section,
-    Points,
-    Content,
-    Criteria,
-    Method,
-    Department,
-    /// Kaoping's own export: one exact rule per line (`code｜kind｜parameters｜who｜text`).
-    Rules,
-}
-
-const HEADERS: [(Col, &[&str]); 7] = [
-    (
-        Col::Section,
-        &[
-            "栏目",
-            "项目",
-            "考核项目",
-            "考评项目",
-            "类别",
-            "考核类别",
-            "指标",
-        ],
-    ),
-    (Col::Points, &["分值", "标准分", "分数", "权重", "满分"]),
-    (
-        Col::Content,
-        &[
-            "考核内容",
-            "考评内容",
-            "工作内容",
-            "内容",
-            "目标任务",
-            "考核要点",
-        ],
-    ),
-    (
-        Col::Criteria,
-        &[
-            "评分标准",
-            "考核标准",
-            "评分细则",
-            "扣分标准",
-            "计分标准",
-            "考评标准",
-            "评分办法",
-        ],
-    ),
-    (
-        Col::Method,
-        &[
-            "考核办法",
-            "考评办法",
-            "考核方式",
-            "检查方法",
-            "考核方法",
-            "考核依据",
-        ],
-    ),
-    (
-        Col::Department,
-        &["责任部门", "考核部门", "牵头部门", "责任单位"],
-    ),
-    (Col::Rules, &["计分规则"]),
-];
 
 /// Whether a 栏目 holds the bonus rules (增分因素, 奖励加分), not scored items.
 pub fn is_bonus_section(title: &str) -> bool {
@@ -180,43 +114,6 @@ static POINTS_CELL: LazyLock<Regex> =
 static TOTAL_ROW: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(总分|合计|总计)").expect("valid"));
 
-fn header_columns(row: &[String]) -> Vec<(Col, usize)> {
-    let mut cols = Vec::new();
-    for (i, cell) in row.iter().enumerate() {
-        let name: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
-        if let Some((col, _)) = HEADERS
-            .iter()
-            .find(|(_, names)| names.contains(&name.as_str()))
-        {
-            if !cols.iter().any(|(c, _)| c == col) {
-                cols.push((*col, i));
-            }
-        }
-    }
-    cols
-}
-
-/// Finds the header row: the first with both a content and a criteria column.
-fn find_header(table: &Table) -> Result<(usize, Vec<(Col, usize)>), TableError> {
-    for (r, row) in table.rows.iter().enumerate() {
-        let cols = header_columns(row);
-        let has = |c: Col| cols.iter().any(|(x, _)| *x == c);
-        if has(Col::Criteria) && (has(Col::Content) || has(Col::Section)) {
-            if let Some(&(row, first, last)) =
-                table.merged_across.iter().find(|(mr, _, _)| *mr == r)
-            {
-                return Err(TableError::MergedHeader {
-                    row: row + 1,
-                    first,
-                    last,
-                });
-            }
-            return Ok((r, cols));
-        }
-    }
-    Err(TableError::NoHeader)
-}
-
 fn points_of(text: &str) -> Option<Decimal> {
     POINTS_CELL
         .captures(&ascii_digits(text))
@@ -241,18 +138,25 @@ fn inline_points(text: &str) -> (Option<Decimal>, String) {
 /// # Errors
 /// No header, a merged cell across header columns, a points cell that is not a number, or no items.
 pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> {
-    let (header_row, cols) = find_header(table)?;
+    let header = find_header(table)?;
+    let header_row = header.row;
     let rows = table.rows.len() - header_row - 1;
     if rows > MAX_ROWS {
         return Err(TableError::TooManyRows(rows));
     }
     let at = |row: &[String], col: Col| -> String {
-        cols.iter()
-            .find(|(c, _)| *c == col)
-            .and_then(|(_, i)| row.get(*i))
+        header
+            .column(col)
+            .and_then(|i| row.get(i))
             .map_or(String::new(), |s| s.trim().to_string())
     };
-    let points_name = HEADERS[1].1[0].to_string();
+    // A table without a content column describes each item in its criteria.
+    let content_col = if header.column(Col::Content).is_some() {
+        Col::Content
+    } else {
+        Col::Criteria
+    };
+    let points_name = header.points_name.clone();
     let mut spec = RubricSpec {
         title: title.to_string(),
         total: Decimal::ONE_HUNDRED,
@@ -264,7 +168,7 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
     for (r, row) in table.rows.iter().enumerate().skip(header_row + 1) {
         let section = at(row, Col::Section);
         let points_text = at(row, Col::Points);
-        let (inline, content) = inline_points(&at(row, Col::Content));
+        let (inline, content) = inline_points(&at(row, content_col));
         let criteria = at(row, Col::Criteria);
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
