@@ -93,11 +93,12 @@ fn role_of(cell: &str) -> Option<Col> {
     if n.ends_with("项目") || n.ends_with("类别") {
         return Some(Col::Section);
     }
+    // 评分要点 and 考核要点 describe what is assessed.
+    if n.ends_with("要点") {
+        return Some(Col::Content);
+    }
     // Criteria before content: "考核内容及计分标准" holds both, and its rules matter.
-    if has(&["评分", "计分", "扣分", "细则", "计扣分"])
-        || n.ends_with("标准") && !n.ends_with("分标准") && n != "标准"
-        || has(&["评分标准", "扣分标准", "计分标准"])
-    {
+    if has(&["评分", "计分", "扣分", "细则", "计扣分"]) || n.ends_with("标准") {
         return Some(Col::Criteria);
     }
     if matches!(
@@ -133,10 +134,31 @@ fn role_of(cell: &str) -> Option<Col> {
     None
 }
 
+/// Whether a criteria header names the scoring itself (扣分标准, 计分办法), not only a standard
+/// (考核标准, 考核细则): when a table has both, the first describes and the second scores.
+fn names_scoring(cell: &str) -> bool {
+    ["评分", "计分", "扣分", "计扣分", "加扣分"]
+        .iter()
+        .any(|w| cell.contains(w))
+}
+
 fn columns(row: &[String]) -> Vec<(Col, usize)> {
     let mut cols: Vec<(Col, usize)> = Vec::new();
+    let scoring = row
+        .iter()
+        .position(|c| role_of(c) == Some(Col::Criteria) && names_scoring(c));
     for (i, cell) in row.iter().enumerate() {
+        // A cell merged across columns (a title over the table) is repeated into each: it names no
+        // column, not even its first.
+        let merged = |j: usize| row.get(j).is_some_and(|c| c == cell);
+        if i.checked_sub(1).is_some_and(merged) || merged(i + 1) {
+            continue;
+        }
         if let Some(col) = role_of(cell) {
+            let col = match (col, scoring) {
+                (Col::Criteria, Some(s)) if s != i => Col::Content,
+                (c, _) => c,
+            };
             // The first of two section columns is the section, the second names the item.
             let col = match col {
                 Col::Section if cols.iter().any(|(c, _)| *c == Col::Section) => Col::Content,
@@ -241,6 +263,7 @@ mod tests {
             ("评分说明", Some(Col::Criteria)),
             ("考核标准", Some(Col::Criteria)),
             ("考核要点", Some(Col::Content)),
+            ("评分要点", Some(Col::Content)),
             ("考核内容", Some(Col::Content)),
             ("具体要求", Some(Col::Content)),
             ("基本分", Some(Col::Points)),

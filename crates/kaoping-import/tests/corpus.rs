@@ -422,7 +422,8 @@ fn describe(rule: &RuleSpec) -> String {
 /// A fixture's verdicts: per labelled rule, then the importer's rules no label stands for.
 struct Outcome {
     name: String,
-    verdicts: Vec<(Expected, Verdict)>,
+    /// Each labelled rule's verdict, and what the importer made of its words.
+    verdicts: Vec<(Expected, Verdict, Vec<String>)>,
     /// Rules made from no labelled phrase and not flagged: (row, what was made, from which words).
     spurious: Vec<(usize, String, String)>,
     refused: Option<String>,
@@ -438,7 +439,7 @@ fn run(f: &Fixture) -> Outcome {
                 verdicts: f
                     .expect
                     .iter()
-                    .map(|e| (e.clone(), Verdict::Refused))
+                    .map(|e| (e.clone(), Verdict::Refused, Vec::new()))
                     .collect(),
                 spurious: Vec::new(),
                 refused: Some(e.to_string()),
@@ -451,8 +452,16 @@ fn run(f: &Fixture) -> Outcome {
         .expect
         .iter()
         .map(|e| {
-            let v = judge(e, read.get(&e.row), used.entry(e.row).or_default());
-            (e.clone(), v)
+            let r = read.get(&e.row);
+            let v = judge(e, r, used.entry(e.row).or_default());
+            let made = r.map_or_else(Vec::new, |r| {
+                r.rules
+                    .iter()
+                    .filter(|(rule, _)| overlaps(&rule.text, &e.phrase))
+                    .map(|(rule, _)| describe(rule))
+                    .collect()
+            });
+            (e.clone(), v, made)
         })
         .collect();
     let mut spurious = Vec::new();
@@ -477,7 +486,7 @@ fn run(f: &Fixture) -> Outcome {
 
 /// Per fixture: labelled rules, right, flagged, misread, dropped, refused, spurious.
 fn counts(o: &Outcome) -> [usize; 7] {
-    let n = |v: Verdict| o.verdicts.iter().filter(|(_, x)| *x == v).count();
+    let n = |v: Verdict| o.verdicts.iter().filter(|(_, x, _)| *x == v).count();
     [
         o.verdicts.len(),
         n(Verdict::Right),
@@ -551,10 +560,11 @@ fn report(outcomes: &[Outcome]) -> String {
         if let Some(e) = &o.refused {
             writeln!(s, "- **{}**: refused: {e}", o.name).unwrap();
         }
-        for (e, v) in &o.verdicts {
+        for (e, v, made) in &o.verdicts {
             let what = match v {
-                Verdict::Misread => "read as another rule",
-                Verdict::Dropped => "not read, not flagged",
+                Verdict::Misread if made.is_empty() => "read as another rule".to_string(),
+                Verdict::Misread => format!("read as {}", made.join(", ")),
+                Verdict::Dropped => "not read, not flagged".to_string(),
                 _ => continue,
             };
             writeln!(
