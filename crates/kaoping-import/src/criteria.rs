@@ -40,7 +40,7 @@ fn re(pattern: &str) -> Regex {
 }
 
 static DEDUCT: LazyLock<Regex> = LazyLock::new(|| re(r"扣(?:除)?(NUM)分"));
-static GAIN: LazyLock<Regex> = LazyLock::new(|| re(r"得(NUM)分"));
+static GAIN: LazyLock<Regex> = LazyLock::new(|| re(r"(?:得|计)(NUM)分"));
 static ADD: LazyLock<Regex> = LazyLock::new(|| re(r"加(NUM)分"));
 static UNTIL: LazyLock<Regex> = LazyLock::new(|| re(r"(?:直至|直到|最多|最高)(?:扣)?(NUM)分"));
 static PROGRESSIVE: LazyLock<Regex> = LazyLock::new(|| re(r"累进(?:加)?扣(NUM)分"));
@@ -48,6 +48,28 @@ static PER_POINT: LazyLock<Regex> =
     LazyLock::new(|| re(r"每(?:低|少|下降)(?:一|1)个百分点扣(NUM)分"));
 static THRESHOLD: LazyLock<Regex> = LazyLock::new(|| re(r"(?:百分之(NUM)|(NUM)%)(?:以上|及以上)"));
 static EVERY: LazyLock<Regex> = LazyLock::new(|| re(r"每.{0,20}?扣(?:除)?(?:NUM)分"));
+/// `扣0.5分/次`, `扣1分/人`, `扣2分/个`: an amount per occurrence written after it.
+static PER_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| re(r"扣(?:除)?(?:NUM)分\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件)"));
+/// `酌情扣1-3分`, `扣减3-10分`, `加1至5分`: a range, which no rule kind holds.
+static RANGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:扣|减|加)(?:除|减)?\s*(NUM)\s*(?:-|－|~|～|—|至|到)\s*(NUM)\s*分"));
+/// `每低10%扣1分`, `每少10个百分点扣2分`: a rate counted in steps of more than one point.
+static RATE_STEP: LazyLock<Regex> =
+    LazyLock::new(|| re(r"每(?:低|少|下降|少完成)(?:于)?(NUM)(?:个百分点|%)扣(NUM)分"));
+/// A count expected per period: `每月至少1次`, `每季度召开一次`, `一年4次`, `每年不少于4次`.
+static FREQUENCY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(每月|每季度|每季|每半年|每年|一年|全年|年度内)[^，,;；]{0,16}?(?:至少|不少于|不低于)?\s*(NUM)?\s*次",
+    )
+});
+/// What a frequency rule deducts for: `少一次`, `缺一次`, `每缺一次`, `少于1次的`.
+static SHORTFALL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:少|缺)(?:于|开|召开|完成)?(?:一|1)?次"));
+/// Steps by how often (`一次扣3分，两次扣5分`) or how severe (`警告…扣1分…严重警告…扣2分`): a ladder.
+static LADDER_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:^|[，,])[^，,]{0,12}?(?:(?:两|二|三|2|3)次|严重警告|撤销|留党察看|开除|重处分|移送)")
+});
 static ONCE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:一|1)(?:次|起|期|篇|项|条|例|人次)"));
 static COUNT_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(NUM)(?:率|项|个方面|种情形)"));
 static LEVEL_WORD: LazyLock<Regex> =
@@ -58,7 +80,8 @@ fn scoring(fragment: &str) -> bool {
     DEDUCT.is_match(fragment)
         || GAIN.is_match(fragment)
         || ADD.is_match(fragment)
-        || ["不得分", "酌情", "折合", "一票否决", "即为"]
+        || RANGE.is_match(fragment)
+        || ["不得分", "酌情", "折合", "一票否决", "单项否决", "即为"]
             .iter()
             .any(|w| fragment.contains(w))
 }
@@ -107,7 +130,13 @@ fn amount(re: &Regex, text: &str) -> Option<Decimal> {
 
 /// How many conditions a 分别扣 clause lists: `A、B、C分别扣2分` is 3, `“三率”未达标，分别扣3分` is 3.
 fn conditions(clause: &str) -> Option<u32> {
-    let before = clause.split("分别").next().unwrap_or(clause);
+    let before = clause
+        .split("分别")
+        .next()
+        .unwrap_or(clause)
+        .split("各扣")
+        .next()
+        .unwrap_or(clause);
     let parts = before.split('、').count();
     if parts > 1 {
         return u32::try_from(parts).ok();
@@ -121,10 +150,13 @@ fn conditions(clause: &str) -> Option<u32> {
 
 /// A clause that docks every member of a 科室 or 调查组 is a group rule; any other is a unit's own.
 fn applies_to(clause: &str) -> Option<AppliesTo> {
-    ["每人", "全体人员", "该科室", "该调查组", "该组"]
-        .iter()
-        .any(|w| clause.contains(w))
-        .then_some(AppliesTo::Group)
+    // 每人次 and 每人每次 count person-times against the unit itself.
+    let per_person_time = clause.contains("每人次") || clause.contains("每人每次");
+    (!per_person_time
+        && ["每人", "全体人员", "该科室", "该调查组", "该组"]
+            .iter()
+            .any(|w| clause.contains(w)))
+    .then_some(AppliesTo::Group)
 }
 
 /// A graded level's name: the clause without its 得N分 (`参与较好的得5分` → `参与较好`).
@@ -225,7 +257,15 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         }
         let c = clause.as_str();
         let graded_now = !c.contains("不得分") && GAIN.is_match(c) && !DEDUCT.is_match(c);
-        if c.contains("一票否决") {
+        if let Some(m) = RANGE.captures(c) {
+            out.confirm.push(Confirm {
+                phrase: c.to_string(),
+                reason: format!(
+                    "{}～{}分的范围：没有“在范围内酌情扣分/加分”的规则，未生成规则；请按酌情评分或固定分值设定",
+                    &m[1], &m[2]
+                ),
+            });
+        } else if c.contains("一票否决") || c.contains("单项否决") {
             out.vetoes.push(VetoSpec {
                 code: None,
                 title: c.chars().take(20).collect(),
@@ -280,6 +320,17 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             }
             out.rules
                 .push(rule(&text, RuleKindSpec::Progressive { first, step, cap }));
+        } else if let Some(m) = RATE_STEP
+            .captures(c)
+            .filter(|m| number(&m[1]) != Some(Decimal::ONE))
+        {
+            out.confirm.push(Confirm {
+                phrase: c.to_string(),
+                reason: format!(
+                    "每{}个百分点扣{}分：比率规则按每个百分点计，未生成规则；请按每个百分点的分值设定",
+                    &m[1], &m[2]
+                ),
+            });
         } else if let Some(per_point) = amount(&PER_POINT, c) {
             let threshold = amount(&THRESHOLD, c);
             if threshold.is_none() {
@@ -345,13 +396,41 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     amount: Some(points),
                 }),
             }
+        } else if let Some((expected, value)) = frequency(c) {
+            out.rules.push(rule(
+                c,
+                RuleKindSpec::Frequency {
+                    expected,
+                    amount: value,
+                },
+            ));
+        } else if let (true, Some(value)) = (c.contains("逾期"), amount(&DEDUCT, c)) {
+            out.rules.push(rule(
+                c,
+                RuleKindSpec::Deadline {
+                    penalty: Some(value),
+                },
+            ));
         } else if let Some(value) = amount(&DEDUCT, c) {
-            let each = c.contains("分别");
-            let counted =
-                each || EVERY.is_match(c) || ONCE.is_match(c.split('扣').next().unwrap_or(c));
+            let each = c.contains("分别") || c.contains("各扣");
+            let counted = each
+                || EVERY.is_match(c)
+                || PER_SUFFIX.is_match(c)
+                || ONCE.is_match(c.split('扣').next().unwrap_or(c));
             if counted {
-                let max_count = if each { conditions(c) } else { None };
-                if each && max_count.is_none() && applies_to(c).is_none() {
+                // 各扣 counts the conditions listed right before it (`A、B各扣1分`), not those of an
+                // earlier fragment (`打牌、下棋，凡参与者发现一次各扣3分` docks each occurrence).
+                let listed = match c.find("各扣") {
+                    Some(at) => c[..at].rsplit(['，', ',']).next().unwrap_or(""),
+                    None => c,
+                };
+                let per_time = ONCE.is_match(listed) || listed.contains('每');
+                let max_count = if each && !per_time {
+                    conditions(listed)
+                } else {
+                    None
+                };
+                if c.contains("分别") && max_count.is_none() && applies_to(c).is_none() {
                     out.confirm.push(Confirm {
                         phrase: c.to_string(),
                         reason: "“分别扣分”没有写明共有几项，未设最多次数（本项扣完为止）".into(),
@@ -379,10 +458,56 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
     for rule in &mut out.rules {
         if let RuleKindSpec::Graded { levels } = &mut rule.kind {
             strip_common_prefix(levels);
+            if levels.len() == 1 {
+                out.confirm.push(Confirm {
+                    phrase: rule.text.clone(),
+                    reason: "只有一档“得N分”：像是达到条件即得分，已读作只有一档的等次评分，请确认"
+                        .into(),
+                });
+            }
         }
+    }
+    for sentence in text.split(['；', ';', '。', '\n']) {
+        let scored = DEDUCT.find_iter(sentence).count() + usize::from(sentence.contains("不得分"));
+        if scored >= 2 && LADDER_STEP.is_match(sentence) {
+            out.confirm.push(Confirm {
+                phrase: sentence.trim().to_string(),
+                reason: "按次数或轻重分档扣分：已按各句分别读取，分档的累计方式请确认".into(),
+            });
+        }
+    }
+    if PAREN_POINTS.is_match(&text) {
+        out.confirm.push(Confirm {
+            phrase: text.trim().to_string(),
+            reason: "括号中的分值（如“形成决议(0.5)”）像是各项达到即得分，未生成对应规则，请确认"
+                .into(),
+        });
     }
     flush_bonus_levels(&mut out, &mut bonus_levels);
     out
+}
+
+/// A bare number in brackets, points listed per step met: `确定决策议题(0.5)`.
+static PAREN_POINTS: LazyLock<Regex> = LazyLock::new(|| re(r"[(（]\s*(?:NUM)\s*[)）]"));
+
+/// A frequency rule: how many sessions a year the clause expects and what each missing one deducts.
+fn frequency(clause: &str) -> Option<(u32, Decimal)> {
+    let m = FREQUENCY.captures(clause)?;
+    if !SHORTFALL.is_match(clause) {
+        return None;
+    }
+    let value = amount(&DEDUCT, clause)?;
+    let per_period = match m.get(2) {
+        Some(n) => u32::try_from(number(n.as_str())?.trunc().mantissa()).ok()?,
+        None => 1,
+    };
+    let periods = match &m[1] {
+        "每月" => 12,
+        "每季度" | "每季" => 4,
+        "每半年" => 2,
+        _ => 1,
+    };
+    Some((periods * per_period, value))
 }
 
 #[cfg(test)]
@@ -417,10 +542,65 @@ mod tests {
                 } => format!("rate {threshold} {per_point}"),
                 RuleKindSpec::Conversion { .. } => "conversion".into(),
                 RuleKindSpec::Discretionary => "discretionary".into(),
-                RuleKindSpec::Frequency { .. } => "frequency".into(),
-                RuleKindSpec::Deadline { .. } => "deadline".into(),
+                RuleKindSpec::Frequency { expected, amount } => {
+                    format!("frequency {expected} {amount}")
+                }
+                RuleKindSpec::Deadline { penalty } => {
+                    format!("deadline {}", penalty.unwrap_or_default())
+                }
             })
             .collect()
+    }
+
+    /// The phrases the corpus of published rubrics taught (`tests/corpus/`).
+    #[test]
+    fn phrasings_of_published_rubrics() {
+        let p = parse_criteria("无故缺席扣1分/次，迟到、早退扣0.5分/人");
+        assert_eq!(kinds(&p), ["per 1", "per 0.5"]);
+        let p = parse_criteria(
+            "穿奇装异服者，每人次扣0.5分；党员未按月足额交纳党费的，每人每次扣0.1分",
+        );
+        assert_eq!(kinds(&p), ["per 0.5", "per 0.1"]);
+        assert!(p.rules.iter().all(|r| r.applies_to.is_none()));
+        let p = parse_criteria("班子不团结、不协调、战斗力不强各扣1分");
+        assert_eq!(kinds(&p), ["per 1 max 3"]);
+        let p = parse_criteria("上班时间打牌、下棋，凡参与者发现一次各扣3分");
+        assert_eq!(kinds(&p), ["per 3"]);
+        let p = parse_criteria(
+            "党员学习每月至少1次，少一次扣0.5分；每季度召开一次党支部会议，每缺一次扣2分",
+        );
+        assert_eq!(kinds(&p), ["frequency 12 0.5", "frequency 4 2"]);
+        let p = parse_criteria("每年1、4、7月报送材料，逾期扣2分");
+        assert_eq!(kinds(&p), ["deadline 2"]);
+        assert!(p.confirm.is_empty());
+        let p = parse_criteria("单项否决（丙级病历）");
+        assert_eq!(p.vetoes.len(), 1);
+    }
+
+    /// What no rule kind holds comes back as a phrase to confirm, never as a rule that looks right.
+    #[test]
+    fn ranges_steps_ladders_and_earned_points_are_confirmed() {
+        for (text, rules) in [
+            ("酌情扣1-3分", 0),
+            ("否则酌情扣减3-10分", 0),
+            ("酌情加1至5分", 0),
+            ("出勤率90%以上，每低10%扣1分", 0),
+            ("每少完成10个百分点扣2分", 0),
+        ] {
+            let p = parse_criteria(text);
+            assert_eq!(p.rules.len(), rules, "{text}: {:?}", kinds(&p));
+            assert!(p.bonus.is_empty(), "{text}");
+            assert_eq!(p.confirm.len(), 1, "{text}");
+        }
+        let p = parse_criteria("无故缺席一次扣3分，两次扣5分，三次（含）以上不得分");
+        assert!(p.confirm.iter().any(|c| c.reason.contains("分档")));
+        let p = parse_criteria("受到党内警告处分的扣1分/例，受党内严重警告以上处分的扣2分/例");
+        assert!(p.confirm.iter().any(|c| c.reason.contains("分档")));
+        let p = parse_criteria("完成任务计15分");
+        assert_eq!(kinds(&p), ["graded 完成任务=15"]);
+        assert!(p.confirm.iter().any(|c| c.reason.contains("一档")));
+        let p = parse_criteria("确定决策议题(0.5)形成决议(0.5)；“三重一大”制度未落实一次扣2分");
+        assert!(p.confirm.iter().any(|c| c.reason.contains("括号")));
     }
 
     #[test]

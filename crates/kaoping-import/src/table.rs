@@ -224,6 +224,15 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
         }
         let is_bonus =
             is_bonus_section(&section) || (!parsed.bonus.is_empty() && parsed.rules.is_empty());
+        if !is_bonus {
+            // 加N分 beside an item's deductions: a bonus outside the item's points, said so.
+            for b in &parsed.bonus {
+                parsed.confirm.push(Confirm {
+                    phrase: b.text.clone(),
+                    reason: "评分项中的加分：已列入加分项（在总分之外），请确认".into(),
+                });
+            }
+        }
         items_report.push(ImportedItem {
             row: r + 1,
             section: section_title.clone(),
@@ -231,8 +240,8 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             rules: parsed.rules.len() + parsed.bonus.len(),
             confirm: parsed.confirm.clone(),
         });
+        bonus.rules.extend(parsed.bonus);
         if is_bonus {
-            bonus.rules.extend(parsed.bonus);
             continue;
         }
         spec.vetoes.extend(parsed.vetoes);

@@ -51,6 +51,24 @@ fn criteria_text() -> impl Strategy<Value = String> {
         "年",
         "“",
         "”",
+        // The phrasings the corpus of published rubrics taught.
+        "/次",
+        "/人",
+        "各扣",
+        "每人次",
+        "每月",
+        "每季度",
+        "至少",
+        "少一次",
+        "逾期",
+        "计",
+        "-",
+        "至",
+        "每低10%",
+        "两次",
+        "严重警告",
+        "单项否决",
+        "(0.5)",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }
