@@ -39,18 +39,26 @@ fn re(pattern: &str) -> Regex {
     Regex::new(&pattern.replace("NUM", NUM)).expect("the criteria patterns are valid")
 }
 
-static DEDUCT: LazyLock<Regex> = LazyLock::new(|| re(r"扣(?:除)?(NUM)分"));
+/// 扣N分, and as other offices write it, 减N分, 扣减N分, 扣除N分.
+static DEDUCT: LazyLock<Regex> = LazyLock::new(|| re(r"(?:扣|减)(?:除|减)?(NUM)分"));
 static GAIN: LazyLock<Regex> = LazyLock::new(|| re(r"(?:得|计)(NUM)分"));
-static ADD: LazyLock<Regex> = LazyLock::new(|| re(r"加(NUM)分"));
-static UNTIL: LazyLock<Regex> = LazyLock::new(|| re(r"(?:直至|直到|最多|最高)(?:扣)?(NUM)分"));
+static ADD: LazyLock<Regex> = LazyLock::new(|| re(r"(?:加|奖)(NUM)分"));
+static UNTIL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:直至|直到|最多|最高|扣满|减满)(?:扣|减)?(NUM)分"));
+/// A disqualification written out rather than called 一票否决.
+static DISQUALIFY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"不得评为|不得参加.{0,8}评选|定为不称职|定位不称职|定为不合格|考核(?:检查)?不合格|定为三类|不能列为一类")
+        .expect("valid")
+});
 static PROGRESSIVE: LazyLock<Regex> = LazyLock::new(|| re(r"累进(?:加)?扣(NUM)分"));
 static PER_POINT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"每(?:低|少|下降)(?:一|1)个百分点扣(NUM)分"));
+    LazyLock::new(|| re(r"每(?:低|少|下降)(?:一|1)(?:个百分点|%)[，,]?(?:扣|减)(?:减)?(NUM)分"));
 static THRESHOLD: LazyLock<Regex> = LazyLock::new(|| re(r"(?:百分之(NUM)|(NUM)%)(?:以上|及以上)"));
-static EVERY: LazyLock<Regex> = LazyLock::new(|| re(r"每.{0,20}?扣(?:除)?(?:NUM)分"));
+static EVERY: LazyLock<Regex> = LazyLock::new(|| re(r"每.{0,20}?(?:扣|减)(?:除|减)?(?:NUM)分"));
 /// `扣0.5分/次`, `扣1分/人`, `扣2分/个`: an amount per occurrence written after it.
-static PER_SUFFIX: LazyLock<Regex> =
-    LazyLock::new(|| re(r"扣(?:除)?(?:NUM)分\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件)"));
+static PER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:扣|减)(?:除|减)?(?:NUM)分\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件)")
+});
 /// `酌情扣1-3分`, `扣减3-10分`, `加1至5分`: a range, which no rule kind holds.
 static RANGE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:扣|减|加)(?:除|减)?\s*(NUM)\s*(?:-|－|~|～|—|至|到)\s*(NUM)\s*分"));
@@ -70,7 +78,8 @@ static SHORTFALL: LazyLock<Regex> =
 static LADDER_STEP: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:^|[，,])[^，,]{0,12}?(?:(?:两|二|三|2|3)次|严重警告|撤销|留党察看|开除|重处分|移送)")
 });
-static ONCE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:一|1)(?:次|起|期|篇|项|条|例|人次)"));
+static ONCE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:一|1)(?:次|起|期|篇|项|条|例|人次|件|处)"));
+
 static COUNT_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(NUM)(?:率|项|个方面|种情形)"));
 static LEVEL_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(中央|国家|全国|省|市|县|镇|乡)级?").expect("valid"));
@@ -84,12 +93,22 @@ fn scoring(fragment: &str) -> bool {
         || ["不得分", "酌情", "折合", "一票否决", "单项否决", "即为"]
             .iter()
             .any(|w| fragment.contains(w))
+        || DISQUALIFY.is_match(fragment)
 }
 
 fn limiter(fragment: &str) -> bool {
-    ["直至", "直到", "最多", "最高", "扣完为止"]
-        .iter()
-        .any(|w| fragment.starts_with(w))
+    [
+        "直至",
+        "直到",
+        "最多",
+        "最高",
+        "扣完为止",
+        "减完为止",
+        "扣满",
+        "减满",
+    ]
+    .iter()
+    .any(|w| fragment.starts_with(w))
 }
 
 /// Cuts criteria into clauses, each with the number of its sentence (and leftovers that hold no scoring
@@ -104,7 +123,12 @@ fn clauses(text: &str) -> (Vec<(usize, String)>, Vec<String>) {
             if bare.is_empty() {
                 continue;
             }
-            if scoring(bare) {
+            // A limiter (`最高减5分`, `直至20分扣完`) bounds the clause before it, even when it names points.
+            if limiter(bare) && out.len() > first_in_sentence && pending.is_empty() {
+                let last = &mut out.last_mut().expect("checked above").1;
+                last.push(',');
+                last.push_str(bare);
+            } else if scoring(bare) {
                 out.push((n, format!("{pending}{bare}")));
                 pending.clear();
             } else if limiter(bare) && out.len() > first_in_sentence && pending.is_empty() {
@@ -257,12 +281,31 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         }
         let c = clause.as_str();
         let graded_now = !c.contains("不得分") && GAIN.is_match(c) && !DEDUCT.is_match(c);
+        // 每完成一件得10分: points per thing done, not a level.
+        let per_count_gain = graded_now && c.contains('每');
         if let Some(m) = RANGE.captures(c) {
             out.confirm.push(Confirm {
                 phrase: c.to_string(),
                 reason: format!(
                     "{}～{}分的范围：没有“在范围内酌情扣分/加分”的规则，未生成规则；请按酌情评分或固定分值设定",
                     &m[1], &m[2]
+                ),
+            });
+        } else if let (false, Some(m)) = (
+            c.contains("一票否决") || c.contains("单项否决"),
+            DISQUALIFY.find(c),
+        ) {
+            out.vetoes.push(VetoSpec {
+                code: None,
+                title: c.chars().take(20).collect(),
+                text: c.to_string(),
+                effect: VetoEffectSpec::Fail,
+            });
+            out.confirm.push(Confirm {
+                phrase: c.to_string(),
+                reason: format!(
+                    "“{}”：已读作否决（不合格）；如只是不能评为某一等次，请改为等次上限",
+                    m.as_str()
                 ),
             });
         } else if c.contains("一票否决") || c.contains("单项否决") {
@@ -347,7 +390,14 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     rounding: None::<RateRounding>,
                 },
             ));
-        } else if c.contains("不得分") {
+        } else if per_count_gain {
+            out.confirm.push(Confirm {
+                phrase: c.to_string(),
+                reason: "“每…得N分”：按完成数量得分，没有对应的规则，未生成规则".into(),
+            });
+        } else if c.contains("不得分") || (graded_now && amount(&GAIN, c) == Some(Decimal::ZERO))
+        {
+            // 计0分 and 得0分 say 不得分.
             out.rules.push(rule(c, RuleKindSpec::Zero));
         } else if graded_now {
             let level = LevelSpec {
@@ -416,7 +466,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             let counted = each
                 || EVERY.is_match(c)
                 || PER_SUFFIX.is_match(c)
-                || ONCE.is_match(c.split('扣').next().unwrap_or(c));
+                || counts_occurrences(c.split(['扣', '减']).next().unwrap_or(c));
             if counted {
                 // 各扣 counts the conditions listed right before it (`A、B各扣1分`), not those of an
                 // earlier fragment (`打牌、下棋，凡参与者发现一次各扣3分` docks each occurrence).
@@ -430,6 +480,14 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                 } else {
                     None
                 };
+                // 扣满10分为止, 最高减5分: a cap that is a whole number of occurrences.
+                let max_count = max_count.or_else(|| {
+                    let cap = amount(&UNTIL, c)?;
+                    let n = cap / value;
+                    (n.fract().is_zero() && n >= Decimal::ONE)
+                        .then(|| u32::try_from(n.trunc().mantissa()).ok())
+                        .flatten()
+                });
                 if c.contains("分别") && max_count.is_none() && applies_to(c).is_none() {
                     out.confirm.push(Confirm {
                         phrase: c.to_string(),
@@ -453,7 +511,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                 reason: "没有找到分值，未生成规则".into(),
             });
         }
-        last_graded = graded_now;
+        last_graded = graded_now && !per_count_gain;
     }
     for rule in &mut out.rules {
         if let RuleKindSpec::Graded { levels } = &mut rule.kind {
@@ -485,6 +543,17 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
     }
     flush_bonus_levels(&mut out, &mut bonus_levels);
     out
+}
+
+/// Whether the words before a deduction count occurrences (`出现一次差错…扣5分`), not say how large one
+/// is (`一次直接经济损失超过300万元…扣30分`, `一次性`, `一次死亡3人`).
+fn counts_occurrences(before: &str) -> bool {
+    ONCE.find_iter(before).any(|m| {
+        let next = &before[m.end()..];
+        !["直接", "性", "死亡", "损失", "造成"]
+            .iter()
+            .any(|w| next.starts_with(w))
+    })
 }
 
 /// A bare number in brackets, points listed per step met: `确定决策议题(0.5)`.
@@ -575,6 +644,22 @@ mod tests {
         assert!(p.confirm.is_empty());
         let p = parse_criteria("单项否决（丙级病历）");
         assert_eq!(p.vetoes.len(), 1);
+        let p = parse_criteria(
+            "未建立应急处置队伍，减0.25分；每人次减2.5分，最高减5分；每发生一起扣1分，扣满3分为止",
+        );
+        assert_eq!(kinds(&p), ["fixed 0.25", "per 2.5 max 2", "per 1 max 3"]);
+        let p = parse_criteria("发生一次直接经济损失超过300万元的事故，扣减30分");
+        assert_eq!(kinds(&p), ["fixed 30"]);
+        let p = parse_criteria("未完成年度目标任务的，此大项计0分");
+        assert_eq!(kinds(&p), ["zero"]);
+        let p = parse_criteria("每超额完成一例奖1分");
+        assert_eq!(p.bonus.len(), 1);
+        let p = parse_criteria("情节严重的年终直接定为不称职");
+        assert_eq!(p.vetoes.len(), 1);
+        assert!(p.confirm.iter().any(|c| c.reason.contains("等次上限")));
+        let p = parse_criteria("每完成一件实事得10分");
+        assert!(p.rules.is_empty());
+        assert_eq!(p.confirm.len(), 1);
     }
 
     /// What no rule kind holds comes back as a phrase to confirm, never as a rule that looks right.

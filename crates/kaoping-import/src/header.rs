@@ -30,6 +30,9 @@ pub(crate) struct Header {
     pub(crate) row: usize,
     pub(crate) cols: Vec<(Col, usize)>,
     pub(crate) points_name: String,
+    /// Whether the criteria column's name says it deducts (扣分标准, 扣分分值): a bare amount there is
+    /// a deduction.
+    pub(crate) deducts: bool,
 }
 
 impl Header {
@@ -239,10 +242,16 @@ pub(crate) fn find_header(table: &Table) -> Result<Header, TableError> {
         .find(|(c, _)| *c == Col::Points)
         .and_then(|&(_, i)| table.rows[row].get(i))
         .map_or_else(|| "分值".to_string(), |s| s.trim().to_string());
+    let deducts = cols
+        .iter()
+        .find(|(c, _)| *c == Col::Criteria)
+        .and_then(|&(_, i)| table.rows[row].get(i))
+        .is_some_and(|name| name.contains('扣') || name.contains('减'));
     Ok(Header {
         row,
         cols,
         points_name,
+        deducts,
     })
 }
 

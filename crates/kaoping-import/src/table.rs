@@ -111,6 +111,15 @@ static INLINE_POINTS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"[（(]\s*({NUM})\s*分\s*[)）]")).expect("valid"));
 static POINTS_CELL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"^\s*({NUM})\s*分?\s*$")).expect("valid"));
+static POINTS_FRAGMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^[^。；;]*[，,]\s*({NUM})\s*分\s*(?:[。；;]|$)")).expect("valid")
+});
+static BARE_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^\s*({NUM})\s*分?\s*(/\s*(?:项|次|处|个|例|人))?\s*$"
+    ))
+    .expect("valid")
+});
 static TOTAL_ROW: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(总分|合计|总计)").expect("valid"));
 
@@ -129,7 +138,11 @@ fn inline_points(text: &str) -> (Option<Decimal>, String) {
             let rest = format!("{}{}", &t[..whole.start()], &t[whole.end()..]);
             (number(&c[1]), rest.trim().to_string())
         }
-        None => (None, text.trim().to_string()),
+        // `…及时报送会议纪要，1分。不报送的…`: the points alone between commas and a full stop.
+        None => match POINTS_FRAGMENT.captures(&t) {
+            Some(c) => (number(&c[1]), text.trim().to_string()),
+            None => (None, text.trim().to_string()),
+        },
     }
 }
 
@@ -206,7 +219,21 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             .contains('分')
             .then(|| INLINE_POINTS.captures(&section).and_then(|c| number(&c[1])))
             .flatten();
-        let mut parsed = parse_criteria(&criteria);
+        // A criteria cell that is only an amount (`1`, `0.5/项`) under a 扣分 header: that deduction.
+        let mut parsed = match BARE_AMOUNT.captures(&ascii_digits(&criteria)) {
+            Some(c) if header.deducts => {
+                let mut p = parse_criteria(&format!(
+                    "扣{}分{}",
+                    &c[1],
+                    c.get(2).map_or("", |m| m.as_str())
+                ));
+                for rule in &mut p.rules {
+                    rule.text.clone_from(&criteria);
+                }
+                p
+            }
+            _ => parse_criteria(&criteria),
+        };
         let exact = at(row, Col::Rules);
         if !exact.is_empty() {
             // Kaoping's own export says exactly what the rules are; the wording is only shown.

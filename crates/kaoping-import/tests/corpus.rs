@@ -647,3 +647,31 @@ fn the_corpus_reads_as_recorded_and_never_more_silently() {
          rerun with KAOPING_BLESS=1 to record it.\n\n{table}"
     );
 }
+
+/// Lists the rules flagged to confirm, by labelled kind: where the next rule kinds would pay
+/// (`cargo test -p kaoping-import --test corpus -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn list_flagged_rules_by_kind() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &paths {
+        let f = load(p);
+        let o = run(&f);
+        for (e, v, made) in &o.verdicts {
+            if *v == Verdict::Flagged {
+                *by.entry(e.kind.clone()).or_default() += 1;
+                println!(
+                    "{} r{} {} «{}» made {:?}",
+                    o.name, e.row, e.kind, e.phrase, made
+                );
+            }
+        }
+    }
+    println!("{by:?}");
+}
