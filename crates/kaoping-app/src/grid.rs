@@ -34,7 +34,7 @@ pub enum CellKind {
     /// 频次: the number of times it was done; no finding means "as required" (no deduction), so an empty
     /// cell and 0 differ.
     Frequency,
-    /// 定额扣分、不得分: found or not.
+    /// 定额扣分、不得分, 达到得分: found (met) or not.
     Flag,
 }
 
@@ -44,6 +44,11 @@ pub fn cell_kind(kind: &RuleKind) -> Option<CellKind> {
         RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => Some(CellKind::Count),
         RuleKind::Frequency { .. } => Some(CellKind::Frequency),
         RuleKind::Fixed { .. } | RuleKind::Zero => Some(CellKind::Flag),
+        // 达到…得N分: met or not; 各得N分: how many of the criteria were met.
+        RuleKind::Earned {
+            max_count: Some(1), ..
+        } => Some(CellKind::Flag),
+        RuleKind::Earned { .. } => Some(CellKind::Count),
         _ => None,
     }
 }

@@ -554,6 +554,7 @@ impl<'r> Resolver<'r> {
                 | RuleKind::Zero
                 | RuleKind::PerOccurrence { .. }
                 | RuleKind::Progressive { .. }
+                | RuleKind::Earned { .. }
         );
         if is_group && !item.inherit && !counted {
             return Err(FindingError::UnitRequired {
@@ -576,6 +577,18 @@ impl<'r> Resolver<'r> {
                 }
                 match required_count(code, label, input)? {
                     0 => Err(FindingError::ZeroCount {
+                        code: code.clone(),
+                        kind: label,
+                    }),
+                    n => Ok(Input::Count(n)),
+                }
+            }
+            // Criteria met: one unless the finding says how many.
+            RuleKind::Earned { .. } => {
+                no_level(code, label, input)?;
+                no_value(code, label, input)?;
+                match count(input.count.unwrap_or(1))? {
+                    0 if !self.recorded => Err(FindingError::ZeroCount {
                         code: code.clone(),
                         kind: label,
                     }),

@@ -143,16 +143,35 @@ fn rule(kind: RuleKindSpec, applies_to: Option<AppliesTo>) -> RuleSpec {
     }
 }
 
-/// An item of an ordinary section: points (0.5–10), at most one score-setting rule, 0–3 other rules.
+/// Earned rules (达标得分): 1–3 criteria, each worth up to the item's points in half points (a share
+/// rescaled in `item`), some counted at most a few times.
+fn earned_kinds() -> impl Strategy<Value = Vec<(u32, Option<u32>)>> {
+    prop::collection::vec((1u32..=100, prop::option::of(1u32..=3)), 1..=3)
+}
+
+/// An item of an ordinary section: points (0.5–10), at most one score-setting rule or a few earned
+/// rules, 0–3 other rules.
 fn item() -> impl Strategy<Value = ItemSpec> {
     (
         1i64..=20,
         prop::option::weighted(0.4, (setter_kind(), applies_to())),
+        prop::option::weighted(0.2, earned_kinds()),
         prop::collection::vec((deduction_kind(false), applies_to()), 0..=3),
         prop::bool::weighted(0.15),
     )
-        .prop_map(|(points_h, setter, deductions, inherit)| {
+        .prop_map(|(points_h, setter, earned, deductions, inherit)| {
             let mut rules = Vec::new();
+            let setter = if earned.is_some() { None } else { setter };
+            for (pct, max_count) in earned.unwrap_or_default() {
+                let h = (points_h * i64::from(pct) / 100).max(1);
+                rules.push(rule(
+                    RuleKindSpec::Earned {
+                        amount: half(h),
+                        max_count,
+                    },
+                    Some(AppliesTo::Any),
+                ));
+            }
             if let Some((kind, to)) = setter {
                 let kind = match kind {
                     // Level points are a percentage of the item's points, floored to half points.
@@ -420,6 +439,7 @@ fn is_counted(kind: &RuleKind) -> bool {
             | RuleKind::Zero
             | RuleKind::PerOccurrence { .. }
             | RuleKind::Progressive { .. }
+            | RuleKind::Earned { .. }
     )
 }
 
@@ -485,6 +505,8 @@ fn materialize(rubric: &Rubric, units: &Units, s: &Seed) -> OwnedFinding {
             f.count = Some(1 + (s.a % 4) as i64);
         }
         RuleKind::Frequency { .. } => f.count = Some((s.a % 14) as i64),
+        // One criterion met unless the finding says how many.
+        RuleKind::Earned { .. } => f.count = (s.flags & 4 == 4).then(|| 1 + (s.a % 3) as i64),
         RuleKind::Graded { levels } => f.level = Some(levels[a % levels.len()].name.clone()),
         RuleKind::Discretionary => {
             f.value = Some(item.max * Decimal::from(a % 5) / Decimal::from(4));
@@ -905,6 +927,22 @@ proptest! {
                     }
                     let mut base = item.max;
                     let mut plain = true;
+                    let earns = s.rubric.rules()[item.rules.clone()].iter().any(|r| matches!(r.kind, RuleKind::Earned { .. }));
+                    if earns {
+                        // Every earned rule is in the trace, met or not; together they are the base.
+                        let earned: Vec<_> = entries.iter().filter_map(|e| match e.effect {
+                            Effect::Earn { requested, applied } => {
+                                assert!(applied <= requested && applied >= zero());
+                                Some(applied)
+                            }
+                            _ => None,
+                        }).collect();
+                        let rules = item.rules.clone().filter(|&r| matches!(s.rubric.rules()[r].kind, RuleKind::Earned { .. })).count();
+                        prop_assert_eq!(earned.len(), rules, "item {}: every earned rule explained", &item.code);
+                        base = earned.iter().copied().sum();
+                        prop_assert!(base <= item.max);
+                        plain = false;
+                    }
                     for e in &entries {
                         match e.effect {
                             Effect::SetScore(v) => { base = v; plain = false; }

@@ -864,13 +864,17 @@ impl Reader {
             "deadline" | "时限规则" => RuleKindSpec::Deadline {
                 penalty: self.decimal(f, "amount"),
             },
+            "earned" | "达标得分" => RuleKindSpec::Earned {
+                amount: amount(self, "达标得分"),
+                max_count: self.unsigned(f, "max_count"),
+            },
             "" => RuleKindSpec::Zero,
             other => {
                 let span = self.get(f, "kind").map_or(f.span.clone(), |v| v.span());
                 self.problem(
                     span,
                     format!("未知的规则类型“{other}”"),
-                    Some("可用：fixed、per_occurrence、zero、graded、progressive、rate、conversion、discretionary、frequency、deadline"),
+                    Some("可用：fixed、per_occurrence、zero、graded、progressive、rate、conversion、discretionary、frequency、deadline、earned"),
                 );
                 RuleKindSpec::Zero
             }

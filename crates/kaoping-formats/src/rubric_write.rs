@@ -59,6 +59,7 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
         RuleKindSpec::Discretionary => "discretionary",
         RuleKindSpec::Frequency { .. } => "frequency",
         RuleKindSpec::Deadline { .. } => "deadline",
+        RuleKindSpec::Earned { .. } => "earned",
     };
     let _ = writeln!(out, "kind = {}", quote(kind));
     let _ = writeln!(out, "text = {}", quote(&r.text));
@@ -72,7 +73,8 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
         RuleKindSpec::Fixed { amount } => {
             let _ = writeln!(out, "amount = {}", num(*amount));
         }
-        RuleKindSpec::PerOccurrence { amount, max_count } => {
+        RuleKindSpec::PerOccurrence { amount, max_count }
+        | RuleKindSpec::Earned { amount, max_count } => {
             let _ = writeln!(out, "amount = {}", num(*amount));
             if let Some(m) = max_count {
                 let _ = writeln!(out, "max_count = {m}");

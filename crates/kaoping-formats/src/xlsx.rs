@@ -327,6 +327,7 @@ pub fn sheet_xlsx(
                     let effect = match &e.effect {
                         Effect::Deduct { applied, .. } => format!("扣{}分", points(*applied)),
                         Effect::SetScore(v) => format!("得{}分", points(*v)),
+                        Effect::Earn { applied, .. } => format!("达标得{}分", points(*applied)),
                         Effect::Zero => "不得分".into(),
                         Effect::Missing => "未评分".into(),
                         Effect::OnTime => "按时".into(),
@@ -470,10 +471,12 @@ pub fn rule_line(rule: &kaoping_core::rubric::Rule, inherit: bool) -> String {
     use kaoping_core::rubric::{AppliesTo, RuleKind};
     let params = match &rule.kind {
         RuleKind::Fixed { amount } => format!("amount={}", points(*amount)),
-        RuleKind::PerOccurrence { amount, max_count } => match max_count {
-            Some(m) => format!("amount={};max_count={m}", points(*amount)),
-            None => format!("amount={}", points(*amount)),
-        },
+        RuleKind::PerOccurrence { amount, max_count } | RuleKind::Earned { amount, max_count } => {
+            match max_count {
+                Some(m) => format!("amount={};max_count={m}", points(*amount)),
+                None => format!("amount={}", points(*amount)),
+            }
+        }
         RuleKind::Zero | RuleKind::Discretionary => String::new(),
         RuleKind::Graded { levels } => format!("levels={}", level_list(levels)),
         RuleKind::Progressive { first, step, cap } => {

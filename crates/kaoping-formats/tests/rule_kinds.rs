@@ -401,3 +401,60 @@ fn finding_numbers_beyond_what_points_are_counted_in_are_refused() {
     );
     assert_eq!(results[0].items[8].score.unwrap().to_string(), "4.1234");
 }
+
+/// 达标得分: an item that starts from what its criteria earn, not from its points.
+const EARNED: &str = r#"
+title = "达标得分"
+total = 10
+
+[[sections]]
+title = "任务"
+points = 10
+[[sections.items]]
+title = "完成任务"
+points = 10
+[[sections.items.rules]]
+kind = "earned"
+text = "完成年度任务得6分"
+amount = 6
+max_count = 1
+[[sections.items.rules]]
+kind = "earned"
+text = "预审制、公示制、票决制各得2分"
+amount = 2
+max_count = 3
+[[sections.items.rules]]
+kind = "fixed"
+text = "台账不全扣1分"
+amount = 1
+"#;
+
+#[test]
+fn earned_points_add_up_to_the_item_and_nothing_recorded_earns_nothing() {
+    // A: nothing met, so nothing to deduct from; B: 6 + 2×2; C: 6 + 3×2 = 12, the item holds 10, less 1;
+    // D: 5 criteria written, 3 counted.
+    let findings =
+        "unit,code,count\nA,1.1.3,\nB,1.1.1,\nB,1.1.2,2\nC,1.1.1,\nC,1.1.2,3\nC,1.1.3,\nD,1.1.2,5";
+    assert_sheet(
+        &sheet_of(&rubric(EARNED), findings, None),
+        "
+        B 第1名 总分10
+            1.1.1 +6
+            1.1.2 +4
+        C 第2名 总分9
+          1 9/10
+            1.1.1 +6
+            1.1.2 +4（应得6）
+            1.1.3 -1
+        D 第3名 总分6
+          1 6/10
+            1.1.1 +0
+            1.1.2 +6 发现5次，最多计3次
+        A 第4名 总分0
+          1 0/10
+            1.1.1 +0
+            1.1.2 +0
+            1.1.3 -0（应扣1） 本项分值已扣完
+        ",
+    );
+}

@@ -152,15 +152,15 @@ fn amount(re: &Regex, text: &str) -> Option<Decimal> {
         .and_then(|c| c.iter().skip(1).flatten().find_map(|m| number(m.as_str())))
 }
 
-/// How many conditions a 分别扣 clause lists: `A、B、C分别扣2分` is 3, `“三率”未达标，分别扣3分` is 3.
+/// How many conditions a 分别扣 (各扣, 各得) clause lists: `A、B、C分别扣2分` is 3, `“三率”未达标，分别扣3分`
+/// is 3.
 fn conditions(clause: &str) -> Option<u32> {
-    let before = clause
-        .split("分别")
-        .next()
-        .unwrap_or(clause)
-        .split("各扣")
-        .next()
-        .unwrap_or(clause);
+    let cut = ["分别", "各扣", "各得", "各计"]
+        .iter()
+        .filter_map(|w| clause.find(w))
+        .min()
+        .unwrap_or(clause.len());
+    let before = &clause[..cut];
     let parts = before.split('、').count();
     if parts > 1 {
         return u32::try_from(parts).ok();
@@ -391,10 +391,16 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                 },
             ));
         } else if per_count_gain {
-            out.confirm.push(Confirm {
-                phrase: c.to_string(),
-                reason: "“每…得N分”：按完成数量得分，没有对应的规则，未生成规则".into(),
-            });
+            // 每完成一件实事得10分: points per thing done, up to the item's.
+            if let Some(value) = amount(&GAIN, c) {
+                out.rules.push(rule(
+                    c,
+                    RuleKindSpec::Earned {
+                        amount: value,
+                        max_count: None,
+                    },
+                ));
+            }
         } else if c.contains("不得分") || (graded_now && amount(&GAIN, c) == Some(Decimal::ZERO))
         {
             // 计0分 and 得0分 say 不得分.
@@ -513,15 +519,52 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         }
         last_graded = graded_now && !per_count_gain;
     }
+    // Levels that all give the same points are not levels (`发展新党员计2分，按时收缴党费计2分`): each
+    // is a criterion of its own.
+    let rules = std::mem::take(&mut out.rules);
+    for r in rules {
+        match &r.kind {
+            RuleKindSpec::Graded { levels }
+                if levels.len() > 1
+                    && levels[0].points.is_some()
+                    && levels.iter().all(|l| l.points == levels[0].points) =>
+            {
+                let points = levels[0].points;
+                for clause in r.text.split(';') {
+                    out.rules.push(rule(
+                        clause,
+                        RuleKindSpec::Graded {
+                            levels: vec![LevelSpec {
+                                name: level_name(clause),
+                                points,
+                            }],
+                        },
+                    ));
+                }
+            }
+            _ => out.rules.push(r),
+        }
+    }
     for rule in &mut out.rules {
         if let RuleKindSpec::Graded { levels } = &mut rule.kind {
             strip_common_prefix(levels);
-            if levels.len() == 1 {
-                out.confirm.push(Confirm {
-                    phrase: rule.text.clone(),
-                    reason: "只有一档“得N分”：像是达到条件即得分，已读作只有一档的等次评分，请确认"
-                        .into(),
-                });
+            // A lone 得N分 (达到…得10分, 完成任务计15分) is points earned when its condition is met;
+            // 各得5分 after a list earns them for each criterion listed.
+            if let [LevelSpec {
+                points: Some(points),
+                ..
+            }] = levels.as_slice()
+            {
+                let each = rule.text.contains("各得") || rule.text.contains("各计");
+                let listed = rule
+                    .text
+                    .split(['，', ','])
+                    .rfind(|f| f.contains("各得") || f.contains("各计"))
+                    .unwrap_or("");
+                rule.kind = RuleKindSpec::Earned {
+                    amount: *points,
+                    max_count: if each { conditions(listed) } else { Some(1) },
+                };
             }
         }
     }
@@ -617,6 +660,10 @@ mod tests {
                 RuleKindSpec::Deadline { penalty } => {
                     format!("deadline {}", penalty.unwrap_or_default())
                 }
+                RuleKindSpec::Earned { amount, max_count } => match max_count {
+                    Some(m) => format!("earned {amount} max {m}"),
+                    None => format!("earned {amount}"),
+                },
             })
             .collect()
     }
@@ -658,8 +705,11 @@ mod tests {
         assert_eq!(p.vetoes.len(), 1);
         assert!(p.confirm.iter().any(|c| c.reason.contains("等次上限")));
         let p = parse_criteria("每完成一件实事得10分");
-        assert!(p.rules.is_empty());
-        assert_eq!(p.confirm.len(), 1);
+        assert_eq!(kinds(&p), ["earned 10"]);
+        let p = parse_criteria("年内发展1名以上新党员计2分，按时按标准收缴党费计2分");
+        assert_eq!(kinds(&p), ["earned 2 max 1", "earned 2 max 1"]);
+        let p = parse_criteria("好的得10分，较好的得8分，一般的得5分");
+        assert_eq!(kinds(&p), ["graded 好=10,较好=8,一般=5"]);
     }
 
     /// What no rule kind holds comes back as a phrase to confirm, never as a rule that looks right.
@@ -682,8 +732,9 @@ mod tests {
         let p = parse_criteria("受到党内警告处分的扣1分/例，受党内严重警告以上处分的扣2分/例");
         assert!(p.confirm.iter().any(|c| c.reason.contains("分档")));
         let p = parse_criteria("完成任务计15分");
-        assert_eq!(kinds(&p), ["graded 完成任务=15"]);
-        assert!(p.confirm.iter().any(|c| c.reason.contains("一档")));
+        assert_eq!(kinds(&p), ["earned 15 max 1"]);
+        let p = parse_criteria("实行预审制、责任追究制、公示制、票决制各得5分");
+        assert_eq!(kinds(&p), ["earned 5 max 4"]);
         let p = parse_criteria("确定决策议题(0.5)形成决议(0.5)；“三重一大”制度未落实一次扣2分");
         assert!(p.confirm.iter().any(|c| c.reason.contains("括号")));
     }

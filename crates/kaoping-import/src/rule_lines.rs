@@ -53,6 +53,12 @@ fn kind(name: &str, p: &[(&str, &str)]) -> Result<RuleKindSpec, String> {
                 .map(|m| m.parse().map_err(|_| format!("max_count“{m}”不是整数")))
                 .transpose()?,
         },
+        "earned" => RuleKindSpec::Earned {
+            amount: dec(p, "amount")?,
+            max_count: get(p, "max_count")
+                .map(|m| m.parse().map_err(|_| format!("max_count“{m}”不是整数")))
+                .transpose()?,
+        },
         "zero" => RuleKindSpec::Zero,
         "discretionary" => RuleKindSpec::Discretionary,
         "graded" => RuleKindSpec::Graded {

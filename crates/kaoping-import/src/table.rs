@@ -301,6 +301,8 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             }
             _ => None,
         };
+        // 达到…得20分 with no points of its own: the item is worth what it can earn.
+        let item_points = item_points.or_else(|| earnable(&parsed.rules));
         s.items.push(ItemSpec {
             code: None,
             title: String::new(),
@@ -340,6 +342,18 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
         spec,
         items: items_report,
     })
+}
+
+/// What an item's earned rules can give in all, if it has any and each says how often it counts.
+fn earnable(rules: &[kaoping_core::rubric::RuleSpec]) -> Option<Decimal> {
+    let mut total = None;
+    for r in rules {
+        if let kaoping_core::rubric::RuleKindSpec::Earned { amount, max_count } = r.kind {
+            let times = Decimal::from(max_count?);
+            total = Some(total.unwrap_or(Decimal::ZERO) + amount * times);
+        }
+    }
+    total
 }
 
 /// A short name for an item: its content up to the first punctuation, at most 16 characters.

@@ -331,6 +331,7 @@ fn rule_matches(e: &Expected, rule: &RuleSpec, item_points: Option<Decimal>) -> 
             }
             ("rate", RuleKindSpec::Rate { per_point, .. }) => amount(*per_point),
             ("discretionary", RuleKindSpec::Discretionary) => true,
+            ("earned", RuleKindSpec::Earned { amount: a, .. }) => amount(*a),
             ("frequency", RuleKindSpec::Frequency { amount: a, .. }) => amount(*a),
             ("deadline", RuleKindSpec::Deadline { penalty }) => match penalty {
                 Some(p) => amount(*p),
@@ -412,6 +413,10 @@ fn describe(rule: &RuleSpec) -> String {
         RuleKindSpec::Discretionary => "discretionary".into(),
         RuleKindSpec::Frequency { expected, amount } => format!("frequency {expected}× {amount}"),
         RuleKindSpec::Deadline { penalty } => format!("deadline {penalty:?}"),
+        RuleKindSpec::Earned { amount, max_count } => match max_count {
+            Some(m) => format!("earned {amount} ×≤{m}"),
+            None => format!("earned {amount}"),
+        },
     };
     match rule.applies_to {
         Some(AppliesTo::Group | AppliesTo::Any) => format!("{k} (group)"),

@@ -385,3 +385,48 @@ fn findings_workbooks_read_as_the_same_csv() {
     assert_eq!(csv, "单位,编号,次数,说明\nD01,1.4.2,2,\"两起,含逗号\"\n");
     assert!(kaoping_import::findings_csv_from_xlsx("f.xlsx", b"plain text").is_err());
 }
+
+/// 达标得分 rules leave through the rubric file and the Excel export and come back the same.
+#[test]
+fn earned_rules_survive_the_rubric_file_and_the_excel_export() {
+    let text = r#"
+title = "达标得分"
+total = 10
+
+[[sections]]
+title = "任务"
+points = 10
+[[sections.items]]
+title = "完成任务"
+points = 10
+content = "完成年度任务和实事"
+criteria = "完成年度任务得6分；每完成一件实事得2分"
+[[sections.items.rules]]
+kind = "earned"
+text = "完成年度任务得6分"
+amount = 6
+max_count = 1
+[[sections.items.rules]]
+kind = "earned"
+text = "每完成一件实事得2分"
+amount = 2
+"#;
+    let hand = parse_rubric("earned.toml", text).unwrap();
+    let kinds = |r: &Rubric| {
+        r.rules()
+            .iter()
+            .map(|x| (x.code.clone(), x.kind.clone()))
+            .collect::<Vec<_>>()
+    };
+    let bytes = kaoping_formats::xlsx::rubric_xlsx(&hand).unwrap();
+    let imported = import_file("export.xlsx", &bytes, hand.title()).unwrap();
+    let back = parse_rubric("roundtrip.toml", &write_rubric(&imported.spec)).unwrap();
+    assert_eq!(kinds(&back), kinds(&hand));
+    assert!(matches!(
+        back.rules()[1].kind,
+        RuleKind::Earned {
+            max_count: None,
+            ..
+        }
+    ));
+}

@@ -139,6 +139,12 @@ pub enum RuleKind {
     Deadline {
         penalty: Option<Decimal>,
     },
+    /// 达到…得N分, 各得N分: `amount` earned for each criterion met (a finding's count), at most
+    /// `max_count` of them. An item with earned rules starts from what they earn, not from its points.
+    Earned {
+        amount: Decimal,
+        max_count: Option<u32>,
+    },
 }
 
 impl RuleKind {
@@ -155,6 +161,7 @@ impl RuleKind {
             RuleKind::Discretionary => "discretionary",
             RuleKind::Frequency { .. } => "frequency",
             RuleKind::Deadline { .. } => "deadline",
+            RuleKind::Earned { .. } => "earned",
         }
     }
 
@@ -171,6 +178,7 @@ impl RuleKind {
             RuleKind::Discretionary => "酌情评分",
             RuleKind::Frequency { .. } => "频次扣分",
             RuleKind::Deadline { .. } => "时限规则",
+            RuleKind::Earned { .. } => "达标得分",
         }
     }
 

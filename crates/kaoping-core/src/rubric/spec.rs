@@ -132,6 +132,12 @@ pub enum RuleKindSpec {
     Frequency { expected: u32, amount: Decimal },
     /// 每季次月5日前: a finding done after its due date is late; a late one zeroes the item or deducts.
     Deadline { penalty: Option<Decimal> },
+    /// 达到…得N分, 各得N分: `amount` for each criterion met, at most `max_count` of them; the item starts
+    /// from what its earned rules give.
+    Earned {
+        amount: Decimal,
+        max_count: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -615,6 +615,7 @@ fn check_rules(
         );
     }
     let mut setters = 0;
+    let mut earners = 0;
     for (ri, r) in spec.rules.iter().enumerate() {
         let rpath = format!("{ipath}.rules[{ri}]");
         let id = rules.len();
@@ -637,8 +638,24 @@ fn check_rules(
                 );
             }
         }
+        if matches!(kind, RuleKind::Earned { .. }) {
+            earners += 1;
+        }
+        if earners > 0
+            && setters > 0
+            && (kind.sets_score() || matches!(kind, RuleKind::Earned { .. }))
+        {
+            ck.problem(
+                format!("{rpath}.kind"),
+                format!(
+                    "评分项{icode}既有给分规则（分档、折合或酌情）又有达标得分规则，规则{code}冲突"
+                ),
+                "达标得分的评分项按达到的条件累计得分，不能再有给分规则",
+            );
+        }
         let zeroes = matches!(kind, RuleKind::Zero | RuleKind::Deadline { penalty: None });
-        if pool && (kind.sets_score() || zeroes) {
+        let earns = matches!(kind, RuleKind::Earned { .. });
+        if pool && (kind.sets_score() || zeroes || earns) {
             ck.problem(
                 format!("{rpath}.kind"),
                 format!(
@@ -709,6 +726,43 @@ fn check_kind(
                 None => {}
             }
             RuleKind::PerOccurrence {
+                amount: *amount,
+                max_count: *max_count,
+            }
+        }
+        RuleKindSpec::Earned { amount, max_count } => {
+            if ck.amount(
+                amount_path.clone(),
+                &format!("规则{code}的达标得分"),
+                *amount,
+            ) && *amount > max
+            {
+                ck.problem(
+                    amount_path,
+                    format!(
+                        "规则{code}的达标得分{}超过评分项的分值{}",
+                        pts(*amount),
+                        pts(max)
+                    ),
+                    "达标得分不能超过评分项的分值",
+                );
+            }
+            match *max_count {
+                Some(0) => ck.problem(
+                    format!("{rpath}.max_count"),
+                    format!("规则{code}的最多项数为0"),
+                    "删除 max_count 或写正整数",
+                ),
+                Some(n) => {
+                    ck.count_limit(
+                        format!("{rpath}.max_count"),
+                        &format!("规则{code}的最多项数"),
+                        n,
+                    );
+                }
+                None => {}
+            }
+            RuleKind::Earned {
                 amount: *amount,
                 max_count: *max_count,
             }

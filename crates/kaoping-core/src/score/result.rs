@@ -101,6 +101,12 @@ pub enum Effect {
     },
     /// The item's score was set (graded level, discretionary points, converted raw score).
     SetScore(Decimal),
+    /// Points earned for criteria met (达标得分): what the findings earn, and what the item's points
+    /// let count. `requested` 0: no criterion of the rule was found met.
+    Earn {
+        requested: Decimal,
+        applied: Decimal,
+    },
     /// 不得分
     Zero,
     /// A required entry is missing: the item counts 0 for now.

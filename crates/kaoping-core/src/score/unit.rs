@@ -444,6 +444,13 @@ impl<'s> UnitScoring<'s, '_> {
                 caps,
             });
         }
+        if it
+            .rules
+            .clone()
+            .any(|r| matches!(rubric.rules()[r].kind, RuleKind::Earned { .. }))
+        {
+            score = self.earn(round, item, src);
+        }
         let zeroed = it.rules.clone().any(|r| {
             let kind = &rubric.rules()[r].kind;
             matches!(kind, RuleKind::Zero | RuleKind::Deadline { penalty: None })
@@ -462,6 +469,52 @@ impl<'s> UnitScoring<'s, '_> {
         score
     }
 
+    /// What an item's earned rules give (达标得分): each criterion met earns its points, up to the item's.
+    /// Every earned rule is in the trace, met or not, so a 0 explains itself.
+    fn earn(&mut self, round: RoundId, item: ItemId, src: &Sources) -> Decimal {
+        let rubric = self.scorer.rubric;
+        let max = rubric.items()[item].max;
+        let mut total = Decimal::ZERO;
+        for rule_id in rubric.items()[item].rules.clone() {
+            let RuleKind::Earned { amount, max_count } = rubric.rules()[rule_id].kind else {
+                continue;
+            };
+            let d = self.data(src, round, rule_id);
+            let mut caps = Vec::new();
+            let met = match max_count {
+                Some(m) if d.count > u64::from(m) => {
+                    caps.push(Cap::MaxCount {
+                        found: d.count,
+                        max: m,
+                    });
+                    u64::from(m)
+                }
+                _ => d.count,
+            };
+            // Points times a tally: at most 10⁴ × 1.8 × 10¹⁹ (see `crate::limits`), inside `Decimal`.
+            let requested = amount * Decimal::from(met);
+            let applied = requested.min(max - total);
+            total += applied;
+            if self.trace.is_none() {
+                continue;
+            }
+            if let Some(g) = src.inherited_from {
+                caps.insert(0, Cap::Inherited { group: g });
+            }
+            self.record(TraceEntry {
+                round: Some(round),
+                subject: Subject::Rule(rule_id),
+                findings: d.findings,
+                effect: Effect::Earn {
+                    requested: requested.normalize(),
+                    applied: applied.normalize(),
+                },
+                caps,
+            });
+        }
+        total
+    }
+
     /// Applies an item's deduction rules (and records its 不得分 rules) against `remaining`, which is the
     /// item's score or its section's pool.
     fn deduct_all(
@@ -475,7 +528,7 @@ impl<'s> UnitScoring<'s, '_> {
         let rubric = self.scorer.rubric;
         for rule_id in rubric.items()[item].rules.clone() {
             let rule = &rubric.rules()[rule_id];
-            if rule.kind.sets_score() {
+            if rule.kind.sets_score() || matches!(rule.kind, RuleKind::Earned { .. }) {
                 continue;
             }
             let d = self.data(src, round, rule_id);

@@ -131,6 +131,10 @@ fn trace_json(rubric: &Rubric, units: &Units, e: &TraceEntry) -> Value {
             ("deduct", Some(-*applied))
         }
         Effect::SetScore(v) => ("set", Some(*v)),
+        Effect::Earn { requested, applied } => {
+            m.insert("requested".into(), num(*requested));
+            ("earn", Some(*applied))
+        }
         Effect::Zero => ("zero", None),
         Effect::Missing => ("missing", None),
         Effect::OnTime => ("on_time", None),

@@ -146,6 +146,11 @@ fn rule_terms(kind: &RuleKind) -> String {
             None => format!("每次扣{}分", points(*amount)),
         },
         RuleKind::Zero => "不得分".into(),
+        RuleKind::Earned { amount, max_count } => match max_count {
+            Some(1) => format!("达到得{}分", points(*amount)),
+            Some(m) => format!("每达到一项得{}分，最多计{m}项", points(*amount)),
+            None => format!("每达到一项得{}分", points(*amount)),
+        },
         RuleKind::Graded { levels } => levels
             .iter()
             .map(|l| format!("{}得{}分", l.name, points(l.points)))

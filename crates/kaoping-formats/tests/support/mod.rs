@@ -124,6 +124,12 @@ pub fn sheet(rubric: &Rubric, units: &Units, results: &[UnitResult]) -> String {
                     format!("-{}（应扣{}）", points(*applied), points(*requested))
                 }
                 Effect::SetScore(v) => format!("={}", points(*v)),
+                Effect::Earn { requested, applied } if requested == applied => {
+                    format!("+{}", points(*applied))
+                }
+                Effect::Earn { requested, applied } => {
+                    format!("+{}（应得{}）", points(*applied), points(*requested))
+                }
                 Effect::Zero => "不得分".into(),
                 Effect::Missing => "缺评分".into(),
                 Effect::OnTime => "按时".into(),

@@ -26,6 +26,17 @@ fn effect_text(e: &TraceEntry) -> String {
             format!("扣{}分（应扣{}分）", pts(*applied), pts(*requested))
         }
         Effect::SetScore(v) => format!("得{}分", pts(*v)),
+        Effect::Earn { requested, .. } if requested.is_zero() => "未记录达到，0分".into(),
+        Effect::Earn { requested, applied } if requested == applied => {
+            format!("达到，得{}分", pts(*applied))
+        }
+        Effect::Earn { requested, applied } => {
+            format!(
+                "达到，得{}分（应得{}分，以本项分值为限）",
+                pts(*applied),
+                pts(*requested)
+            )
+        }
         Effect::Zero => "不得分".into(),
         Effect::Missing => "尚未评分，暂按0分计".into(),
         Effect::OnTime => "按时完成".into(),
