@@ -141,8 +141,10 @@ pub enum FindingError {
         code: String,
         value: String,
     },
+    /// A judged entry (酌情评分, 酌情扣分) without its reason.
     ReasonRequired {
         code: String,
+        kind: &'static str,
     },
     /// 不适用 without a note saying why.
     NotApplicableReasonRequired {
@@ -238,7 +240,11 @@ impl fmt::Display for FindingError {
                 f,
                 "规则{code}的分值{value}小数超过{MAX_DECIMALS}位，请四舍五入到{MAX_DECIMALS}位以内"
             ),
-            ReasonRequired { code } => write!(f, "规则{code}为酌情评分，请在说明中写明评分理由"),
+            ReasonRequired { code, kind } => write!(
+                f,
+                "规则{code}为{kind}，请在说明中写明{}理由",
+                if *kind == "酌情扣分" { "扣分" } else { "评分" }
+            ),
             NotApplicableReasonRequired { code } => write!(
                 f,
                 "规则{code}填写了“{NOT_APPLICABLE}”，请在说明中写明不适用的理由"
@@ -625,6 +631,33 @@ impl<'r> Resolver<'r> {
                     }),
                 }
             }
+            // Each judged deduction within the rubric's range, with the reason an appeal reads.
+            RuleKind::RangeDeduction { min, max } => {
+                let code = code.clone();
+                no_count(&code, label, input)?;
+                no_level(&code, label, input)?;
+                let Some(value) = input.value else {
+                    return Err(FindingError::ValueRequired { code, kind: label });
+                };
+                if value < *min || value > *max {
+                    return Err(FindingError::ValueOutOfRange {
+                        code,
+                        value: value.normalize().to_string(),
+                        min: min.normalize().to_string(),
+                        max: max.normalize().to_string(),
+                    });
+                }
+                if decimals(value) > MAX_DECIMALS {
+                    return Err(FindingError::TooManyDecimals {
+                        code,
+                        value: value.normalize().to_string(),
+                    });
+                }
+                if input.note.trim().is_empty() && !self.recorded {
+                    return Err(FindingError::ReasonRequired { code, kind: label });
+                }
+                Ok(Input::Value(value))
+            }
             RuleKind::Discretionary | RuleKind::Conversion { .. } | RuleKind::Rate { .. } => {
                 let code = code.clone();
                 no_count(&code, label, input)?;
@@ -667,7 +700,7 @@ impl<'r> Resolver<'r> {
                     });
                 }
                 if matches!(rule.kind, RuleKind::Discretionary) && input.note.trim().is_empty() {
-                    return Err(FindingError::ReasonRequired { code });
+                    return Err(FindingError::ReasonRequired { code, kind: label });
                 }
                 Ok(Input::Value(value))
             }

@@ -83,8 +83,13 @@ fn deduction_kind(pool: bool) -> BoxedStrategy<RuleKindSpec> {
     let freq = (1u32..=12, halves(1, 4))
         .prop_map(|(expected, amount)| RuleKindSpec::Frequency { expected, amount });
     let late = halves(1, 4).prop_map(|p| RuleKindSpec::Deadline { penalty: Some(p) });
+    let range = (halves(0, 4), halves(1, 6)).prop_map(|(a, b)| RuleKindSpec::RangeDeduction {
+        min: a.min(b),
+        max: a.max(b),
+    });
     if pool {
-        prop_oneof![3 => fixed, 3 => per, 3 => prog, 1 => rate, 1 => freq, 1 => late].boxed()
+        prop_oneof![3 => fixed, 3 => per, 3 => prog, 1 => rate, 1 => freq, 1 => late, 1 => range]
+            .boxed()
     } else {
         prop_oneof![
             3 => fixed,
@@ -93,6 +98,7 @@ fn deduction_kind(pool: bool) -> BoxedStrategy<RuleKindSpec> {
             1 => rate,
             1 => freq,
             1 => late,
+            1 => range,
             1 => Just(RuleKindSpec::Zero),
             1 => Just(RuleKindSpec::Deadline { penalty: None }),
         ]
@@ -505,6 +511,11 @@ fn materialize(rubric: &Rubric, units: &Units, s: &Seed) -> OwnedFinding {
             f.count = Some(1 + (s.a % 4) as i64);
         }
         RuleKind::Frequency { .. } => f.count = Some((s.a % 14) as i64),
+        // A judged deduction within the range, in quarters of it, with its reason.
+        RuleKind::RangeDeduction { min, max } => {
+            f.value = Some(min + (max - min) * Decimal::from(a % 5) / Decimal::from(4));
+            f.note = "酌情扣分".into();
+        }
         // One criterion met unless the finding says how many.
         RuleKind::Earned { .. } => f.count = (s.flags & 4 == 4).then(|| 1 + (s.a % 3) as i64),
         RuleKind::Graded { levels } => f.level = Some(levels[a % levels.len()].name.clone()),

@@ -778,6 +778,8 @@ impl Reader {
                 "scale_max",
                 "decimals",
                 "expected",
+                "min",
+                "max",
             ],
         );
         let kind_name = self.required_string(&f, "kind", "规则类型");
@@ -864,6 +866,10 @@ impl Reader {
             "deadline" | "时限规则" => RuleKindSpec::Deadline {
                 penalty: self.decimal(f, "amount"),
             },
+            "range_deduction" | "酌情扣分" => RuleKindSpec::RangeDeduction {
+                min: self.decimal(f, "min").unwrap_or(Decimal::ZERO),
+                max: self.required_decimal(f, "max", "最多扣分"),
+            },
             "earned" | "达标得分" => RuleKindSpec::Earned {
                 amount: amount(self, "达标得分"),
                 max_count: self.unsigned(f, "max_count"),
@@ -874,7 +880,7 @@ impl Reader {
                 self.problem(
                     span,
                     format!("未知的规则类型“{other}”"),
-                    Some("可用：fixed、per_occurrence、zero、graded、progressive、rate、conversion、discretionary、frequency、deadline、earned"),
+                    Some("可用：fixed、per_occurrence、zero、graded、progressive、rate、conversion、discretionary、frequency、deadline、earned、range_deduction"),
                 );
                 RuleKindSpec::Zero
             }

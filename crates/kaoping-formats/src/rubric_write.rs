@@ -60,6 +60,7 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
         RuleKindSpec::Frequency { .. } => "frequency",
         RuleKindSpec::Deadline { .. } => "deadline",
         RuleKindSpec::Earned { .. } => "earned",
+        RuleKindSpec::RangeDeduction { .. } => "range_deduction",
     };
     let _ = writeln!(out, "kind = {}", quote(kind));
     let _ = writeln!(out, "text = {}", quote(&r.text));
@@ -79,6 +80,9 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
             if let Some(m) = max_count {
                 let _ = writeln!(out, "max_count = {m}");
             }
+        }
+        RuleKindSpec::RangeDeduction { min, max } => {
+            let _ = writeln!(out, "min = {}\nmax = {}", num(*min), num(*max));
         }
         RuleKindSpec::Graded { levels: l } => levels(out, l),
         RuleKindSpec::Progressive { first, step, cap } => {

@@ -478,6 +478,9 @@ pub fn rule_line(rule: &kaoping_core::rubric::Rule, inherit: bool) -> String {
             }
         }
         RuleKind::Zero | RuleKind::Discretionary => String::new(),
+        RuleKind::RangeDeduction { min, max } => {
+            format!("min={};max={}", points(*min), points(*max))
+        }
         RuleKind::Graded { levels } => format!("levels={}", level_list(levels)),
         RuleKind::Progressive { first, step, cap } => {
             let mut p = format!("first={};step={}", points(*first), points(*step));

@@ -458,3 +458,51 @@ fn earned_points_add_up_to_the_item_and_nothing_recorded_earns_nothing() {
         ",
     );
 }
+
+/// 酌情扣1-3分: each deduction judged within the range, with its reason; several add up to the item.
+const RANGE: &str = r#"
+title = "酌情扣分"
+total = 5
+
+[[sections]]
+title = "纪律"
+points = 5
+[[sections.items]]
+title = "课堂纪律"
+points = 5
+[[sections.items.rules]]
+kind = "range_deduction"
+text = "纪律差的，酌情扣1-3分"
+min = 1
+max = 3
+"#;
+
+#[test]
+fn judged_deductions_stay_in_their_range_need_a_reason_and_add_up() {
+    let rubric = rubric(RANGE);
+    assert_sheet(
+        &sheet_of(
+            &rubric,
+            "unit,code,points,note\nA,1.1,2,上课喧哗\nA,1.1,2.5,早退\nB,1.1,3,旷课\nB,1.1,3,打架",
+            None,
+        ),
+        "
+        A 第1名 总分0.5
+          1 0.5/5
+            1.1.1 -4.5
+        B 第2名 总分0
+          1 0/5
+            1.1.1 -5（应扣6） 本项分值已扣完
+        ",
+    );
+    assert_eq!(
+        findings_error(
+            &rubric,
+            "unit,code,points,note\nA,1.1,4,太吵\nA,1.1,2,\nA,1.1,,吵",
+            None
+        ),
+        "findings.csv:2: 规则1.1.1的分值4超出范围1～3\n\
+         findings.csv:3: 规则1.1.1为酌情扣分，请在说明中写明扣分理由\n\
+         findings.csv:4: 规则1.1.1为酌情扣分，请填写分值"
+    );
+}

@@ -60,8 +60,9 @@ static PER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:扣|减)(?:除|减)?(?:NUM)分\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件)")
 });
 /// `酌情扣1-3分`, `扣减3-10分`, `加1至5分`: a range, which no rule kind holds.
-static RANGE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:扣|减|加)(?:除|减)?\s*(NUM)\s*(?:-|－|~|～|—|至|到)\s*(NUM)\s*分"));
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(扣|减|加)(?:除|减)?\s*(NUM)\s*分?\s*(?:-|－|~|～|—|至|到)\s*(NUM)\s*分")
+});
 /// `每低10%扣1分`, `每少10个百分点扣2分`: a rate counted in steps of more than one point.
 static RATE_STEP: LazyLock<Regex> =
     LazyLock::new(|| re(r"每(?:低|少|下降|少完成)(?:于)?(NUM)(?:个百分点|%)扣(NUM)分"));
@@ -284,13 +285,19 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         // 每完成一件得10分: points per thing done, not a level.
         let per_count_gain = graded_now && c.contains('每');
         if let Some(m) = RANGE.captures(c) {
-            out.confirm.push(Confirm {
-                phrase: c.to_string(),
-                reason: format!(
-                    "{}～{}分的范围：没有“在范围内酌情扣分/加分”的规则，未生成规则；请按酌情评分或固定分值设定",
-                    &m[1], &m[2]
-                ),
-            });
+            match (&m[1], number(&m[2]), number(&m[3])) {
+                // 酌情扣1-3分: each deduction judged within the range.
+                ("扣" | "减", Some(min), Some(max)) if min <= max => out
+                    .rules
+                    .push(rule(c, RuleKindSpec::RangeDeduction { min, max })),
+                _ => out.confirm.push(Confirm {
+                    phrase: c.to_string(),
+                    reason: format!(
+                        "加{}～{}分的范围：加分规则只有固定分值或分档，未生成规则；请按分档设定",
+                        &m[2], &m[3]
+                    ),
+                }),
+            }
         } else if let (false, Some(m)) = (
             c.contains("一票否决") || c.contains("单项否决"),
             DISQUALIFY.find(c),
@@ -664,6 +671,7 @@ mod tests {
                     Some(m) => format!("earned {amount} max {m}"),
                     None => format!("earned {amount}"),
                 },
+                RuleKindSpec::RangeDeduction { min, max } => format!("range {min}-{max}"),
             })
             .collect()
     }
@@ -706,6 +714,9 @@ mod tests {
         assert!(p.confirm.iter().any(|c| c.reason.contains("等次上限")));
         let p = parse_criteria("每完成一件实事得10分");
         assert_eq!(kinds(&p), ["earned 10"]);
+        let p = parse_criteria("酌情扣1-3分；否则酌情扣减3-10分；酌情扣0.5至1分");
+        assert_eq!(kinds(&p), ["range 1-3", "range 3-10", "range 0.5-1"]);
+        assert!(p.confirm.is_empty());
         let p = parse_criteria("年内发展1名以上新党员计2分，按时按标准收缴党费计2分");
         assert_eq!(kinds(&p), ["earned 2 max 1", "earned 2 max 1"]);
         let p = parse_criteria("好的得10分，较好的得8分，一般的得5分");
@@ -716,8 +727,6 @@ mod tests {
     #[test]
     fn ranges_steps_ladders_and_earned_points_are_confirmed() {
         for (text, rules) in [
-            ("酌情扣1-3分", 0),
-            ("否则酌情扣减3-10分", 0),
             ("酌情加1至5分", 0),
             ("出勤率90%以上，每低10%扣1分", 0),
             ("每少完成10个百分点扣2分", 0),

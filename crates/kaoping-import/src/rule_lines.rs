@@ -59,6 +59,10 @@ fn kind(name: &str, p: &[(&str, &str)]) -> Result<RuleKindSpec, String> {
                 .map(|m| m.parse().map_err(|_| format!("max_count“{m}”不是整数")))
                 .transpose()?,
         },
+        "range_deduction" => RuleKindSpec::RangeDeduction {
+            min: dec(p, "min")?,
+            max: dec(p, "max")?,
+        },
         "zero" => RuleKindSpec::Zero,
         "discretionary" => RuleKindSpec::Discretionary,
         "graded" => RuleKindSpec::Graded {

@@ -41,6 +41,7 @@ struct Expected {
     levels: Vec<Decimal>,
     first: Option<Decimal>,
     step: Option<Decimal>,
+    range: Option<[Decimal; 2]>,
 }
 
 /// One rubric of the corpus.
@@ -128,6 +129,10 @@ fn load(path: &Path) -> Fixture {
                 levels,
                 first: decimal(e, "first"),
                 step: decimal(e, "step"),
+                range: e.get("range").map(|r| {
+                    let r = strings(r);
+                    [r[0].parse().expect("range"), r[1].parse().expect("range")]
+                }),
             }
         })
         .collect();
@@ -332,6 +337,9 @@ fn rule_matches(e: &Expected, rule: &RuleSpec, item_points: Option<Decimal>) -> 
             ("rate", RuleKindSpec::Rate { per_point, .. }) => amount(*per_point),
             ("discretionary", RuleKindSpec::Discretionary) => true,
             ("earned", RuleKindSpec::Earned { amount: a, .. }) => amount(*a),
+            ("discretionary_range", RuleKindSpec::RangeDeduction { min, max }) => {
+                e.range.as_ref().is_none_or(|r| r == &[*min, *max])
+            }
             ("frequency", RuleKindSpec::Frequency { amount: a, .. }) => amount(*a),
             ("deadline", RuleKindSpec::Deadline { penalty }) => match penalty {
                 Some(p) => amount(*p),
@@ -417,6 +425,7 @@ fn describe(rule: &RuleSpec) -> String {
             Some(m) => format!("earned {amount} ×≤{m}"),
             None => format!("earned {amount}"),
         },
+        RuleKindSpec::RangeDeduction { min, max } => format!("range_deduction {min}-{max}"),
     };
     match rule.applies_to {
         Some(AppliesTo::Group | AppliesTo::Any) => format!("{k} (group)"),

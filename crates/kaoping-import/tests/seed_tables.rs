@@ -386,9 +386,9 @@ fn findings_workbooks_read_as_the_same_csv() {
     assert!(kaoping_import::findings_csv_from_xlsx("f.xlsx", b"plain text").is_err());
 }
 
-/// 达标得分 rules leave through the rubric file and the Excel export and come back the same.
+/// 达标得分 and 酌情扣分 rules leave through the rubric file and the Excel export and come back the same.
 #[test]
-fn earned_rules_survive_the_rubric_file_and_the_excel_export() {
+fn earned_and_judged_rules_survive_the_rubric_file_and_the_excel_export() {
     let text = r#"
 title = "达标得分"
 total = 10
@@ -400,7 +400,7 @@ points = 10
 title = "完成任务"
 points = 10
 content = "完成年度任务和实事"
-criteria = "完成年度任务得6分；每完成一件实事得2分"
+criteria = "完成年度任务得6分；每完成一件实事得2分；工作拖拉的，酌情扣0.5-2分"
 [[sections.items.rules]]
 kind = "earned"
 text = "完成年度任务得6分"
@@ -410,6 +410,11 @@ max_count = 1
 kind = "earned"
 text = "每完成一件实事得2分"
 amount = 2
+[[sections.items.rules]]
+kind = "range_deduction"
+text = "工作拖拉的，酌情扣0.5-2分"
+min = 0.5
+max = 2
 "#;
     let hand = parse_rubric("earned.toml", text).unwrap();
     let kinds = |r: &Rubric| {

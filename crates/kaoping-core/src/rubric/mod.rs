@@ -145,6 +145,11 @@ pub enum RuleKind {
         amount: Decimal,
         max_count: Option<u32>,
     },
+    /// 酌情扣1-3分: the assessor judges each deduction within `min..=max` and says why; several add up.
+    RangeDeduction {
+        min: Decimal,
+        max: Decimal,
+    },
 }
 
 impl RuleKind {
@@ -162,6 +167,7 @@ impl RuleKind {
             RuleKind::Frequency { .. } => "frequency",
             RuleKind::Deadline { .. } => "deadline",
             RuleKind::Earned { .. } => "earned",
+            RuleKind::RangeDeduction { .. } => "range_deduction",
         }
     }
 
@@ -179,6 +185,7 @@ impl RuleKind {
             RuleKind::Frequency { .. } => "频次扣分",
             RuleKind::Deadline { .. } => "时限规则",
             RuleKind::Earned { .. } => "达标得分",
+            RuleKind::RangeDeduction { .. } => "酌情扣分",
         }
     }
 

@@ -138,6 +138,8 @@ pub enum RuleKindSpec {
         amount: Decimal,
         max_count: Option<u32>,
     },
+    /// 酌情扣1-3分: each finding deducts the points the assessor judged, within `min..=max`, with a reason.
+    RangeDeduction { min: Decimal, max: Decimal },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -767,6 +767,33 @@ fn check_kind(
                 max_count: *max_count,
             }
         }
+        RuleKindSpec::RangeDeduction { min, max: top } => {
+            let min_ok = if *min == Decimal::ZERO {
+                true
+            } else {
+                ck.amount(
+                    format!("{rpath}.min"),
+                    &format!("规则{code}的最少扣分"),
+                    *min,
+                )
+            };
+            let top_ok = ck.amount(
+                format!("{rpath}.max"),
+                &format!("规则{code}的最多扣分"),
+                *top,
+            );
+            if min_ok && top_ok && min > top {
+                ck.problem(
+                    format!("{rpath}.min"),
+                    format!("规则{code}的扣分范围{}～{}分颠倒了", pts(*min), pts(*top)),
+                    "min 应不大于 max",
+                );
+            }
+            RuleKind::RangeDeduction {
+                min: *min,
+                max: *top,
+            }
+        }
         RuleKindSpec::Zero => RuleKind::Zero,
         RuleKindSpec::Discretionary => RuleKind::Discretionary,
         RuleKindSpec::Graded { levels } => RuleKind::Graded {

@@ -256,7 +256,7 @@ impl<'r> Scorer<'r> {
                 self.entries
                     .insert(key, (Input::NotApplicable, finding.origin));
             }
-            (RuleKind::Conversion { .. }, Input::Value(v)) => {
+            (RuleKind::Conversion { .. } | RuleKind::RangeDeduction { .. }, Input::Value(v)) => {
                 let e = self
                     .raw_scores
                     .entry(key)

@@ -798,6 +798,10 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
             Deduction::plain(p * Decimal::from(d.count), Vec::new())
         }
         RuleKind::Deadline { .. } => Deduction::OnTime,
+        // The judged deductions, summed (each within the rubric's range, so the sum stays exact).
+        RuleKind::RangeDeduction { .. } => {
+            Deduction::plain(d.raw.map_or(Decimal::ZERO, |(sum, _)| sum), Vec::new())
+        }
         _ => Deduction::plain(Decimal::ZERO, once(d.count)),
     }
 }

@@ -146,6 +146,9 @@ fn rule_terms(kind: &RuleKind) -> String {
             None => format!("每次扣{}分", points(*amount)),
         },
         RuleKind::Zero => "不得分".into(),
+        RuleKind::RangeDeduction { min, max } => {
+            format!("酌情扣{}～{}分", points(*min), points(*max))
+        }
         RuleKind::Earned { amount, max_count } => match max_count {
             Some(1) => format!("达到得{}分", points(*amount)),
             Some(m) => format!("每达到一项得{}分，最多计{m}项", points(*amount)),
