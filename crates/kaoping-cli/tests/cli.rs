@@ -321,7 +321,7 @@ fn a_broken_rubric_gets_every_problem_with_file_line_and_column() {
 broken.toml:10:10: 评分项1.1属于共享分值栏目1，不能有自己的分值
   提示：删除该项的 points，或去掉栏目的 pool = true
 broken.toml:12:8: 未知的规则类型“fixd”
-  提示：可用：fixed、per_occurrence、zero、graded、progressive、rate、conversion、discretionary、frequency、deadline
+  提示：可用：fixed、per_occurrence、zero、graded、progressive、rate、conversion、discretionary、frequency、deadline、earned、range_deduction
 broken.toml:21:10: “points”应为分数，现为“五分”
   提示：写数字，如 5 或 0.5
 broken.toml:29:1: 未知的键“colour”（在 sections[1].items[1] 中）
