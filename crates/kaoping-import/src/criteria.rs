@@ -69,7 +69,7 @@ static RATE_STEP: LazyLock<Regex> =
 /// A count expected per period: `每月至少1次`, `每季度召开一次`, `一年4次`, `每年不少于4次`.
 static FREQUENCY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(每月|每季度|每季|每半年|每年|一年|全年|年度内)[^，,;；]{0,16}?(?:至少|不少于|不低于)?\s*(NUM)?\s*次",
+        r"(每月|每季度|每季|每半年|每年|一年|全年|年度内|每学期|每期)[^，,;；]{0,16}?(?:至少|不少于|不低于)?\s*(NUM)?\s*次",
     )
 });
 /// What a frequency rule deducts for: `少一次`, `缺一次`, `每缺一次`, `少于1次的`.
@@ -79,7 +79,12 @@ static SHORTFALL: LazyLock<Regex> =
 static LADDER_STEP: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:^|[，,])[^，,]{0,12}?(?:(?:两|二|三|2|3)次|严重警告|撤销|留党察看|开除|重处分|移送)")
 });
-static ONCE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:一|1)(?:次|起|期|篇|项|条|例|人次|件|处)"));
+static ONCE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:一|1)(?:次|起|期|篇|项|条|例|人次|件|处|人)"));
+/// A scoring phrase with its unit (`扣2分`, `减0.5分/项`), where a clause holding two is cut.
+static DEDUCT_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:扣|减)(?:除|减)?(?:NUM)分(?:\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件))*")
+});
 
 static COUNT_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(NUM)(?:率|项|个方面|种情形)"));
 static LEVEL_WORD: LazyLock<Regex> =
@@ -263,7 +268,12 @@ fn flush_bonus_levels(out: &mut ParsedCriteria, pending: &mut Vec<(String, Level
 /// are bonus rules.
 pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
     let text = ascii_digits(criteria);
+    let sentences: Vec<&str> = text.split(['；', ';', '。', '\n']).collect();
     let (clauses, leftover) = clauses(&text);
+    let clauses: Vec<(usize, String)> = clauses
+        .into_iter()
+        .flat_map(|(n, c)| split_scored(&c).into_iter().map(move |p| (n, p)))
+        .collect();
     let mut out = ParsedCriteria::default();
     for phrase in leftover {
         out.confirm.push(Confirm {
@@ -283,7 +293,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         let c = clause.as_str();
         let graded_now = !c.contains("不得分") && GAIN.is_match(c) && !DEDUCT.is_match(c);
         // 每完成一件得10分: points per thing done, not a level.
-        let per_count_gain = graded_now && c.contains('每');
+        let per_count_gain = graded_now && each_thing(c);
         if let Some(m) = RANGE.captures(c) {
             match (&m[1], number(&m[2]), number(&m[3])) {
                 // 酌情扣1-3分: each deduction judged within the range.
@@ -459,7 +469,9 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     amount: Some(points),
                 }),
             }
-        } else if let Some((expected, value)) = frequency(c) {
+        } else if let Some((expected, value)) =
+            frequency(c, sentences.get(n).copied().unwrap_or(""))
+        {
             out.rules.push(rule(
                 c,
                 RuleKindSpec::Frequency {
@@ -477,7 +489,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         } else if let Some(value) = amount(&DEDUCT, c) {
             let each = c.contains("分别") || c.contains("各扣");
             let counted = each
-                || EVERY.is_match(c)
+                || every_occurrence(c)
                 || PER_SUFFIX.is_match(c)
                 || counts_occurrences(c.split(['扣', '减']).next().unwrap_or(c));
             if counted {
@@ -494,6 +506,16 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     None
                 };
                 // 扣满10分为止, 最高减5分: a cap that is a whole number of occurrences.
+                if let Some(cap) = amount(&UNTIL, c).filter(|cap| !(cap / value).fract().is_zero())
+                {
+                    out.confirm.push(Confirm {
+                        phrase: c.to_string(),
+                        reason: format!(
+                            "最多扣{}分不是每次扣分的整数倍：按次扣分只能限定次数，未设上限（本项扣完为止）",
+                            cap.normalize()
+                        ),
+                    });
+                }
                 let max_count = max_count.or_else(|| {
                     let cap = amount(&UNTIL, c)?;
                     let n = cap / value;
@@ -606,12 +628,53 @@ fn counts_occurrences(before: &str) -> bool {
     })
 }
 
+/// Cuts a clause that holds two scoring phrases with nothing between them (`违反一次扣1分造成后果者此项不得分`,
+/// `每重伤1人扣5分 2)突破指标部分扣10分/人`) after the first; a limiter after it (`最高减5分`) stays.
+fn split_scored(clause: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = clause;
+    while let Some(m) = DEDUCT_PHRASE.find(rest) {
+        let after = rest[m.end()..].trim_start_matches(['，', ',', ' ']);
+        let more = DEDUCT.is_match(after) || after.contains("不得分") || GAIN.is_match(after);
+        if after.is_empty() || !more || limiter(after) {
+            break;
+        }
+        out.push(rest[..m.end()].trim().to_string());
+        rest = after;
+    }
+    out.push(rest.trim().to_string());
+    out
+}
+
+/// Whether `每…扣N分` counts occurrences: `每发现一处`, `每人次`, but not a period (`每年少于40学时扣3分`).
+fn every_occurrence(clause: &str) -> bool {
+    each_at(clause).any(|i| EVERY.find(&clause[i..]).is_some_and(|m| m.start() == 0))
+}
+
+/// Where a clause says 每 of things (`每完成一件`, `每发现一处`), not of a period (`每季度`, `每年`).
+fn each_at(clause: &str) -> impl Iterator<Item = usize> + '_ {
+    clause.match_indices('每').map(|(i, _)| i).filter(|&i| {
+        let after = &clause[i + '每'.len_utf8()..];
+        !["年", "月", "季", "周", "天", "日", "学期", "期", "半年"]
+            .iter()
+            .any(|p| after.starts_with(p))
+    })
+}
+
+/// Whether a clause counts things (`每完成一件实事得10分`).
+fn each_thing(clause: &str) -> bool {
+    each_at(clause).next().is_some()
+}
+
 /// A bare number in brackets, points listed per step met: `确定决策议题(0.5)`.
 static PAREN_POINTS: LazyLock<Regex> = LazyLock::new(|| re(r"[(（]\s*(?:NUM)\s*[)）]"));
 
-/// A frequency rule: how many sessions a year the clause expects and what each missing one deducts.
-fn frequency(clause: &str) -> Option<(u32, Decimal)> {
-    let m = FREQUENCY.captures(clause)?;
+/// A frequency rule: how many sessions a period the clause (or its sentence: `至少每季度召开一次，得1分，
+/// 每少一次扣0.25分`) expects and what each missing one deducts.
+fn frequency(clause: &str, sentence: &str) -> Option<(u32, Decimal)> {
+    let m = FREQUENCY
+        .captures(clause)
+        .or_else(|| FREQUENCY.captures(sentence))?;
     if !SHORTFALL.is_match(clause) {
         return None;
     }
@@ -714,6 +777,20 @@ mod tests {
         assert!(p.confirm.iter().any(|c| c.reason.contains("等次上限")));
         let p = parse_criteria("每完成一件实事得10分");
         assert_eq!(kinds(&p), ["earned 10"]);
+        let p = parse_criteria("违反一次扣1分造成后果者此项不得分");
+        assert_eq!(kinds(&p), ["per 1", "zero"]);
+        let p = parse_criteria("1名领导班子成员每年参加教育培训时间少于40学时扣3分；1人扣1分");
+        assert_eq!(kinds(&p), ["fixed 3", "per 1"]);
+        let p = parse_criteria("每天有专人负责卫生，若没有每次扣2分");
+        assert_eq!(kinds(&p), ["per 2"]);
+        let p = parse_criteria("至少每季度召开一次例会，得1分，每少一次扣0.25分；每期政治学习不少于十次，缺一次扣0.1分");
+        assert_eq!(
+            kinds(&p),
+            ["earned 1 max 1", "frequency 4 0.25", "frequency 10 0.1"]
+        );
+        let p = parse_criteria("出现1起扣2分，扣满7分为止");
+        assert_eq!(kinds(&p), ["per 2"]);
+        assert!(p.confirm[0].reason.contains("整数倍"));
         let p = parse_criteria("酌情扣1-3分；否则酌情扣减3-10分；酌情扣0.5至1分");
         assert_eq!(kinds(&p), ["range 1-3", "range 3-10", "range 0.5-1"]);
         assert!(p.confirm.is_empty());
