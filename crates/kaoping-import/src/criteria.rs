@@ -505,20 +505,22 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                 } else {
                     None
                 };
-                // 扣满10分为止, 最高减5分: a cap that is a whole number of occurrences.
-                if let Some(cap) = amount(&UNTIL, c).filter(|cap| !(cap / value).fract().is_zero())
-                {
-                    out.confirm.push(Confirm {
-                        phrase: c.to_string(),
-                        reason: format!(
-                            "最多扣{}分不是每次扣分的整数倍：按次扣分只能限定次数，未设上限（本项扣完为止）",
-                            cap.normalize()
-                        ),
-                    });
+                // 扣满10分为止, 最高减5分: a cap that is a whole number of occurrences. (Any number may
+                // be written, 0 and absurd sizes too: divided only when it can be.)
+                let times = amount(&UNTIL, c).map(|cap| (cap, cap.checked_div(value)));
+                if let Some((cap, times)) = times {
+                    if !times.is_some_and(|n| n.fract().is_zero()) {
+                        out.confirm.push(Confirm {
+                            phrase: c.to_string(),
+                            reason: format!(
+                                "最多扣{}分不是每次扣分的整数倍：按次扣分只能限定次数，未设上限（本项扣完为止）",
+                                cap.normalize()
+                            ),
+                        });
+                    }
                 }
                 let max_count = max_count.or_else(|| {
-                    let cap = amount(&UNTIL, c)?;
-                    let n = cap / value;
+                    let n = times?.1?;
                     (n.fract().is_zero() && n >= Decimal::ONE)
                         .then(|| u32::try_from(n.trunc().mantissa()).ok())
                         .flatten()
@@ -788,6 +790,13 @@ mod tests {
             kinds(&p),
             ["earned 1 max 1", "frequency 4 0.25", "frequency 10 0.1"]
         );
+        // A cap of any size over any amount, zero too, is read without a panic.
+        for text in [
+            "每次扣0分，最多扣5分",
+            "每次扣0.0001分，最多扣99999999999999999999999999分",
+        ] {
+            assert_eq!(parse_criteria(text).rules.len(), 1, "{text}");
+        }
         let p = parse_criteria("出现1起扣2分，扣满7分为止");
         assert_eq!(kinds(&p), ["per 2"]);
         assert!(p.confirm[0].reason.contains("整数倍"));

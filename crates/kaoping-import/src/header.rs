@@ -20,6 +20,8 @@ pub(crate) enum Col {
     Criteria,
     Method,
     Department,
+    /// 扣分分值 beside a 扣分标准 that describes: the amount of each row's deduction.
+    Amount,
     /// Kaoping's own export: one exact rule per line (`code｜kind｜parameters｜who｜text`).
     Rules,
 }
@@ -91,6 +93,10 @@ fn role_of(cell: &str) -> Option<Col> {
         "考核单位",
     ]) {
         return Some(Col::Department);
+    }
+    // 扣分分值: the amount beside the criteria that describe.
+    if n.ends_with("分值") && n.contains('扣') {
+        return Some(Col::Amount);
     }
     // "扣分项目" and "扣分类别" name what is assessed, whatever words come before.
     if n.ends_with("项目") || n.ends_with("类别") {
@@ -209,6 +215,15 @@ pub(crate) fn find_header(table: &Table) -> Result<Header, TableError> {
             found = Some((r, cols));
             break;
         }
+        // A list whose one column says both what and how (序号 · 考核内容及扣分标准), when its rows score.
+        let criteria = cols
+            .iter()
+            .find(|(c, _)| *c == Col::Criteria)
+            .map(|&(_, i)| i);
+        if criteria.is_some_and(|c| scoring_column(table, r, &[c]).is_some()) {
+            found = Some((r, cols));
+            break;
+        }
     }
     if found.is_none() {
         for r in 0..rows {
@@ -285,6 +300,7 @@ mod tests {
             ("类别", Some(Col::Section)),
             ("项目及分值", Some(Col::Section)),
             ("扣分项目", Some(Col::Section)),
+            ("扣分分值", Some(Col::Amount)),
             ("扣分类别", Some(Col::Section)),
             ("得分", None),
             ("扣分", None),

@@ -219,20 +219,29 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             .contains('分')
             .then(|| INLINE_POINTS.captures(&section).and_then(|c| number(&c[1])))
             .flatten();
+        // 扣分分值 beside the criteria: the amount is the rule, the criteria say what it is for.
+        let amount = at(row, Col::Amount);
+        let (criteria, scored, deducts) = if amount.is_empty() {
+            (criteria.clone(), criteria, header.deducts)
+        } else if criteria.is_empty() {
+            (amount.clone(), amount, true)
+        } else {
+            (format!("{criteria}（{amount}）"), amount, true)
+        };
         // A criteria cell that is only an amount (`1`, `0.5/项`) under a 扣分 header: that deduction.
-        let mut parsed = match BARE_AMOUNT.captures(&ascii_digits(&criteria)) {
-            Some(c) if header.deducts => {
+        let mut parsed = match BARE_AMOUNT.captures(&ascii_digits(&scored)) {
+            Some(c) if deducts => {
                 let mut p = parse_criteria(&format!(
                     "扣{}分{}",
                     &c[1],
                     c.get(2).map_or("", |m| m.as_str())
                 ));
                 for rule in &mut p.rules {
-                    rule.text.clone_from(&criteria);
+                    rule.text.clone_from(&scored);
                 }
                 p
             }
-            _ => parse_criteria(&criteria),
+            _ => parse_criteria(&scored),
         };
         let exact = at(row, Col::Rules);
         if !exact.is_empty() {

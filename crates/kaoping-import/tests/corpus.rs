@@ -222,21 +222,23 @@ enum Verdict {
 /// The importer's rules per fixture row (1-based), by matching each item's criteria to the row's.
 fn rows_read<'a>(f: &Fixture, imported: &'a Imported) -> BTreeMap<usize, RowRead<'a>> {
     let mut out: BTreeMap<usize, RowRead<'a>> = BTreeMap::new();
-    let row_of = |criteria: &str, used: &mut Vec<usize>| -> Option<usize> {
-        let want = plain(criteria);
-        let r = (1..=f.rows.len()).find(|r| {
-            !used.contains(r)
-                && f.rows[r - 1]
-                    .get(f.criteria)
-                    .is_some_and(|c| plain(c) == want)
+    // Items come in row order: each is the next row whose criteria it holds (an item may add words
+    // from another column, as a 扣分分值 beside its 扣分标准).
+    let row_of = |criteria: &str, next: &mut usize| -> Option<usize> {
+        let have = plain(criteria);
+        let r = (*next..=f.rows.len()).find(|r| {
+            f.rows[r - 1].get(f.criteria).is_some_and(|c| {
+                let c = plain(c);
+                !c.is_empty() && (c == have || have.contains(&c))
+            })
         })?;
-        used.push(r);
+        *next = r + 1;
         Some(r)
     };
-    let mut used = Vec::new();
+    let mut next = 1;
     for s in &imported.spec.sections {
         for item in &s.items {
-            if let Some(r) = row_of(&item.criteria, &mut used) {
+            if let Some(r) = row_of(&item.criteria, &mut next) {
                 let entry = out.entry(r).or_default();
                 entry.rules.extend(
                     item.rules
