@@ -187,21 +187,30 @@ pub fn import_rubric(file: &Path, output: &Path, title: Option<&str>) -> Result<
     let text = kaoping_formats::write_rubric(&imported.spec);
     let mut out = io::stdout().lock();
     let mut say = |line: String| writeln!(out, "{line}").map_err(|e| format!("输出失败：{e}"));
+    // Each row: what was read (beside its phrase), what to confirm, what was not understood.
+    let (mut read, mut to_confirm, mut unread) = (0, 0, 0);
     for item in &imported.items {
         say(format!(
             "第{}行 {} {}：{}条规则",
             item.row, item.section, item.content, item.rules
         ))?;
-        for c in &item.confirm {
+        for r in &item.read {
+            say(format!("    读作：{} ←“{}”", r.meaning, r.phrase))?;
+        }
+        read += item.read.len();
+        for c in item.confirm.iter().filter(|c| !c.not_understood()) {
             say(format!("    待确认：“{}”——{}", c.phrase, c.reason))?;
+            to_confirm += 1;
+        }
+        for c in item.confirm.iter().filter(|c| c.not_understood()) {
+            say(format!("    未读懂：“{}”——{}", c.phrase, c.reason))?;
+            unread += 1;
         }
     }
-    let confirm = imported.to_confirm().len();
     std::fs::write(output, &text).map_err(|e| format!("{}: 无法写入：{e}", output.display()))?;
     say(format!(
-        "已写入 {}（{}项待确认）",
-        output.display(),
-        confirm
+        "已写入 {}：读出{read}条规则，{to_confirm}项待确认，{unread}处未读懂",
+        output.display()
     ))?;
     // The written file must read back; if not, say where, so the author can fix it.
     kaoping_formats::parse_rubric(&output.display().to_string(), &text)

@@ -421,9 +421,14 @@ fn import_rubric_writes_a_rubric_file_and_says_what_to_confirm() {
     assert_eq!(
         stdout(&o),
         "第2行 重点指标 保证完成生产任务：2条规则\n\
-         第3行 党建 开展学习：1条规则\n    待确认：“情节严重的，通报批评”——没有识别出计分方法（扣分、得分、不得分），未生成规则\n\
+         \x20   读作：定额扣分：扣20分（发现即扣，只扣一次） ←“未完成扣20分”\n\
+         \x20   读作：定额扣分：扣5分（发现即扣，只扣一次） ←“完成任务，但成本超支扣5分”\n\
+         第3行 党建 开展学习：1条规则\n\
+         \x20   读作：按次扣分：每次扣2分 ←“每少一次扣2分”\n\
+         \x20   未读懂：“情节严重的，通报批评”——没有识别出计分方法（扣分、得分、不得分），未生成规则\n\
          第4行 党建 民主评议：1条规则\n\
-         已写入 r.toml（1项待确认）\n"
+         \x20   读作：酌情评分：0～本项分值，须写明理由 ←“酌情评分”\n\
+         已写入 r.toml：读出4条规则，0项待确认，1处未读懂\n"
     );
     let o = kaoping(&["check", "r.toml"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
@@ -500,7 +505,7 @@ fn exports_write_real_workbooks_and_the_rubric_imports_back() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).ends_with("已写入 back.toml（0项待确认）\n"),
+        stdout(&o).ends_with("项待确认，0处未读懂\n") && stdout(&o).contains("0项待确认"),
         "{}",
         stdout(&o)
     );

@@ -24,6 +24,19 @@ pub struct Confirm {
     pub reason: String,
 }
 
+/// Why a phrase made no rule: it holds no scoring phrase at all.
+pub const NO_SCORING: &str = "没有识别出计分方法（扣分、得分、不得分），未生成规则";
+/// Why a phrase made no rule: it scores, but names no points.
+pub const NO_POINTS: &str = "没有找到分值，未生成规则";
+
+impl Confirm {
+    /// Whether the phrase was not understood at all (no rule came of it), rather than read with a
+    /// question.
+    pub fn not_understood(&self) -> bool {
+        self.reason == NO_SCORING || self.reason == NO_POINTS
+    }
+}
+
 /// What one item's criteria say.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedCriteria {
@@ -278,7 +291,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
     for phrase in leftover {
         out.confirm.push(Confirm {
             phrase,
-            reason: "没有识别出计分方法（扣分、得分、不得分），未生成规则".into(),
+            reason: NO_SCORING.into(),
         });
     }
     let mut last_graded = false;
@@ -545,7 +558,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         } else {
             out.confirm.push(Confirm {
                 phrase: c.to_string(),
-                reason: "没有找到分值，未生成规则".into(),
+                reason: NO_POINTS.into(),
             });
         }
         last_graded = graded_now && !per_count_gain;

@@ -10,6 +10,7 @@ pub mod files;
 mod grid;
 mod header;
 pub mod limits;
+pub mod meaning;
 mod numbers;
 mod package;
 mod read_error;
@@ -19,4 +20,4 @@ mod word;
 
 pub use criteria::{parse_criteria, Confirm, ParsedCriteria};
 pub use files::{findings_csv_from_xlsx, import_file, read_tables, ImportError};
-pub use table::{import_table, Imported, ImportedItem, Table, TableError};
+pub use table::{import_table, Imported, ImportedItem, ReadRule, Table, TableError};

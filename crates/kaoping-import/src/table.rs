@@ -11,6 +11,7 @@ use regex::Regex;
 
 use crate::criteria::{parse_criteria, Confirm};
 use crate::header::{find_header, Col};
+use crate::meaning;
 use crate::numbers::{ascii_digits, number, NUM};
 
 /// A table as read from a file: rows of cells, merged cells already repeated into every cell they cover.
@@ -79,6 +80,14 @@ impl fmt::Display for TableError {
 
 impl std::error::Error for TableError {}
 
+/// One rule as read, beside the phrase it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadRule {
+    pub phrase: String,
+    /// What the rule does, in words (`按次扣分：每次扣1分`).
+    pub meaning: String,
+}
+
 /// One item as imported, with what its criteria became and what to confirm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedItem {
@@ -87,6 +96,9 @@ pub struct ImportedItem {
     pub section: String,
     pub content: String,
     pub rules: usize,
+    /// Each rule (and bonus rule and veto) read, with its phrase.
+    pub read: Vec<ReadRule>,
+    /// Phrases read with a question, and phrases not understood ([`Confirm::not_understood`]).
     pub confirm: Vec<Confirm>,
 }
 
@@ -269,11 +281,30 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
                 });
             }
         }
+        let read = parsed
+            .rules
+            .iter()
+            .map(|r| (r.text.clone(), meaning::rule_meaning(r)))
+            .chain(
+                parsed
+                    .bonus
+                    .iter()
+                    .map(|b| (b.text.clone(), meaning::bonus_meaning(b))),
+            )
+            .chain(
+                parsed
+                    .vetoes
+                    .iter()
+                    .map(|v| (v.text.clone(), meaning::veto_meaning(v))),
+            )
+            .map(|(phrase, meaning)| ReadRule { phrase, meaning })
+            .collect();
         items_report.push(ImportedItem {
             row: r + 1,
             section: section_title.clone(),
             content: content.chars().take(24).collect(),
             rules: parsed.rules.len() + parsed.bonus.len(),
+            read,
             confirm: parsed.confirm.clone(),
         });
         bonus.rules.extend(parsed.bonus);

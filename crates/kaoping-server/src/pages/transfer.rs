@@ -123,11 +123,15 @@ fn review_page(user: &CurrentUser, name: &str, import: &RubricImport) -> Markup 
         html! {
             h1 { "核对导入结果：" (name) }
             div.table-wrap { table {
-                tr { th.num { "行" } th { "栏目" } th { "考核内容" } th.num { "规则数" } th { "待确认" } }
+                // Each rule beside the words it was read from; then what to confirm, and what was not
+                // understood at all.
+                tr { th.num { "行" } th { "栏目" } th { "考核内容" } th { "读作" } th { "待确认" } th { "未读懂" } }
                 @for item in &imported.items {
                     tr {
-                        td.num { (item.row) } td { (item.section) } td { (item.content) } td.num { (item.rules) }
-                        td { @for c in &item.confirm { div { "“" (c.phrase) "”：" (c.reason) } } }
+                        td.num { (item.row) } td { (item.section) } td { (item.content) }
+                        td { @for r in &item.read { div { (r.meaning) br; small { "“" (r.phrase) "”" } } } }
+                        td { @for c in item.confirm.iter().filter(|c| !c.not_understood()) { div { "“" (c.phrase) "”：" (c.reason) } } }
+                        td { @for c in item.confirm.iter().filter(|c| c.not_understood()) { div { "“" (c.phrase) "”：" (c.reason) } } }
                     }
                 }
             } }

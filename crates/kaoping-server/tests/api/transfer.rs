@@ -65,6 +65,15 @@ async fn a_rubric_table_is_reviewed_then_saved_as_a_new_version(app: TestApp) {
         page.contains("情节严重的，通报批评"),
         "the phrase to confirm is quoted"
     );
+    // Each rule is shown as read, beside the words it was read from.
+    assert!(
+        page.contains("按次扣分：每次扣2分") && page.contains("“每少一次扣2分”"),
+        "{page}"
+    );
+    assert!(
+        page.contains("未读懂"),
+        "what was not understood has its own column"
+    );
     assert_eq!(
         app.store().rubrics().await.unwrap().len(),
         before,
