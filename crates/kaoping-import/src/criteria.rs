@@ -54,7 +54,9 @@ fn re(pattern: &str) -> Regex {
 
 /// 扣N分, and as other offices write it, 减N分, 扣减N分, 扣除N分.
 static DEDUCT: LazyLock<Regex> = LazyLock::new(|| re(r"(?:扣|减)(?:除|减)?(NUM)分"));
-static GAIN: LazyLock<Regex> = LazyLock::new(|| re(r"(?:得|计)(NUM)分"));
+static GAIN: LazyLock<Regex> = LazyLock::new(|| re(r"(?:得|计|记)(NUM)分"));
+/// Points alone closing a clause (`及时报送会议纪要，1分`): what meeting it earns.
+static POINTS_ALONE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:.*[，,])?\s*(NUM)\s*分\s*$"));
 static ADD: LazyLock<Regex> = LazyLock::new(|| re(r"(?:加|奖)(NUM)分"));
 static UNTIL: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:直至|直到|最多|最高|扣满|减满)(?:扣|减)?(NUM)分"));
@@ -109,6 +111,7 @@ fn scoring(fragment: &str) -> bool {
         || GAIN.is_match(fragment)
         || ADD.is_match(fragment)
         || RANGE.is_match(fragment)
+        || POINTS_ALONE.is_match(fragment)
         || ["不得分", "酌情", "折合", "一票否决", "单项否决", "即为"]
             .iter()
             .any(|w| fragment.contains(w))
@@ -159,7 +162,8 @@ fn clauses(text: &str) -> (Vec<(usize, String)>, Vec<String>) {
             }
         }
         let rest = pending.trim_end_matches(['，', ',']).trim();
-        if !rest.is_empty() {
+        // A label left before steps read apart (`党员学习：`) says nothing to score.
+        if !rest.is_empty() && !rest.ends_with(['：', ':']) {
             leftover.push(rest.to_string());
         }
     }
@@ -281,6 +285,9 @@ fn flush_bonus_levels(out: &mut ParsedCriteria, pending: &mut Vec<(String, Level
 /// are bonus rules.
 pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
     let text = ascii_digits(criteria);
+    // Steps with their points in brackets (`确定决策议题(0.5)形成决议(0.5)`) each earn them; the rest is
+    // read as usual.
+    let (text, steps) = bracketed_steps(&text);
     let sentences: Vec<&str> = text.split(['；', ';', '。', '\n']).collect();
     let (clauses, leftover) = clauses(&text);
     let clauses: Vec<(usize, String)> = clauses
@@ -288,6 +295,15 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         .flat_map(|(n, c)| split_scored(&c).into_iter().map(move |p| (n, p)))
         .collect();
     let mut out = ParsedCriteria::default();
+    for (step, points) in steps {
+        out.rules.push(rule(
+            &step,
+            RuleKindSpec::Earned {
+                amount: points,
+                max_count: Some(1),
+            },
+        ));
+    }
     for phrase in leftover {
         out.confirm.push(Confirm {
             phrase,
@@ -418,6 +434,18 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     threshold: threshold.unwrap_or(Decimal::ONE_HUNDRED),
                     per_point,
                     rounding: None::<RateRounding>,
+                },
+            ));
+        } else if let (true, Some(points)) = (
+            !DEDUCT.is_match(c) && !GAIN.is_match(c) && !ADD.is_match(c),
+            POINTS_ALONE.captures(c).and_then(|m| number(&m[1])),
+        ) {
+            // `及时报送会议纪要，1分`: the point earned when it is done.
+            out.rules.push(rule(
+                c,
+                RuleKindSpec::Earned {
+                    amount: points,
+                    max_count: Some(1),
                 },
             ));
         } else if per_count_gain {
@@ -621,13 +649,6 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             });
         }
     }
-    if PAREN_POINTS.is_match(&text) {
-        out.confirm.push(Confirm {
-            phrase: text.trim().to_string(),
-            reason: "括号中的分值（如“形成决议(0.5)”）像是各项达到即得分，未生成对应规则，请确认"
-                .into(),
-        });
-    }
     flush_bonus_levels(&mut out, &mut bonus_levels);
     out
 }
@@ -682,7 +703,39 @@ fn each_thing(clause: &str) -> bool {
 }
 
 /// A bare number in brackets, points listed per step met: `确定决策议题(0.5)`.
-static PAREN_POINTS: LazyLock<Regex> = LazyLock::new(|| re(r"[(（]\s*(?:NUM)\s*[)）]"));
+static PAREN_POINTS: LazyLock<Regex> = LazyLock::new(|| re(r"[(（]\s*(NUM)\s*[)）]"));
+
+/// The steps of a text that gives each its points in brackets (`确定决策议题(0.5)党政领导会前沟通(0.5)`),
+/// and the text without them. A step runs from the last separator (or the step before) to its points.
+fn bracketed_steps(text: &str) -> (String, Vec<(String, Decimal)>) {
+    let mut steps = Vec::new();
+    let mut rest = String::new();
+    let mut from = 0;
+    for m in PAREN_POINTS.captures_iter(text) {
+        let whole = m.get(0).expect("a match");
+        let Some(points) = number(&m[1]).filter(|p| !p.is_zero()) else {
+            continue;
+        };
+        let start = text[from..whole.start()]
+            .rfind(['；', ';', '。', '\n', '，', ',', '：', ':', ' '])
+            .map_or(from, |i| {
+                let sep = text[from + i..].chars().next().map_or(1, char::len_utf8);
+                from + i + sep
+            });
+        // Numbering (`(1)按时…`, `（一）`) opens a step; points close one, after its words.
+        if !text[start..whole.start()]
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        {
+            continue;
+        }
+        rest.push_str(&text[from..start]);
+        steps.push((text[start..whole.end()].trim().to_string(), points));
+        from = whole.end();
+    }
+    rest.push_str(&text[from..]);
+    (rest, steps)
+}
 
 /// A frequency rule: how many sessions a period the clause (or its sentence: `至少每季度召开一次，得1分，
 /// 每少一次扣0.25分`) expects and what each missing one deducts.
@@ -843,8 +896,15 @@ mod tests {
         assert_eq!(kinds(&p), ["earned 15 max 1"]);
         let p = parse_criteria("实行预审制、责任追究制、公示制、票决制各得5分");
         assert_eq!(kinds(&p), ["earned 5 max 4"]);
+        // Points in brackets after each step: each step earns them; numbering is not points.
         let p = parse_criteria("确定决策议题(0.5)形成决议(0.5)；“三重一大”制度未落实一次扣2分");
-        assert!(p.confirm.iter().any(|c| c.reason.contains("括号")));
+        assert_eq!(kinds(&p), ["earned 0.5 max 1", "earned 0.5 max 1", "per 2"]);
+        assert_eq!(p.rules[1].text, "形成决议(0.5)");
+        let p = parse_criteria("党员学习：制定学习计划(1)落实学习计划(时间、内容、人员)(2)");
+        assert_eq!(kinds(&p), ["earned 1 max 1", "earned 2 max 1"]);
+        assert!(p.confirm.is_empty(), "{:?}", p.confirm);
+        let p = parse_criteria("(1)按时召开会议，每缺一次扣1分；（二）会议记录完整，记3分；及时报送会议纪要，1分");
+        assert_eq!(kinds(&p), ["per 1", "earned 3 max 1", "earned 1 max 1"]);
     }
 
     #[test]
