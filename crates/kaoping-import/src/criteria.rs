@@ -52,8 +52,9 @@ fn re(pattern: &str) -> Regex {
     Regex::new(&pattern.replace("NUM", NUM)).expect("the criteria patterns are valid")
 }
 
-/// 扣N分, and as other offices write it, 减N分, 扣减N分, 扣除N分.
-static DEDUCT: LazyLock<Regex> = LazyLock::new(|| re(r"(?:扣|减)(?:除|减)?(NUM)分"));
+/// 扣N分, and as other offices write it, 减N分, 扣减N分, 扣除N分, 扣基础分N分, 扣个人积分N分.
+static DEDUCT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:扣|减)(?:除|减)?(?:基础分|个人积分|积分|考评分)?(NUM)分"));
 static GAIN: LazyLock<Regex> = LazyLock::new(|| re(r"(?:得|计|记)(NUM)分"));
 /// Points alone closing a clause (`及时报送会议纪要，1分`): what meeting it earns.
 static POINTS_ALONE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:.*[，,])?\s*(NUM)\s*分\s*$"));
@@ -94,8 +95,19 @@ static SHORTFALL: LazyLock<Regex> =
 static LADDER_STEP: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:^|[，,])[^，,]{0,12}?(?:(?:两|二|三|2|3)次|严重警告|撤销|留党察看|开除|重处分|移送)")
 });
+/// Steps by size: several amounts after one 扣 (`分别扣0.1分、0.2分`), bands of a score, a sum or a time
+/// (`60—65分 扣4分`, `10-20万元/次扣2分`, `超过24小时…48小时…`).
+static LADDER_BANDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:NUM)\s*[—－-]+\s*(?:NUM)\s*(?:分\s*扣|万元|元)|(?:NUM)\s*(?:小时|万元)")
+});
+/// Several amounts after one 扣: `分别扣0.1分、0.2分、0.3分` by severity.
+static AMOUNT_LIST: LazyLock<Regex> = LazyLock::new(|| re(r"(?:扣|减)(?:NUM)分[、，,](?:NUM)分"));
 static ONCE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:一|1)(?:次|起|期|篇|项|条|例|人次|件|处|人)"));
+    LazyLock::new(|| re(r"(?:一|1)(?:次|起|期|篇|项|条|例|人次|件|处|人|名)"));
+/// A deduction that names no points (`相应扣考评分`): scored, but by how much is not said.
+static DEDUCT_UNSTATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"扣[^0-9０-９零一二两三四五六七八九十半，,。；;]{0,6}分$").expect("valid")
+});
 /// A scoring phrase with its unit (`扣2分`, `减0.5分/项`), where a clause holding two is cut.
 static DEDUCT_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:扣|减)(?:除|减)?(?:NUM)分(?:\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件))*")
@@ -112,6 +124,7 @@ fn scoring(fragment: &str) -> bool {
         || ADD.is_match(fragment)
         || RANGE.is_match(fragment)
         || POINTS_ALONE.is_match(fragment)
+        || DEDUCT_UNSTATED.is_match(fragment)
         || ["不得分", "酌情", "折合", "一票否决", "单项否决", "即为"]
             .iter()
             .any(|w| fragment.contains(w))
@@ -532,7 +545,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             let counted = each
                 || every_occurrence(c)
                 || PER_SUFFIX.is_match(c)
-                || counts_occurrences(c.split(['扣', '减']).next().unwrap_or(c));
+                || counts_occurrences(c.split(['扣', '减']).next().unwrap_or(c), &text);
             if counted {
                 // 各扣 counts the conditions listed right before it (`A、B各扣1分`), not those of an
                 // earlier fragment (`打牌、下棋，凡参与者发现一次各扣3分` docks each occurrence).
@@ -640,9 +653,24 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             }
         }
     }
+    // Bands may run over sentences (`每发生10万元/次事故扣1分;2)10-20万元/次扣2分`).
+    if LADDER_BANDS.find_iter(&text).count() >= 2
+        && DEDUCT.find_iter(&text).count() >= 2
+        && !text
+            .split(['；', ';', '。', '\n'])
+            .any(|s| LADDER_BANDS.find_iter(s).count() >= 2)
+    {
+        out.confirm.push(Confirm {
+            phrase: text.trim().to_string(),
+            reason: "按金额、分数或时限分档扣分：已按各句分别读取，分档方式请确认".into(),
+        });
+    }
     for sentence in text.split(['；', ';', '。', '\n']) {
         let scored = DEDUCT.find_iter(sentence).count() + usize::from(sentence.contains("不得分"));
-        if scored >= 2 && LADDER_STEP.is_match(sentence) {
+        let bands = LADDER_BANDS.find_iter(sentence).count() >= 2
+            || (scored >= 2 && LADDER_BANDS.is_match(sentence))
+            || AMOUNT_LIST.is_match(sentence);
+        if (scored >= 2 && LADDER_STEP.is_match(sentence)) || bands {
             out.confirm.push(Confirm {
                 phrase: sentence.trim().to_string(),
                 reason: "按次数或轻重分档扣分：已按各句分别读取，分档的累计方式请确认".into(),
@@ -655,12 +683,15 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
 
 /// Whether the words before a deduction count occurrences (`出现一次差错…扣5分`), not say how large one
 /// is (`一次直接经济损失超过300万元…扣30分`, `一次性`, `一次死亡3人`).
-fn counts_occurrences(before: &str) -> bool {
+/// `1名…扣3分` is per person, unless the criteria deal with more than one apart (`多于1名的酌情加扣`).
+fn counts_occurrences(before: &str, criteria: &str) -> bool {
+    let more_apart = criteria.contains("多于1名") || criteria.contains("多于一名");
     ONCE.find_iter(before).any(|m| {
         let next = &before[m.end()..];
-        !["直接", "性", "死亡", "损失", "造成"]
+        let size = ["直接", "性", "死亡", "损失", "造成"]
             .iter()
-            .any(|w| next.starts_with(w))
+            .any(|w| next.starts_with(w));
+        !size && !(more_apart && m.as_str().ends_with('名'))
     })
 }
 
@@ -847,8 +878,24 @@ mod tests {
         assert_eq!(kinds(&p), ["earned 10"]);
         let p = parse_criteria("违反一次扣1分造成后果者此项不得分");
         assert_eq!(kinds(&p), ["per 1", "zero"]);
-        let p = parse_criteria("1名领导班子成员每年参加教育培训时间少于40学时扣3分；1人扣1分");
-        assert_eq!(kinds(&p), ["fixed 3", "per 1"]);
+        let p =
+            parse_criteria("1名领导班子成员每年参加教育培训时间少于40学时扣3分；多于1名的酌情加扣");
+        assert_eq!(kinds(&p), ["fixed 3", "discretionary"]);
+        let p = parse_criteria("一名班子成员违法被移送司法机关，扣5分；1人扣1分；相应扣考评分");
+        assert_eq!(kinds(&p), ["per 5", "per 1"]);
+        assert!(p.confirm[0].not_understood());
+        let p = parse_criteria("回收率达不到90%的倒扣基础分2分；损坏公物的扣除积分1分");
+        assert_eq!(kinds(&p), ["fixed 2", "fixed 1"]);
+        let p = parse_criteria("每发生10万元/次事故扣1分;2)10-20万元/次扣2分");
+        assert!(p.confirm.iter().any(|c| c.reason.contains("分档")));
+        let p = parse_criteria("视处分级别分别扣0.1分、0.2分、0.3分；60—65分 扣4分 66—70分 扣3分");
+        assert_eq!(
+            p.confirm
+                .iter()
+                .filter(|c| c.reason.contains("分档"))
+                .count(),
+            2
+        );
         let p = parse_criteria("每天有专人负责卫生，若没有每次扣2分");
         assert_eq!(kinds(&p), ["per 2"]);
         let p = parse_criteria("至少每季度召开一次例会，得1分，每少一次扣0.25分；每期政治学习不少于十次，缺一次扣0.1分");
@@ -903,7 +950,9 @@ mod tests {
         let p = parse_criteria("党员学习：制定学习计划(1)落实学习计划(时间、内容、人员)(2)");
         assert_eq!(kinds(&p), ["earned 1 max 1", "earned 2 max 1"]);
         assert!(p.confirm.is_empty(), "{:?}", p.confirm);
-        let p = parse_criteria("(1)按时召开会议，每缺一次扣1分；（二）会议记录完整，记3分；及时报送会议纪要，1分");
+        let p = parse_criteria(
+            "(1)按时召开会议，每缺一次扣1分；（二）会议记录完整，记3分；及时报送会议纪要，1分",
+        );
         assert_eq!(kinds(&p), ["per 1", "earned 3 max 1", "earned 1 max 1"]);
     }
 

@@ -69,6 +69,15 @@ fn criteria_text() -> impl Strategy<Value = String> {
         "严重警告",
         "单项否决",
         "(0.5)",
+        "记",
+        "、",
+        "名",
+        "万元",
+        "小时",
+        "扣除积分",
+        "最高减",
+        "1-3",
+        "得1分，",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }
