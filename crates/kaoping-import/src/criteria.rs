@@ -691,7 +691,8 @@ fn counts_occurrences(before: &str, criteria: &str) -> bool {
         let size = ["直接", "性", "死亡", "损失", "造成"]
             .iter()
             .any(|w| next.starts_with(w));
-        !size && !(more_apart && m.as_str().ends_with('名'))
+        let one_of_several = more_apart && m.as_str().ends_with('名');
+        !(size || one_of_several)
     })
 }
 
