@@ -321,6 +321,23 @@ impl Store {
         }
     }
 
+    /// A read-only transaction that sees one snapshot from its first read to its end: a check that reads
+    /// the chains and then the records must not see a record written in between (it would look
+    /// inserted behind the chain's back). Dropped, it rolls back.
+    pub(crate) async fn read_snapshot(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            // Deferred: in WAL mode the snapshot is taken at the first read and kept to the end.
+            Backend::Sqlite => self.pool.begin_with("BEGIN").await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        })
+    }
+
     /// A pooled connection for reads that run several queries.
     pub(crate) async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
         Ok(self.pool.acquire().await?)

@@ -14,6 +14,7 @@ on_both!(
     every_edit_behind_its_back_is_named,
     a_truncated_ledger_is_missing,
     racing_writers_never_fork_a_chain,
+    a_check_while_writers_append_sees_no_problem,
     a_bulk_append_links_every_entry_in_order,
     the_database_refuses_what_it_can,
 );
@@ -389,6 +390,41 @@ async fn racing_writers_never_fork_a_chain(db: Db) {
     let head = open.period_chain_head(period).await.unwrap();
     assert_eq!(head.seq, 21, "the period and 20 entries, in one line");
     second.close().await;
+}
+
+/// The server checks its chains in the background while requests write: a record linked after the
+/// chains were read must not look inserted behind their back (the check reads one snapshot).
+async fn a_check_while_writers_append_sees_no_problem(db: Db) {
+    let w = world(&db.store).await;
+    let store = db.store.clone();
+    let period = open_year(&store, &w).await;
+    let by = w.assessor;
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..40 {
+                store
+                    .append_entry(&finding(period, by, "U1", &format!("第{i}条")))
+                    .await
+                    .unwrap();
+                store
+                    .audit(Some(by), "record", &format!("第{i}条"))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    // Small pages: many reads, so writes land between them.
+    let mut checks = 0;
+    while !writer.is_finished() {
+        let report = store.verify_chains_in_pages(2).await.unwrap();
+        assert!(report.intact(), "check {checks}: {:?}", report.problems);
+        checks += 1;
+    }
+    writer.await.unwrap();
+    let report = store.verify_chains().await.unwrap();
+    assert!(report.intact(), "{:?}", report.problems);
+    assert!(checks > 0);
 }
 
 async fn the_database_refuses_what_it_can(db: Db) {

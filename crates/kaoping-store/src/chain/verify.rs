@@ -175,7 +175,8 @@ impl Store {
     #[doc(hidden)]
     pub async fn verify_chains_in_pages(&self, page: i64) -> Result<VerifyReport, StoreError> {
         let page_rows = page.max(1);
-        let mut conn = self.connection().await?;
+        // One snapshot for the links and the records, however many writes run meanwhile.
+        let mut conn = self.read_snapshot().await?;
         let mut report = VerifyReport::default();
 
         // The chains, a page at a time; what is kept of each link is its record's latest content hash.
@@ -278,6 +279,7 @@ impl Store {
             });
         }
 
+        conn.commit().await?;
         check_evidence_bytes(self, &mut report).await?;
         Ok(report)
     }
