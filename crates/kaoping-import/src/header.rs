@@ -9,8 +9,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::table::{Table, TableError};
-
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Col {
@@ -41,6 +39,18 @@ impl Header {
     pub(crate) fn column(&self, col: Col) -> Option<usize> {
         self.cols.iter().find(|(c, _)| *c == col).map(|&(_, i)| i)
     }
+}
+
+/// Why no header could be taken: none near the top, or one whose cell is merged across columns (0-based
+/// row, first and last column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderError {
+    NoHeader,
+    MergedHeader {
+        row: usize,
+        first: usize,
+        last: usize,
+    },
 }
 
 /// How far down a header may be: titles, dates and notes come above it, never pages of them.
@@ -183,8 +193,8 @@ fn columns(row: &[String]) -> Vec<(Col, usize)> {
 
 /// The column under `row` whose cells most often hold a scoring phrase, if at least a third of the rows
 /// (and two) do: a table without a criteria column keeps its rules there.
-fn scoring_column(table: &Table, row: usize, candidates: &[usize]) -> Option<usize> {
-    let body = &table.rows[row + 1..];
+fn scoring_column(rows: &[Vec<String>], row: usize, candidates: &[usize]) -> Option<usize> {
+    let body = &rows[row + 1..];
     let filled = body
         .iter()
         .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
@@ -205,11 +215,15 @@ fn scoring_column(table: &Table, row: usize, candidates: &[usize]) -> Option<usi
 
 /// Finds the header row: the first near the top that names a criteria column and a content or section
 /// column, or, failing that, one whose content or section column holds the rules.
-pub(crate) fn find_header(table: &Table) -> Result<Header, TableError> {
-    let rows = table.rows.len().min(HEADER_SEARCH_ROWS);
+pub(crate) fn find_header(
+    rows: &[Vec<String>],
+    merged_across: &[(usize, usize, usize)],
+) -> Result<Header, HeaderError> {
+    let table_rows = rows;
+    let rows = table_rows.len().min(HEADER_SEARCH_ROWS);
     let mut found = None;
     for r in 0..rows {
-        let cols = columns(&table.rows[r]);
+        let cols = columns(&table_rows[r]);
         let has = |c: Col| cols.iter().any(|(x, _)| *x == c);
         if has(Col::Criteria) && (has(Col::Content) || has(Col::Section)) {
             found = Some((r, cols));
@@ -220,14 +234,14 @@ pub(crate) fn find_header(table: &Table) -> Result<Header, TableError> {
             .iter()
             .find(|(c, _)| *c == Col::Criteria)
             .map(|&(_, i)| i);
-        if criteria.is_some_and(|c| scoring_column(table, r, &[c]).is_some()) {
+        if criteria.is_some_and(|c| scoring_column(table_rows, r, &[c]).is_some()) {
             found = Some((r, cols));
             break;
         }
     }
     if found.is_none() {
         for r in 0..rows {
-            let mut cols = columns(&table.rows[r]);
+            let mut cols = columns(&table_rows[r]);
             if cols.len() < 2 || cols.iter().any(|(c, _)| *c == Col::Criteria) {
                 continue;
             }
@@ -236,7 +250,7 @@ pub(crate) fn find_header(table: &Table) -> Result<Header, TableError> {
                 .filter(|(c, _)| matches!(c, Col::Content | Col::Section))
                 .map(|&(_, i)| i)
                 .collect();
-            if let Some(c) = scoring_column(table, r, &candidates) {
+            if let Some(c) = scoring_column(table_rows, r, &candidates) {
                 cols.retain(|&(_, i)| i != c);
                 cols.push((Col::Criteria, c));
                 found = Some((r, cols));
@@ -244,10 +258,10 @@ pub(crate) fn find_header(table: &Table) -> Result<Header, TableError> {
             }
         }
     }
-    let (row, cols) = found.ok_or(TableError::NoHeader)?;
-    if let Some(&(mr, first, last)) = table.merged_across.iter().find(|(mr, _, _)| *mr == row) {
-        return Err(TableError::MergedHeader {
-            row: mr + 1,
+    let (row, cols) = found.ok_or(HeaderError::NoHeader)?;
+    if let Some(&(mr, first, last)) = merged_across.iter().find(|(mr, _, _)| *mr == row) {
+        return Err(HeaderError::MergedHeader {
+            row: mr,
             first,
             last,
         });
@@ -255,12 +269,12 @@ pub(crate) fn find_header(table: &Table) -> Result<Header, TableError> {
     let points_name = cols
         .iter()
         .find(|(c, _)| *c == Col::Points)
-        .and_then(|&(_, i)| table.rows[row].get(i))
+        .and_then(|&(_, i)| table_rows[row].get(i))
         .map_or_else(|| "分值".to_string(), |s| s.trim().to_string());
     let deducts = cols
         .iter()
         .find(|(c, _)| *c == Col::Criteria)
-        .and_then(|&(_, i)| table.rows[row].get(i))
+        .and_then(|&(_, i)| table_rows[row].get(i))
         .is_some_and(|name| name.contains('扣') || name.contains('减'));
     Ok(Header {
         row,

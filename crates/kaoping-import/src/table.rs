@@ -10,7 +10,7 @@ use kaoping_core::Decimal;
 use regex::Regex;
 
 use crate::criteria::{parse_criteria, Confirm};
-use crate::header::{find_header, Col};
+use crate::header::{find_header, Col, HeaderError};
 use crate::meaning;
 use crate::numbers::{ascii_digits, number, NUM};
 
@@ -163,7 +163,14 @@ fn inline_points(text: &str) -> (Option<Decimal>, String) {
 /// # Errors
 /// No header, a merged cell across header columns, a points cell that is not a number, or no items.
 pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> {
-    let header = find_header(table)?;
+    let header = find_header(&table.rows, &table.merged_across).map_err(|e| match e {
+        HeaderError::NoHeader => TableError::NoHeader,
+        HeaderError::MergedHeader { row, first, last } => TableError::MergedHeader {
+            row: row + 1,
+            first,
+            last,
+        },
+    })?;
     let header_row = header.row;
     let rows = table.rows.len() - header_row - 1;
     if rows > MAX_ROWS {
