@@ -70,6 +70,13 @@ static PROGRESSIVE: LazyLock<Regex> = LazyLock::new(|| re(r"累进(?:加)?扣(NU
 static PER_POINT: LazyLock<Regex> =
     LazyLock::new(|| re(r"每(?:低|少|下降)(?:一|1)(?:个百分点|%)[，,]?(?:扣|减)(?:减)?(NUM)分"));
 static THRESHOLD: LazyLock<Regex> = LazyLock::new(|| re(r"(?:百分之(NUM)|(NUM)%)(?:以上|及以上)"));
+/// `八成以上`: a threshold in tenths.
+static THRESHOLD_TENTHS: LazyLock<Regex> = LazyLock::new(|| re(r"(NUM)成(?:以上|及以上)"));
+/// `按被扣分值的10倍扣分`, `加倍扣分`: a multiple of another deduction, which no rule kind holds.
+static MULTIPLE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:NUM)倍|加倍"));
+/// `同一案件…不累计扣分`, `同一事项只扣一次`: occurrences of one matter count once.
+static SAME_MATTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"不累计|同一(?:事项|案件|问题|事件)").expect("valid"));
 static EVERY: LazyLock<Regex> = LazyLock::new(|| re(r"每.{0,20}?(?:扣|减)(?:除|减)?(?:NUM)分"));
 /// `扣0.5分/次`, `扣1分/人`, `扣2分/个`: an amount per occurrence written after it.
 static PER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -434,7 +441,8 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                 ),
             });
         } else if let Some(per_point) = amount(&PER_POINT, c) {
-            let threshold = amount(&THRESHOLD, c);
+            let threshold = amount(&THRESHOLD, c)
+                .or_else(|| amount(&THRESHOLD_TENTHS, c).map(|tenths| tenths * Decimal::TEN));
             if threshold.is_none() {
                 out.confirm.push(Confirm {
                     phrase: c.to_string(),
@@ -651,6 +659,22 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                     max_count: if each { conditions(listed) } else { Some(1) },
                 };
             }
+        }
+    }
+    // What no rule kind holds, said with its own reason rather than as words not understood.
+    for sentence in text.split(['；', ';', '。', '\n']) {
+        if MULTIPLE.is_match(sentence) && (sentence.contains('扣') || sentence.contains('减')) {
+            out.confirm.push(Confirm {
+                phrase: sentence.trim().to_string(),
+                reason: "按倍数扣分（如“按被扣分值的10倍扣分”）：没有倍数规则，请按实际分值设定"
+                    .into(),
+            });
+        }
+        if SAME_MATTER.is_match(sentence) {
+            out.confirm.push(Confirm {
+                phrase: sentence.trim().to_string(),
+                reason: "同一事项（案件）不累计扣分：各规则仍按每次计，同一事项请只记录一次".into(),
+            });
         }
     }
     // Bands may run over sentences (`每发生10万元/次事故扣1分;2)10-20万元/次扣2分`).
@@ -889,6 +913,16 @@ mod tests {
         assert_eq!(kinds(&p), ["fixed 2", "fixed 1"]);
         let p = parse_criteria("每发生10万元/次事故扣1分;2)10-20万元/次扣2分");
         assert!(p.confirm.iter().any(|c| c.reason.contains("分档")));
+        // The issue's own examples: a severity ladder per case with matter semantics, a multiplier,
+        // a threshold in tenths.
+        let p = parse_criteria("被诫勉的扣1分，受轻处分扣3分，受重处分扣5分，移送司法机关处理的扣8分。同一案件涉及多人的，不累计扣分，同一案件不同部门的分别计算");
+        assert!(p.confirm.iter().any(|c| c.reason.contains("分档")));
+        assert!(p.confirm.iter().any(|c| c.reason.contains("同一事项")));
+        let p = parse_criteria("按被扣分值的10倍扣分");
+        assert!(p.confirm.iter().any(|c| c.reason.contains("倍数")));
+        let p = parse_criteria("参训率达八成以上的得满分，每低一个百分点扣0.5分");
+        assert_eq!(kinds(&p), ["rate 80 0.5"]);
+        assert!(p.confirm.is_empty());
         let p = parse_criteria("视处分级别分别扣0.1分、0.2分、0.3分；60—65分 扣4分 66—70分 扣3分");
         assert_eq!(
             p.confirm
