@@ -205,7 +205,9 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let section_title = section
+        // 党建工作（50分）: the section's points in its name, and the name without them.
+        let (section_points, section_name) = inline_points(&section);
+        let section_title = section_name
             .trim_end_matches(|c: char| c.is_ascii_digit() || c == '分')
             .trim()
             .to_string();
@@ -234,10 +236,6 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
                 })?,
             )
         };
-        let section_points = section
-            .contains('分')
-            .then(|| INLINE_POINTS.captures(&section).and_then(|c| number(&c[1])))
-            .flatten();
         // 扣分分值 beside the criteria: the amount is the rule, the criteria say what it is for.
         let amount = at(row, Col::Amount);
         let (criteria, scored, deducts) = if amount.is_empty() {
@@ -321,8 +319,10 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
         spec.vetoes.extend(parsed.vetoes);
         let new_section =
             current.as_ref().is_none_or(|(t, _)| *t != section_title) || section_title.is_empty();
+        // Points in the section's name are the section's; the 分值 column is then the items'.
+        let column_points_of_items = section_points.is_some();
         if new_section {
-            let points = column_points.or(section_points).unwrap_or_default();
+            let points = section_points.or(column_points).unwrap_or_default();
             spec.sections.push(SectionSpec {
                 code: None,
                 title: if section_title.is_empty() {
@@ -334,7 +334,10 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
                 pool: false,
                 items: Vec::new(),
             });
-            current = Some((section_title.clone(), column_points));
+            current = Some((
+                section_title.clone(),
+                column_points.filter(|_| !column_points_of_items),
+            ));
         }
         let s = spec
             .sections
@@ -342,6 +345,7 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             .expect("a section was just ensured");
         let item_points = match (inline, new_section, column_points) {
             (Some(p), _, _) => Some(p),
+            (None, _, Some(p)) if column_points_of_items => Some(p),
             // A per-row 分值 under a merged 栏目 is the item's own.
             (None, false, Some(p)) if current.as_ref().is_some_and(|(_, sp)| *sp != Some(p)) => {
                 Some(p)

@@ -435,3 +435,44 @@ max = 2
         }
     ));
 }
+
+/// An office types the section on every row instead of merging the cells: consecutive rows of one
+/// section name are one section, with its points once.
+#[test]
+fn a_section_name_repeated_on_each_row_is_one_section() {
+    let header: Vec<String> = ["考核项目", "分值", "考核内容", "计分办法"]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    let row = |s: &str, p: &str, c: &str, k: &str| vec![s.into(), p.into(), c.into(), k.into()];
+    let rows = vec![
+        row("党建工作（50分）", "20", "三会一课", "每缺一次扣2分"),
+        row("党建工作（50分）", "30", "党费收缴", "未按时收缴扣3分"),
+        row("组织工作（50分）", "25", "发展党员", "程序不规范扣5分"),
+        row("组织工作（50分）", "25", "组织生活", "未开展不得分"),
+    ];
+    let sheet = Sheet {
+        title: "重复栏目",
+        header: &header,
+        rows: &rows,
+        merged: &[],
+    };
+    for (name, bytes) in [("t.docx", sheet.docx()), ("t.xlsx", sheet.xlsx())] {
+        let imported = import_file(name, &bytes, "重复栏目").unwrap();
+        let sections: Vec<(String, String, usize)> = imported
+            .spec
+            .sections
+            .iter()
+            .map(|s| (s.title.clone(), s.points.to_string(), s.items.len()))
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                ("党建工作".to_string(), "50".to_string(), 2),
+                ("组织工作".to_string(), "50".to_string(), 2)
+            ],
+            "{name}"
+        );
+        parse_rubric("t.toml", &write_rubric(&imported.spec)).unwrap();
+    }
+}
