@@ -194,14 +194,14 @@ fn form_page(view: &Snapshot, user: &CurrentUser, f: &Fields, error: Option<&str
                         }
                     }
                 }
-                label { "次数（按次、累进扣分填发生次数，至少1；频次规则填实际开展次数，没有开展填0）" input name="count" inputmode="numeric" value=(f.count); }
+                label { "次数（按次、累进扣分填发生次数，至少1；频次规则填实际开展次数，没有开展填0；达标得分填达到的项数，不填为1）" input name="count" inputmode="numeric" value=(f.count); }
                 label { "等级（分档规则；酌情评分、折合项不适用于本单位时填“不适用”并在说明中写明原因，按满分计）" input name="level" value=(f.level) list="levels"; }
                 @if !level_names.is_empty() { p.muted { "可填等级：" (level_names.join("；")) } }
-                label { "分值（酌情评分、折合原始分、比率的百分数）" input name="points" inputmode="decimal" value=(f.points); }
+                label { "分值（酌情评分、酌情扣分（须在范围内）、折合原始分、比率的百分数）" input name="points" inputmode="decimal" value=(f.points); }
                 label { "事项（奖励加分必填：同一事项只按最高一次）" input name="matter" value=(f.matter); }
                 label { "完成日期（时限规则）" input name="date" type="date" value=(f.date); }
                 label { "截止日期（时限规则）" input name="due" type="date" value=(f.due); }
-                label { "说明（酌情评分、不适用必须写明理由）" textarea name="note" rows="3" { (f.note) } }
+                label { "说明（酌情评分、酌情扣分、不适用必须写明理由）" textarea name="note" rows="3" { (f.note) } }
                 @if correcting { label { "更正原因" input name="reason" required value=(f.reason); } }
                 label { "证据（图片、PDF、Office文件，不超过10MB）" input name="evidence" type="file"; }
                 button type="submit" { "保存" }
