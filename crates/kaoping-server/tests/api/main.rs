@@ -20,4 +20,5 @@ mod races;
 mod recording;
 mod results;
 mod review;
+mod rule_kinds;
 mod transfer;
