@@ -631,34 +631,12 @@ impl<'r> Resolver<'r> {
                     }),
                 }
             }
-            // Each judged deduction within the rubric's range, with the reason an appeal reads.
-            RuleKind::RangeDeduction { min, max } => {
-                let code = code.clone();
-                no_count(&code, label, input)?;
-                no_level(&code, label, input)?;
-                let Some(value) = input.value else {
-                    return Err(FindingError::ValueRequired { code, kind: label });
-                };
-                if value < *min || value > *max {
-                    return Err(FindingError::ValueOutOfRange {
-                        code,
-                        value: value.normalize().to_string(),
-                        min: min.normalize().to_string(),
-                        max: max.normalize().to_string(),
-                    });
-                }
-                if decimals(value) > MAX_DECIMALS {
-                    return Err(FindingError::TooManyDecimals {
-                        code,
-                        value: value.normalize().to_string(),
-                    });
-                }
-                if input.note.trim().is_empty() && !self.recorded {
-                    return Err(FindingError::ReasonRequired { code, kind: label });
-                }
-                Ok(Input::Value(value))
-            }
-            RuleKind::Discretionary | RuleKind::Conversion { .. } | RuleKind::Rate { .. } => {
+            // A value on the rule's scale: discretionary points, a raw score, a rate, or a judged
+            // deduction (酌情扣分) within the rubric's range.
+            RuleKind::Discretionary
+            | RuleKind::Conversion { .. }
+            | RuleKind::Rate { .. }
+            | RuleKind::RangeDeduction { .. } => {
                 let code = code.clone();
                 no_count(&code, label, input)?;
                 let required = rule.kind.required_entry();
@@ -681,6 +659,7 @@ impl<'r> Resolver<'r> {
                         ..
                     } => (scale_min, scale_max),
                     RuleKind::Rate { .. } => (Decimal::ZERO, Decimal::ONE_HUNDRED),
+                    RuleKind::RangeDeduction { min, max } => (min, max),
                     _ => (Decimal::ZERO, item.max),
                 };
                 if value < min || value > max {
@@ -699,7 +678,13 @@ impl<'r> Resolver<'r> {
                         value: value.normalize().to_string(),
                     });
                 }
-                if matches!(rule.kind, RuleKind::Discretionary) && input.note.trim().is_empty() {
+                // Judged points carry the reason an appeal reads.
+                let reason_required = match rule.kind {
+                    RuleKind::Discretionary => true,
+                    RuleKind::RangeDeduction { .. } => !self.recorded,
+                    _ => false,
+                };
+                if reason_required && input.note.trim().is_empty() {
                     return Err(FindingError::ReasonRequired { code, kind: label });
                 }
                 Ok(Input::Value(value))

@@ -78,10 +78,6 @@ static MULTIPLE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:NUM)倍|加倍"));
 static SAME_MATTER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"不累计|同一(?:事项|案件|问题|事件)").expect("valid"));
 static EVERY: LazyLock<Regex> = LazyLock::new(|| re(r"每.{0,20}?(?:扣|减)(?:除|减)?(?:NUM)分"));
-/// `扣0.5分/次`, `扣1分/人`, `扣2分/个`: an amount per occurrence written after it.
-static PER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:扣|减)(?:除|减)?(?:NUM)分\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件)")
-});
 /// `酌情扣1-3分`, `扣减3-10分`, `加1至5分`: a range, which no rule kind holds.
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(扣|减|加)(?:除|减)?\s*(NUM)\s*分?\s*(?:-|－|~|～|—|至|到)\s*(NUM)\s*分")
@@ -115,7 +111,8 @@ static ONCE: LazyLock<Regex> =
 static DEDUCT_UNSTATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"扣[^0-9０-９零一二两三四五六七八九十半，,。；;]{0,6}分$").expect("valid")
 });
-/// A scoring phrase with its unit (`扣2分`, `减0.5分/项`), where a clause holding two is cut.
+/// A scoring phrase with its unit (`扣2分`, `减0.5分/项`), where a clause holding two is cut; with a
+/// unit (`扣0.5分/次`, `扣1分/人`) it is an amount per occurrence.
 static DEDUCT_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:扣|减)(?:除|减)?(?:NUM)分(?:\s*/\s*(?:次|人|个|例|项|处|起|篇|条|天|节|份|件))*")
 });
@@ -552,7 +549,7 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             let each = c.contains("分别") || c.contains("各扣");
             let counted = each
                 || every_occurrence(c)
-                || PER_SUFFIX.is_match(c)
+                || DEDUCT_PHRASE.find_iter(c).any(|m| m.as_str().contains('/'))
                 || counts_occurrences(c.split(['扣', '减']).next().unwrap_or(c), &text);
             if counted {
                 // 各扣 counts the conditions listed right before it (`A、B各扣1分`), not those of an
@@ -661,47 +658,59 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
             }
         }
     }
-    // What no rule kind holds, said with its own reason rather than as words not understood.
-    for sentence in text.split(['；', ';', '。', '\n']) {
+    out.confirm.extend(unmodelled(&text, &sentences));
+    flush_bonus_levels(&mut out, &mut bonus_levels);
+    out
+}
+
+/// What no rule kind holds, each said with its own reason rather than as words not understood: multiples,
+/// one matter counted once, and ladders (by count or severity, or in bands of a score, a sum or a time).
+fn unmodelled(text: &str, sentences: &[&str]) -> Vec<Confirm> {
+    let mut out = Vec::new();
+    let mut say = |phrase: &str, reason: &str| {
+        out.push(Confirm {
+            phrase: phrase.trim().to_string(),
+            reason: reason.into(),
+        });
+    };
+    for &sentence in sentences {
         if MULTIPLE.is_match(sentence) && (sentence.contains('扣') || sentence.contains('减')) {
-            out.confirm.push(Confirm {
-                phrase: sentence.trim().to_string(),
-                reason: "按倍数扣分（如“按被扣分值的10倍扣分”）：没有倍数规则，请按实际分值设定"
-                    .into(),
-            });
+            say(
+                sentence,
+                "按倍数扣分（如“按被扣分值的10倍扣分”）：没有倍数规则，请按实际分值设定",
+            );
         }
         if SAME_MATTER.is_match(sentence) {
-            out.confirm.push(Confirm {
-                phrase: sentence.trim().to_string(),
-                reason: "同一事项（案件）不累计扣分：各规则仍按每次计，同一事项请只记录一次".into(),
-            });
+            say(
+                sentence,
+                "同一事项（案件）不累计扣分：各规则仍按每次计，同一事项请只记录一次",
+            );
         }
     }
     // Bands may run over sentences (`每发生10万元/次事故扣1分;2)10-20万元/次扣2分`).
-    if LADDER_BANDS.find_iter(&text).count() >= 2
-        && DEDUCT.find_iter(&text).count() >= 2
-        && !text
-            .split(['；', ';', '。', '\n'])
+    if LADDER_BANDS.find_iter(text).count() >= 2
+        && DEDUCT.find_iter(text).count() >= 2
+        && !sentences
+            .iter()
             .any(|s| LADDER_BANDS.find_iter(s).count() >= 2)
     {
-        out.confirm.push(Confirm {
-            phrase: text.trim().to_string(),
-            reason: "按金额、分数或时限分档扣分：已按各句分别读取，分档方式请确认".into(),
-        });
+        say(
+            text,
+            "按金额、分数或时限分档扣分：已按各句分别读取，分档方式请确认",
+        );
     }
-    for sentence in text.split(['；', ';', '。', '\n']) {
+    for &sentence in sentences {
         let scored = DEDUCT.find_iter(sentence).count() + usize::from(sentence.contains("不得分"));
         let bands = LADDER_BANDS.find_iter(sentence).count() >= 2
             || (scored >= 2 && LADDER_BANDS.is_match(sentence))
             || AMOUNT_LIST.is_match(sentence);
         if (scored >= 2 && LADDER_STEP.is_match(sentence)) || bands {
-            out.confirm.push(Confirm {
-                phrase: sentence.trim().to_string(),
-                reason: "按次数或轻重分档扣分：已按各句分别读取，分档的累计方式请确认".into(),
-            });
+            say(
+                sentence,
+                "按次数或轻重分档扣分：已按各句分别读取，分档的累计方式请确认",
+            );
         }
     }
-    flush_bonus_levels(&mut out, &mut bonus_levels);
     out
 }
 

@@ -219,11 +219,10 @@ pub(crate) fn find_header(
     rows: &[Vec<String>],
     merged_across: &[(usize, usize, usize)],
 ) -> Result<Header, HeaderError> {
-    let table_rows = rows;
-    let rows = table_rows.len().min(HEADER_SEARCH_ROWS);
+    let searched = rows.len().min(HEADER_SEARCH_ROWS);
     let mut found = None;
-    for r in 0..rows {
-        let cols = columns(&table_rows[r]);
+    for r in 0..searched {
+        let cols = columns(&rows[r]);
         let has = |c: Col| cols.iter().any(|(x, _)| *x == c);
         if has(Col::Criteria) && (has(Col::Content) || has(Col::Section)) {
             found = Some((r, cols));
@@ -234,14 +233,14 @@ pub(crate) fn find_header(
             .iter()
             .find(|(c, _)| *c == Col::Criteria)
             .map(|&(_, i)| i);
-        if criteria.is_some_and(|c| scoring_column(table_rows, r, &[c]).is_some()) {
+        if criteria.is_some_and(|c| scoring_column(rows, r, &[c]).is_some()) {
             found = Some((r, cols));
             break;
         }
     }
     if found.is_none() {
-        for r in 0..rows {
-            let mut cols = columns(&table_rows[r]);
+        for r in 0..searched {
+            let mut cols = columns(&rows[r]);
             if cols.len() < 2 || cols.iter().any(|(c, _)| *c == Col::Criteria) {
                 continue;
             }
@@ -250,7 +249,7 @@ pub(crate) fn find_header(
                 .filter(|(c, _)| matches!(c, Col::Content | Col::Section))
                 .map(|&(_, i)| i)
                 .collect();
-            if let Some(c) = scoring_column(table_rows, r, &candidates) {
+            if let Some(c) = scoring_column(rows, r, &candidates) {
                 cols.retain(|&(_, i)| i != c);
                 cols.push((Col::Criteria, c));
                 found = Some((r, cols));
@@ -269,12 +268,12 @@ pub(crate) fn find_header(
     let points_name = cols
         .iter()
         .find(|(c, _)| *c == Col::Points)
-        .and_then(|&(_, i)| table_rows[row].get(i))
+        .and_then(|&(_, i)| rows[row].get(i))
         .map_or_else(|| "分值".to_string(), |s| s.trim().to_string());
     let deducts = cols
         .iter()
         .find(|(c, _)| *c == Col::Criteria)
-        .and_then(|&(_, i)| table_rows[row].get(i))
+        .and_then(|&(_, i)| rows[row].get(i))
         .is_some_and(|name| name.contains('扣') || name.contains('减'));
     Ok(Header {
         row,

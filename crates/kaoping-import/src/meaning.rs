@@ -1,11 +1,20 @@
 //! What a rule read from a table means, in the words an author checks it against: the import report
 //! puts each beside the phrase it was read from.
 
-use kaoping_core::rubric::{AppliesTo, BonusRuleSpec, RuleKindSpec, RuleSpec, VetoSpec};
+use kaoping_core::rubric::{AppliesTo, BonusRuleSpec, LevelSpec, RuleKindSpec, RuleSpec, VetoSpec};
 use kaoping_core::Decimal;
 
 fn pts(d: Decimal) -> String {
     d.normalize().to_string()
+}
+
+/// Levels as `好10分、较好8分` (`?` for points not read).
+fn level_words(levels: &[LevelSpec]) -> String {
+    levels
+        .iter()
+        .map(|l| format!("{}{}分", l.name, l.points.map_or_else(|| "?".into(), pts)))
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// A rule in words: `按次扣分：每次扣1分，最多计4次`.
@@ -19,14 +28,7 @@ pub fn rule_meaning(rule: &RuleSpec) -> String {
             None => format!("按次扣分：每次扣{}分", pts(*amount)),
         },
         RuleKindSpec::Zero => "不得分：本项记0分".into(),
-        RuleKindSpec::Graded { levels } => format!(
-            "分档得分：{}",
-            levels
-                .iter()
-                .map(|l| format!("{}{}分", l.name, l.points.map_or_else(|| "?".into(), pts)))
-                .collect::<Vec<_>>()
-                .join("、")
-        ),
+        RuleKindSpec::Graded { levels } => format!("分档得分：{}", level_words(levels)),
         RuleKindSpec::Progressive { first, step, cap } => {
             let base = format!(
                 "累进扣分：首次扣{}分，每次加扣{}分",
@@ -83,14 +85,7 @@ pub fn rule_meaning(rule: &RuleSpec) -> String {
 pub fn bonus_meaning(rule: &BonusRuleSpec) -> String {
     match rule.amount {
         Some(a) => format!("加分（总分之外）：{}分", pts(a)),
-        None => format!(
-            "加分（总分之外）：{}",
-            rule.levels
-                .iter()
-                .map(|l| format!("{}{}分", l.name, l.points.map_or_else(|| "?".into(), pts)))
-                .collect::<Vec<_>>()
-                .join("、")
-        ),
+        None => format!("加分（总分之外）：{}", level_words(&rule.levels)),
     }
 }
 

@@ -42,6 +42,13 @@ fn levels(text: &str) -> Result<Vec<LevelSpec>, String> {
         .collect()
 }
 
+/// `max_count=N`, when given.
+fn max_count(p: &[(&str, &str)]) -> Result<Option<u32>, String> {
+    get(p, "max_count")
+        .map(|m| m.parse().map_err(|_| format!("max_count“{m}”不是整数")))
+        .transpose()
+}
+
 fn kind(name: &str, p: &[(&str, &str)]) -> Result<RuleKindSpec, String> {
     Ok(match name {
         "fixed" => RuleKindSpec::Fixed {
@@ -49,15 +56,11 @@ fn kind(name: &str, p: &[(&str, &str)]) -> Result<RuleKindSpec, String> {
         },
         "per_occurrence" => RuleKindSpec::PerOccurrence {
             amount: dec(p, "amount")?,
-            max_count: get(p, "max_count")
-                .map(|m| m.parse().map_err(|_| format!("max_count“{m}”不是整数")))
-                .transpose()?,
+            max_count: max_count(p)?,
         },
         "earned" => RuleKindSpec::Earned {
             amount: dec(p, "amount")?,
-            max_count: get(p, "max_count")
-                .map(|m| m.parse().map_err(|_| format!("max_count“{m}”不是整数")))
-                .transpose()?,
+            max_count: max_count(p)?,
         },
         "range_deduction" => RuleKindSpec::RangeDeduction {
             min: dec(p, "min")?,

@@ -125,6 +125,21 @@ impl Checker {
     }
 
     /// A count the rubric states (最多次数, 应开展次数), at most [`MAX_COUNT`].
+    /// A rule's `max_count`, when it has one: a positive whole number within [`MAX_COUNT`].
+    fn max_count(&mut self, rpath: &str, what: &str, max_count: Option<u32>) {
+        match max_count {
+            Some(0) => self.problem(
+                format!("{rpath}.max_count"),
+                format!("{what}为0"),
+                "删除 max_count 或写正整数",
+            ),
+            Some(n) => {
+                self.count_limit(format!("{rpath}.max_count"), what, n);
+            }
+            None => {}
+        }
+    }
+
     fn count_limit(&mut self, path: String, what: &str, n: u32) -> bool {
         if n > MAX_COUNT {
             self.problem(
@@ -710,21 +725,7 @@ fn check_kind(
         }
         RuleKindSpec::PerOccurrence { amount, max_count } => {
             ck.amount(amount_path, &format!("规则{code}的每次扣分"), *amount);
-            match *max_count {
-                Some(0) => ck.problem(
-                    format!("{rpath}.max_count"),
-                    format!("规则{code}的最多次数为0"),
-                    "删除 max_count 或写正整数",
-                ),
-                Some(n) => {
-                    ck.count_limit(
-                        format!("{rpath}.max_count"),
-                        &format!("规则{code}的最多次数"),
-                        n,
-                    );
-                }
-                None => {}
-            }
+            ck.max_count(rpath, &format!("规则{code}的最多次数"), *max_count);
             RuleKind::PerOccurrence {
                 amount: *amount,
                 max_count: *max_count,
@@ -747,21 +748,7 @@ fn check_kind(
                     "达标得分不能超过评分项的分值",
                 );
             }
-            match *max_count {
-                Some(0) => ck.problem(
-                    format!("{rpath}.max_count"),
-                    format!("规则{code}的最多项数为0"),
-                    "删除 max_count 或写正整数",
-                ),
-                Some(n) => {
-                    ck.count_limit(
-                        format!("{rpath}.max_count"),
-                        &format!("规则{code}的最多项数"),
-                        n,
-                    );
-                }
-                None => {}
-            }
+            ck.max_count(rpath, &format!("规则{code}的最多项数"), *max_count);
             RuleKind::Earned {
                 amount: *amount,
                 max_count: *max_count,
