@@ -389,33 +389,7 @@ fn findings_workbooks_read_as_the_same_csv() {
 /// 达标得分 and 酌情扣分 rules leave through the rubric file and the Excel export and come back the same.
 #[test]
 fn earned_and_judged_rules_survive_the_rubric_file_and_the_excel_export() {
-    let text = r#"
-title = "达标得分"
-total = 10
-
-[[sections]]
-title = "任务"
-points = 10
-[[sections.items]]
-title = "完成任务"
-points = 10
-content = "完成年度任务和实事"
-criteria = "完成年度任务得6分；每完成一件实事得2分；工作拖拉的，酌情扣0.5-2分"
-[[sections.items.rules]]
-kind = "earned"
-text = "完成年度任务得6分"
-amount = 6
-max_count = 1
-[[sections.items.rules]]
-kind = "earned"
-text = "每完成一件实事得2分"
-amount = 2
-[[sections.items.rules]]
-kind = "range_deduction"
-text = "工作拖拉的，酌情扣0.5-2分"
-min = 0.5
-max = 2
-"#;
+    let text = include_str!("../../../examples/earned-and-judged.toml");
     let hand = parse_rubric("earned.toml", text).unwrap();
     let kinds = |r: &Rubric| {
         r.rules()

@@ -2,7 +2,6 @@
 //! a code and no login, paper slips, the quorum, closing into ledger entries; one code one ballot under
 //! 50 racing submissions on two servers; 300 voters at once; anonymity read off the schema and rows.
 
-use kaoping_store::{NewOrgUnit, NewPeriod, OrgKind};
 use serde_json::{json, Value};
 
 use crate::helpers::{section_score, Resp, TestApp, UserClient};
@@ -33,37 +32,15 @@ const RUBRIC: &str = include_str!("../../../../rubrics/jishengju-2023.toml");
 
 /// The bureau's year (scheme C) beside the demo's: ten staff as units, 8.1 民主评议 a conversion rule.
 async fn bureau_year(app: &TestApp) -> i64 {
-    let store = app.store();
-    let (admin, _) = app.user_and_department("admin").await;
-    let mut ids = Vec::new();
-    for i in 1..=10 {
-        ids.push(
-            store
-                .create_org_unit(&NewOrgUnit {
-                    code: format!("J{i:02}"),
-                    name: format!("职工{i}"),
-                    parent_id: None,
-                    kind: OrgKind::Unit,
-                    ranking_group: None,
-                    member_of: Vec::new(),
-                })
-                .await
-                .expect("unit"),
-        );
-    }
-    let rubric = store
-        .save_rubric("计生局岗位目标责任制考核方案", RUBRIC, admin.id)
-        .await
-        .expect("rubric");
-    store
-        .create_period(&NewPeriod {
-            name: "2023年度计生局考核".into(),
-            year: 2023,
-            rubric_id: rubric.id,
-            unit_ids: ids,
-        })
-        .await
-        .expect("period")
+    let staff: Vec<(String, String)> = (1..=10)
+        .map(|i| (format!("J{i:02}"), format!("职工{i}")))
+        .collect();
+    app.period_on(
+        ("计生局岗位目标责任制考核方案", RUBRIC),
+        ("2023年度计生局考核", 2023),
+        &staff,
+    )
+    .await
 }
 
 fn campaign(voters: (u32, u32), quorum: &str) -> Value {

@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use kaoping_app::demo;
 use kaoping_server::{Config, Server};
-use kaoping_store::{Backend, Department, Store, User};
+use kaoping_store::{Backend, Department, NewOrgUnit, NewPeriod, OrgKind, Store, User};
 use reqwest::header::HeaderMap;
 use reqwest::redirect::Policy;
 use serde_json::Value;
@@ -438,6 +438,47 @@ impl TestApp {
         self.0.servers.lock().unwrap().push(handle);
         self.0.extra_stores.lock().unwrap().push(store.clone());
         OtherServer { base_url, store }
+    }
+
+    /// A period beside the demo's: `units` (code, name) made top-level units, the rubric saved by the
+    /// administrator, and a period of `year` on it. Returns the period's id.
+    pub async fn period_on(
+        &self,
+        rubric: (&str, &str),
+        period: (&str, i32),
+        units: &[(String, String)],
+    ) -> i64 {
+        let store = self.store();
+        let (admin, _) = self.user_and_department("admin").await;
+        let mut ids = Vec::new();
+        for (code, name) in units {
+            ids.push(
+                store
+                    .create_org_unit(&NewOrgUnit {
+                        code: code.clone(),
+                        name: name.clone(),
+                        parent_id: None,
+                        kind: OrgKind::Unit,
+                        ranking_group: None,
+                        member_of: Vec::new(),
+                    })
+                    .await
+                    .expect("unit"),
+            );
+        }
+        let saved = store
+            .save_rubric(rubric.0, rubric.1, admin.id)
+            .await
+            .expect("rubric");
+        store
+            .create_period(&NewPeriod {
+                name: period.0.into(),
+                year: period.1,
+                rubric_id: saved.id,
+                unit_ids: ids,
+            })
+            .await
+            .expect("period")
     }
 
     /// The demo user and their department, as the permission function takes them.

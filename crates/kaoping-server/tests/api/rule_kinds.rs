@@ -2,74 +2,26 @@
 //! and 酌情扣分 rules saved, a period on it, findings recorded through the API, and the results and the
 //! score sheet that follow; a judged deduction outside its range or without its reason is refused.
 
-use kaoping_store::{NewOrgUnit, NewPeriod, OrgKind};
 use serde_json::json;
 
 use crate::helpers::{dec, unit, TestApp};
 
 on_both!(earned_points_and_judged_deductions_from_entry_to_sheet);
 
-const RUBRIC: &str = r#"
-title = "达标得分与酌情扣分"
-total = 10
-
-[[sections]]
-title = "任务"
-points = 10
-[[sections.items]]
-title = "完成任务"
-points = 10
-content = "完成年度任务"
-criteria = "完成年度任务得6分；A、B、C各得2分；工作拖拉的，酌情扣1-3分"
-[[sections.items.rules]]
-kind = "earned"
-text = "完成年度任务得6分"
-amount = 6
-max_count = 1
-[[sections.items.rules]]
-kind = "earned"
-text = "A、B、C各得2分"
-amount = 2
-max_count = 3
-[[sections.items.rules]]
-kind = "range_deduction"
-text = "工作拖拉的，酌情扣1-3分"
-min = 1
-max = 3
-"#;
+const RUBRIC: &str = include_str!("../../../../examples/earned-and-judged.toml");
 
 async fn earned_points_and_judged_deductions_from_entry_to_sheet(app: TestApp) {
-    let store = app.store();
-    let (admin_user, _) = app.user_and_department("admin").await;
-    let mut ids = Vec::new();
-    for code in ["K1", "K2"] {
-        ids.push(
-            store
-                .create_org_unit(&NewOrgUnit {
-                    code: code.into(),
-                    name: format!("科室{code}"),
-                    parent_id: None,
-                    kind: OrgKind::Unit,
-                    ranking_group: None,
-                    member_of: Vec::new(),
-                })
-                .await
-                .expect("unit"),
-        );
-    }
-    let rubric = store
-        .save_rubric("达标得分与酌情扣分", RUBRIC, admin_user.id)
-        .await
-        .expect("rubric");
-    let period = store
-        .create_period(&NewPeriod {
-            name: "2024年度科室考核".into(),
-            year: 2024,
-            rubric_id: rubric.id,
-            unit_ids: ids,
-        })
-        .await
-        .expect("period");
+    let units: Vec<(String, String)> = ["K1", "K2"]
+        .iter()
+        .map(|c| (c.to_string(), format!("科室{c}")))
+        .collect();
+    let period = app
+        .period_on(
+            ("达标得分与酌情扣分", RUBRIC),
+            ("2024年度科室考核", 2024),
+            &units,
+        )
+        .await;
     let admin = app.client("admin").await;
 
     // Nothing recorded: no criterion met, 0 points, for both.
