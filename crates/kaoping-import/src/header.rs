@@ -54,7 +54,7 @@ pub(crate) enum HeaderError {
 }
 
 /// How far down a header may be: titles, dates and notes come above it, never pages of them.
-const HEADER_SEARCH_ROWS: usize = 12;
+pub(crate) const HEADER_SEARCH_ROWS: usize = 12;
 
 /// A scoring phrase: what makes a cell criteria rather than description.
 static SCORING: LazyLock<Regex> = LazyLock::new(|| {

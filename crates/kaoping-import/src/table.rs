@@ -58,7 +58,8 @@ impl fmt::Display for TableError {
         match self {
             TableError::NoHeader => write!(
                 f,
-                "找不到表头：需要一行含“考核内容”和“评分标准”（或考评内容、考核标准、评分细则等）的表头"
+                "找不到表头：前{}行中没有一行同时有评分标准列（评分标准、计分办法、扣分标准、考核细则等）和考核内容或考核项目列，也没有哪一列三分之一以上的单元格写着“扣N分”“得N分”",
+                crate::header::HEADER_SEARCH_ROWS
             ),
             TableError::MergedHeader { row, first, last } => write!(
                 f,
