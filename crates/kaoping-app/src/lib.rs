@@ -32,9 +32,11 @@ mod ledger;
 mod limits;
 mod period;
 mod permissions;
+mod progress;
 mod publication;
 mod reads;
 mod review;
+mod standing;
 
 use std::sync::Arc;
 
@@ -66,12 +68,14 @@ pub use integrity::{verify, IntegrityCheck};
 pub use ledger::{LedgerQuery, LedgerView, LEDGER_API_LIMIT, LEDGER_PAGE_SIZE};
 pub use period::{owner, Counted, Side, Snapshot};
 pub use permissions::{allowed, Action};
+pub use progress::{department_progress, score_bands, DepartmentProgress, ScoreBand};
 pub use publication::{
     published_units, results_document, ChangedUnit, PublishPreview, PublishedRevision,
     PublishedUnit, ReviewState,
 };
 pub use reads::{Dashboard, PeriodCard, Results, Sheet};
 pub use review::{review_step_name, ReviewBoard};
+pub use standing::{PastScore, UnitStanding};
 
 /// The application: the store and what this process keeps of each period. Cheap to clone; one per
 /// process, shared by every request.

@@ -349,9 +349,19 @@ pub fn sheet_xlsx(
             sheet.write_string_with_format(row, 2, &item.content, &s.text)?;
             sheet.write_string_with_format(row, 3, &item.criteria, &s.text)?;
             sheet.write_string_with_format(row, 4, findings.join("\n"), &s.text)?;
+            // An item of a pool section (共享分值) has no points of its own: its cell says what it
+            // deducted from the section, in words, so no one reads "-18" or "0" as its score.
             match score.score {
                 Some(v) => sheet.write_number_with_format(row, 5, number(v), &s.num)?,
-                None => sheet.write_number_with_format(row, 5, -number(score.deducted), &s.num)?,
+                None if score.deducted.is_zero() => {
+                    sheet.write_string_with_format(row, 5, "未扣分", &s.text)?
+                }
+                None => sheet.write_string_with_format(
+                    row,
+                    5,
+                    format!("扣{}分", points(score.deducted)),
+                    &s.text,
+                )?,
             };
             row += 1;
         }

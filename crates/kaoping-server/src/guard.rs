@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use kaoping_app::AppError;
 
 use crate::api_plumbing::ApiError;
-use crate::pages::html::{back, error_page_for, PageError};
+use crate::pages::html::{back, error_page_for, ErrorMessage, PageError};
 use crate::session::current_user;
 use crate::state::AppState;
 
@@ -166,6 +166,11 @@ pub async fn plain_errors(State(state): State<AppState>, request: Request, next:
     let (mut parts, body) = request.into_parts();
     let response = next.run(Request::from_parts(parts.clone(), body)).await;
     let status = response.status();
+    // A page's own error page, drawn before the user was known: again, with their navigation.
+    if let Some(ErrorMessage(message)) = response.extensions().get::<ErrorMessage>().cloned() {
+        let user = current_user(&mut parts, &state).await.ok().flatten();
+        return (status, error_page_for(user.as_ref(), status, &message)).into_response();
+    }
     let plain = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -184,7 +189,7 @@ pub async fn plain_errors(State(state): State<AppState>, request: Request, next:
         return (status, e).into_response();
     }
     let user = current_user(&mut parts, &state).await.ok().flatten();
-    (status, error_page_for(user.as_ref(), &message)).into_response()
+    (status, error_page_for(user.as_ref(), status, &message)).into_response()
 }
 
 /// A Chinese message for one of axum's plain answers.

@@ -127,11 +127,12 @@ async fn log_out(client: &Client) {
     wait_for_path(client, "/login").await;
 }
 
-/// The rows of the summary table (汇总表), each a list of its cells' text.
+/// The units' rows of the summary table (汇总表), each a list of its cells' text (a ranking group's
+/// heading row is not one).
 async fn summary_rows(client: &Client) -> Vec<Vec<String>> {
     let rows = client
         .execute(
-            "return [...document.querySelectorAll('#summary tbody tr')]
+            "return [...document.querySelectorAll('#summary tbody tr:not(.group-head)')]
                 .map(tr => [...tr.cells].map(td => td.innerText.trim()));",
             vec![],
         )
@@ -401,7 +402,7 @@ async fn walk_through(client: Client, base: String) {
     assert!(text.contains("已保存记录#"), "{text}");
     let trace = client
         .find(Locator::XPath(
-            "//div[contains(@class,'trace')][strong[normalize-space()='1.4.2']]",
+            "//table[contains(@class,'sheet')]//div[contains(@class,'trace')][strong[normalize-space()='1.4.2']]",
         ))
         .await
         .expect("the 1.4.2 line on the sheet");
@@ -1081,6 +1082,165 @@ async fn a_user_records_publishes_and_reads_on_a_phone() {
     let browser = Browser::start(&tools, 1280, 900).await;
     // Run the scenario as a task so a failed assertion still closes the browser.
     let outcome = tokio::spawn(walk_through(browser.client.clone(), base)).await;
+    browser.close().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Each role's everyday pages, as that role opens them, at a desktop's 1366 px and a phone's 390 px.
+const ROLE_PAGES: &[(&str, &[&str])] = &[
+    (
+        "admin",
+        &[
+            "/",
+            "/periods/1",
+            "/periods/2",
+            "/periods/2/units/D03",
+            "/periods/1/notice",
+            "/periods/2/ledger",
+            "/periods/2/grid",
+            "/periods/2/review",
+            "/periods/2/appeals",
+            "/admin",
+            "/audit",
+            "/admin/integrity",
+        ],
+    ),
+    (
+        "dangong",
+        &[
+            "/",
+            "/periods/2",
+            "/periods/2/grid",
+            "/periods/2/units/D01",
+            "/periods/2/entries/new?unit=D01",
+        ],
+    ),
+    (
+        "d01",
+        &[
+            "/",
+            "/periods/1",
+            "/periods/2/units/D01",
+            "/periods/1/units/D01",
+        ],
+    ),
+    ("lingdao", &["/", "/periods/1", "/periods/1/notice"]),
+];
+
+/// Every role's pages open without an error page at both widths; at 390 px nothing but a table the user
+/// scrolls reaches past the edge, the navigation folds behind 菜单 and opens with a tap, and the summary
+/// and sheet are a list and cards rather than squeezed tables.
+async fn every_role_at_both_widths(client: Client, base: String) {
+    for (user, paths) in ROLE_PAGES {
+        client.goto(&format!("{base}/login")).await.unwrap();
+        log_in(&client, user).await;
+        wait_for_path(&client, "/").await;
+        client.set_window_size(1366, 900).await.expect("resize");
+        for path in *paths {
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            let h1 = client
+                .find(Locator::Css("main h1"))
+                .await
+                .unwrap_or_else(|_| panic!("{user} {path}: no heading"))
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                !["出错了", "找不到", "无权访问", "服务器出错了"].contains(&h1.as_str()),
+                "{user} at 1366 px: {path} shows an error page: {}",
+                main_text(&client).await
+            );
+        }
+        let emulated = to_phone(&client).await;
+        for path in *paths {
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            assert_fits_phone(&client, &format!("{user} {path}")).await;
+        }
+        // The menu: folded, then open with a tap on 菜单.
+        client.goto(&format!("{base}/")).await.unwrap();
+        let nav = client.find(Locator::Css("header.top nav")).await.unwrap();
+        assert!(
+            !nav.is_displayed().await.unwrap(),
+            "{user}: the menu starts folded"
+        );
+        client
+            .find(Locator::Css("label.menu-button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert!(
+            nav.is_displayed().await.unwrap(),
+            "{user}: 菜单 opens the menu"
+        );
+        assert_fits_phone(&client, &format!("{user} with the menu open")).await;
+        if *user == "admin" {
+            shoot(&client, "phone-menu.png", Some(844.0)).await;
+            // The summary is a ranked list and the sheet a column of cards, the tables hidden.
+            client.goto(&format!("{base}/periods/1")).await.unwrap();
+            let shown = |sel: &'static str| {
+                let client = client.clone();
+                async move {
+                    client
+                        .find(Locator::Css(sel))
+                        .await
+                        .unwrap()
+                        .is_displayed()
+                        .await
+                        .unwrap()
+                }
+            };
+            assert!(
+                !shown("#summary").await,
+                "the summary table is hidden at 390 px"
+            );
+            assert!(
+                shown("div.rank-row").await,
+                "the ranked list shows at 390 px"
+            );
+            shoot(&client, "phone-summary.png", None).await;
+            client
+                .goto(&format!("{base}/periods/1/units/D01"))
+                .await
+                .unwrap();
+            assert!(
+                !shown("table.sheet").await,
+                "the sheet's table is hidden at 390 px"
+            );
+            assert!(
+                shown("div.item-card").await,
+                "the sheet's cards show at 390 px"
+            );
+            shoot(&client, "phone-sheet.png", Some(1600.0)).await;
+        }
+        to_desktop(&client, emulated).await;
+        if *user == "lingdao" {
+            client.set_window_size(1366, 900).await.expect("resize");
+            client.goto(&format!("{base}/")).await.unwrap();
+            shoot(&client, "overview-leader.png", None).await;
+        }
+        if *user == "admin" {
+            client.set_window_size(1366, 900).await.expect("resize");
+            client.goto(&format!("{base}/")).await.unwrap();
+            shoot(&client, "overview.png", None).await;
+        }
+        client.goto(&format!("{base}/")).await.unwrap();
+        log_out(&client).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_reads_its_pages_on_a_desktop_and_a_phone() {
+    let Some(tools) = tools_or_skip() else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let (base, _data) = start_server(DemoScheme::Dongli).await;
+    let browser = Browser::start(&tools, 1366, 900).await;
+    let outcome = tokio::spawn(every_role_at_both_widths(browser.client.clone(), base)).await;
     browser.close().await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());

@@ -94,8 +94,10 @@ pub async fn show(
                     } @else {
                         a.button.secondary href=(format!("/ballots/{id}/paper")) { "录入纸质票" }
                         " "
-                        form.inline method="post" action=(action(&user, &format!("/ballots/{id}/close"))) {
-                            button type="submit" disabled[!v.quorum_met()] { "结束评议并计分" }
+                        @if v.quorum_met() {
+                            a.button href=(format!("/ballots/{id}/close")) { "结束评议并计分…" }
+                        } @else {
+                            button type="button" disabled { "结束评议并计分（未达到参评率）" }
                         }
                     }
                 }
@@ -220,18 +222,71 @@ pub async fn paper_save(
     }
 }
 
+/// The closing form: what closing does, and that it cannot be undone.
+#[derive(serde::Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// 结束评议: a page that says what closing will count and record, before the one-way step.
+pub async fn close_confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(f): Query<Flash>,
+) -> PageResult<Markup> {
+    let v = state.app.campaign(&user.actor, id).await?;
+    Ok(layout(
+        &format!("结束评议 · {}", v.row.title),
+        Some(&user),
+        html! {
+            h1 { "结束评议：" (v.row.title) }
+            (flash(&f))
+            @if !v.open() {
+                p { "评议已经结束。" a href=(format!("/ballots/{id}")) { "查看结果" } }
+            } @else {
+                div.flash.warn role="alert" {
+                    "结束后不能再投票或录入纸质票，未用的投票码作废；" (v.names.len()) "名候选人的得分按当前计票记入台账（计入 "
+                    (v.rule_label) "）。此操作不能撤销。"
+                }
+                p {
+                    "已发投票码" (v.issued()) "个，收回选票" (v.tally.cast_total()) "张：有效" (v.tally.valid_total())
+                    "张，无效" (v.tally.invalid_total()) "张；未投" (v.issued() - v.used()) "个。"
+                    @if v.quorum_met() { " " span.badge.ok { "已达到参评率" } } @else { " " span.badge.bad { "未达到参评率，不能结束" } }
+                }
+                form.stack method="post" action=(action(&user, &format!("/ballots/{id}/close"))) {
+                    label.check { input type="checkbox" name="confirm" value="yes" required; " 我已核对参评情况，确认结束评议并计分" }
+                    div.actions {
+                        button type="submit" disabled[!v.quorum_met()] { "确认结束并计分" }
+                        a.button.secondary href=(format!("/ballots/{id}")) { "返回，不结束" }
+                    }
+                }
+            }
+        },
+    ))
+}
+
 pub async fn close(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Form(form): Form<CloseForm>,
 ) -> PageResult<Response> {
+    let confirm_page = format!("/ballots/{id}/close");
+    if form.confirm != "yes" {
+        return back_or_fail(
+            &confirm_page,
+            AppError::Invalid("请勾选确认：结束评议后不能撤销".into()),
+        );
+    }
     match state.app.close_campaign(&user.actor, id).await {
         Ok(entries) => Ok(back(
             &format!("/ballots/{id}"),
             "msg",
             &format!("评议已结束，{}名候选人的得分已记入台账", entries.len()),
         )),
-        Err(e) => back_or_fail(&format!("/ballots/{id}"), e),
+        Err(e) => back_or_fail(&confirm_page, e),
     }
 }
 

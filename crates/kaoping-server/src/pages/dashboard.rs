@@ -5,6 +5,11 @@ use axum::extract::{Query, State};
 use kaoping_store::{ReviewStatus, Role};
 use maud::{html, Markup};
 
+use kaoping_app::{department_progress, score_bands, Snapshot};
+use kaoping_core::Decimal;
+use kaoping_store::{Department, Review};
+
+use super::charts::{bars, histogram, Bar};
 use super::html::{action, flash, layout, pts, Flash, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
@@ -16,6 +21,8 @@ pub async fn page(
 ) -> PageResult<Markup> {
     let board = state.app.dashboard(&user.actor).await?;
     let role = user.actor.role();
+    // Those who do the scoring see its progress; leaders (领导, viewers) the ranking.
+    let staff = matches!(role, Role::Admin | Role::Assessor);
     let mut blocks = Vec::new();
     for card in &board.cards {
         let view = &card.snapshot;
@@ -59,36 +66,13 @@ pub async fn page(
                         a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "本单位申诉" }
                     }
                 }
-                @if can_summary && role != Role::Leader {
-                    h2 { "各部门进度" }
-                    div.table-wrap { table {
-                        tr { th { "部门" } th.num { "有效记录" } th { "审核" } }
-                        @for d in &board.departments {
-                            @let count = view.assessor.by_department().get(&Some(d.id)).copied().unwrap_or(0);
-                            @let review = card.reviews.iter().find(|r| r.department_id == d.id);
-                            tr {
-                                td { (d.name) }
-                                td.num { (count) }
-                                td { @match review.map(|r| r.status) {
-                                    Some(ReviewStatus::Approved) => span.badge.ok { "已通过" },
-                                    Some(ReviewStatus::Returned) => span.badge.bad { "已退回：" (review.map(|r| r.reason.as_str()).unwrap_or("")) },
-                                    Some(ReviewStatus::Submitted) => span.badge.warn { "待审核" },
-                                    None => span.muted { "未提交" },
-                                } }
-                            }
-                        }
-                    } }
-                    @let pass = view.rubric.pass_mark();
-                    @let below: Vec<_> = view.results().iter().filter(|r| pass.is_some_and(|p| r.final_score < p) || r.pass == Some(false)).collect();
-                    @let incomplete = view.results().iter().filter(|r| r.is_incomplete()).count();
-                    @if !below.is_empty() {
-                        h2 { "低于合格线的单位" }
-                        ul { @for r in below {
-                            @let u = view.units.unit(r.unit);
-                            li { a href=(format!("/periods/{}/units/{}", period.id, u.code)) { (u.name) } "：" (pts(r.final_score)) "分" }
-                        } }
+                div.panels {
+                    @if can_summary && staff {
+                        div { (progress_block(view, &board.departments, &card.reviews)) }
                     }
-                    @if incomplete > 0 { p.muted { (incomplete) "个单位尚有评分项未评（酌情评分或折合成绩未录入），暂按0分计。" } }
+                    @if can_summary && !view.results().is_empty() {
+                        div { (scores_block(view, role)) }
+                    }
                 }
             }
         });
@@ -100,7 +84,123 @@ pub async fn page(
             h1 { "考评期" }
             (flash(&f))
             @if blocks.is_empty() { p.muted { "暂无可查看的考评期。" } }
-            div.cards { @for b in blocks { (b) } }
+            div.periods { @for b in blocks { (b) } }
         },
     ))
+}
+
+/// Units the ranking chart shows whole; a longer ranking shows its first ten (the summary has all).
+const RANKING_AT_A_GLANCE: usize = 20;
+
+fn review_badge(review: Option<ReviewStatus>) -> Markup {
+    html! {
+        @match review {
+            Some(ReviewStatus::Approved) => span.badge.ok { "已通过" },
+            Some(ReviewStatus::Returned) => span.badge.bad { "已退回" },
+            Some(ReviewStatus::Submitted) => span.badge.warn { "待审核" },
+            None => span.muted { "未提交" },
+        }
+    }
+}
+
+/// 各部门进度: each department's required scores entered (a bar), its findings, the units it has left
+/// unscored and its review step.
+fn progress_block(view: &Snapshot, departments: &[Department], reviews: &[Review]) -> Markup {
+    let progress = department_progress(view, departments, reviews);
+    let rows: Vec<Bar> = progress
+        .iter()
+        .filter(|p| p.required > 0)
+        .map(|p| Bar {
+            label: p.department.name.clone(),
+            value: Decimal::from(p.required - p.missing),
+            max: Decimal::from(p.required),
+            text: format!("{}%", p.percent_done()),
+            class: if p.missing > 0 { "bad" } else { "" },
+        })
+        .collect();
+    let period = view.period.id;
+    html! {
+        h2 { "各部门进度" }
+        @if !rows.is_empty() {
+            (bars("各部门须评分项的完成度", &rows, None))
+        }
+        div.table-wrap { table.progress {
+            thead { tr { th { "部门" } th.num { "负责项" } th.num { "有效记录" } th.num { "未评完单位" } th { "审核" } } }
+            tbody {
+                @for p in &progress {
+                    tr {
+                        td { (p.department.name) }
+                        td.num { (p.items) }
+                        td.num { (p.entries) }
+                        td.num {
+                            @if p.units_missing > 0 {
+                                a href=(format!("/periods/{period}/grid?department={}", p.department.id)) { (p.units_missing) }
+                            } @else { "0" }
+                        }
+                        td { (review_badge(p.review)) }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// 得分分布 and the units that need attention (below the pass mark, or not yet scored in full); for a
+/// leader (领导, the viewer role), the ranking at a glance.
+fn scores_block(view: &Snapshot, role: Role) -> Markup {
+    let period = view.period.id;
+    let pass = view.rubric.pass_mark();
+    let bands = score_bands(view, Decimal::from(5));
+    let below: Vec<_> = view
+        .results()
+        .iter()
+        .filter(|r| pass.is_some_and(|p| r.final_score < p) || r.pass == Some(false))
+        .collect();
+    let incomplete: Vec<_> = view
+        .results()
+        .iter()
+        .filter(|r| r.is_incomplete())
+        .collect();
+    let mut ranked: Vec<_> = view.results().iter().collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.final_score));
+    let shown = if ranked.len() <= RANKING_AT_A_GLANCE {
+        ranked.len()
+    } else {
+        10
+    };
+    let ranking: Vec<Bar> = ranked[..shown]
+        .iter()
+        .map(|r| Bar {
+            label: view.units.unit(r.unit).name.clone(),
+            value: r.final_score,
+            max: view.rubric.total(),
+            text: pts(r.final_score),
+            class: if r.pass == Some(false) { "bad" } else { "" },
+        })
+        .collect();
+    let unit_link = |r: &kaoping_core::score::UnitResult| {
+        let u = view.units.unit(r.unit);
+        html! { a href=(format!("/periods/{period}/units/{}", super::html::enc(&u.code))) { (u.name) } }
+    };
+    html! {
+        h2 { "得分分布" }
+        (histogram("各单位最终得分分布（每5分一档）", &bands, pass))
+        @if role == Role::Viewer {
+            h2 { "排名一览" @if shown < ranked.len() { span.muted { "（前" (shown) "名，全部见汇总表）" } } }
+            (bars("各单位最终得分", &ranking, pass.map(|p| (p, format!("合格线{}", pts(p))))))
+        }
+        @if !below.is_empty() {
+            h2 { "低于合格线的单位" }
+            ul { @for r in &below { li { (unit_link(r)) "：" (pts(r.final_score)) "分" } } }
+        }
+        @if !incomplete.is_empty() {
+            h2 { "尚未评完的单位" }
+            p.muted { (incomplete.len()) "个单位尚有评分项未评（酌情评分或折合成绩未录入），暂按0分计。" }
+            @if incomplete.len() <= 10 && matches!(role, Role::Admin | Role::Assessor) {
+                ul { @for r in &incomplete {
+                    li { (unit_link(r)) "：" @for m in &r.incomplete { (view.rubric.items()[m.item].code) " " } }
+                } }
+            }
+        }
+    }
 }

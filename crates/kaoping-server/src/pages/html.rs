@@ -4,6 +4,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kaoping_app::{role_name, AppError, Upload, MAX_UPLOAD_BYTES};
 use kaoping_core::Decimal;
@@ -27,9 +28,19 @@ impl From<AppError> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         error::log(&self.0);
-        (error::status(&self.0), error_page(&self.0)).into_response()
+        let status = error::status(&self.0);
+        let message = self.0.user_message();
+        let mut response = (status, error_page_for(None, status, &message)).into_response();
+        // The handler may not know who asked; `guard::plain_errors` redraws the page with the user's
+        // navigation from this.
+        response.extensions_mut().insert(ErrorMessage(message));
+        response
     }
 }
+
+/// The message of an error page a handler answered with, for redrawing it with the user's navigation.
+#[derive(Clone, Debug)]
+pub struct ErrorMessage(pub String);
 
 /// What a page handler returns.
 pub type PageResult<T> = Result<T, PageError>;
@@ -197,19 +208,27 @@ pub fn layout(title: &str, user: Option<&CurrentUser>, content: Markup) -> Marku
             }
             body {
                 @if let Some(u) = user {
+                    // Below 600 px the navigation folds behind 菜单: a checkbox and its label open it,
+                    // so the phone needs no script (app.css shows it whole on a desktop).
                     header.top {
                         a.brand href="/" { "考评" }
-                        nav {
-                            a href="/" { "首页" }
-                            @if u.actor.role() == Role::Admin {
-                                a href="/admin" { "管理" }
-                                a href="/audit" { "日志" }
-                                a href="/admin/integrity" { "完整性" }
+                        input #menu-toggle .menu-toggle type="checkbox" aria-label="展开菜单";
+                        label.menu-button for="menu-toggle" { "菜单" }
+                        div.menu {
+                            nav aria-label="主导航" {
+                                a href="/" { "首页" }
+                                @if u.actor.role() == Role::Admin {
+                                    a href="/admin" { "管理" }
+                                    a href="/audit" { "日志" }
+                                    a href="/admin/integrity" { "完整性" }
+                                }
+                            }
+                            div.who {
+                                span { (u.actor.user.display_name) "（" (role_name(u.actor.role())) "）" }
+                                a href="/account/password" { "修改密码" }
+                                form method="post" action=(action(u, "/logout")) { button type="submit" { "退出" } }
                             }
                         }
-                        span { (u.actor.user.display_name) "（" (role_name(u.actor.role())) "）" }
-                        a href="/account/password" { "修改密码" }
-                        form method="post" action=(action(u, "/logout")) { button type="submit" { "退出" } }
                     }
                 }
                 @if let Some(alarm) = user.and_then(|u| u.integrity_alarm.as_deref()) {
@@ -224,20 +243,29 @@ pub fn layout(title: &str, user: Option<&CurrentUser>, content: Markup) -> Marku
     }
 }
 
-/// The page for an error: its message, and a way back.
-pub fn error_page(error: &AppError) -> Markup {
-    error_page_for(None, &error.user_message())
-}
-
-/// The error page with the user's navigation, when the user is known.
-pub fn error_page_for(user: Option<&CurrentUser>, message: &str) -> Markup {
+/// The error page: a heading for the kind of error, its message, and a way on. With the user known, the
+/// page has their navigation and no 登录 link.
+pub fn error_page_for(user: Option<&CurrentUser>, status: StatusCode, message: &str) -> Markup {
+    let heading = match status {
+        StatusCode::FORBIDDEN => "无权访问",
+        StatusCode::NOT_FOUND => "找不到",
+        StatusCode::TOO_MANY_REQUESTS => "操作太频繁",
+        s if s.is_server_error() => "服务器出错了",
+        _ => "出错了",
+    };
     layout(
-        "出错了",
+        heading,
         user,
         html! {
-            h1 { "出错了" }
+            h1 { (heading) }
             div.flash role="alert" { (message) }
-            p { a href="/" { "返回首页" } @if user.is_none() { " · " a href="/login" { "登录" } } }
+            @if status.is_server_error() {
+                p.muted { "错误已记入服务器日志（" (status.as_u16()) "）。请稍后重试；如仍出错，请联系管理员。" }
+            }
+            p {
+                a href="/" { "返回首页" }
+                @if user.is_none() { " · " a href="/login" { "登录" } }
+            }
         },
     )
 }

@@ -9,6 +9,7 @@ mod appeals;
 mod audit;
 mod ballot_form;
 mod ballots;
+mod charts;
 mod dashboard;
 mod entries;
 mod grid;
@@ -114,7 +115,10 @@ pub fn router(state: AppState) -> Router {
             "/ballots/{id}/paper",
             get(ballots::paper_form).post(ballots::paper_save),
         )
-        .route("/ballots/{id}/close", post(ballots::close))
+        .route(
+            "/ballots/{id}/close",
+            get(ballots::close_confirm).post(ballots::close),
+        )
         .route("/ballots/{id}/results.xlsx", get(ballots::results_xlsx))
         .route("/vote", get(vote::page).post(vote::cast))
         .with_state(state)

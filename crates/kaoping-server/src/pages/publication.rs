@@ -125,24 +125,49 @@ pub async fn publish(
     }
 }
 
+/// The ranking as published: 等次 and 是否合格 only where the results have them, and a heading where the
+/// ranks restart in another ranking group.
 fn ranking(units: &[PublishedUnit]) -> Markup {
+    let has_grades = units.iter().any(|u| u.grade.is_some());
+    let has_pass = units.iter().any(|u| u.pass.is_some());
+    let grouped = units.iter().any(|u| u.group.is_some());
+    let columns = 3 + usize::from(has_grades) + usize::from(has_pass);
     html! {
-        div.table-wrap { table {
-            tr { th.num { "名次" } th { "单位" } th.num { "得分" } th { "等次" } th { "是否合格" } }
-            @for u in units {
-                tr.fail[u.pass == Some(false)] {
-                    td.num { (u.rank) }
-                    td { (u.name) @if let Some(g) = &u.group { span.muted { "（" (g) "）" } } }
-                    td.num { (u.score) }
-                    td { (u.grade.as_deref().unwrap_or("")) }
-                    td { @match u.pass {
-                        Some(true) => span.badge.ok { "合格" },
-                        Some(false) => span.badge.bad { "不合格" },
-                        None => "",
-                    } }
+        div.table-wrap { table.ranking {
+            thead { tr {
+                th.num { "名次" } th { "单位" } th.num { "得分" }
+                @if has_grades { th { "等次" } }
+                @if has_pass { th { "是否合格" } }
+            } }
+            tbody {
+                @for (i, u) in units.iter().enumerate() {
+                    @if grouped && (i == 0 || units[i - 1].group != u.group) {
+                        tr.group-head { td colspan=(columns) { (u.group.as_deref().unwrap_or("未分组")) } }
+                    }
+                    tr.fail[u.pass == Some(false)] {
+                        td.num { (u.rank) }
+                        td { (u.name) }
+                        td.num { (u.score) }
+                        @if has_grades { td { (u.grade.as_deref().unwrap_or("")) } }
+                        @if has_pass { td { @match u.pass {
+                            Some(true) => span.badge.ok { "合格" },
+                            Some(false) => span.badge.bad { "不合格" },
+                            None => "",
+                        } } }
+                    }
                 }
             }
         } }
+    }
+}
+
+/// A notice's title: 2023年度党建工作考评 → 2023年度党建工作考评结果通报 (not 考评考评结果通报).
+pub fn notice_title(period_name: &str) -> String {
+    let name = period_name.trim();
+    if name.ends_with("考评") || name.ends_with("考核") {
+        format!("{name}结果通报")
+    } else {
+        format!("{name}考评结果通报")
     }
 }
 
@@ -191,11 +216,11 @@ pub async fn notice(
         }
     };
     Ok(layout(
-        &format!("{} 考评结果通报", view.period.name),
+        &notice_title(&view.period.name),
         Some(&user),
         html! {
             h1 style="text-align:center" {
-                (view.period.name) "考评结果通报"
+                (notice_title(&view.period.name))
                 @if let Some(r) = shown { @if r.publication.revision > 1 { "（更正·第" (r.publication.revision) "版）" } }
             }
             @if let Some(r) = shown {
@@ -231,4 +256,22 @@ pub async fn notice(
             p.no-print.muted { "用浏览器的“打印”（Ctrl+P）打印本页，已按A4排版。任何人可用 kaoping verify 按台账重新计分，核对结果摘要。" }
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::notice_title;
+
+    #[test]
+    fn a_notice_title_does_not_repeat_the_periods_last_word() {
+        assert_eq!(
+            notice_title("2023年度党建工作考评"),
+            "2023年度党建工作考评结果通报"
+        );
+        assert_eq!(
+            notice_title("2023年度岗位目标责任制考核"),
+            "2023年度岗位目标责任制考核结果通报"
+        );
+        assert_eq!(notice_title("2024年度"), "2024年度考评结果通报");
+    }
 }

@@ -3,12 +3,13 @@
 //! own self-assessment (自查) beside the assessors' score.
 
 use axum::extract::{Path, Query, State};
-use kaoping_app::{Action, Sheet};
+use kaoping_app::{Action, Sheet, UnitStanding};
 use kaoping_core::score::{Cap, Effect, Subject, TraceEntry, UnitResult};
 use kaoping_core::Decimal;
 use kaoping_store::{EntryKind, Role};
 use maud::{html, Markup};
 
+use super::charts::{paired_bars, trend};
 use super::html::{dash, enc, flash, layout, multiline, pts, Flash, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
@@ -137,6 +138,7 @@ pub async fn page(
     Query(f): Query<Flash>,
 ) -> PageResult<Markup> {
     let view = state.app.sheet(&user.actor, id, &code).await?;
+    let standing = state.app.unit_standing(&user.actor, &view).await?;
     let published = view.snapshot.published();
     let result = &*view.result;
     let own = Some(&*view.own);
@@ -183,7 +185,9 @@ pub async fn page(
                 } }
                 @if may_self { a.button.secondary href=(format!("/periods/{id}/entries/new?unit={}&source=self", enc(&code))) { "录入自查" } }
             }
-            div.table-wrap { table.sheet {
+            (standing_block(&view, &standing))
+            (cards(&view, &code, &running, &may_record))
+            div.table-wrap.wide-only { table.sheet {
                 thead { tr {
                     th { "栏目" } th.num { "分值" } th { "考核内容" } th { "评分标准" } th { "考核发现与扣分" } th.num { "得分" } th.num { "累计" } th.num { "自查" }
                 } }
@@ -227,6 +231,101 @@ pub async fn page(
             (self_note(own, result))
         },
     ))
+}
+
+/// The sheet on a phone: one card per item, its score, deductions and findings first, and the criteria
+/// folded behind 考核内容与评分标准.
+fn cards(
+    view: &Sheet,
+    code: &str,
+    running: &[Decimal],
+    may_record: &dyn Fn(&str) -> bool,
+) -> Markup {
+    let rubric = &view.snapshot.rubric;
+    let result = &*view.result;
+    let own = Some(&*view.own);
+    let item_score = |r: &UnitResult, item: usize| -> String {
+        match r.items[item].score {
+            Some(s) => format!("{}分", pts(s)),
+            None => format!("扣{}分", pts(r.items[item].deducted)),
+        }
+    };
+    html! {
+        div.phone-only.sheet-cards {
+            @for (si, section) in rubric.sections().iter().enumerate() {
+                h2.card-section {
+                    span { (section.code) " " (section.title) @if section.pool { " " span.badge { "共享分值" } } }
+                    span.num { (pts(result.sections[si])) "/" (pts(section.points)) " · 累计" (pts(running[si])) }
+                }
+                @for item_id in section.items.clone() {
+                    @let item = &rubric.items()[item_id];
+                    @let entries: Vec<&TraceEntry> = result.trace.iter().filter(|e| matches!(e.subject, Subject::Rule(r) if rubric.rules()[r].item == item_id)).collect();
+                    div.item-card {
+                        div.item-head {
+                            span.title { (item.code) " " (item.title) }
+                            strong.num {
+                                (item_score(result, item_id))
+                                @if !section.pool { span.muted { "/" (pts(item.max)) } }
+                            }
+                        }
+                        @if let Some(d) = &item.department { div.muted { (d) } }
+                        @if let Some(o) = own { div.muted { "自查：" (item_score(o, item_id)) } }
+                        @for e in &entries { (trace_line(view, code, e, may_record, view.may_appeal)) }
+                        details {
+                            summary { "考核内容与评分标准" }
+                            p { (multiline(&item.content)) }
+                            p { (multiline(&item.criteria)) }
+                            @if !item.method.is_empty() { p.muted { (item.method) } }
+                        }
+                    }
+                }
+            }
+            @let others: Vec<&TraceEntry> = result.trace.iter().filter(|e| !matches!(e.subject, Subject::Rule(_))).collect();
+            @if !others.is_empty() {
+                h2.card-section { span { "奖励加分与一票否决" } }
+                div.item-card { @for e in &others { (trace_line(view, code, e, may_record, view.may_appeal)) } }
+            }
+            h2.card-section { span { "合计" } span.num { (pts(result.final_score)) "/" (pts(rubric.total())) } }
+        }
+    }
+}
+
+/// 得分情况: the unit's sections against its group's average, and its score over the years, folded
+/// open (a sheet is read for its items; the charts are a glance).
+fn standing_block(view: &Sheet, standing: &UnitStanding) -> Markup {
+    let rubric = &view.snapshot.rubric;
+    let rows: Option<Vec<(String, Decimal, Decimal, Decimal)>> =
+        standing.group_average.as_ref().map(|avg| {
+            rubric
+                .sections()
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.title.clone(), view.result.sections[i], avg[i], s.points))
+                .collect()
+        });
+    let total = rubric.total();
+    html! {
+        @if rows.is_some() || standing.history.len() > 1 {
+            details.standing open {
+                summary { "得分情况" }
+                div.charts {
+                    @if let Some(rows) = &rows {
+                        figure {
+                            figcaption { "各栏目得分与" (standing.group_label) "平均" }
+                            (paired_bars("各栏目得分与组内平均", rows, ("本单位", "平均")))
+                        }
+                    }
+                    @if standing.history.len() > 1 {
+                        @let points: Vec<(String, Decimal)> = standing.history.iter().map(|h| (format!("{}年", h.year), h.score)).collect();
+                        figure {
+                            figcaption { "历年最终得分" @if standing.history.iter().any(|h| !h.published) { span.muted { "（考评中的为暂计）" } } }
+                            (trend("历年最终得分", &points, total))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn self_note(own: Option<&UnitResult>, result: &UnitResult) -> Markup {

@@ -89,6 +89,41 @@ pub async fn page(
         Some(g) => format!("/periods/{id}?group={}&", enc(g)),
         None => format!("/periods/{id}?"),
     };
+    // 是否合格 and 等次 only where the rubric has a pass mark or grades.
+    let has_pass = view.rubric.pass_mark().is_some();
+    let has_grades = !view.rubric.grades().is_empty();
+    let columns = 5
+        + usize::from(!groups.is_empty())
+        + if multi_round {
+            view.rubric.rounds().len()
+        } else {
+            0
+        }
+        + usize::from(has_pass)
+        + usize::from(has_grades);
+    let unit_link = |r: &UnitResult| -> Markup {
+        let u = view.units.unit(r.unit);
+        // A link only where the sheet opens for this user: a unit's leader sees the whole ranking once
+        // published, but only their own unit's details.
+        let opens = user.actor.may(Action::ViewSheet {
+            unit_id: view.org[r.unit].id,
+            published: view.published(),
+        });
+        html! {
+            @if opens { a href=(format!("/periods/{id}/units/{}", enc(&u.code))) { (u.name) } }
+            @else { (u.name) }
+        }
+    };
+    let grade_of = |r: &UnitResult| -> String {
+        r.grade
+            .map_or(String::new(), |g| view.rubric.grades()[g].name.clone())
+    };
+    let remarks = |r: &UnitResult| -> Markup {
+        html! {
+            @if r.is_incomplete() { span.badge.warn { "未评完" } " " }
+            @for v in &r.vetoes { span.badge.bad { "一票否决：" (view.rubric.vetoes()[v.veto].title) } }
+        }
+    };
     let flash_msg = Flash {
         msg: filter.msg.clone(),
         err: filter.err.clone(),
@@ -120,42 +155,59 @@ pub async fn page(
                     }
                 }
             }
-            div.table-wrap { table id="summary" {
+            div.table-wrap.wide-only { table id="summary" {
                 thead { tr {
                     th.num { "排名" } th { "单位" }
                     @if !groups.is_empty() { th { "分组" } }
                     @if multi_round { @for r in view.rubric.rounds() { th.num { (r.name) "（" (pts(r.weight * Decimal::ONE_HUNDRED)) "%）" } } }
-                    th.num { "总分" } th.num { "加分" } th.num { "最终得分" } th { "是否合格" } th { "等次" } th { "备注" }
+                    th.num { "总分" } th.num { "加分" } th.num { "最终得分" }
+                    @if has_pass { th { "是否合格" } }
+                    @if has_grades { th { "等次" } }
+                    th { "备注" }
                 } }
                 tbody {
-                    @for r in shown {
+                    @for (i, r) in shown.iter().enumerate() {
                         @let u = view.units.unit(r.unit);
+                        // Ranks restart in each ranking group: say where one begins.
+                        @if group.is_none() && !groups.is_empty() && (i == 0 || view.units.unit(shown[i - 1].unit).ranking_group != u.ranking_group) {
+                            tr.group-head { td colspan=(columns) { (u.ranking_group.as_deref().unwrap_or("未分组")) "（组内排名）" } }
+                        }
                         tr.fail[r.pass == Some(false)] {
                             td.num { (r.rank) }
-                            td {
-                                // A link only where the sheet opens for this user: a unit's leader sees
-                                // the whole ranking once published, but only their own unit's details.
-                                @if user.actor.may(Action::ViewSheet { unit_id: view.org[r.unit].id, published: view.published() }) {
-                                    a href=(format!("/periods/{id}/units/{}", enc(&u.code))) { (u.name) }
-                                } @else {
-                                    (u.name)
-                                }
-                            }
+                            td { (unit_link(r)) }
                             @if !groups.is_empty() { td { (u.ranking_group.as_deref().unwrap_or("")) } }
                             @if multi_round { @for rs in &r.rounds { td.num { (pts(rs.total)) } } }
                             td.num { (pts(r.total)) }
                             td.num { (pts(r.bonus)) }
                             td.num { strong { (pts(r.final_score)) } }
-                            td { (pass_badge(r)) }
-                            td { (r.grade.map_or("", |g| view.rubric.grades()[g].name.as_str())) }
-                            td {
-                                @if r.is_incomplete() { span.badge.warn { "未评完" } " " }
-                                @for v in &r.vetoes { span.badge.bad { "一票否决：" (view.rubric.vetoes()[v.veto].title) } }
-                            }
+                            @if has_pass { td { (pass_badge(r)) } }
+                            @if has_grades { td { (grade_of(r)) } }
+                            td { (remarks(r)) }
                         }
                     }
                 }
             } }
+            // On a phone: the ranking as a list, one unit to a line, its final score at the right.
+            div.phone-only {
+                @for (i, r) in shown.iter().enumerate() {
+                    @let u = view.units.unit(r.unit);
+                    @if group.is_none() && !groups.is_empty() && (i == 0 || view.units.unit(shown[i - 1].unit).ranking_group != u.ranking_group) {
+                        h2.group-head { (u.ranking_group.as_deref().unwrap_or("未分组")) }
+                    }
+                    div.rank-row.fail[r.pass == Some(false)] {
+                        span.rank { (r.rank) }
+                        span.who {
+                            (unit_link(r))
+                            span.detail {
+                                @if !r.bonus.is_zero() { "总分" (pts(r.total)) " · 加分" (pts(r.bonus)) }
+                                @if has_grades { " · " (grade_of(r)) }
+                                " " (pass_badge(r)) " " (remarks(r))
+                            }
+                        }
+                        strong.final { (pts(r.final_score)) }
+                    }
+                }
+            }
             @if pages > 1 {
                 nav.pager aria-label="分页" {
                     span { "共" (rows.len()) "个单位，第" (page) "/" (pages) "页" } " "

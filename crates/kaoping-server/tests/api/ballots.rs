@@ -794,8 +794,28 @@ async fn a_campaign_through_the_pages() {
         assert_eq!(paper.status, 303, "{}", paper.text());
         let shown = admin.get(&format!("/ballots/{id}")).await.text();
         assert!(shown.contains("收回选票5张：有效4张，无效1张"), "{shown}");
-        let closed = admin
+        // Closing is one-way: a page says what it does, and the form must be confirmed.
+        let confirm = admin.get(&format!("/ballots/{id}/close")).await.text();
+        assert!(confirm.contains("此操作不能撤销"), "{confirm}");
+        assert!(confirm.contains("收回选票5张：有效4张"), "{confirm}");
+        let unconfirmed = admin
             .post_form(&admin.with_csrf(&format!("/ballots/{id}/close")), &[])
+            .await;
+        assert_eq!(unconfirmed.status, 303);
+        assert!(unconfirmed.location().unwrap().contains("err="));
+        assert!(
+            admin
+                .get(&format!("/ballots/{id}"))
+                .await
+                .text()
+                .contains("投票中"),
+            "an unconfirmed close leaves the campaign open"
+        );
+        let closed = admin
+            .post_form(
+                &admin.with_csrf(&format!("/ballots/{id}/close")),
+                &[("confirm", "yes")],
+            )
             .await;
         assert_eq!(closed.status, 303);
         assert!(

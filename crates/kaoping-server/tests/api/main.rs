@@ -21,4 +21,5 @@ mod recording;
 mod results;
 mod review;
 mod rule_kinds;
+mod screens;
 mod transfer;

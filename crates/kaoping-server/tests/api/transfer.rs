@@ -33,6 +33,19 @@ async fn downloads_are_real_workbooks_for_those_who_may_see_them(app: TestApp) {
         );
         assert!(r.body.starts_with(b"PK\x03\x04"), "{path} is a workbook");
     }
+    // The sheet's pooled items (1.x share the section's 20 points) say what they deducted in words: no
+    // "0" or "-5" where a reader expects an item's points.
+    let sheet = admin.get("/periods/1/units/D01/sheet.xlsx").await.body;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(sheet)).expect("a zip");
+    let part = |zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect(name), &mut text).unwrap();
+        text
+    };
+    let strings = part(&mut zip, "xl/sharedStrings.xml");
+    assert!(strings.contains("未扣分"), "{strings}");
+    let cells = part(&mut zip, "xl/worksheets/sheet1.xml");
+    assert!(!cells.contains("<v>-"), "no negative points: {cells}");
     // The exported rubric imports back to the same rules (what a user does to edit it in Excel).
     let rubric = admin.get("/rubrics/1/rubric.xlsx").await.body;
     let imported = kaoping_import::import_file("rubric.xlsx", &rubric, "x").unwrap();
