@@ -7,6 +7,7 @@ use kaoping_store::{
 };
 
 use crate::actor::{role_name, Actor};
+use crate::audit::AuditAction;
 use crate::auth::{hash_password, random_password};
 use crate::error::AppError;
 use crate::imports::rubric_problems;
@@ -281,7 +282,7 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                "user_create",
+                AuditAction::UserCreate.key(),
                 &format!(
                     "新建用户{}（#{id}，{}，{}）",
                     new.username,
@@ -310,7 +311,7 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                "user_active",
+                AuditAction::UserActive.key(),
                 &format!("{what}用户{}（#{user_id}）", target.username),
             )
             .await?;
@@ -332,7 +333,7 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                "user_password",
+                AuditAction::UserPassword.key(),
                 &format!("重置用户{}（#{user_id}）的密码", target.username),
             )
             .await?;
@@ -367,7 +368,7 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                "department_create",
+                AuditAction::DepartmentCreate.key(),
                 &format!("新建部门{name}（{code}，#{id}）"),
             )
             .await?;
@@ -387,7 +388,7 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                "org_create",
+                AuditAction::OrgCreate.key(),
                 &format!(
                     "新建{}{}（{}，#{id}）",
                     org_kind_name(new.kind),
@@ -408,7 +409,7 @@ impl App {
         actor: &Actor,
         name: &str,
         toml: &str,
-        action: &str,
+        action: AuditAction,
     ) -> Result<Result<RubricVersion, RubricDraft>, AppError> {
         actor.require(Action::Administer, ADMIN_ONLY)?;
         let name = name.trim().to_string();
@@ -438,10 +439,13 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                action,
+                action.key(),
                 &format!(
-                    "上传考评细则“{}”第{}版（#{}）",
-                    saved.name, saved.version, saved.id
+                    "{}“{}”第{}版（#{}）",
+                    action.name(),
+                    saved.name,
+                    saved.version,
+                    saved.id
                 ),
             )
             .await?;
@@ -462,7 +466,7 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                "period_create",
+                AuditAction::PeriodCreate.key(),
                 &format!(
                     "新建考评期“{}”（#{id}，{}个单位）",
                     new.name,

@@ -10,6 +10,7 @@ use kaoping_core::Decimal;
 use kaoping_store::{Appeal, Entry, EntryKind, NewEntry, Source, User};
 
 use crate::actor::Actor;
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::limits::{bounded, NOTE_CHARS};
 use crate::period::check::Work;
@@ -182,7 +183,7 @@ impl App {
             .await?;
         tx.audit(
             Some(actor.id()),
-            "appeal",
+            AuditAction::Appeal.key(),
             &format!("申诉#{id}：针对记录#{entry_id}，{reason}"),
         )
         .await?;
@@ -236,7 +237,7 @@ impl App {
         };
         tx.audit(
             Some(actor.id()),
-            "appeal_decision",
+            AuditAction::AppealDecision.key(),
             &format!(
                 "申诉#{appeal_id}（记录#{}）：{outcome}，{reason}",
                 appeal.entry_id
@@ -254,7 +255,7 @@ impl App {
             {
                 tx.audit(
                     Some(actor.id()),
-                    "amend_publication",
+                    AuditAction::AmendPublication.key(),
                     &format!(
                         "“{}”考评结果更正为第{}版（摘要{}）",
                         snapshot.period.name,

@@ -7,6 +7,7 @@ use argon2::Argon2;
 use kaoping_store::{Admission, LoginLimits, Session, User};
 
 use crate::actor::Actor;
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::limits::{bounded, CODE_CHARS, PASSWORD_CHARS};
 use crate::App;
@@ -195,7 +196,11 @@ impl App {
         }
         let session = self.store.create_session(user.id, SESSION_TTL_MS).await?;
         self.store
-            .audit(Some(user.id), "login", &format!("{} 登录", user.username))
+            .audit(
+                Some(user.id),
+                AuditAction::Login.key(),
+                &format!("{} 登录", user.username),
+            )
             .await?;
         let actor = self.actor(user).await?;
         Ok(Some((session, actor)))
@@ -240,7 +245,7 @@ impl App {
         self.store
             .audit(
                 Some(actor.id()),
-                "password",
+                AuditAction::Password.key(),
                 &format!("{} 修改了密码", actor.user.username),
             )
             .await?;

@@ -16,6 +16,7 @@ use kaoping_core::Decimal;
 use kaoping_store::{Entry, EntryKind, NewEntry, PeriodTx, Source};
 
 use crate::actor::{role_name, Actor};
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::evidence::{evidence_type, Upload};
 use crate::limits::{bounded, MATTER_CHARS, NOTE_CHARS};
@@ -230,7 +231,7 @@ impl App {
         let saved = tx.append(&entry).await?;
         tx.audit(
             Some(actor.id()),
-            "entry",
+            AuditAction::Entry.key(),
             &format!(
                 "记录#{}：{} {} {}",
                 saved.id, saved.unit_code, saved.code, saved.note
@@ -274,7 +275,7 @@ impl App {
         let saved = tx.append(&withdrawal).await?;
         tx.audit(
             Some(actor.id()),
-            "withdraw",
+            AuditAction::Withdraw.key(),
             &format!("记录#{} 撤回记录#{}：{}", saved.id, old.id, w.reason.trim()),
         )
         .await?;

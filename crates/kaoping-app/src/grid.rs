@@ -15,6 +15,7 @@ use kaoping_core::rubric::{AppliesTo, Coded, Rubric, RuleId, RuleKind};
 use kaoping_store::{Department, Entry, EntryKind, NewEntry, Review, Role, Source};
 
 use crate::actor::Actor;
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::findings::LOCKED;
 use crate::limits::{bounded, NOTE_CHARS};
@@ -710,7 +711,7 @@ impl App {
         let ids: Vec<String> = saved.iter().map(|e| format!("#{}", e.id)).collect();
         tx.audit(
             Some(actor.id()),
-            "grid",
+            AuditAction::Grid.key(),
             &format!(
                 "评分表（{}，{}）保存记录{}",
                 snapshot.period.name,

@@ -7,6 +7,7 @@ use kaoping_formats::rubric_toml::RubricFileError;
 use kaoping_store::{NewEntry, Source};
 
 use crate::actor::Actor;
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::findings::LOCKED;
 use crate::period::owner;
@@ -259,7 +260,7 @@ impl App {
             })?;
         tx.audit(
             Some(actor.id()),
-            "import",
+            AuditAction::Import.key(),
             &format!("从{file}导入{n}条考核发现到“{}”", snapshot.period.name),
         )
         .await?;

@@ -17,6 +17,7 @@
 mod actor;
 mod admin;
 mod appeals;
+mod audit;
 mod auth;
 mod ballots;
 pub mod china_time;
@@ -30,6 +31,7 @@ mod imports;
 mod integrity;
 mod ledger;
 mod limits;
+mod lists;
 mod period;
 mod permissions;
 mod progress;
@@ -47,6 +49,7 @@ pub use admin::{
     org_kind_name, AdminBoard, NewOrgUnitForm, NewPeriodForm, NewUserForm, RubricDraft,
 };
 pub use appeals::{AppealBoard, AppealCorrection, AppealDecision};
+pub use audit::{action_name, AuditAction, AuditQuery, AuditView, AUDIT_PAGE_SIZE};
 pub use auth::{
     hash_password, now_ms, random_password, verify_password, PasswordChange, MIN_PASSWORD_LENGTH,
     SESSION_TTL_MS,
@@ -65,7 +68,10 @@ pub use grid::{
 };
 pub use imports::{findings_text, FindingsImportError, RowProblem, RubricImport};
 pub use integrity::{verify, IntegrityCheck};
-pub use ledger::{LedgerQuery, LedgerView, LEDGER_API_LIMIT, LEDGER_PAGE_SIZE};
+pub use ledger::{
+    EntryDeduction, LedgerQuery, LedgerView, OwnerChoice, LEDGER_API_LIMIT, LEDGER_PAGE_SIZE,
+};
+pub use lists::{problem_of, FieldProblem};
 pub use period::{owner, Counted, Side, Snapshot};
 pub use permissions::{allowed, Action};
 pub use progress::{department_progress, score_bands, DepartmentProgress, ScoreBand};

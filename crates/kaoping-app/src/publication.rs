@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::actor::Actor;
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::limits::{bounded, NOTE_CHARS};
 use crate::period::Snapshot;
@@ -268,7 +269,7 @@ impl App {
             .await?;
         tx.audit(
             Some(user_id),
-            "publish",
+            AuditAction::Publish.key(),
             &format!(
                 "发布考评期“{}”（发布编号{}-1，摘要{}）{}",
                 snapshot.period.name,

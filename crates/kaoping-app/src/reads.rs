@@ -1,14 +1,12 @@
 //! The reads behind the pages and the API: the dashboard, the summary, a unit's score sheet, a rubric,
-//! the audit log, the periods and results of the API. Each asks permission before it hands anything out.
+//! the periods and results of the API. Each asks permission before it hands anything out.
 
 use std::sync::Arc;
 
 use kaoping_core::rubric::Rubric;
 use kaoping_core::score::UnitResult;
 use kaoping_core::units::UnitId;
-use kaoping_store::{
-    AuditEntry, Department, OrgUnit, Period, PeriodStatus, Review, RubricVersion, User,
-};
+use kaoping_store::{Department, OrgUnit, Period, PeriodStatus, Review, RubricVersion, User};
 
 use crate::actor::Actor;
 use crate::error::AppError;
@@ -245,19 +243,6 @@ impl App {
         let rubric = kaoping_formats::parse_rubric(&version.name, &version.toml)
             .map_err(|e| AppError::Internal(format!("考评细则“{}”无法读取：{e}", version.name)))?;
         Ok((version, rubric))
-    }
-
-    /// The latest audit records, newest first, with every user (to name them).
-    pub async fn audit_log(
-        &self,
-        actor: &Actor,
-        limit: i64,
-    ) -> Result<(Vec<AuditEntry>, Vec<User>), AppError> {
-        actor.require(Action::ViewAudit, "只有管理员可以查看操作日志")?;
-        Ok((
-            self.store.audit_log(limit).await?,
-            self.store.users().await?,
-        ))
     }
 
     /// `code` if it names a unit of the period (where to go back to after recording on it), `None` for a

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use kaoping_store::{Department, Review, ReviewStatus, User};
 
 use crate::actor::Actor;
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::limits::{bounded, NOTE_CHARS};
 use crate::period::Snapshot;
@@ -116,7 +117,7 @@ impl App {
             .await?;
         tx.audit(
             Some(actor.id()),
-            "review",
+            AuditAction::Review.key(),
             &format!(
                 "审核“{}”{}：{}{}",
                 snapshot.period.name,
@@ -168,7 +169,7 @@ impl App {
             .await?;
         tx.audit(
             Some(actor.id()),
-            "review_submit",
+            AuditAction::ReviewSubmit.key(),
             &format!(
                 "{}提交“{}”的考核记录审核",
                 department.name, snapshot.period.name

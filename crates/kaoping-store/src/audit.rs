@@ -3,6 +3,7 @@
 use sqlx::AnyConnection;
 
 use crate::chain::canonical;
+use crate::conditions::Conditions;
 use crate::{col, now_ms, Store, StoreError};
 
 /// One audit record.
@@ -16,6 +17,40 @@ pub struct AuditEntry {
     pub action: String,
     /// Free text for people.
     pub detail: String,
+}
+
+/// Which audit records a page shows: those every given condition keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Records of this user.
+    pub user_id: Option<i64>,
+    /// Records of this action (its stored key).
+    pub action: Option<String>,
+    /// Records written at or after this time (unix milliseconds).
+    pub from_ms: Option<i64>,
+    /// Records written before this time (unix milliseconds).
+    pub until_ms: Option<i64>,
+    /// Records whose detail contains this text (`%` and `_` are themselves; case ignored where the
+    /// backend can).
+    pub text: Option<String>,
+}
+
+/// One page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Records the filter keeps in all.
+    pub total: i64,
+}
+
+fn audit_entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        id: col(row, "id")?,
+        at: col(row, "at")?,
+        user_id: col(row, "user_id")?,
+        action: col(row, "action")?,
+        detail: col(row, "detail")?,
+    })
 }
 
 /// Writes one audit record on the caller's connection (in the transaction of the change it records).
@@ -59,16 +94,61 @@ impl Store {
         .bind(limit.max(0))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    id: col(row, "id")?,
-                    at: col(row, "at")?,
-                    user_id: col(row, "user_id")?,
-                    action: col(row, "action")?,
-                    detail: col(row, "detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_entry).collect()
+    }
+
+    /// One page of the audit log, newest first: `limit` records from position `offset` of those `filter`
+    /// keeps, and how many it keeps in all.
+    pub async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<AuditPage, StoreError> {
+        let mut c = Conditions::new(self.backend());
+        if let Some(user) = filter.user_id {
+            c.int_eq("user_id", user);
+        }
+        if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
+            c.text_eq("action", action);
+        }
+        if let Some(from) = filter.from_ms {
+            c.at_least("at", from);
+        }
+        if let Some(until) = filter.until_ms {
+            c.below("at", until);
+        }
+        if let Some(text) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            c.contains(&["detail"], text);
+        }
+        let mut conn = self.connection().await?;
+        let total: i64 = c
+            .bind_scalar(sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM audit_log{}",
+                c.sql()
+            )))
+            .fetch_one(&mut *conn)
+            .await?;
+        let sql = format!(
+            "SELECT id, at, user_id, action, detail FROM audit_log{} ORDER BY id DESC LIMIT {} OFFSET {}",
+            c.sql(),
+            c.next_mark(1),
+            c.next_mark(2)
+        );
+        let rows = c
+            .bind(sqlx::query(&sql))
+            .bind(limit.max(0))
+            .bind(offset.max(0))
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(AuditPage {
+            entries: rows.iter().map(audit_entry).collect::<Result<_, _>>()?,
+            total,
+        })
     }
 }

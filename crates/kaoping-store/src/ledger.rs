@@ -15,6 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::chain::canonical;
+use crate::conditions::Conditions;
 use crate::periods::PeriodStatus;
 use crate::{col, now_ms, Store, StoreError};
 
@@ -265,12 +266,54 @@ pub struct LedgerPage {
     pub total: i64,
 }
 
-/// Which entries of a period's history a page shows: those naming one of `units` (all when empty) and,
-/// when given, the rule or item `code`.
+/// Which entries of a period's history a page shows: those every given condition keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerFilter {
+    /// Entries naming one of these units or groups (all when empty).
     pub units: Vec<String>,
+    /// Entries with exactly this rule, item, bonus or veto code.
     pub code: Option<String>,
+    /// Entries with one of these codes (an owning department's, an item's rules); `Some` of none keeps
+    /// nothing.
+    pub codes: Option<Vec<String>>,
+    /// Entries recorded by this user.
+    pub recorded_by: Option<i64>,
+    /// Entries recorded at or after this time (unix milliseconds).
+    pub from_ms: Option<i64>,
+    /// Entries recorded before this time (unix milliseconds).
+    pub until_ms: Option<i64>,
+    /// Entries whose note or reason contains this text (`%` and `_` are themselves; case ignored where
+    /// the backend can).
+    pub text: Option<String>,
+}
+
+impl LedgerFilter {
+    fn conditions(&self, backend: crate::Backend, period_id: i64) -> Conditions {
+        let mut c = Conditions::new(backend);
+        c.int_eq("period_id", period_id);
+        if !self.units.is_empty() {
+            c.text_in("unit_code", &self.units);
+        }
+        if let Some(code) = given(&self.code) {
+            c.text_eq("code", code);
+        }
+        if let Some(codes) = &self.codes {
+            c.text_in("code", codes);
+        }
+        if let Some(user) = self.recorded_by {
+            c.int_eq("recorded_by", user);
+        }
+        if let Some(from) = self.from_ms {
+            c.at_least("recorded_at", from);
+        }
+        if let Some(until) = self.until_ms {
+            c.below("recorded_at", until);
+        }
+        if let Some(text) = given(&self.text) {
+            c.contains(&["note", "reason"], text);
+        }
+        c
+    }
 }
 
 /// Empty optional text means "not given".
@@ -596,42 +639,22 @@ impl Store {
         limit: i64,
     ) -> Result<LedgerPage, StoreError> {
         let mut conn = self.connection().await?;
-        // Placeholders $2… for the filter's values, in order.
-        let mut clauses = String::new();
-        let mut values: Vec<&str> = Vec::new();
-        if !filter.units.is_empty() {
-            let marks: Vec<String> = filter
-                .units
-                .iter()
-                .map(|u| {
-                    values.push(u);
-                    format!("${}", values.len() + 1)
-                })
-                .collect();
-            clauses.push_str(&format!(" AND unit_code IN ({})", marks.join(", ")));
-        }
-        if let Some(code) = &filter.code {
-            values.push(code);
-            clauses.push_str(&format!(" AND code = ${}", values.len() + 1));
-        }
-        let count_sql = format!("SELECT COUNT(*) FROM entries WHERE period_id = $1{clauses}");
-        let mut count = sqlx::query_scalar(&count_sql).bind(period_id);
-        for v in &values {
-            count = count.bind(*v);
-        }
-        let total: i64 = count.fetch_one(&mut *conn).await?;
-        let n = values.len();
+        let c = filter.conditions(self.backend(), period_id);
+        let total: i64 = c
+            .bind_scalar(sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM entries{}",
+                c.sql()
+            )))
+            .fetch_one(&mut *conn)
+            .await?;
         let page_sql = format!(
-            "SELECT {ENTRY_COLUMNS}, {REPLACED_BY} FROM entries WHERE period_id = $1{clauses} \
-             ORDER BY id LIMIT ${} OFFSET ${}",
-            n + 2,
-            n + 3
+            "SELECT {ENTRY_COLUMNS}, {REPLACED_BY} FROM entries{} ORDER BY id LIMIT {} OFFSET {}",
+            c.sql(),
+            c.next_mark(1),
+            c.next_mark(2)
         );
-        let mut page = sqlx::query(&page_sql).bind(period_id);
-        for v in &values {
-            page = page.bind(*v);
-        }
-        let rows = page
+        let rows = c
+            .bind(sqlx::query(&page_sql))
             .bind(limit.max(0))
             .bind(offset.max(0))
             .fetch_all(&mut *conn)
@@ -643,6 +666,16 @@ impl Store {
                 .collect::<Result<_, _>>()?,
             total,
         })
+    }
+
+    /// Who recorded the entries of a period (user ids, ascending): whom a ledger page can be narrowed to.
+    pub async fn ledger_recorders(&self, period_id: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT recorded_by FROM entries WHERE period_id = $1 ORDER BY recorded_by",
+        )
+        .bind(period_id)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Up to `limit` entries of a period after entry `after`, oldest first, each with whether it still

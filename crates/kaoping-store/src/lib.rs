@@ -28,6 +28,7 @@ mod appeals;
 mod audit;
 mod ballots;
 mod chain;
+mod conditions;
 mod error;
 mod evidence;
 mod ledger;
@@ -43,7 +44,7 @@ mod setup;
 mod users;
 
 pub use appeals::{Appeal, AppealStatus};
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditFilter, AuditPage};
 pub use ballots::{
     CampaignRow, CampaignStatus, CodeCounts, CodeLookup, NewCampaign, StoredBallot, VoteLimits,
     VOID_MESSAGE,

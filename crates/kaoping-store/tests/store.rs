@@ -1388,6 +1388,7 @@ async fn the_head_counts_what_changes_a_period(db: Db) {
     let only = |units: &[&str], code: Option<&str>| LedgerFilter {
         units: units.iter().map(|u| u.to_string()).collect(),
         code: code.map(String::from),
+        ..LedgerFilter::default()
     };
     let page = s
         .ledger_page(f.period, &only(&["U1", "G"], Some("1.4.2")), 0, 10)
@@ -1414,3 +1415,265 @@ on_both!(
     a_period_lock_holds_a_check_and_its_write_together,
     the_head_counts_what_changes_a_period
 );
+
+on_both!(ledger_filters, audit_filters);
+
+/// The ids on a page of the ledger `filter` keeps, with the total.
+async fn kept(s: &Store, f: &Fixture, filter: &LedgerFilter) -> (Vec<i64>, i64) {
+    let page = s.ledger_page(f.period, filter, 0, 100).await.unwrap();
+    (page.entries.iter().map(|(e, _)| e.id).collect(), page.total)
+}
+
+/// Waits until the clock has moved on by a millisecond, so the next record is written strictly later.
+async fn tick() {
+    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+}
+
+/// Each filter of the ledger in SQL, their combination (AND), paging with the total, and the text
+/// search taking `%` and `_` literally.
+async fn ledger_filters(db: Db) {
+    let s = &db.store;
+    let f = fixture(s).await;
+    let clerk = s
+        .create_user(&new_user("clerk", Role::Assessor))
+        .await
+        .unwrap();
+    let entry = |unit: &str, code: &str, by: i64, note: &str| NewEntry {
+        recorded_by: by,
+        note: note.into(),
+        ..record(&f, unit, code)
+    };
+    let e1 = s
+        .append_entry(&entry("U1", "1.4.2", f.admin, "配电室事故axb"))
+        .await
+        .unwrap();
+    tick().await;
+    let e2 = s
+        .append_entry(&entry("U2", "1.4.2", clerk, "完成率100%"))
+        .await
+        .unwrap();
+    tick().await;
+    let e3 = s
+        .append_entry(&entry("G", "3.2.1", clerk, "完成率100以上"))
+        .await
+        .unwrap();
+    tick().await;
+    let e4 = s
+        .append_entry(&entry("U2", "3.2.1", f.admin, "a_b Safety"))
+        .await
+        .unwrap();
+    tick().await;
+    let w = s
+        .append_entry(&correction(&f, &e4, EntryKind::Withdraw, "重复录入 ab"))
+        .await
+        .unwrap();
+    let all = LedgerFilter::default();
+    assert_eq!(
+        kept(s, &f, &all).await,
+        (vec![e1.id, e2.id, e3.id, e4.id, w.id], 5)
+    );
+
+    // Units (a unit and its group, as the application asks), codes, one code list, the recorder.
+    let units = |u: &[&str]| LedgerFilter {
+        units: u.iter().map(|u| u.to_string()).collect(),
+        ..LedgerFilter::default()
+    };
+    assert_eq!(
+        kept(s, &f, &units(&["U1", "G"])).await,
+        (vec![e1.id, e3.id], 2)
+    );
+    let code = LedgerFilter {
+        code: Some("3.2.1".into()),
+        ..LedgerFilter::default()
+    };
+    assert_eq!(kept(s, &f, &code).await.1, 3, "e3, e4 and the withdrawal");
+    let codes = |c: &[&str]| LedgerFilter {
+        codes: Some(c.iter().map(|c| c.to_string()).collect()),
+        ..LedgerFilter::default()
+    };
+    assert_eq!(
+        kept(s, &f, &codes(&["1.4.2", "9.9"])).await,
+        (vec![e1.id, e2.id], 2)
+    );
+    assert_eq!(
+        kept(s, &f, &codes(&[])).await,
+        (vec![], 0),
+        "no code keeps nothing"
+    );
+    let by_clerk = LedgerFilter {
+        recorded_by: Some(clerk),
+        ..LedgerFilter::default()
+    };
+    assert_eq!(kept(s, &f, &by_clerk).await, (vec![e2.id, e3.id], 2));
+
+    // Times: from is inclusive, until exclusive.
+    let between = LedgerFilter {
+        from_ms: Some(e2.recorded_at),
+        until_ms: Some(e4.recorded_at),
+        ..LedgerFilter::default()
+    };
+    assert_eq!(kept(s, &f, &between).await, (vec![e2.id, e3.id], 2));
+    let later = LedgerFilter {
+        from_ms: Some(w.recorded_at + 1),
+        ..LedgerFilter::default()
+    };
+    assert_eq!(kept(s, &f, &later).await.1, 0);
+
+    // Text in the note or the reason; % and _ are themselves; ASCII case is ignored.
+    let text = |t: &str| LedgerFilter {
+        text: Some(t.into()),
+        ..LedgerFilter::default()
+    };
+    assert_eq!(kept(s, &f, &text("完成率")).await, (vec![e2.id, e3.id], 2));
+    assert_eq!(
+        kept(s, &f, &text("%")).await,
+        (vec![e2.id], 1),
+        "a literal %"
+    );
+    assert_eq!(kept(s, &f, &text("100%")).await, (vec![e2.id], 1));
+    assert_eq!(
+        kept(s, &f, &text("a_b")).await,
+        (vec![e4.id], 1),
+        "a literal _"
+    );
+    assert_eq!(kept(s, &f, &text("_")).await, (vec![e4.id], 1));
+    assert_eq!(kept(s, &f, &text("SAFETY")).await, (vec![e4.id], 1), "case");
+    assert_eq!(
+        kept(s, &f, &text("重复")).await,
+        (vec![w.id], 1),
+        "the reason"
+    );
+    assert_eq!(
+        kept(s, &f, &text("a\\b")).await.1,
+        0,
+        "a backslash is itself"
+    );
+    assert_eq!(
+        kept(s, &f, &text("  ")).await.1,
+        5,
+        "blank text is not given"
+    );
+
+    // Every condition together.
+    let together = LedgerFilter {
+        units: vec!["U2".into()],
+        code: Some("1.4.2".into()),
+        codes: Some(vec!["1.4.2".into(), "3.2.1".into()]),
+        recorded_by: Some(clerk),
+        from_ms: Some(e1.recorded_at),
+        until_ms: Some(w.recorded_at + 1),
+        text: Some("100%".into()),
+    };
+    assert_eq!(kept(s, &f, &together).await, (vec![e2.id], 1));
+    let none = LedgerFilter {
+        recorded_by: Some(f.admin),
+        ..together.clone()
+    };
+    assert_eq!(kept(s, &f, &none).await, (vec![], 0));
+
+    // Pages of a filtered list: the total counts every match, page 2 goes on where page 1 stopped.
+    let by_admin = LedgerFilter {
+        recorded_by: Some(f.admin),
+        ..LedgerFilter::default()
+    };
+    let first = s.ledger_page(f.period, &by_admin, 0, 2).await.unwrap();
+    let second = s.ledger_page(f.period, &by_admin, 2, 2).await.unwrap();
+    let ids = |p: &LedgerPage| p.entries.iter().map(|(e, _)| e.id).collect::<Vec<_>>();
+    assert_eq!((ids(&first), first.total), (vec![e1.id, e4.id], 3));
+    assert_eq!((ids(&second), second.total), (vec![w.id], 3));
+    assert!(!second.entries[0].1, "a withdrawal never counts");
+    assert!(!first.entries[1].1, "the withdrawn entry no longer counts");
+
+    // Who recorded something in the period.
+    assert_eq!(s.ledger_recorders(f.period).await.unwrap(), {
+        let mut who = vec![f.admin, clerk];
+        who.sort_unstable();
+        who
+    });
+}
+
+/// The audit log's filters in SQL (user, action, time, text with literal wildcards), newest first, paged
+/// with the total.
+async fn audit_filters(db: Db) {
+    let s = &db.store;
+    let admin = s
+        .create_user(&new_user("admin", Role::Admin))
+        .await
+        .unwrap();
+    let clerk = s
+        .create_user(&new_user("clerk", Role::Assessor))
+        .await
+        .unwrap();
+    s.audit(None, "first_start", "创建管理员账号admin")
+        .await
+        .unwrap();
+    tick().await;
+    s.audit(Some(admin), "login", "admin 登录").await.unwrap();
+    tick().await;
+    s.audit(Some(clerk), "login", "clerk 登录").await.unwrap();
+    tick().await;
+    s.audit(Some(clerk), "entry", "记录#1 完成率50%")
+        .await
+        .unwrap();
+    tick().await;
+    s.audit(Some(admin), "publish", "发布 2024_A")
+        .await
+        .unwrap();
+    let log = s.audit_log(10).await.unwrap();
+    let id = |i: usize| log[i].id; // newest first: 0 publish … 4 first_start
+    let page = |filter: AuditFilter| async move {
+        let p = s.audit_page(&filter, 0, 100).await.unwrap();
+        (p.entries.iter().map(|a| a.id).collect::<Vec<_>>(), p.total)
+    };
+    assert_eq!(
+        page(AuditFilter::default()).await,
+        ((0..5).map(id).collect(), 5)
+    );
+    assert_eq!(
+        page(AuditFilter {
+            user_id: Some(clerk),
+            ..AuditFilter::default()
+        })
+        .await,
+        (vec![id(1), id(2)], 2)
+    );
+    assert_eq!(
+        page(AuditFilter {
+            action: Some("login".into()),
+            ..AuditFilter::default()
+        })
+        .await,
+        (vec![id(2), id(3)], 2)
+    );
+    assert_eq!(
+        page(AuditFilter {
+            action: Some("login".into()),
+            user_id: Some(admin),
+            ..AuditFilter::default()
+        })
+        .await,
+        (vec![id(3)], 1)
+    );
+    assert_eq!(
+        page(AuditFilter {
+            from_ms: Some(log[3].at),
+            until_ms: Some(log[1].at),
+            ..AuditFilter::default()
+        })
+        .await,
+        (vec![id(2), id(3)], 2)
+    );
+    let text = |t: &str| AuditFilter {
+        text: Some(t.into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(page(text("%")).await, (vec![id(1)], 1), "a literal %");
+    assert_eq!(page(text("_")).await, (vec![id(0)], 1), "a literal _");
+    assert_eq!(page(text("ADMIN")).await, (vec![id(3), id(4)], 2), "case");
+    // Paging: newest first, the total of the whole selection.
+    let first = s.audit_page(&AuditFilter::default(), 0, 2).await.unwrap();
+    let second = s.audit_page(&AuditFilter::default(), 2, 2).await.unwrap();
+    assert_eq!(first.total, 5);
+    assert_eq!(first.entries, log[..2]);
+    assert_eq!(second.entries, log[2..4]);
+}

@@ -22,6 +22,7 @@ use crate::App;
 use super::codes::ballot_id;
 use super::input::{problems_message, CampaignInput, PaperSlip};
 use super::stored::{ratings_json, stored_campaign, tally_of};
+use crate::audit::AuditAction;
 
 /// A class with its codes' state.
 #[derive(Debug, Clone)]
@@ -272,7 +273,7 @@ impl App {
             .await?;
         tx.audit(
             Some(actor.id()),
-            "ballot_campaign",
+            AuditAction::BallotCampaign.key(),
             &format!(
                 "新建评议#{id}“{}”：{}，候选人{}名，评议人{}名",
                 input.title,
@@ -469,7 +470,7 @@ impl App {
         }
         tx.audit(
             Some(actor.id()),
-            "ballot_paper",
+            AuditAction::BallotPaper.key(),
             &format!("评议#{id}“{}”：录入纸质票{}张", row.title, slips.len()),
         )
         .await?;
@@ -578,7 +579,7 @@ impl App {
         tx.close_campaign(id, actor.id()).await?;
         tx.audit(
             Some(actor.id()),
-            "ballot_close",
+            AuditAction::BallotClose.key(),
             &format!(
                 "结束评议#{id}“{}”：收回{}张（有效{}、无效{}），{}名候选人的得分记入{}",
                 row.title,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::actor::Actor;
+use crate::audit::AuditAction;
 use crate::error::AppError;
 use crate::App;
 
@@ -104,7 +105,7 @@ impl App {
         tx.issue_codes(id, &hashes).await?;
         tx.audit(
             Some(actor.id()),
-            "ballot_codes",
+            AuditAction::BallotCodes.key(),
             &format!("评议#{id}“{}”：发放投票码{}个", row.title, codes.len()),
         )
         .await?;
@@ -137,7 +138,7 @@ impl App {
         tx.issue_codes(id, &hashes).await?;
         tx.audit(
             Some(actor.id()),
-            "ballot_codes",
+            AuditAction::BallotCodes.key(),
             &format!(
                 "评议#{id}“{}”：作废未用的投票码{}个，重新发放{}个",
                 row.title,

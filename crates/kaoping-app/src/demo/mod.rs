@@ -20,6 +20,7 @@ use kaoping_core::rubric::Coded;
 use kaoping_formats::{parse_rubric, read_findings};
 use kaoping_store::{NewEntry, NewOrgUnit, NewPeriod, NewUser, OrgKind, ReviewStatus, Role, Store};
 
+use crate::audit::AuditAction;
 use crate::auth::{hash_password, random_password};
 use crate::error::AppError;
 
@@ -172,7 +173,7 @@ async fn first_admin(store: &Store) -> Result<Option<String>, AppError> {
         })
         .await?;
     store
-        .audit(None, "first_start", "创建管理员账号admin")
+        .audit(None, AuditAction::FirstStart.key(), "创建管理员账号admin")
         .await?;
     Ok(Some(password))
 }
@@ -343,7 +344,7 @@ async fn fill(store: &Store, demo: &Demo) -> Result<bool, AppError> {
         }
     }
     store
-        .audit(Some(made.admin), "demo", "创建演示数据")
+        .audit(Some(made.admin), AuditAction::Demo.key(), "创建演示数据")
         .await?;
     Ok(true)
 }

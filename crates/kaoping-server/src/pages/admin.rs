@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use kaoping_app::china_time::datetime_of;
 use kaoping_app::{
-    org_kind_name, role_name, AdminBoard, AppError, NewOrgUnitForm, NewPeriodForm, NewUserForm,
-    RubricDraft,
+    org_kind_name, role_name, AdminBoard, AppError, AuditAction, NewOrgUnitForm, NewPeriodForm,
+    NewUserForm, RubricDraft,
 };
 use kaoping_store::{Department, OrgKind, OrgUnit, PeriodStatus, Role, User};
 use maud::{html, Markup};
@@ -488,7 +488,7 @@ pub async fn upload_rubric(
     };
     match state
         .app
-        .save_rubric(&user.actor, &name, &toml, "rubric_save")
+        .save_rubric(&user.actor, &name, &toml, AuditAction::RubricSave)
         .await?
     {
         Ok(saved) => Ok(back(

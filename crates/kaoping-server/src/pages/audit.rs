@@ -1,144 +1,167 @@
-//! 操作日志: the latest audit records, newest first, with who did it.
+//! 操作日志: the audit records, newest first, with who did it; a page at a time, narrowed by the filter
+//! form at its top (user, action, days, text).
 
-use axum::extract::State;
-use kaoping_app::china_time::datetime_of;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kaoping_app::china_time::stamp_of;
+use kaoping_app::{action_name, problem_of, AuditAction, AuditQuery, AuditView};
 use maud::{html, Markup};
+use serde::Deserialize;
 
-use super::html::{dash, layout, user_name, PageResult};
+use super::html::{dash, enc, layout, opt, user_name, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
-/// How many records the page shows.
-const LIMIT: i64 = 500;
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<i64>,
+    user: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    text: Option<String>,
+}
 
-/// The Chinese name of an audit action (unknown ones as stored).
-fn action_name(action: &str) -> &str {
-    match action {
-        "login" => "登录",
-        "first_start" => "首次启动",
-        "demo" => "演示数据",
-        "entry" => "录入记录",
-        "withdraw" => "撤回记录",
-        "grid" => "评分表录入",
-        "import" => "批量导入",
-        "publish" => "发布",
-        "review" => "审核",
-        "review_submit" => "提交审核",
-        "appeal" => "申诉",
-        "appeal_decision" => "处理申诉",
-        "password" => "修改密码",
-        "user_create" => "新建用户",
-        "user_active" => "启用/停用用户",
-        "user_password" => "重置密码",
-        "department_create" => "新建部门",
-        "org_create" => "新建单位",
-        "rubric_save" | "rubric" => "上传考评细则",
-        "period_create" => "新建考评期",
-        "amend_publication" => "更正发布结果",
-        "ballot_campaign" => "新建评议",
-        "ballot_codes" => "发放投票码",
-        "ballot_paper" => "录入纸质票",
-        "ballot_close" => "结束评议",
-        other => other,
+/// The query string of the filters as given (each `name=value&`), for the pager's links.
+fn filter_query(q: &AuditQuery) -> String {
+    let fields = [
+        ("user", &q.user),
+        ("action", &q.action),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("text", &q.text),
+    ];
+    fields
+        .iter()
+        .filter_map(|(name, v)| v.as_deref().map(|v| format!("{name}={}&", enc(v))))
+        .collect()
+}
+
+fn narrowed(q: &AuditQuery) -> bool {
+    [&q.user, &q.action, &q.from, &q.to, &q.text]
+        .iter()
+        .any(|v| v.is_some())
+}
+
+/// A field's problem, beside it.
+fn problem(view: &AuditView, field: &str) -> Markup {
+    html! {
+        @if let Some(m) = problem_of(&view.problems, field) { " " span.badge.bad role="alert" { (m) } }
     }
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser) -> PageResult<Markup> {
-    let (log, users) = state.app.audit_log(&user.actor, LIMIT).await?;
-    Ok(layout(
+fn filter_form(view: &AuditView) -> Markup {
+    let q = &view.query;
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let chosen = |v: &Option<String>, option: &str| v.as_deref() == Some(option);
+    html! {
+        form.filters method="get" action="/audit" aria-label="筛选操作日志" {
+            label { "用户 "
+                select name="user" {
+                    option value="" { "全部" }
+                    @for u in &view.users {
+                        option value=(u.id) selected[chosen(&q.user, &u.id.to_string())] { (u.display_name) "（" (u.username) "）" }
+                    }
+                    @if let Some(v) = q.user.as_deref().filter(|v| !view.users.iter().any(|u| u.id.to_string() == *v)) {
+                        option value=(v) selected { (v) }
+                    }
+                }
+                (problem(view, "user"))
+            }
+            label { "操作 "
+                select name="action" {
+                    option value="" { "全部" }
+                    @for a in AuditAction::ALL {
+                        option value=(a.key()) selected[chosen(&q.action, a.key())] { (a.name()) }
+                    }
+                    @if let Some(v) = q.action.as_deref().filter(|v| AuditAction::from_key(v).is_none()) {
+                        option value=(v) selected { (v) }
+                    }
+                }
+                (problem(view, "action"))
+            }
+            label { "起始日期 " input type="date" name="from" value=(value(&q.from)); (problem(view, "from")) }
+            label { "截止日期 " input type="date" name="to" value=(value(&q.to)); (problem(view, "to")) }
+            label { "文字 " input type="search" name="text" placeholder="内容中的文字" value=(value(&q.text)); (problem(view, "text")) }
+            button type="submit" { "筛选" }
+            @if narrowed(q) { a href="/audit" { "清除筛选" } }
+        }
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PageQuery>,
+) -> PageResult<Response> {
+    let given = |v: &Option<String>| v.as_deref().and_then(opt);
+    let query = AuditQuery {
+        user: given(&q.user),
+        action: given(&q.action),
+        from: given(&q.from),
+        to: given(&q.to),
+        text: given(&q.text),
+    };
+    let view = state
+        .app
+        .audit_page(&user.actor, query, q.page.unwrap_or(1))
+        .await?;
+    let here = format!("/audit?{}", filter_query(&view.query));
+    let (page, pages) = (view.page_number, view.pages);
+    let status = if view.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let markup = layout(
         "操作日志",
         Some(&user),
         html! {
             h1 { "操作日志" }
-            p.muted { "最近" (LIMIT) "条记录，最新的在前。日志只增不改。" }
-            @if log.is_empty() { p.muted { "暂无记录。" } }
-            @else {
-                div.table-wrap { table {
-                    thead { tr { th.num { "编号" } th { "时间" } th { "用户" } th { "操作" } th { "内容" } } }
-                    tbody {
-                        @for a in &log {
-                            tr {
-                                td.num { (a.id) }
-                                td { (datetime_of(a.at)) }
-                                td { (user_name(&users, a.user_id)) }
-                                td { @if a.action.is_empty() { (dash()) } @else { (action_name(&a.action)) } }
-                                td { (a.detail) }
+            (filter_form(&view))
+            @if !view.problems.is_empty() {
+                div.flash role="alert" {
+                    "筛选条件有误，请改正后再查："
+                    ul { @for p in &view.problems { li { (p.message) } } }
+                }
+            } @else {
+                p.muted {
+                    @if narrowed(&view.query) { "符合条件的记录" } @else { "全部记录" }
+                    "共" (view.page.total) "条，第" (page) "/" (pages) "页，最新的在前。日志只增不改；时间为北京时间。"
+                }
+                @if view.page.entries.is_empty() { p.muted { "没有记录。" } }
+                @else {
+                    div.table-wrap { table {
+                        thead { tr { th.num { "序号" } th { "时间" } th { "用户" } th { "操作" } th { "内容" } } }
+                        tbody {
+                            @for a in &view.page.entries {
+                                tr {
+                                    td.num { (a.id) }
+                                    td { (stamp_of(a.at)) }
+                                    td { (user_name(&view.users, a.user_id)) }
+                                    td { @if a.action.is_empty() { (dash()) } @else { (action_name(&a.action)) } }
+                                    td { (a.detail) }
+                                }
                             }
                         }
+                    } }
+                }
+                @if pages > 1 {
+                    nav.pager aria-label="分页" {
+                        @if page > 1 {
+                            a href=(format!("{here}page=1")) { "首页" } " "
+                            a href=(format!("{here}page={}", page - 1)) { "上一页" } " "
+                        }
+                        span { "第" (page) "页" } " "
+                        @if page < pages {
+                            a href=(format!("{here}page={}", page + 1)) { "下一页" } " "
+                            a href=(format!("{here}page={pages}")) { "末页" }
+                        }
                     }
-                } }
+                }
             }
         },
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::action_name;
-
-    /// The action keys the application and the store write: the literal after the first argument of
-    /// every `audit(` call in their sources.
-    fn written_actions() -> Vec<String> {
-        let mut keys = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut dirs = vec![root.join("kaoping-app/src"), root.join("kaoping-store/src")];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).expect("source folder") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    dirs.push(path);
-                    continue;
-                }
-                if path.extension().is_none_or(|e| e != "rs") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).expect("source");
-                for (i, _) in text.match_indices("audit(") {
-                    let rest = &text[i + "audit(".len()..];
-                    // Past the first argument (the user: `None`, `Some(…)`, a name), then a literal.
-                    let mut depth = 0;
-                    let Some(comma) = rest.char_indices().find_map(|(j, c)| match c {
-                        '(' => {
-                            depth += 1;
-                            None
-                        }
-                        ')' if depth == 0 => Some(usize::MAX),
-                        ')' => {
-                            depth -= 1;
-                            None
-                        }
-                        ',' if depth == 0 => Some(j),
-                        _ => None,
-                    }) else {
-                        continue;
-                    };
-                    if comma == usize::MAX {
-                        continue;
-                    }
-                    let after = rest[comma + 1..].trim_start();
-                    if let Some(literal) = after.strip_prefix('"') {
-                        if let Some(end) = literal.find('"') {
-                            keys.push(literal[..end].to_string());
-                        }
-                    }
-                }
-            }
-        }
-        keys.sort();
-        keys.dedup();
-        keys
-    }
-
-    #[test]
-    fn every_action_written_has_a_chinese_name() {
-        let keys = written_actions();
-        assert!(keys.len() >= 20, "actions found: {keys:?}");
-        for key in &keys {
-            assert_ne!(
-                action_name(key),
-                key,
-                "no Chinese name for the audit action {key}"
-            );
-        }
-    }
+    );
+    Ok((status, markup).into_response())
 }

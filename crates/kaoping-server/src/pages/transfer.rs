@@ -6,7 +6,9 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use kaoping_app::{findings_text, AppError, FindingsImportError, RubricImport, Workbook};
+use kaoping_app::{
+    findings_text, AppError, AuditAction, FindingsImportError, RubricImport, Workbook,
+};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -158,7 +160,7 @@ pub async fn rubric_import_save(
 ) -> PageResult<Response> {
     match state
         .app
-        .save_rubric(&user.actor, &f.name, &f.toml, "rubric")
+        .save_rubric(&user.actor, &f.name, &f.toml, AuditAction::RubricImport)
         .await?
     {
         Ok(version) => Ok(Redirect::to(&format!("/rubrics/{}", version.id)).into_response()),

@@ -12,6 +12,7 @@ mod catalogue;
 mod grid;
 mod hardening;
 mod integrity;
+mod lists;
 mod login;
 mod openapi;
 mod permissions;
