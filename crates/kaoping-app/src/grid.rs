@@ -1,6 +1,8 @@
 //! 评分表: one department's rules (columns) for every unit of a period (rows), for fast entry. Counting
-//! rules (按次、累进、频次) take a number, fixed and zero rules (定额扣分、不得分) a tick; rules that set a
-//! score (分档、酌情、折合) or need values or dates (比率、时限) are entered one at a time.
+//! rules (按次、累进、频次) take a number, fixed and zero rules (定额扣分、不得分) a tick, graded rules
+//! (分档) a level and discretionary rules (酌情评分) points, each with its reason; rules that average raw
+//! scores (折合), add judged deductions (酌情扣分) or need values or dates (比率、时限) are entered one
+//! finding at a time.
 //!
 //! Saving compares what the page showed with what was submitted: only changed cells are written, each as
 //! ledger entries (a new record for an increase; a correction or withdrawal of the latest records for a
@@ -12,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use kaoping_core::rubric::{AppliesTo, Coded, Rubric, RuleId, RuleKind};
+use kaoping_core::Decimal;
 use kaoping_store::{Department, Entry, EntryKind, NewEntry, Review, Role, Source};
 
 use crate::actor::Actor;
@@ -37,6 +40,17 @@ pub enum CellKind {
     Frequency,
     /// 定额扣分、不得分, 达到得分: found (met) or not.
     Flag,
+    /// 分档得分: one of the rule's levels, or none yet.
+    Level,
+    /// 酌情评分: the points given, or none yet.
+    Points,
+}
+
+impl CellKind {
+    /// A cell holding one score-setting value (a level, points) rather than a count.
+    pub fn sets_a_value(self) -> bool {
+        matches!(self, CellKind::Level | CellKind::Points)
+    }
 }
 
 /// How a rule of this kind is entered in the grid, if it is.
@@ -50,6 +64,8 @@ pub fn cell_kind(kind: &RuleKind) -> Option<CellKind> {
             max_count: Some(1), ..
         } => Some(CellKind::Flag),
         RuleKind::Earned { .. } => Some(CellKind::Count),
+        RuleKind::Graded { .. } => Some(CellKind::Level),
+        RuleKind::Discretionary => Some(CellKind::Points),
         _ => None,
     }
 }
@@ -102,6 +118,8 @@ fn plan(kind: CellKind, entries: &[(i64, u64)], target: Cell) -> Vec<Op> {
     }
     let withdraw_all = || entries.iter().map(|e| Op::Withdraw(e.0)).collect();
     match kind {
+        // Values are not counts: `value_changes` plans their cells.
+        CellKind::Level | CellKind::Points => Vec::new(),
         CellKind::Flag => match target {
             Some(_) => vec![Op::Record(None)],
             None => withdraw_all(),
@@ -179,6 +197,44 @@ fn parse_cell(kind: CellKind, text: Option<&str>) -> Result<Cell, String> {
         Ok(n) if n <= MAX_COUNT => Ok(Some(n)),
         Ok(_) => Err(format!("次数“{text}”太大")),
         Err(_) => Err(format!("次数“{text}”不是不小于0的整数")),
+    }
+}
+
+/// A level or points entry's value as a cell shows it (`较好`, `4.5`).
+fn entry_value(e: &Entry) -> String {
+    match (&e.level, e.points) {
+        (Some(l), _) => l.clone(),
+        (None, Some(p)) => p.normalize().to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+/// A score-setting entry's value: its level, or its points.
+type LevelOrPoints = (Option<String>, Option<Decimal>);
+
+/// A typed level or points value, checked against the rule: `Ok(None)` for an empty cell.
+fn parse_value(
+    kind: CellKind,
+    rule: &kaoping_core::rubric::Rule,
+    text: &str,
+) -> Result<Option<LevelOrPoints>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match (kind, &rule.kind) {
+        (CellKind::Level, RuleKind::Graded { levels }) => levels
+            .iter()
+            .find(|l| l.name == text)
+            .map(|l| Some((Some(l.name.clone()), None)))
+            .ok_or_else(|| {
+                let names: Vec<&str> = levels.iter().map(|l| l.name.as_str()).collect();
+                format!("“{text}”不是{}的等级（{}）", rule.code, names.join("、"))
+            }),
+        _ => text
+            .parse::<Decimal>()
+            .map(|p| Some((None, Some(p))))
+            .map_err(|_| format!("分值“{text}”不是数字")),
     }
 }
 
@@ -313,6 +369,15 @@ impl Grid {
         cell_text(current(kind, &self.counts(row, rule)))
     }
 
+    /// What a level or points cell shows now: the value and the reason of its entry (one per unit, rule
+    /// and round; empty when none).
+    pub fn value_text(&self, row: &str, rule: RuleId) -> (String, String) {
+        match self.entries(row, rule).last() {
+            Some(e) => (entry_value(e), e.note.clone()),
+            None => (String::new(), String::new()),
+        }
+    }
+
     /// Whether a finding on the rule may name this row.
     pub fn applies(&self, rule: RuleId, row: &GridRow) -> bool {
         let rubric = &self.snapshot.rubric;
@@ -352,6 +417,9 @@ pub struct GridSubmission {
     pub shown: Vec<(String, String, String)>,
     /// Typed values by cell key.
     pub values: HashMap<String, String>,
+    /// Level and points cells: the reason shown (`on|ROW|CODE`) and typed (`n|ROW|CODE`), by cell key.
+    pub shown_notes: HashMap<String, String>,
+    pub notes: HashMap<String, String>,
     pub note: String,
     pub reason: String,
 }
@@ -425,6 +493,82 @@ fn require_grid(
         return Err(AppError::Conflict(LOCKED.into()));
     }
     Ok(())
+}
+
+/// A level or points cell as the page showed it and as submitted: (value, reason) each.
+struct ValueCell {
+    kind: CellKind,
+    shown: (String, String),
+    target: (String, String),
+}
+
+/// The ledger changes for a level or points cell: a new finding where there was none, a correction of
+/// the one there is (its value or its reason changed), or its withdrawal when emptied. An error when the
+/// value is not one the rule takes, or someone changed the cell since the page was shown.
+fn value_changes(
+    grid: &Grid,
+    row: &str,
+    rule: RuleId,
+    cell: &ValueCell,
+    by: i64,
+    reason: &str,
+) -> Result<Vec<(NewEntry, Option<Entry>)>, String> {
+    let def = &grid.snapshot.rubric.rules()[rule];
+    let now = grid.value_text(row, rule);
+    if now != cell.shown {
+        return Err(format!(
+            "此格已被他人改为“{}”，请核对后重新填写",
+            if now.0.is_empty() { "空" } else { &now.0 }
+        ));
+    }
+    if cell.target == cell.shown {
+        return Ok(Vec::new());
+    }
+    let value = parse_value(cell.kind, def, &cell.target.0)?;
+    let old = grid.entries(row, rule).last().cloned();
+    let note = cell.target.1.clone();
+    Ok(match (value, old) {
+        (None, None) => Vec::new(),
+        (None, Some(old)) => vec![(
+            NewEntry::withdrawal(&old, Some(grid.department.id), by, reason),
+            Some(old),
+        )],
+        (Some((level, points)), Some(old)) => vec![(
+            NewEntry {
+                level,
+                points,
+                note,
+                reason: reason.to_string(),
+                recorded_by: by,
+                department_id: Some(grid.department.id),
+                ..NewEntry::replacing(&old)
+            },
+            Some(old),
+        )],
+        (Some((level, points)), None) => vec![(
+            NewEntry {
+                period_id: grid.snapshot.period.id,
+                unit_code: row.to_string(),
+                code: def.code.clone(),
+                round: grid.round_name(),
+                count: None,
+                level,
+                points,
+                note,
+                matter: None,
+                date: None,
+                due: None,
+                source: Source::Assessor,
+                department_id: Some(grid.department.id),
+                recorded_by: by,
+                evidence_id: None,
+                kind: EntryKind::Record,
+                replaces: None,
+                reason: String::new(),
+            },
+            None,
+        )],
+    })
 }
 
 fn round_of(snapshot: &Snapshot, asked: Option<&str>) -> usize {
@@ -553,6 +697,37 @@ impl App {
             if !grid.applies(*rule, row) {
                 continue;
             }
+            if kind.sets_a_value() {
+                let typed =
+                    |m: &HashMap<String, String>| m.get(&k).map_or("", |v| v.trim()).to_string();
+                let cell = ValueCell {
+                    kind,
+                    shown: (original.trim().to_string(), typed(&sub.shown_notes)),
+                    target: (typed(&sub.values), typed(&sub.notes)),
+                };
+                match value_changes(&grid, row_code, *rule, &cell, actor.id(), &reason) {
+                    Ok(planned) => {
+                        for (entry, replaced) in planned {
+                            removals |= replaced.is_some();
+                            if entry.kind != EntryKind::Withdraw {
+                                if let Err(e) = work.check(
+                                    Source::Assessor,
+                                    &entry.finding_input(),
+                                    replaced.as_ref().map(|o| o.id),
+                                ) {
+                                    errors.insert(k.clone(), e.user_message());
+                                    continue;
+                                }
+                            }
+                            changes.push((entry, replaced));
+                        }
+                    }
+                    Err(e) => {
+                        errors.insert(k, e);
+                    }
+                }
+                continue;
+            }
             let target = match parse_cell(kind, sub.values.get(&k).map(String::as_str)) {
                 Ok(t) => t,
                 Err(e) => {
@@ -666,7 +841,8 @@ impl App {
         }
         if removals && reason.is_empty() {
             general.push(
-                "修改原因：减少或取消已录入的次数会更正或撤回原记录，必须写明原因".to_string(),
+                "修改原因：减少或取消已录入的次数、改动已录入的等级或分值，会更正或撤回原记录，必须写明原因"
+                    .to_string(),
             );
         }
         if !errors.is_empty() || !general.is_empty() {

@@ -90,6 +90,7 @@ fn choose_page(
 #[derive(Default)]
 struct Submitted {
     values: HashMap<String, String>,
+    notes: HashMap<String, String>,
     errors: HashMap<String, String>,
     general: Vec<String>,
     note: String,
@@ -179,7 +180,7 @@ fn grid_page(grid: &Grid, user: &CurrentUser, fl: &Flash, sub: &Submitted) -> Ma
             @if grid.rules.is_empty() {
                 p.muted { "考评细则中没有由“" (dept.name) "”负责的评分项。" }
             } @else {
-                p.muted { "填写次数（按次、累进扣分；频次规则填实际开展次数，留空为未录入），或勾选发现的问题（定额扣分、不得分）。只保存改动过的格子；减少或取消已录入的次数时，系统更正或撤回最近的记录，须写明原因。" }
+                p.muted { "填写次数（按次、累进扣分；频次规则填实际开展次数，留空为未录入），勾选发现的问题（定额扣分、不得分），分档评分选等级、酌情评分填分值并写明理由（留空为未评，暂按0分计）。只保存改动过的格子；减少或取消已录入的次数、改动已评的等级或分值时，系统更正或撤回原记录，须写明修改原因。" }
                 form method="post" action=(action(user, &format!("/periods/{id}/grid?{query}"))) {
                     input type="hidden" name="department" value=(dept.id);
                     input type="hidden" name="round" value=(grid.round_name());
@@ -251,6 +252,33 @@ fn cell(grid: &Grid, row: &GridRow, r: RuleId, sub: &Submitted) -> Markup {
     let label = format!("{} {}", row.name, rule.code);
     let error = sub.errors.get(&k);
     match cell_kind(&rule.kind) {
+        Some(kind) if kind.sets_a_value() => {
+            let (now, now_note) = grid.value_text(&row.code, r);
+            let shown = sub.values.get(&k).cloned().unwrap_or_else(|| now.clone());
+            let note = sub
+                .notes
+                .get(&k)
+                .cloned()
+                .unwrap_or_else(|| now_note.clone());
+            html! {
+                td.value.error[error.is_some()] {
+                    input type="hidden" name=(format!("o|{k}")) value=(now);
+                    input type="hidden" name=(format!("on|{k}")) value=(now_note);
+                    @if let RuleKind::Graded { levels } = &rule.kind {
+                        select name=(format!("v|{k}")) aria-label=(label) {
+                            option value="" selected[shown.is_empty()] { "未评" }
+                            @for l in levels {
+                                option value=(l.name) selected[shown == l.name] { (l.name) "（" (pts(l.points)) "分）" }
+                            }
+                        }
+                    } @else {
+                        input.points type="text" name=(format!("v|{k}")) value=(shown) inputmode="decimal" placeholder="未评" aria-label=(format!("{label} 分值"));
+                    }
+                    input.reason type="text" name=(format!("n|{k}")) value=(note) placeholder="理由" aria-label=(format!("{label} 理由"));
+                    @if let Some(e) = error { span.badge.bad role="alert" { (e) } }
+                }
+            }
+        }
         Some(kind) => {
             let now = grid.cell_text(&row.code, r, kind);
             let shown = sub.values.get(&k).cloned().unwrap_or_else(|| now.clone());
@@ -311,6 +339,10 @@ pub async fn save(
                 .push((row.to_string(), code.to_string(), v.clone()));
         } else if let Some(rest) = k.strip_prefix("v|") {
             submission.values.insert(rest.to_string(), v.clone());
+        } else if let Some(rest) = k.strip_prefix("on|") {
+            submission.shown_notes.insert(rest.to_string(), v.clone());
+        } else if let Some(rest) = k.strip_prefix("n|") {
+            submission.notes.insert(rest.to_string(), v.clone());
         }
     }
     match state.app.save_grid(&user.actor, id, submission).await? {
@@ -355,6 +387,7 @@ pub async fn save(
         } => {
             let mut sub = Submitted {
                 values: submission.values.clone(),
+                notes: submission.notes.clone(),
                 errors,
                 general,
                 note: submission.note.trim().to_string(),

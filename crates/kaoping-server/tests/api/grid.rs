@@ -5,7 +5,10 @@ use kaoping_core::Decimal;
 
 use crate::helpers::{section_score, TestApp};
 
-on_both!(grid_records_corrects_and_refuses_other_departments);
+on_both!(
+    grid_records_corrects_and_refuses_other_departments,
+    levels_and_judged_points_are_entered_for_every_unit_in_one_form,
+);
 
 async fn grid_records_corrects_and_refuses_other_departments(app: TestApp) {
     let admin = app.client("admin").await;
@@ -113,4 +116,142 @@ async fn grid_records_corrects_and_refuses_other_departments(app: TestApp) {
     assert_eq!(r.status, 422, "{}", r.text());
     assert!(r.text().contains("已被他人改为"));
     assert_eq!(admin.entries(2).await, now);
+}
+
+/// 2.2.2 (分档: 较好 5, 一般 2) and 6.1.1 (酌情评分, 0–5) for several branches in one save, each with its
+/// reason; then a change, an emptied cell and bad values.
+async fn levels_and_judged_points_are_entered_for_every_unit_in_one_form(app: TestApp) {
+    let admin = app.client("admin").await;
+    let dangong = app.client("dangong").await;
+    let page = dangong.get("/periods/2/grid").await.text();
+    assert!(
+        page.contains("name=\"v|D01|2.2.2\""),
+        "a level select per unit"
+    );
+    assert!(
+        page.contains("<option value=\"一般\">一般（2分）</option>"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"n|D01|6.1.1\""), "a reason per unit");
+    let action = dangong.with_csrf("/periods/2/grid");
+    let shown = |cells: &[(&'static str, &'static str)]| {
+        cells
+            .iter()
+            .flat_map(|(k, v)| {
+                [
+                    (format!("o|{k}"), v.to_string()),
+                    (format!("on|{k}"), String::new()),
+                ]
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut form = shown(&[
+        ("D01|2.2.2", ""),
+        ("D02|2.2.2", ""),
+        ("D01|6.1.1", ""),
+        ("D02|6.1.1", ""),
+    ]);
+    form.extend(
+        [
+            ("v|D01|2.2.2", "较好"),
+            ("v|D02|2.2.2", "一般"),
+            ("n|D02|2.2.2", "重大问题决策记录不全"),
+            ("v|D01|6.1.1", "5"),
+            ("n|D01|6.1.1", "按时完成交办任务"),
+            ("v|D02|6.1.1", "3.5"),
+            ("n|D02|6.1.1", "迎峰度夏保供延误两天"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = dangong.post_form(&action, &fields).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(r.location().unwrap().contains("msg="), "{:?}", r.location());
+    let entries = admin.entries(2).await;
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let d02 = entries
+        .iter()
+        .find(|e| e["unit"] == "D02" && e["code"] == "6.1.1")
+        .expect("D02's 6.1.1");
+    assert_eq!(d02["points"], "3.5");
+    assert_eq!(d02["note"], "迎峰度夏保供延误两天");
+    let results = admin.results(2).await;
+    // D02: 2.2 = 2 (一般), 6 = 3.5.
+    assert_eq!(section_score(&results, "D02", "6"), Decimal::new(35, 1));
+    let page = dangong.get("/periods/2/grid").await.text();
+    assert!(
+        page.contains("<option value=\"一般\" selected>一般（2分）</option>"),
+        "the page shows what was entered"
+    );
+
+    // A changed level needs the reason for changing it; with it, the entry is corrected.
+    let change = [
+        ("o|D02|2.2.2", "一般"),
+        ("on|D02|2.2.2", "重大问题决策记录不全"),
+        ("v|D02|2.2.2", "较好"),
+        ("n|D02|2.2.2", "补齐了决策记录"),
+    ];
+    let r = dangong.post_form(&action, &change).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("必须写明原因"), "{}", r.text());
+    let mut with_reason = change.to_vec();
+    with_reason.push(("reason", "复核后改为较好"));
+    let r = dangong.post_form(&action, &with_reason).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    // An emptied cell withdraws its entry: D01's 6.1.1 is unscored again.
+    let r = dangong
+        .post_form(
+            &action,
+            &[
+                ("o|D01|6.1.1", "5"),
+                ("on|D01|6.1.1", "按时完成交办任务"),
+                ("v|D01|6.1.1", ""),
+                ("n|D01|6.1.1", "按时完成交办任务"),
+                ("reason", "录错单位"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let results = admin.results(2).await;
+    assert_eq!(section_score(&results, "D01", "6"), Decimal::ZERO);
+    let active: Vec<_> = admin
+        .entries(2)
+        .await
+        .into_iter()
+        .filter(|e| e["active"] == true)
+        .collect();
+    assert_eq!(active.len(), 3, "{active:?}");
+
+    // Bad values: each said at its cell, nothing saved, the typed values kept.
+    let before = admin.entries(2).await;
+    let r = dangong
+        .post_form(
+            &action,
+            &[
+                ("o|D03|2.2.2", ""),
+                ("on|D03|2.2.2", ""),
+                ("v|D03|2.2.2", "优秀"),
+                ("o|D03|6.1.1", ""),
+                ("on|D03|6.1.1", ""),
+                ("v|D03|6.1.1", "7"),
+                ("n|D03|6.1.1", "超额完成"),
+                ("o|D04|6.1.1", ""),
+                ("on|D04|6.1.1", ""),
+                ("v|D04|6.1.1", "四分"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    let text = r.text();
+    assert!(
+        text.contains("“优秀”不是2.2.2的等级（较好、一般）"),
+        "{text}"
+    );
+    assert!(text.contains("分值“四分”不是数字"), "{text}");
+    assert!(text.contains("6.1.1"), "{text}");
+    assert!(
+        text.contains("value=\"超额完成\""),
+        "the typed reason is kept: {text}"
+    );
+    assert_eq!(admin.entries(2).await, before);
 }
