@@ -495,80 +495,160 @@ fn require_grid(
     Ok(())
 }
 
-/// A level or points cell as the page showed it and as submitted: (value, reason) each.
-struct ValueCell {
-    kind: CellKind,
-    shown: (String, String),
-    target: (String, String),
+/// Who writes a form's changed cells into the ledger, and with what words.
+pub(crate) struct CellWriter<'a> {
+    pub period_id: i64,
+    pub round: String,
+    pub source: Source,
+    pub department_id: Option<i64>,
+    pub by: i64,
+    /// The note of every new counting record.
+    pub note: &'a str,
+    /// Why a recorded count or value is corrected or withdrawn.
+    pub reason: &'a str,
 }
 
-/// The ledger changes for a level or points cell: a new finding where there was none, a correction of
-/// the one there is (its value or its reason changed), or its withdrawal when emptied. An error when the
-/// value is not one the rule takes, or someone changed the cell since the page was shown.
-fn value_changes(
-    grid: &Grid,
-    row: &str,
-    rule: RuleId,
-    cell: &ValueCell,
-    by: i64,
-    reason: &str,
-) -> Result<Vec<(NewEntry, Option<Entry>)>, String> {
-    let def = &grid.snapshot.rubric.rules()[rule];
-    let now = grid.value_text(row, rule);
-    if now != cell.shown {
-        return Err(format!(
-            "此格已被他人改为“{}”，请核对后重新填写",
-            if now.0.is_empty() { "空" } else { &now.0 }
-        ));
+/// A cell as the page showed it and as submitted: (value, reason) each; the reason is a level or points
+/// cell's own (counting cells share the form's note).
+pub(crate) struct SubmittedCell {
+    pub shown: (String, String),
+    pub typed: (String, String),
+}
+
+/// A value as the page shows it: the state of a cell's entries.
+pub(crate) fn shown_state(kind: CellKind, entries: &[Entry]) -> (String, String) {
+    if kind.sets_a_value() {
+        return match entries.last() {
+            Some(e) => (entry_value(e), e.note.clone()),
+            None => (String::new(), String::new()),
+        };
     }
-    if cell.target == cell.shown {
+    let counts: Vec<(i64, u64)> = entries.iter().map(|e| (e.id, entry_count(e))).collect();
+    (cell_text(current(kind, &counts)), String::new())
+}
+
+/// The ledger changes that take a cell from its active `entries` (oldest first) to what was typed, or
+/// why not: a value the rule does not take, or a cell someone changed since the page was shown.
+///
+/// Counts: an increase is one new record of the difference; a decrease corrects or withdraws the latest
+/// records. Levels and points: a new finding where there was none, a correction of the one there is (its
+/// value or reason changed), its withdrawal when emptied.
+pub(crate) fn cell_changes(
+    w: &CellWriter,
+    def: &kaoping_core::rubric::Rule,
+    kind: CellKind,
+    row: &str,
+    entries: &[Entry],
+    cell: &SubmittedCell,
+) -> Result<Vec<(NewEntry, Option<Entry>)>, String> {
+    let now = shown_state(kind, entries);
+    let record =
+        |count: Option<u64>, level: Option<String>, points: Option<Decimal>, note: &str| NewEntry {
+            period_id: w.period_id,
+            unit_code: row.to_string(),
+            code: def.code.clone(),
+            round: w.round.clone(),
+            count: count.map(|c| c as i64),
+            level,
+            points,
+            note: note.to_string(),
+            matter: None,
+            date: None,
+            due: None,
+            source: w.source,
+            department_id: w.department_id,
+            recorded_by: w.by,
+            evidence_id: None,
+            kind: EntryKind::Record,
+            replaces: None,
+            reason: String::new(),
+        };
+    let correct = |old: &Entry| NewEntry {
+        reason: w.reason.to_string(),
+        recorded_by: w.by,
+        department_id: w.department_id,
+        ..NewEntry::replacing(old)
+    };
+    let withdraw = |old: &Entry| {
+        (
+            NewEntry::withdrawal(old, w.department_id, w.by, w.reason),
+            Some(old.clone()),
+        )
+    };
+    if kind.sets_a_value() {
+        let shown = (
+            cell.shown.0.trim().to_string(),
+            cell.shown.1.trim().to_string(),
+        );
+        let typed = (
+            cell.typed.0.trim().to_string(),
+            cell.typed.1.trim().to_string(),
+        );
+        if now != shown {
+            return Err(changed_meanwhile(&now.0));
+        }
+        if typed == shown {
+            return Ok(Vec::new());
+        }
+        let value = parse_value(kind, def, &typed.0)?;
+        return Ok(match (value, entries.last()) {
+            (None, None) => Vec::new(),
+            (None, Some(old)) => vec![withdraw(old)],
+            (Some((level, points)), Some(old)) => vec![(
+                NewEntry {
+                    level,
+                    points,
+                    note: typed.1,
+                    ..correct(old)
+                },
+                Some(old.clone()),
+            )],
+            (Some((level, points)), None) => vec![(record(None, level, points, &typed.1), None)],
+        });
+    }
+    let target = parse_cell(kind, Some(&cell.typed.0))?;
+    let shown = normalize(kind, parse_cell(kind, Some(&cell.shown.0))?);
+    if normalize(kind, target) == shown {
         return Ok(Vec::new());
     }
-    let value = parse_value(cell.kind, def, &cell.target.0)?;
-    let old = grid.entries(row, rule).last().cloned();
-    let note = cell.target.1.clone();
-    Ok(match (value, old) {
-        (None, None) => Vec::new(),
-        (None, Some(old)) => vec![(
-            NewEntry::withdrawal(&old, Some(grid.department.id), by, reason),
-            Some(old),
-        )],
-        (Some((level, points)), Some(old)) => vec![(
-            NewEntry {
-                level,
-                points,
-                note,
-                reason: reason.to_string(),
-                recorded_by: by,
-                department_id: Some(grid.department.id),
-                ..NewEntry::replacing(&old)
-            },
-            Some(old),
-        )],
-        (Some((level, points)), None) => vec![(
-            NewEntry {
-                period_id: grid.snapshot.period.id,
-                unit_code: row.to_string(),
-                code: def.code.clone(),
-                round: grid.round_name(),
-                count: None,
-                level,
-                points,
-                note,
-                matter: None,
-                date: None,
-                due: None,
-                source: Source::Assessor,
-                department_id: Some(grid.department.id),
-                recorded_by: by,
-                evidence_id: None,
-                kind: EntryKind::Record,
-                replaces: None,
-                reason: String::new(),
-            },
-            None,
-        )],
-    })
+    let counts: Vec<(i64, u64)> = entries.iter().map(|e| (e.id, entry_count(e))).collect();
+    if current(kind, &counts) != shown {
+        return Err(changed_meanwhile(&match (kind, current(kind, &counts)) {
+            (_, None) => String::new(),
+            (CellKind::Flag, Some(_)) => "已勾选".to_string(),
+            (_, Some(n)) => n.to_string(),
+        }));
+    }
+    let by_id = |id: i64| {
+        entries
+            .iter()
+            .find(|e| e.id == id)
+            .expect("plans name the cell's entries")
+    };
+    Ok(plan(kind, &counts, target)
+        .into_iter()
+        .map(|op| match op {
+            Op::Record(count) => (record(count, None, None, w.note), None),
+            Op::Correct { replaces, count } => {
+                let old = by_id(replaces);
+                (
+                    NewEntry {
+                        count: Some(count as i64),
+                        ..correct(old)
+                    },
+                    Some(old.clone()),
+                )
+            }
+            Op::Withdraw(replaces) => withdraw(by_id(replaces)),
+        })
+        .collect())
+}
+
+fn changed_meanwhile(now: &str) -> String {
+    format!(
+        "此格已被他人改为“{}”，请核对后重新填写",
+        if now.is_empty() { "空" } else { now }
+    )
 }
 
 fn round_of(snapshot: &Snapshot, asked: Option<&str>) -> usize {
@@ -684,6 +764,15 @@ impl App {
         let mut changes: Vec<(NewEntry, Option<Entry>)> = Vec::new();
         let mut removals = false;
         let mut work = Work::new(&snapshot);
+        let writer = CellWriter {
+            period_id,
+            round: grid.round_name(),
+            source: Source::Assessor,
+            department_id: Some(grid.department.id),
+            by: actor.id(),
+            note: &note,
+            reason: &reason,
+        };
         for (row_code, rule, original) in &cells {
             let def = &rubric.rules()[*rule];
             let k = cell_key(row_code, &def.code);
@@ -697,146 +786,36 @@ impl App {
             if !grid.applies(*rule, row) {
                 continue;
             }
-            if kind.sets_a_value() {
-                let typed =
-                    |m: &HashMap<String, String>| m.get(&k).map_or("", |v| v.trim()).to_string();
-                let cell = ValueCell {
-                    kind,
-                    shown: (original.trim().to_string(), typed(&sub.shown_notes)),
-                    target: (typed(&sub.values), typed(&sub.notes)),
-                };
-                match value_changes(&grid, row_code, *rule, &cell, actor.id(), &reason) {
-                    Ok(planned) => {
-                        for (entry, replaced) in planned {
-                            removals |= replaced.is_some();
-                            if entry.kind != EntryKind::Withdraw {
-                                if let Err(e) = work.check(
-                                    Source::Assessor,
-                                    &entry.finding_input(),
-                                    replaced.as_ref().map(|o| o.id),
-                                ) {
-                                    errors.insert(k.clone(), e.user_message());
-                                    continue;
-                                }
+            let typed = |m: &HashMap<String, String>| m.get(&k).cloned().unwrap_or_default();
+            let cell = SubmittedCell {
+                shown: (original.clone(), typed(&sub.shown_notes)),
+                typed: (typed(&sub.values), typed(&sub.notes)),
+            };
+            let entries: Vec<Entry> = grid.entries(row_code, *rule).cloned().collect();
+            match cell_changes(&writer, def, kind, row_code, &entries, &cell) {
+                Ok(planned) => {
+                    let mut cell_errors = Vec::new();
+                    for (entry, replaced) in planned {
+                        removals |= replaced.is_some();
+                        if entry.kind != EntryKind::Withdraw {
+                            if let Err(e) = work.check(
+                                Source::Assessor,
+                                &entry.finding_input(),
+                                replaced.as_ref().map(|o| o.id),
+                            ) {
+                                cell_errors.push(e.user_message());
+                                continue;
                             }
-                            changes.push((entry, replaced));
                         }
+                        changes.push((entry, replaced));
                     }
-                    Err(e) => {
-                        errors.insert(k, e);
+                    if !cell_errors.is_empty() {
+                        errors.insert(k, cell_errors.join("；"));
                     }
                 }
-                continue;
-            }
-            let target = match parse_cell(kind, sub.values.get(&k).map(String::as_str)) {
-                Ok(t) => t,
                 Err(e) => {
                     errors.insert(k, e);
-                    continue;
                 }
-            };
-            let shown = match parse_cell(kind, Some(original)) {
-                Ok(t) => normalize(kind, t),
-                Err(e) => {
-                    errors.insert(k, e);
-                    continue;
-                }
-            };
-            if normalize(kind, target) == shown {
-                continue;
-            }
-            let counts = grid.counts(row_code, *rule);
-            let now = current(kind, &counts);
-            if now != shown {
-                errors.insert(
-                    k,
-                    format!(
-                        "此格已被他人改为“{}”，请核对后重新填写",
-                        match (kind, now) {
-                            (_, None) => "空".to_string(),
-                            (CellKind::Flag, Some(_)) => "已勾选".to_string(),
-                            (_, Some(n)) => n.to_string(),
-                        }
-                    ),
-                );
-                continue;
-            }
-            let mut cell_errors = Vec::new();
-            for op in plan(kind, &counts, target) {
-                let (entry, replaced) = match op {
-                    Op::Record(count) => (
-                        NewEntry {
-                            period_id,
-                            unit_code: row_code.clone(),
-                            code: def.code.clone(),
-                            round: grid.round_name(),
-                            count: count.map(|c| c as i64),
-                            level: None,
-                            points: None,
-                            note: note.clone(),
-                            matter: None,
-                            date: None,
-                            due: None,
-                            source: Source::Assessor,
-                            department_id: Some(grid.department.id),
-                            recorded_by: actor.id(),
-                            evidence_id: None,
-                            kind: EntryKind::Record,
-                            replaces: None,
-                            reason: String::new(),
-                        },
-                        None,
-                    ),
-                    Op::Correct { replaces, count } => {
-                        removals = true;
-                        let old = grid
-                            .entries(row_code, *rule)
-                            .find(|e| e.id == replaces)
-                            .expect("plans name the cell's entries")
-                            .clone();
-                        (
-                            NewEntry {
-                                count: Some(count as i64),
-                                reason: reason.clone(),
-                                recorded_by: actor.id(),
-                                department_id: Some(grid.department.id),
-                                ..NewEntry::replacing(&old)
-                            },
-                            Some(old),
-                        )
-                    }
-                    Op::Withdraw(replaces) => {
-                        removals = true;
-                        let old = grid
-                            .entries(row_code, *rule)
-                            .find(|e| e.id == replaces)
-                            .expect("plans name the cell's entries")
-                            .clone();
-                        (
-                            NewEntry::withdrawal(
-                                &old,
-                                Some(grid.department.id),
-                                actor.id(),
-                                &reason,
-                            ),
-                            Some(old),
-                        )
-                    }
-                };
-                if entry.kind != EntryKind::Withdraw {
-                    if let Err(e) = work.check(
-                        Source::Assessor,
-                        &entry.finding_input(),
-                        replaced.as_ref().map(|o| o.id),
-                    ) {
-                        cell_errors.push(e.user_message());
-                        continue;
-                    }
-                }
-                changes.push((entry, replaced));
-            }
-            if !cell_errors.is_empty() {
-                errors.insert(k, cell_errors.join("；"));
             }
         }
         if removals && reason.is_empty() {

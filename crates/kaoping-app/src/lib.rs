@@ -38,6 +38,7 @@ mod progress;
 mod publication;
 mod reads;
 mod review;
+mod self_check;
 mod standing;
 
 use std::sync::Arc;
@@ -81,6 +82,7 @@ pub use publication::{
 };
 pub use reads::{Dashboard, PeriodCard, Results, Sheet};
 pub use review::{review_step_name, ReviewBoard};
+pub use self_check::{SelfCheckForm, SelfCheckOutcome, SelfCheckSubmission};
 pub use standing::{PastScore, UnitStanding};
 
 /// The application: the store and what this process keeps of each period. Cheap to clone; one per

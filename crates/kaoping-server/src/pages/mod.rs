@@ -20,6 +20,7 @@ mod login;
 mod publication;
 mod review;
 mod rubric;
+mod self_check;
 mod sheet;
 mod slips;
 mod summary;
@@ -51,6 +52,10 @@ pub fn router(state: AppState) -> Router {
             get(integrity::page).post(integrity::run),
         )
         .route("/periods/{id}/units/{code}", get(sheet::page))
+        .route(
+            "/periods/{id}/units/{code}/self",
+            get(self_check::page).post(self_check::save),
+        )
         .route("/periods/{id}/ledger", get(ledger::page))
         .route("/periods/{id}/entries/new", get(entries::form))
         .route("/periods/{id}/entries", post(entries::create))

@@ -183,7 +183,7 @@ pub async fn page(
                 @if user.actor.role() == Role::Assessor || user.actor.role() == Role::Admin { @if !published {
                     a.button href=(format!("/periods/{id}/entries/new?unit={}", enc(&code))) { "录入考核发现" } " "
                 } }
-                @if may_self { a.button.secondary href=(format!("/periods/{id}/entries/new?unit={}&source=self", enc(&code))) { "录入自查" } }
+                @if may_self { a.button.secondary href=(format!("/periods/{id}/units/{}/self", enc(&code))) { "填写自查表" } }
             }
             (standing_block(&view, &standing))
             (cards(&view, &code, &running, &may_record))
@@ -217,7 +217,13 @@ pub async fn page(
                                 }
                                 td.num { @match score.score { Some(s) => (pts(s)), None => { "扣" (pts(score.deducted)) } } }
                                 td.num {}
-                                td.num { @if let Some(o) = own { @match o.items[item_id].score { Some(s) => (pts(s)), None => { "扣" (pts(o.items[item_id].deducted)) } } } @else { (dash()) } }
+                                td.num {
+                                    @if let Some(o) = own {
+                                        // A score the unit has not given itself is not a 0 it chose.
+                                        @if not_self_scored(o, item_id) { span.badge.warn { "未自评" } }
+                                        @else { @match o.items[item_id].score { Some(s) => (pts(s)), None => { "扣" (pts(o.items[item_id].deducted)) } } }
+                                    } @else { (dash()) }
+                                }
                             }
                         }
                     }
@@ -269,7 +275,9 @@ fn cards(
                             }
                         }
                         @if let Some(d) = &item.department { div.muted { (d) } }
-                        @if let Some(o) = own { div.muted { "自查：" (item_score(o, item_id)) } }
+                        @if let Some(o) = own {
+                            div.muted { "自查：" @if not_self_scored(o, item_id) { span.badge.warn { "未自评" } } @else { (item_score(o, item_id)) } }
+                        }
                         @for e in &entries { (trace_line(view, code, e, may_record, view.may_appeal)) }
                         details {
                             summary { "考核内容与评分标准" }
@@ -326,6 +334,11 @@ fn standing_block(view: &Sheet, standing: &UnitStanding) -> Markup {
             }
         }
     }
+}
+
+/// An item the self-assessment must score (分档, 酌情) that the unit left empty.
+fn not_self_scored(own: &UnitResult, item: usize) -> bool {
+    own.incomplete.iter().any(|m| m.item == item)
 }
 
 fn self_note(own: Option<&UnitResult>, result: &UnitResult) -> Markup {

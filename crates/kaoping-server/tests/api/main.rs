@@ -23,4 +23,5 @@ mod results;
 mod review;
 mod rule_kinds;
 mod screens;
+mod self_check;
 mod transfer;
