@@ -9,14 +9,16 @@
 
 use std::sync::Arc;
 
-use kaoping_store::{Department, NewPublication, PeriodTx, Publication, Review, ReviewStatus};
+use kaoping_store::{
+    Department, NewPublication, NoticeHeading, PeriodTx, Publication, Review, ReviewStatus,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::error::AppError;
-use crate::limits::{bounded, NOTE_CHARS};
+use crate::limits::{bounded, NAME_CHARS, NOTE_CHARS};
 use crate::period::Snapshot;
 use crate::permissions::Action;
 use crate::App;
@@ -210,14 +212,19 @@ impl App {
     /// # Errors
     /// [`AppError::Forbidden`] for anyone but the administrator; [`AppError::Conflict`] when published
     /// already, incomplete, or reviews are pending without a reason.
+    ///
+    /// `heading` is what the notice is headed with: the issuing office (the rubric's issuer when left
+    /// empty) and the document number (文号), kept with the publication and its hash.
     pub async fn publish(
         &self,
         actor: &Actor,
         period_id: i64,
         reason: &str,
+        heading: &NoticeHeading,
     ) -> Result<Publication, AppError> {
         actor.require(Action::Publish, ADMIN_ONLY)?;
-        self.publish_as(actor.id(), period_id, reason).await
+        self.publish_as(actor.id(), period_id, reason, heading)
+            .await
     }
 
     /// [`App::publish`] once the caller is known to be the administrator `user_id` (the demo's seeding).
@@ -226,9 +233,14 @@ impl App {
         user_id: i64,
         period_id: i64,
         reason: &str,
+        heading: &NoticeHeading,
     ) -> Result<Publication, AppError> {
         let reason = reason.trim();
         bounded("发布理由", reason, NOTE_CHARS).map_err(AppError::Invalid)?;
+        let (issuer, doc_number) = (heading.issuer.trim(), heading.doc_number.trim());
+        bounded("发文单位", issuer, NAME_CHARS)
+            .and_then(|()| bounded("文号", doc_number, NAME_CHARS))
+            .map_err(AppError::Invalid)?;
         let departments = self.store.departments().await?;
         let (mut tx, snapshot) = self.begin(period_id).await?;
         if snapshot.published() {
@@ -265,6 +277,14 @@ impl App {
                 reason: reason.to_string(),
                 changes: "[]".into(),
                 by_user: user_id,
+                heading: NoticeHeading {
+                    issuer: if issuer.is_empty() {
+                        snapshot.rubric.issuer().unwrap_or_default().to_string()
+                    } else {
+                        issuer.to_string()
+                    },
+                    doc_number: doc_number.to_string(),
+                },
             })
             .await?;
         tx.audit(
@@ -351,6 +371,8 @@ pub(crate) async fn amend_if_changed(
         .collect();
     let (results, digest) = results_document(&new);
     let changes = serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into());
+    // A correction is headed as the notice it corrects.
+    let heading = tx.latest_heading().await?;
     Ok(Some(
         tx.amend_publication(&NewPublication {
             results,
@@ -359,6 +381,7 @@ pub(crate) async fn amend_if_changed(
             reason: reason.to_string(),
             changes,
             by_user,
+            heading,
         })
         .await?,
     ))

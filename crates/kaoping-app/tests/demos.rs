@@ -399,7 +399,14 @@ async fn jishengju(store: Store) {
 
     // Publishing waits for the 民主评议.
     let admin = app.actor_named("admin").await.expect("admin");
-    let refused = app.publish(&admin, 1, "试发布").await;
+    let refused = app
+        .publish(
+            &admin,
+            1,
+            "试发布",
+            &kaoping_store::NoticeHeading::default(),
+        )
+        .await;
     assert!(
         matches!(&refused, Err(AppError::Conflict(m)) if m.contains("未评完")),
         "{refused:?}"

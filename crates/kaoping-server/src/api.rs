@@ -306,12 +306,17 @@ async fn withdraw(
     Ok(Json(json!({"id": saved.id})))
 }
 
-/// `{"reason": "…"}`: required when a department's review is not approved (printed on the notice).
+/// `{"reason": "…", "issuer": "…", "doc_number": "…"}`: the reason is required when a department's review
+/// is not approved (printed on the notice); the heading is optional.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct PublishBody {
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    doc_number: String,
 }
 
 async fn publish(
@@ -321,7 +326,14 @@ async fn publish(
     json: Result<Json<PublishBody>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
     let body = body(json)?;
-    let p = state.app.publish(&user.actor, id, &body.reason).await?;
+    let heading = kaoping_store::NoticeHeading {
+        issuer: body.issuer,
+        doc_number: body.doc_number,
+    };
+    let p = state
+        .app
+        .publish(&user.actor, id, &body.reason, &heading)
+        .await?;
     Ok(Json(json!({
         "ok": true,
         "publication": format!("{}-{}", p.period_id, p.revision),

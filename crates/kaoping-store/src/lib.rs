@@ -57,7 +57,7 @@ pub use login_throttle::{Admission, LoginLimits};
 pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_units, NewPeriod, Period, PeriodStatus};
-pub use publications::{NewPublication, Publication};
+pub use publications::{NewPublication, NoticeHeading, Publication};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
 pub use sessions::Session;

@@ -342,6 +342,11 @@ impl PeriodTx {
         Ok(publication)
     }
 
+    /// The heading (发文单位, 文号) of the period's latest publication, for its correction.
+    pub async fn latest_heading(&mut self) -> Result<crate::NoticeHeading, StoreError> {
+        publications::latest_heading(&mut self.tx, self.period.id).await
+    }
+
     /// A corrected revision of the published results (after an accepted appeal changed them).
     pub async fn amend_publication(
         &mut self,

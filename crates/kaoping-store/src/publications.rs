@@ -22,6 +22,15 @@ pub struct NewPublication {
     /// Later revisions: the changed units as JSON (`[]` for revision 1).
     pub changes: String,
     pub by_user: i64,
+    /// The notice's heading: the issuing office (发文单位) and the document number (文号).
+    pub heading: NoticeHeading,
+}
+
+/// What a notice is headed with, as given when publishing; empty where not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeHeading {
+    pub issuer: String,
+    pub doc_number: String,
 }
 
 /// A stored publication.
@@ -39,6 +48,8 @@ pub struct Publication {
     pub changes: String,
     pub by_user: i64,
     pub at: i64,
+    /// Empty for publications written before headings existed.
+    pub heading: NoticeHeading,
 }
 
 impl Publication {
@@ -50,7 +61,7 @@ impl Publication {
 
 const PUBLICATION_COLUMNS: &str =
     "id, period_id, revision, head_entry, ledger_head, results, digest, \
-     reason, changes, by_user, at";
+     reason, changes, by_user, at, issuer, doc_number";
 
 fn publication_from_row(row: &AnyRow) -> Result<Publication, StoreError> {
     Ok(Publication {
@@ -65,6 +76,31 @@ fn publication_from_row(row: &AnyRow) -> Result<Publication, StoreError> {
         changes: col(row, "changes")?,
         by_user: col(row, "by_user")?,
         at: col(row, "at")?,
+        heading: NoticeHeading {
+            issuer: col::<Option<String>>(row, "issuer")?.unwrap_or_default(),
+            doc_number: col::<Option<String>>(row, "doc_number")?.unwrap_or_default(),
+        },
+    })
+}
+
+/// The heading of a period's latest publication (empty when none has one): a correction keeps it.
+pub(crate) async fn latest_heading(
+    conn: &mut AnyConnection,
+    period_id: i64,
+) -> Result<NoticeHeading, StoreError> {
+    let row = sqlx::query(
+        "SELECT issuer, doc_number FROM publications WHERE period_id = $1 \
+         ORDER BY revision DESC LIMIT 1",
+    )
+    .bind(period_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(r) => NoticeHeading {
+            issuer: col::<Option<String>>(&r, "issuer")?.unwrap_or_default(),
+            doc_number: col::<Option<String>>(&r, "doc_number")?.unwrap_or_default(),
+        },
+        None => NoticeHeading::default(),
     })
 }
 
@@ -82,7 +118,8 @@ pub(crate) async fn insert_on(
             .await?;
     let row = sqlx::query(&format!(
         "INSERT INTO publications (period_id, revision, head_entry, ledger_head, results, digest, \
-         reason, changes, by_user, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         reason, changes, by_user, at, issuer, doc_number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          RETURNING {PUBLICATION_COLUMNS}"
     ))
     .bind(period_id)
@@ -95,6 +132,9 @@ pub(crate) async fn insert_on(
     .bind(&p.changes)
     .bind(p.by_user)
     .bind(now_ms())
+    // Not given is NULL: the chain then writes the record as before headings existed.
+    .bind((!p.heading.issuer.is_empty()).then_some(p.heading.issuer.as_str()))
+    .bind((!p.heading.doc_number.is_empty()).then_some(p.heading.doc_number.as_str()))
     .fetch_one(&mut *conn)
     .await?;
     publication_from_row(&row)

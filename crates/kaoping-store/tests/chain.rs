@@ -17,6 +17,7 @@ on_both!(
     a_check_while_writers_append_sees_no_problem,
     a_bulk_append_links_every_entry_in_order,
     the_database_refuses_what_it_can,
+    a_notice_heading_is_linked_with_its_publication,
 );
 
 struct World {
@@ -557,4 +558,43 @@ async fn a_bulk_append_links_every_entry_in_order(db: Db) {
     assert_eq!(whole.problems.len(), 2, "{:?}", whole.problems);
     assert_eq!(db.store.verify_chains_in_pages(7).await.unwrap(), whole);
     assert_eq!(saved.len(), 1203);
+}
+
+/// A publication's heading (发文单位, 文号) is part of its record: it verifies as written, and an edit of
+/// it behind the application's back is named. A publication without one (as every publication was before
+/// headings existed) is written as before, and verifies too.
+async fn a_notice_heading_is_linked_with_its_publication(db: Db) {
+    let w = world(&db.store).await;
+    let year = open_year(&db.store, &w).await;
+    let headed = db
+        .store
+        .publish_period(
+            year,
+            &NewPublication {
+                heading: NoticeHeading {
+                    issuer: "中共动力厂委员会".into(),
+                    doc_number: "动力党发〔2026〕1号".into(),
+                },
+                ..common::published_by(w.admin)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(headed.heading.doc_number, "动力党发〔2026〕1号");
+    let read = db.store.publications(year).await.unwrap();
+    assert_eq!(read[0].heading.issuer, "中共动力厂委员会");
+    let plain = db.store.publications(w.period).await.unwrap();
+    assert_eq!(plain[0].heading, NoticeHeading::default());
+    assert_eq!(problems(&db.store).await, vec![]);
+
+    let mut conn = behind_the_app(&db).await;
+    sqlx::query("UPDATE publications SET doc_number = '动力党发〔2026〕9号' WHERE id = $1")
+        .bind(headed.id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let found = problems(&db.store).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind, ProblemKind::Changed);
+    assert_eq!(found[0].record, format!("publication {}", headed.id));
 }

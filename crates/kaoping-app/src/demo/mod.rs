@@ -428,7 +428,12 @@ async fn review_and_publish(
             .await?;
     }
     crate::App::new(store.clone())
-        .publish_as(made.admin, period, "")
+        .publish_as(
+            made.admin,
+            period,
+            "",
+            &kaoping_store::NoticeHeading::default(),
+        )
         .await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::Form;
 use kaoping_app::china_time::date_of;
 use kaoping_app::{AppError, PublishedRevision, PublishedUnit};
-use kaoping_store::ReviewStatus;
+use kaoping_store::{NoticeHeading, ReviewStatus};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -29,6 +29,10 @@ pub struct Messages {
 pub struct PublishForm {
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    doc_number: String,
 }
 
 /// The confirmation page: what publishing will lock, and what stands in its way.
@@ -90,6 +94,13 @@ pub async fn confirm(
                         label for="reason" { "发布理由" }
                         textarea id="reason" name="reason" rows="3" required {}
                     }
+                    fieldset {
+                        legend { "通报的文头（可不填）" }
+                        label for="issuer" { "发文单位（印在通报落款、盖章处）" }
+                        input id="issuer" name="issuer" value=(preview.snapshot.rubric.issuer().unwrap_or_default()) maxlength="100";
+                        label for="doc_number" { "文号" }
+                        input id="doc_number" name="doc_number" placeholder="例如：动力党发〔2024〕3号" maxlength="100";
+                    }
                     button type="submit" { "确认发布" }
                     " "
                     a.button.secondary href=(format!("/periods/{id}")) { "返回汇总表" }
@@ -107,7 +118,15 @@ pub async fn publish(
     Path(id): Path<i64>,
     Form(f): Form<PublishForm>,
 ) -> PageResult<Response> {
-    match state.app.publish(&user.actor, id, &f.reason).await {
+    let heading = NoticeHeading {
+        issuer: f.issuer,
+        doc_number: f.doc_number,
+    };
+    match state
+        .app
+        .publish(&user.actor, id, &f.reason, &heading)
+        .await
+    {
         Ok(p) => Ok(back(
             &format!("/periods/{id}"),
             "msg",
@@ -206,7 +225,15 @@ pub async fn notice(
         ),
         None => revisions.last(),
     };
-    let issuer = view.rubric.issuer().unwrap_or("");
+    // Publications before headings existed print the rubric's issuer.
+    let heading = shown
+        .map(|r| r.publication.heading.clone())
+        .unwrap_or_default();
+    let issuer = if heading.issuer.is_empty() {
+        view.rubric.issuer().unwrap_or("").to_string()
+    } else {
+        heading.issuer.clone()
+    };
     let live;
     let units = match shown {
         Some(r) => &r.units,
@@ -219,6 +246,9 @@ pub async fn notice(
         &notice_title(&view.period.name),
         Some(&user),
         html! {
+            @if !heading.doc_number.is_empty() {
+                p.doc-number { (heading.doc_number) }
+            }
             h1 style="text-align:center" {
                 (notice_title(&view.period.name))
                 @if let Some(r) = shown { @if r.publication.revision > 1 { "（更正·第" (r.publication.revision) "版）" } }
@@ -236,11 +266,15 @@ pub async fn notice(
             }
             p { "根据《" (view.rubric.title()) "》，现将考评结果通报如下：" }
             (ranking(units))
-            p style="text-align:right" {
-                (issuer) br;
-                @match shown {
-                    Some(r) => (date_of(r.publication.at)),
-                    None => (view.period.published_at.map(date_of).unwrap_or_else(|| "（未发布）".into())),
+            // The signature block: issuer and date over the place the office's seal is stamped.
+            div.signature {
+                div.seal aria-hidden="true" { "（盖章）" }
+                p {
+                    (issuer) br;
+                    @match shown {
+                        Some(r) => (date_of(r.publication.at)),
+                        None => (view.period.published_at.map(date_of).unwrap_or_else(|| "（未发布）".into())),
+                    }
                 }
             }
             @if revisions.len() > 1 {

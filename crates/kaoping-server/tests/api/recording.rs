@@ -374,10 +374,19 @@ async fn publishing_a_complete_period_locks_it(app: TestApp) {
     assert!(r.error().contains("审核尚未通过"), "{}", r.error());
     let confirm = admin.get("/periods/2/publish").await;
     assert!(confirm.text().contains("确认发布") && confirm.text().contains("未提交"));
+    // The notice's heading is asked for, the issuing office filled in from the rubric.
+    assert!(
+        confirm.text().contains("name=\"doc_number\"")
+            && confirm
+                .text()
+                .contains("value=\"中共大冶有色金属有限公司动力厂党委工作部\""),
+        "{}",
+        confirm.text()
+    );
     let r = admin
         .post_json(
             "/api/periods/2/publish",
-            &json!({"reason": "年终会议已确认各部门记录"}),
+            &json!({"reason": "年终会议已确认各部门记录", "issuer": "中共动力厂委员会", "doc_number": "动力党发〔2025〕3号"}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -392,6 +401,20 @@ async fn publishing_a_complete_period_locks_it(app: TestApp) {
     assert!(text.contains("发布编号 2-1"), "{text}");
     assert!(text.contains(&digest[..16]), "{text}");
     assert!(text.contains("年终会议已确认各部门记录"), "{text}");
+    // Its heading: the document number, and the issuer over the place of the seal.
+    assert!(
+        text.contains("<p class=\"doc-number\">动力党发〔2025〕3号</p>"),
+        "{text}"
+    );
+    assert!(text.contains("中共动力厂委员会"), "{text}");
+    assert!(text.contains("（盖章）"), "{text}");
+    // The heading is part of the publication's record: the chain still verifies.
+    let run = admin
+        .post_form(&admin.with_csrf("/admin/integrity"), &[])
+        .await;
+    assert!(run.status == 303 || run.status == 200, "{}", run.text());
+    let check = admin.get("/admin/integrity").await.text();
+    assert!(check.contains("校验通过"), "{check}");
     let results = admin.results(2).await;
     assert_eq!(results["period"]["status"], "published");
     assert_eq!(dec(&unit(&results, "D07")["final"]), Decimal::from(99));

@@ -21,6 +21,9 @@ pub(crate) enum Col {
     Text,
     /// Text kept as its SHA-256.
     Digest,
+    /// Text added to a kind after records of it were linked: written only when set, so a record from
+    /// before (where it is NULL) keeps the content it was linked with.
+    LaterText,
 }
 
 /// A list read from a child table for one record: `sql` selects one integer or text column named `v`
@@ -49,7 +52,7 @@ pub(crate) struct Kind {
     pub mutable: bool,
 }
 
-use Col::{Digest as D, Int as I, Text as T};
+use Col::{Digest as D, Int as I, LaterText as L, Text as T};
 
 pub(crate) const DEPARTMENT: Kind = Kind {
     name: "department",
@@ -268,6 +271,8 @@ pub(crate) const PUBLICATION: Kind = Kind {
         ("changes", T),
         ("by_user", I),
         ("at", I),
+        ("issuer", L),
+        ("doc_number", L),
     ],
     children: &[],
     mutable: false,
@@ -387,6 +392,9 @@ impl Kind {
     fn fields(&self, row: &AnyRow) -> Result<Content, StoreError> {
         let mut out = Content::new(self.name);
         for &(name, kind) in self.columns {
+            if kind == Col::LaterText && col::<Option<String>>(row, name)?.is_none() {
+                continue;
+            }
             out.field(name, value(row, name, kind)?);
         }
         Ok(out)
@@ -417,7 +425,7 @@ fn value(row: &AnyRow, name: &str, kind: Col) -> Result<String, StoreError> {
             Some(n) => n.to_string(),
             None => "null".into(),
         },
-        Col::Text => match col::<Option<String>>(row, name)? {
+        Col::Text | Col::LaterText => match col::<Option<String>>(row, name)? {
             Some(s) => json_string(&s),
             None => "null".into(),
         },

@@ -112,5 +112,6 @@ pub fn published_by(user: i64) -> kaoping_store::NewPublication {
         reason: String::new(),
         changes: "[]".into(),
         by_user: user,
+        heading: kaoping_store::NoticeHeading::default(),
     }
 }
