@@ -116,7 +116,12 @@ pub struct ScoreBand {
 /// rubric's total (a bonus above it falls in the last band).
 pub fn score_bands(snapshot: &Snapshot, width: Decimal) -> Vec<ScoreBand> {
     let scores: Vec<Decimal> = snapshot.results().iter().map(|r| r.final_score).collect();
-    let total = snapshot.rubric.total();
+    bands_of(&scores, snapshot.rubric.total(), width)
+}
+
+/// [`score_bands`] over plain scores: bands of `width` from the multiple of `width` at or below the
+/// lowest score (never below 0) up to `total`, each score counted in exactly one.
+fn bands_of(scores: &[Decimal], total: Decimal, width: Decimal) -> Vec<ScoreBand> {
     let Some(lowest) = scores.iter().min().copied() else {
         return Vec::new();
     };
@@ -139,7 +144,7 @@ pub fn score_bands(snapshot: &Snapshot, width: Decimal) -> Vec<ScoreBand> {
         });
     }
     let last = bands.len() - 1;
-    for s in scores {
+    for &s in scores {
         let i = bands
             .iter()
             .position(|b| s >= b.from && s < b.to)
@@ -147,4 +152,57 @@ pub fn score_bands(snapshot: &Snapshot, width: Decimal) -> Vec<ScoreBand> {
         bands[i].units += 1;
     }
     bands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(n: i64) -> Decimal {
+        Decimal::from(n)
+    }
+
+    #[test]
+    fn bands_start_below_the_lowest_score_and_end_at_the_total() {
+        let scores = [d(67), Decimal::new(935, 1), d(100), d(88)];
+        let bands = bands_of(&scores, d(100), d(5));
+        assert_eq!(bands.first().map(|b| b.from), Some(d(65)));
+        assert_eq!(bands.last().map(|b| (b.from, b.to)), Some((d(95), d(100))));
+        let count = |from: i64| bands.iter().find(|b| b.from == d(from)).map(|b| b.units);
+        assert_eq!(count(65), Some(1));
+        assert_eq!(count(85), Some(1));
+        assert_eq!(count(90), Some(1));
+        // The full score and a bonus above it are in the last band.
+        assert_eq!(count(95), Some(1));
+        let with_bonus = bands_of(&[d(103), d(96)], d(100), d(5));
+        assert_eq!(with_bonus.len(), 1);
+        assert_eq!(with_bonus[0].units, 2);
+    }
+
+    #[test]
+    fn no_scores_or_no_width_no_bands() {
+        assert!(bands_of(&[], d(100), d(5)).is_empty());
+        assert!(bands_of(&[d(80)], d(100), Decimal::ZERO).is_empty());
+        // A rubric of 0 points still has one band to hold its units.
+        assert_eq!(bands_of(&[d(0)], d(0), d(5))[0].units, 1);
+    }
+
+    proptest! {
+        /// Every score is counted once, and the bands follow each other without gaps.
+        #[test]
+        fn every_score_is_in_exactly_one_band(
+            tenths in proptest::collection::vec(-50i64..1200, 1..60),
+            total in 1i64..150,
+            width in 1i64..25,
+        ) {
+            let scores: Vec<Decimal> = tenths.iter().map(|&t| Decimal::new(t, 1)).collect();
+            let bands = bands_of(&scores, d(total), d(width));
+            prop_assert_eq!(bands.iter().map(|b| b.units).sum::<usize>(), scores.len());
+            for pair in bands.windows(2) {
+                prop_assert_eq!(pair[0].to, pair[1].from);
+            }
+            prop_assert!(bands.iter().all(|b| b.from < b.to));
+        }
+    }
 }
