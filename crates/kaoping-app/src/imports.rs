@@ -12,7 +12,9 @@ use crate::error::AppError;
 use crate::findings::LOCKED;
 use crate::period::owner;
 use crate::permissions::Action;
+use crate::rubric_form::RubricForm;
 use crate::App;
+use kaoping_store::RubricVersion;
 
 /// Every problem of a rubric file, located by line and column.
 pub fn rubric_problems(e: &RubricFileError) -> Vec<String> {
@@ -163,24 +165,12 @@ impl From<kaoping_store::StoreError> for FindingsImportError {
 /// A rubric table read into a rubric, for review before saving.
 pub struct RubricImport {
     pub imported: kaoping_import::Imported,
-    /// The rubric as text, to review and edit.
+    /// The review form: a row per rule, problems already said in the table's terms.
+    pub form: RubricForm,
+    /// The rubric as text, for the advanced editor.
     pub text: String,
-    /// What must change before it can be saved.
+    /// What must change in the text before it can be saved, by line and column.
     pub problems: Option<String>,
-}
-
-impl RubricImport {
-    /// A rubric text under review that could not be saved (nothing imported to show beside it).
-    pub fn unsaved(text: String, problems: String) -> RubricImport {
-        RubricImport {
-            imported: kaoping_import::Imported {
-                spec: Default::default(),
-                items: Vec::new(),
-            },
-            text,
-            problems: Some(problems),
-        }
-    }
 }
 
 impl App {
@@ -300,11 +290,41 @@ impl App {
         let problems = kaoping_formats::parse_rubric("导入结果", &text)
             .err()
             .map(|e| e.to_string());
+        let form = RubricForm::of_import(name.trim(), &imported);
         Ok(RubricImport {
             imported,
+            form,
             text,
             problems,
         })
+    }
+
+    /// Saves the review form as a new version of its name, exactly as the TOML editor saves (the same
+    /// permission, checks and audit record), once every field reads, every row to confirm is ticked
+    /// and the rubric is valid; else the form comes back with each problem beside its field.
+    ///
+    /// # Errors
+    /// Not an administrator, or the database.
+    pub async fn save_rubric_form(
+        &self,
+        actor: &Actor,
+        mut form: RubricForm,
+    ) -> Result<Result<RubricVersion, RubricForm>, AppError> {
+        self.may_import(actor)?;
+        let Some(spec) = form.check(true) else {
+            return Ok(Err(form));
+        };
+        let toml = kaoping_formats::write_rubric(&spec);
+        match self
+            .save_rubric(actor, &form.name, &toml, AuditAction::RubricImport)
+            .await?
+        {
+            Ok(version) => Ok(Ok(version)),
+            Err(draft) => {
+                form.problems.extend(draft.problems);
+                Ok(Err(form))
+            }
+        }
     }
 
     /// The import page itself: only for the administrator.

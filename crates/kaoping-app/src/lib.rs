@@ -38,6 +38,7 @@ mod progress;
 mod publication;
 mod reads;
 mod review;
+mod rubric_form;
 mod self_check;
 mod standing;
 
@@ -82,6 +83,10 @@ pub use publication::{
 };
 pub use reads::{Dashboard, PeriodCard, Results, Sheet};
 pub use review::{review_step_name, ReviewBoard};
+pub use rubric_form::{
+    bonus_key, item_key, kind_hint, rule_key, section_key, veto_key, BonusForm, ItemForm,
+    RubricForm, RuleForm, SectionForm, VetoForm, FORM_CELL_CHARS, RULE_KINDS,
+};
 pub use self_check::{SelfCheckForm, SelfCheckOutcome, SelfCheckSubmission};
 pub use standing::{PastScore, UnitStanding};
 

@@ -17,6 +17,6 @@ pub use findings_csv::{
     read_findings, score_findings, score_findings_bytes, FindingsError, RowError,
 };
 pub use location::Location;
-pub use rubric_toml::{parse_rubric, read_rubric_file, RubricFileError};
+pub use rubric_toml::{parse_rubric, read_rubric_file, read_rubric_spec, RubricFileError};
 pub use rubric_write::write_rubric;
 pub use units_csv::{read_units, UnitsError};

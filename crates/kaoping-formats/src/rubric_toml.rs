@@ -80,48 +80,7 @@ pub fn read_rubric_file(path: &Path) -> Result<Rubric, RubricFileError> {
 pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
     let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = text.len() - text_no_bom.len();
-    let (doc, errors) = DeTable::parse_recoverable(text_no_bom);
-    let single = single_bracket_arrays(text_no_bom);
-    if !errors.is_empty() || !single.is_empty() {
-        // `[sections]` for `[[sections]]` makes the next `[sections]` a duplicate key to TOML: say what
-        // the clerk did, where they did it, and drop the duplicates it caused.
-        let mut problems: Vec<(usize, RubricProblem)> = single
-            .iter()
-            .map(|&(at, key)| {
-                (
-                    at,
-                    RubricProblem {
-                        at: Location::at(file, text, offset + at),
-                        message: format!("[{key}] 应写作 [[{key}]]"),
-                        hint: Some(format!(
-                            "每一个{}都以两层方括号 [[{key}]] 开始",
-                            array_what(key)
-                        )),
-                    },
-                )
-            })
-            .collect();
-        problems.extend(
-            errors
-                .iter()
-                .filter(|e| single.is_empty() || !e.message().contains("duplicate"))
-                .map(|e| {
-                    let at = e.span().map_or(0, |s| s.start);
-                    (
-                        at,
-                        RubricProblem {
-                            at: Location::at(file, text, offset + at),
-                            message: format!("TOML格式错误：{}", e.message().trim()),
-                            hint: Some("检查引号、方括号和等号是否成对、完整".into()),
-                        },
-                    )
-                }),
-        );
-        problems.sort_by_key(|(at, _)| *at);
-        return Err(RubricFileError::Invalid(
-            problems.into_iter().map(|(_, p)| p).collect(),
-        ));
-    }
+    let doc = syntax(file, text, text_no_bom, offset)?;
     let mut reader = Reader::default();
     let spec = reader.rubric(doc.get_ref(), doc.span());
     let locate = |span: &Range<usize>| Location::at(file, text, offset + span.start);
@@ -175,6 +134,85 @@ pub fn parse_rubric(file: &str, text: &str) -> Result<Rubric, RubricFileError> {
     Err(RubricFileError::Invalid(
         problems.into_iter().map(|(_, p)| p).collect(),
     ))
+}
+
+/// Reads rubric text into a [`RubricSpec`] without the core's checks (a part of a rubric, such as its
+/// settings without sections, which a review form completes before the whole is validated).
+///
+/// # Errors
+/// Every syntax problem, or else every field that could not be read, located.
+pub fn read_rubric_spec(file: &str, text: &str) -> Result<RubricSpec, RubricFileError> {
+    let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let offset = text.len() - text_no_bom.len();
+    let doc = syntax(file, text, text_no_bom, offset)?;
+    let mut reader = Reader::default();
+    let spec = reader.rubric(doc.get_ref(), doc.span());
+    if reader.problems.is_empty() {
+        return Ok(spec);
+    }
+    Err(RubricFileError::Invalid(
+        reader
+            .problems
+            .iter()
+            .map(|(span, message, hint)| RubricProblem {
+                at: Location::at(file, text, offset + span.start),
+                message: message.clone(),
+                hint: hint.clone(),
+            })
+            .collect(),
+    ))
+}
+
+/// The document, or every syntax problem located (`[sections]` for `[[sections]]` said as such).
+fn syntax<'a>(
+    file: &str,
+    text: &str,
+    text_no_bom: &'a str,
+    offset: usize,
+) -> Result<Spanned<DeTable<'a>>, RubricFileError> {
+    let (doc, errors) = DeTable::parse_recoverable(text_no_bom);
+    let single = single_bracket_arrays(text_no_bom);
+    if !errors.is_empty() || !single.is_empty() {
+        // `[sections]` for `[[sections]]` makes the next `[sections]` a duplicate key to TOML: say what
+        // the clerk did, where they did it, and drop the duplicates it caused.
+        let mut problems: Vec<(usize, RubricProblem)> = single
+            .iter()
+            .map(|&(at, key)| {
+                (
+                    at,
+                    RubricProblem {
+                        at: Location::at(file, text, offset + at),
+                        message: format!("[{key}] 应写作 [[{key}]]"),
+                        hint: Some(format!(
+                            "每一个{}都以两层方括号 [[{key}]] 开始",
+                            array_what(key)
+                        )),
+                    },
+                )
+            })
+            .collect();
+        problems.extend(
+            errors
+                .iter()
+                .filter(|e| single.is_empty() || !e.message().contains("duplicate"))
+                .map(|e| {
+                    let at = e.span().map_or(0, |s| s.start);
+                    (
+                        at,
+                        RubricProblem {
+                            at: Location::at(file, text, offset + at),
+                            message: format!("TOML格式错误：{}", e.message().trim()),
+                            hint: Some("检查引号、方括号和等号是否成对、完整".into()),
+                        },
+                    )
+                }),
+        );
+        problems.sort_by_key(|(at, _)| *at);
+        return Err(RubricFileError::Invalid(
+            problems.into_iter().map(|(_, p)| p).collect(),
+        ));
+    }
+    Ok(doc)
 }
 
 /// The keys the format writes as arrays of tables, with what each entry is.

@@ -298,6 +298,36 @@ fn flush_bonus_levels(out: &mut ParsedCriteria, pending: &mut Vec<(String, Level
     });
 }
 
+/// Why a `酌情扣分` with no range is confirmed: it was read as 酌情评分.
+pub const JUDGED_DEDUCTION: &str = "“酌情扣分”没有写扣分范围，暂读作酌情评分（考核人给出0～本项分值的得分并写明理由）；如是在本项分值内酌情扣分，请改为“酌情扣分（区间）”并填写最多扣分";
+
+/// `酌情扣分（1-3分）`, `酌情扣分1~3分`: a range of points in a judged deduction, written after its words.
+static JUDGED_RANGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(NUM)\s*分?\s*(?:-|－|~|～|—|至|到)\s*(NUM)\s*分"));
+
+fn judged_range(clause: &str) -> Option<(Decimal, Decimal)> {
+    if !clause.contains("酌情") || !(clause.contains('扣') || clause.contains('减')) {
+        return None;
+    }
+    let m = JUDGED_RANGE.captures(clause)?;
+    let (min, max) = (number(&m[1])?, number(&m[2])?);
+    (min <= max).then_some((min, max))
+}
+
+/// 酌情扣1-3分: a range deduction, never a silent 酌情评分, and confirmed: whether the range is per finding
+/// (as read) or the item's whole deduction is the author's to say.
+fn range_deduction(out: &mut ParsedCriteria, clause: &str, min: Decimal, max: Decimal) {
+    out.rules
+        .push(rule(clause, RuleKindSpec::RangeDeduction { min, max }));
+    let (min, max) = (min.normalize(), max.normalize());
+    out.confirm.push(Confirm {
+        phrase: clause.to_string(),
+        reason: format!(
+            "已读作酌情扣分（区间）：每条考核记录由考核人在{min}～{max}分之间酌定扣分并写明理由，多条记录累加；如{max}分是本项最多扣分，请改为上限"
+        ),
+    });
+}
+
 /// Reads one item's criteria. `bonus_section` marks the 加分/增分 part of a rubric, where 加N分 clauses
 /// are bonus rules.
 pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
@@ -342,10 +372,10 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         let per_count_gain = graded_now && each_thing(c);
         if let Some(m) = RANGE.captures(c) {
             match (&m[1], number(&m[2]), number(&m[3])) {
-                // 酌情扣1-3分: each deduction judged within the range.
-                ("扣" | "减", Some(min), Some(max)) if min <= max => out
-                    .rules
-                    .push(rule(c, RuleKindSpec::RangeDeduction { min, max })),
+                // 酌情扣1-3分: each deduction judged within the range, for the author to confirm.
+                ("扣" | "减", Some(min), Some(max)) if min <= max => {
+                    range_deduction(&mut out, c, min, max)
+                }
                 _ => out.confirm.push(Confirm {
                     phrase: c.to_string(),
                     reason: format!(
@@ -378,8 +408,18 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
                 text: c.to_string(),
                 effect: VetoEffectSpec::Fail,
             });
+        } else if let Some((min, max)) = judged_range(c) {
+            // 酌情扣分（1-3分）: the range after the words.
+            range_deduction(&mut out, c, min, max);
         } else if c.contains("酌情") {
             out.rules.push(rule(c, RuleKindSpec::Discretionary));
+            if c.contains('扣') || c.contains('减') {
+                // 酌情扣分 is not 酌情评分: the assessor gives the item's score, not a deduction.
+                out.confirm.push(Confirm {
+                    phrase: c.to_string(),
+                    reason: JUDGED_DEDUCTION.into(),
+                });
+            }
         } else if c.contains("折合") {
             out.rules.push(rule(
                 c,
@@ -959,7 +999,13 @@ mod tests {
         assert!(p.confirm[0].reason.contains("整数倍"));
         let p = parse_criteria("酌情扣1-3分；否则酌情扣减3-10分；酌情扣0.5至1分");
         assert_eq!(kinds(&p), ["range 1-3", "range 3-10", "range 0.5-1"]);
-        assert!(p.confirm.is_empty());
+        // Each range is read, and confirmed with its phrase.
+        let phrases: Vec<&str> = p.confirm.iter().map(|c| c.phrase.as_str()).collect();
+        assert_eq!(
+            phrases,
+            ["酌情扣1-3分", "否则酌情扣减3-10分", "酌情扣0.5至1分"]
+        );
+        assert!(p.confirm[0].reason.contains("1～3分"), "{:?}", p.confirm);
         let p = parse_criteria("年内发展1名以上新党员计2分，按时按标准收缴党费计2分");
         assert_eq!(kinds(&p), ["earned 2 max 1", "earned 2 max 1"]);
         let p = parse_criteria("好的得10分，较好的得8分，一般的得5分");
@@ -1058,7 +1104,22 @@ mod tests {
 
     #[test]
     fn discretionary_conversion_inherited_and_bonus() {
-        assert_eq!(kinds(&parse_criteria("酌情评分。")), ["discretionary"]);
+        let p = parse_criteria("酌情评分。");
+        assert_eq!(kinds(&p), ["discretionary"]);
+        assert!(p.confirm.is_empty());
+        // 酌情扣分 is never a silent 酌情评分: with a range it is a range deduction, without one it is
+        // confirmed.
+        for text in ["监督不到位，酌情扣1-3分", "监督不到位，酌情扣分（1-3分）"]
+        {
+            let p = parse_criteria(text);
+            assert_eq!(kinds(&p), ["range 1-3"], "{text}");
+            assert_eq!(p.confirm.len(), 1, "{text}");
+            assert_eq!(p.confirm[0].phrase, text);
+        }
+        let p = parse_criteria("公开不到位，酌情扣分。");
+        assert_eq!(kinds(&p), ["discretionary"]);
+        assert_eq!(p.confirm.len(), 1);
+        assert_eq!(p.confirm[0].reason, JUDGED_DEDUCTION);
         assert_eq!(
             kinds(&parse_criteria("考试成绩折合成本项成绩。")),
             ["conversion"]

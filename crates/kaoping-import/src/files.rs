@@ -90,6 +90,8 @@ pub fn import_file(file: &str, bytes: &[u8], title: &str) -> Result<Imported, Im
                         if crate::table::is_bonus_section(&item.section) {
                             item.confirm.clear();
                         }
+                        // The bonus rules are the settings' now, not the rows'.
+                        item.bonus = 0..0;
                     }
                     crate::rule_lines::apply_settings(&mut imported.spec, &settings.rows).map_err(
                         |(line, reason)| ImportError::Table {

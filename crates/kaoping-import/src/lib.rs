@@ -20,4 +20,4 @@ mod word;
 
 pub use criteria::{parse_criteria, Confirm, ParsedCriteria};
 pub use files::{findings_csv_from_xlsx, import_file, read_tables, ImportError};
-pub use table::{import_table, Imported, ImportedItem, ReadRule, Table, TableError};
+pub use table::{import_table, Columns, Imported, ImportedItem, ReadRule, Table, TableError};

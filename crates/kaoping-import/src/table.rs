@@ -3,6 +3,7 @@
 //! `20分` in their own column or `(5分)` inside the text, every item's criteria parsed into rules.
 
 use std::fmt;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use kaoping_core::rubric::{BonusSpec, ItemSpec, RubricSpec, SectionSpec};
@@ -101,6 +102,26 @@ pub struct ImportedItem {
     pub read: Vec<ReadRule>,
     /// Phrases read with a question, and phrases not understood ([`Confirm::not_understood`]).
     pub confirm: Vec<Confirm>,
+    /// The item the row became: its section and its place in the section (`None` for a row of bonus
+    /// rules).
+    pub item: Option<(usize, usize)>,
+    /// The bonus rules (`spec.bonus.rules`) and vetoes (`spec.vetoes`) the row's criteria made.
+    pub bonus: Range<usize>,
+    pub vetoes: Range<usize>,
+}
+
+/// The uploaded table's own names of the columns a rubric is read from, so a review can say where in
+/// the table a value came from (第5行“评分标准”列).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns {
+    /// 栏目 (or 考核项目 …); empty when the table has none.
+    pub section: String,
+    /// 分值 (or 基本分 …); empty when the table has none (points written inside the content).
+    pub points: String,
+    /// 考核内容; the criteria column's name when the table describes each item in its criteria.
+    pub content: String,
+    /// 评分标准, 计分办法, 扣分标准 …: where the rules were read from.
+    pub criteria: String,
 }
 
 /// The rubric and the import report.
@@ -108,6 +129,7 @@ pub struct ImportedItem {
 pub struct Imported {
     pub spec: RubricSpec,
     pub items: Vec<ImportedItem>,
+    pub columns: Columns,
 }
 
 impl Imported {
@@ -190,6 +212,25 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
         Col::Criteria
     };
     let points_name = header.points_name.clone();
+    let name_of = |col: Col| {
+        header
+            .column(col)
+            .and_then(|i| table.rows[header_row].get(i))
+            .map_or(String::new(), |s| s.trim().to_string())
+    };
+    let columns = Columns {
+        section: name_of(Col::Section),
+        points: if header.column(Col::Points).is_some() {
+            points_name.clone()
+        } else {
+            String::new()
+        },
+        content: name_of(content_col),
+        criteria: match name_of(Col::Criteria) {
+            c if c.is_empty() => name_of(content_col),
+            c => c,
+        },
+    };
     let mut spec = RubricSpec {
         title: title.to_string(),
         total: Decimal::ONE_HUNDRED,
@@ -305,6 +346,8 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             )
             .map(|(phrase, meaning)| ReadRule { phrase, meaning })
             .collect();
+        let first_bonus = bonus.rules.len();
+        let first_veto = spec.vetoes.len();
         items_report.push(ImportedItem {
             row: r + 1,
             section: section_title.clone(),
@@ -312,12 +355,17 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
             rules: parsed.rules.len() + parsed.bonus.len(),
             read,
             confirm: parsed.confirm.clone(),
+            item: None,
+            bonus: first_bonus..first_bonus + parsed.bonus.len(),
+            vetoes: first_veto..first_veto,
         });
         bonus.rules.extend(parsed.bonus);
         if is_bonus {
             continue;
         }
         spec.vetoes.extend(parsed.vetoes);
+        let report = items_report.last_mut().expect("just pushed");
+        report.vetoes = first_veto..spec.vetoes.len();
         let new_section =
             current.as_ref().is_none_or(|(t, _)| *t != section_title) || section_title.is_empty();
         // Points in the section's name are the section's; the 分值 column is then the items'.
@@ -340,6 +388,7 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
                 column_points.filter(|_| !column_points_of_items),
             ));
         }
+        let section_index = spec.sections.len() - 1;
         let s = spec
             .sections
             .last_mut()
@@ -355,6 +404,7 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
         };
         // 达到…得20分 with no points of its own: the item is worth what it can earn.
         let item_points = item_points.or_else(|| earnable(&parsed.rules));
+        items_report.last_mut().expect("pushed above").item = Some((section_index, s.items.len()));
         s.items.push(ItemSpec {
             code: None,
             title: String::new(),
@@ -393,6 +443,7 @@ pub fn import_table(title: &str, table: &Table) -> Result<Imported, TableError> 
     Ok(Imported {
         spec,
         items: items_report,
+        columns,
     })
 }
 
@@ -415,4 +466,68 @@ fn short_title(content: &str) -> String {
         .next()
         .unwrap_or(content);
     first.chars().take(16).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaoping_core::rubric::RuleKindSpec;
+
+    fn table(csv: &str) -> Table {
+        Table {
+            rows: csv
+                .lines()
+                .map(|l| l.split(',').map(str::to_string).collect())
+                .collect(),
+            merged_across: Vec::new(),
+        }
+    }
+
+    /// Each row says which item it became and the table's own column names, so a review can locate
+    /// what it shows in the table; 酌情扣1-3分 comes back to confirm.
+    #[test]
+    fn rows_know_their_items_and_columns_their_names() {
+        let t = table(
+            "栏目,分值,考核内容,计分办法\n\
+             党建,30分,开展学习（20分）,每少一次扣2分\n\
+             党建,30分,监督（10分）,监督不到位酌情扣1-3分\n\
+             加分项,,表彰,受到表彰的加2分\n",
+        );
+        let imported = import_table("x", &t).unwrap();
+        let c = &imported.columns;
+        assert_eq!(
+            (
+                c.section.as_str(),
+                c.points.as_str(),
+                c.content.as_str(),
+                c.criteria.as_str()
+            ),
+            ("栏目", "分值", "考核内容", "计分办法")
+        );
+        let rows: Vec<_> = imported
+            .items
+            .iter()
+            .map(|i| (i.row, i.item, i.bonus.clone()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (2, Some((0, 0)), 0..0),
+                (3, Some((0, 1)), 0..0),
+                (4, None, 0..1)
+            ]
+        );
+        let item = &imported.spec.sections[0].items[1];
+        assert_eq!(
+            item.rules[0].kind,
+            RuleKindSpec::RangeDeduction {
+                min: Decimal::ONE,
+                max: Decimal::from(3)
+            }
+        );
+        let confirm = &imported.items[1].confirm;
+        assert_eq!(confirm.len(), 1, "{confirm:?}");
+        assert_eq!(confirm[0].phrase, "监督不到位酌情扣1-3分");
+        assert!(confirm[0].reason.contains("酌情扣分（区间）"));
+    }
 }

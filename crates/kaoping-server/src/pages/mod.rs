@@ -20,6 +20,7 @@ mod login;
 mod publication;
 mod review;
 mod rubric;
+mod rubric_review;
 mod self_check;
 mod sheet;
 mod slips;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
             get(transfer::rubric_import_form).post(transfer::rubric_import),
         )
         .route("/rubrics/import/save", post(transfer::rubric_import_save))
+        .route("/rubrics/import/review", post(rubric_review::save))
         .route(
             "/periods/{id}/findings/import",
             get(transfer::findings_import_form).post(transfer::findings_import),

@@ -1,5 +1,5 @@
 //! Files in and out: Excel downloads (summary, score sheet, ledger, rubric), importing a rubric table
-//! (upload, review, save as a new version) and importing findings (all rows or none, every bad row
+//! (upload, then the review form of `rubric_review.rs`, or its TOML editor, saves a new version) and importing findings (all rows or none, every bad row
 //! listed). The work is the application's (shared with the CLI); this page moves the files.
 
 use axum::extract::{Multipart, Path, State};
@@ -7,12 +7,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use kaoping_app::{
-    findings_text, AppError, AuditAction, FindingsImportError, RubricImport, Workbook,
+    findings_text, AppError, AuditAction, FindingsImportError, RubricForm, Workbook,
 };
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{action, back, enc, layout, multiline, read_multipart, PageResult};
+use super::html::{action, back, enc, layout, read_multipart, PageResult};
+use super::rubric_review::review_page;
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
@@ -91,7 +92,7 @@ pub async fn rubric_import_form(
         Some(&user),
         html! {
             h1 { "导入考评细则" }
-            p { "上传现有的考评细则表格（Word .docx、Excel .xlsx 或 CSV）。表头应含“考核内容”“评分标准”（或考评内容、考核标准、评分细则等），列的顺序不限；合并单元格、“20分”“（5分）”写法均可。导入后先核对再保存。" }
+            p { "上传现有的考评细则表格（Word .docx、Excel .xlsx 或 CSV）。表头应含“考核内容”“评分标准”（或考评内容、考核标准、评分细则等），列的顺序不限；合并单元格、“20分”“（5分）”写法均可。导入后在表单中逐条核对（每条规则一行，原文在旁），再保存；也可直接编辑TOML。" }
             form.stack method="post" enctype="multipart/form-data" action=(action(&user, "/rubrics/import")) {
                 label { "名称（保存为该名称的新版本）" input name="name" required; }
                 label { "文件" input name="file" type="file" accept=".docx,.xlsx,.csv" required; }
@@ -114,37 +115,7 @@ pub async fn rubric_import(
         .app
         .import_rubric(&user.actor, &file.filename, &file.bytes, &name)
         .await?;
-    Ok(review_page(&user, name.trim(), &import))
-}
-
-fn review_page(user: &CurrentUser, name: &str, import: &RubricImport) -> Markup {
-    let (imported, text, problems) = (&import.imported, &import.text, import.problems.as_deref());
-    layout(
-        "核对导入结果",
-        Some(user),
-        html! {
-            h1 { "核对导入结果：" (name) }
-            div.table-wrap { table {
-                // Each rule beside the words it was read from; then what to confirm, and what was not
-                // understood at all.
-                tr { th.num { "行" } th { "栏目" } th { "考核内容" } th { "读作" } th { "待确认" } th { "未读懂" } }
-                @for item in &imported.items {
-                    tr {
-                        td.num { (item.row) } td { (item.section) } td { (item.content) }
-                        td { @for r in &item.read { div { (r.meaning) br; small { "“" (r.phrase) "”" } } } }
-                        td { @for c in item.confirm.iter().filter(|c| !c.not_understood()) { div { "“" (c.phrase) "”：" (c.reason) } } }
-                        td { @for c in item.confirm.iter().filter(|c| c.not_understood()) { div { "“" (c.phrase) "”：" (c.reason) } } }
-                    }
-                }
-            } }
-            @if let Some(p) = problems { div.flash role="alert" { "还需修改后才能保存：" br; (multiline(p)) } }
-            form.stack method="post" action=(action(user, "/rubrics/import/save")) {
-                input type="hidden" name="name" value=(name);
-                label { "考评细则（可直接修改，格式见 docs/rubric-format.md）" textarea name="toml" rows="24" { (text) } }
-                button type="submit" { "保存为新版本" }
-            }
-        },
-    )
+    Ok(review_page(&user, &import.form, &import.text, None))
 }
 
 #[derive(Deserialize)]
@@ -165,10 +136,14 @@ pub async fn rubric_import_save(
     {
         Ok(version) => Ok(Redirect::to(&format!("/rubrics/{}", version.id)).into_response()),
         Err(draft) => {
-            let import = RubricImport::unsaved(f.toml.clone(), draft.problems.join("\n"));
+            // The TOML editor alone: the text is what was typed, not a table to lay out as a form.
+            let form = RubricForm {
+                name: f.name.clone(),
+                ..RubricForm::default()
+            };
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                review_page(&user, &f.name, &import),
+                review_page(&user, &form, &f.toml, Some(&draft.problems.join("\n"))),
             )
                 .into_response())
         }

@@ -9,6 +9,7 @@ use crate::helpers::TestApp;
 on_both!(
     downloads_are_real_workbooks_for_those_who_may_see_them,
     a_rubric_table_is_reviewed_then_saved_as_a_new_version,
+    a_rubric_table_is_reviewed_in_a_form_without_toml,
     a_findings_file_imports_all_rows_or_none,
 );
 
@@ -63,7 +64,255 @@ async fn downloads_are_real_workbooks_for_those_who_may_see_them(app: TestApp) {
 const TABLE: &str = "栏目,分值,考核内容,评分标准,考核办法\n\
 重点指标,20分,保证完成生产任务,未完成扣20分；完成任务，但成本超支扣5分,查通报\n\
 党建,80分,开展学习（40分）,每少一次扣2分；情节严重的，通报批评,查记录\n\
-党建,80分,民主评议（40分）,酌情评分,查记录\n";
+党建,80分,民主评议（30分）,酌情评分,查记录\n\
+党建,80分,监督（10分）,监督不到位，酌情扣1-3分,查记录\n";
+
+/// HTML's escapes, undone.
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// An attribute of a start tag.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = start + tag[start..].find('"')?;
+    Some(unescape(&tag[start..end]))
+}
+
+/// What a browser would post for the form whose start tag has `marker`: its text boxes, hidden fields,
+/// ticked boxes, the selected option of each select and each textarea's text.
+fn form_fields(page: &str, marker: &str) -> Vec<(String, String)> {
+    let start = page.find(marker).expect("the form");
+    let form = &page[start..start + page[start..].find("</form>").expect("its end")];
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open..];
+        let end = rest.find('>').expect("a tag ends");
+        let tag = &rest[..=end];
+        let after = &rest[end + 1..];
+        if tag.starts_with("<input") {
+            let name = attr(tag, "name");
+            let kind = attr(tag, "type").unwrap_or_default();
+            if let Some(name) = name {
+                if kind != "checkbox" || tag.contains(" checked") {
+                    out.push((name, attr(tag, "value").unwrap_or_default()));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            let close = after.find("</textarea>").expect("textarea ends");
+            out.push((attr(tag, "name").unwrap(), unescape(&after[..close])));
+        } else if tag.starts_with("<select") {
+            let close = after.find("</select>").expect("select ends");
+            let options = &after[..close];
+            let chosen = options
+                .split("<option")
+                .skip(1)
+                .find(|o| o[..o.find('>').unwrap()].contains(" selected"))
+                .or_else(|| options.split("<option").nth(1))
+                .map(|o| attr(&format!("<option{o}"), "value").unwrap_or_default())
+                .unwrap_or_default();
+            out.push((attr(tag, "name").unwrap(), chosen));
+        }
+        rest = after;
+    }
+    out
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    fields.retain(|(k, _)| k != name);
+    fields.push((name.to_string(), value.to_string()));
+}
+
+/// Ticks 已核对 on every row that has something to confirm.
+fn tick_all(fields: &mut Vec<(String, String)>) {
+    let rows: Vec<String> = fields
+        .iter()
+        .filter_map(|(k, _)| k.strip_suffix(".confirm").map(str::to_string))
+        .collect();
+    for row in rows {
+        set(fields, &format!("{row}.checked"), "1");
+    }
+}
+
+async fn post_fields(
+    client: &crate::helpers::UserClient,
+    path: &str,
+    fields: &[(String, String)],
+) -> crate::helpers::Resp {
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    client.post_form(&client.with_csrf(path), &pairs).await
+}
+
+/// The selected option of a select on the page.
+fn selected(page: &str, name: &str) -> String {
+    let start = page
+        .find(&format!("<select name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no select {name}"));
+    let select = &page[start..start + page[start..].find("</select>").unwrap()];
+    let option = select
+        .split("<option")
+        .skip(1)
+        .find(|o| o[..o.find('>').unwrap()].contains(" selected"))
+        .unwrap_or_else(|| panic!("nothing selected in {name}"));
+    attr(&format!("<option{option}"), "value").unwrap()
+}
+
+async fn a_rubric_table_is_reviewed_in_a_form_without_toml(app: TestApp) {
+    let admin = app.client("admin").await;
+    let before = app.store().rubrics().await.unwrap().len();
+    let r = admin
+        .post_multipart(
+            &admin.with_csrf("/rubrics/import"),
+            file("细则.csv", TABLE.as_bytes().to_vec()).text("name", "表单细则"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    // A row per rule, its kind selected and its phrase beside it.
+    assert_eq!(selected(&page, "s0.i0.r0.kind"), "fixed");
+    assert_eq!(selected(&page, "s1.i0.r0.kind"), "per_occurrence");
+    assert_eq!(selected(&page, "s1.i1.r0.kind"), "discretionary");
+    assert!(page.contains("每少一次扣2分</textarea>"), "{page}");
+    assert!(page.contains("每次扣分") && page.contains("酌情扣分（区间）"));
+    // 酌情扣1-3分 comes back as a range deduction to confirm, never as a silent 酌情评分.
+    assert_eq!(selected(&page, "s1.i2.r0.kind"), "range_deduction");
+    assert!(
+        page.contains("监督不到位，酌情扣1-3分</textarea>"),
+        "{page}"
+    );
+    let fields = form_fields(&page, "<form class=\"rubric-review\"");
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no field {name}"))
+    };
+    assert_eq!(
+        (value("s1.i2.r0.min"), value("s1.i2.r0.max")),
+        ("1".into(), "3".into())
+    );
+    assert!(value("s1.i2.r0.confirm").contains("酌情扣分（区间）"));
+    // 情节严重的，通报批评 made no rule: a row of its own, to confirm.
+    assert_eq!(value("s1.i0.r1.text"), "情节严重的，通报批评");
+    assert_eq!(value("s1.i0.r1.kind"), "");
+    assert!(!value("s1.i0.r1.confirm").is_empty());
+    assert_eq!(value("s1.i0.row"), "3");
+    // The TOML editor is still there, folded.
+    assert!(page.contains("高级：直接编辑TOML") && page.contains("name=\"toml\""));
+
+    // Rows to confirm must be ticked: the save refuses and says which rows.
+    let mut edited = fields.clone();
+    set(&mut edited, "s1.i0.r0.amount", "3");
+    let r = post_fields(&admin, "/rubrics/import/review", &edited).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    let text = r.text();
+    assert!(
+        text.contains("以下各行有待核对的规则，尚未勾选“已核对”：第3行、第5行"),
+        "{text}"
+    );
+    assert!(
+        text.contains("第5行“评分标准”列：“监督不到位，酌情扣1-3分”待核对"),
+        "{text}"
+    );
+    assert_eq!(app.store().rubrics().await.unwrap().len(), before);
+
+    // A bad amount: 422, said at the table's row and column, the typed value kept.
+    tick_all(&mut edited);
+    set(&mut edited, "s1.i0.r0.amount", "abc");
+    let r = post_fields(&admin, "/rubrics/import/review", &edited).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    let text = r.text();
+    assert!(
+        text.contains("第3行“评分标准”列：扣分分值“abc”不是数字"),
+        "{text}"
+    );
+    assert!(
+        text.contains("name=\"s1.i0.r0.amount\" value=\"abc\""),
+        "{text}"
+    );
+    assert!(!text.contains("sections["), "no TOML paths: {text}");
+    assert_eq!(app.store().rubrics().await.unwrap().len(), before);
+
+    // The core's checks, in the table's terms too: items that no longer add up to their section.
+    set(&mut edited, "s1.i0.r0.amount", "3");
+    set(&mut edited, "s1.i0.points", "45");
+    let r = post_fields(&admin, "/rubrics/import/review", &edited).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("第3行“分值”列：栏目2各评分项分值之和为85"),
+        "{}",
+        r.text()
+    );
+
+    // Changed kinds and amounts are saved, as a new version, like the TOML editor saves.
+    set(&mut edited, "s1.i0.points", "40");
+    set(&mut edited, "s1.i1.r0.kind", "graded");
+    set(
+        &mut edited,
+        "s1.i1.r0.levels",
+        "好,30
+一般,20",
+    );
+    let r = post_fields(&admin, "/rubrics/import/review", &edited).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let saved = app.store().rubrics().await.unwrap();
+    assert_eq!(saved.len(), before + 1);
+    let version = saved.iter().find(|v| v.name == "表单细则").expect("saved");
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/rubrics/{}", version.id).as_str())
+    );
+    let rubric = kaoping_formats::parse_rubric("saved", &version.toml).expect("valid");
+    let kind = |code: &str| {
+        rubric
+            .rules()
+            .iter()
+            .find(|r| r.code == code)
+            .unwrap_or_else(|| panic!("rule {code}"))
+            .kind
+            .clone()
+    };
+    use kaoping_core::rubric::RuleKind;
+    assert!(
+        matches!(kind("2.1.1"), RuleKind::PerOccurrence { amount, .. } if amount == 3.into()),
+        "{:?}",
+        kind("2.1.1")
+    );
+    assert!(
+        matches!(kind("2.2.1"), RuleKind::Graded { .. }),
+        "{:?}",
+        kind("2.2.1")
+    );
+    assert!(
+        matches!(kind("2.3.1"), RuleKind::RangeDeduction { min, max } if min == 1.into() && max == 3.into()),
+        "{:?}",
+        kind("2.3.1")
+    );
+    assert!(
+        rubric.rules().iter().all(|r| r.code != "2.1.2"),
+        "the unfilled row adds no rule"
+    );
+    let page = admin.get(&format!("/rubrics/{}", version.id)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("分档得分"), "{}", page.text());
+
+    // Only administrators save.
+    let anquan = app.client("anquan").await;
+    let r = post_fields(&anquan, "/rubrics/import/review", &edited).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(app.store().rubrics().await.unwrap().len(), before + 1);
+}
 
 async fn a_rubric_table_is_reviewed_then_saved_as_a_new_version(app: TestApp) {
     let admin = app.client("admin").await;
@@ -78,24 +327,15 @@ async fn a_rubric_table_is_reviewed_then_saved_as_a_new_version(app: TestApp) {
         page.contains("情节严重的，通报批评"),
         "the phrase to confirm is quoted"
     );
-    // Each rule is shown as read, beside the words it was read from.
-    assert!(
-        page.contains("按次扣分：每次扣2分") && page.contains("“每少一次扣2分”"),
-        "{page}"
-    );
-    assert!(
-        page.contains("未读懂"),
-        "what was not understood has its own column"
-    );
     assert_eq!(
         app.store().rubrics().await.unwrap().len(),
         before,
         "nothing saved before review"
     );
-    // The review page carries the rubric text; saving it makes a new version.
-    let start = page.find("<textarea").unwrap();
-    let text =
-        &page[page[start..].find('>').unwrap() + start + 1..page.find("</textarea>").unwrap()];
+    // The review page carries the rubric text (高级：直接编辑TOML); saving it makes a new version.
+    let start = page.find("<textarea name=\"toml\"").unwrap();
+    let text = &page[page[start..].find('>').unwrap() + start + 1
+        ..start + page[start..].find("</textarea>").unwrap()];
     let toml = text
         .replace("&quot;", "\"")
         .replace("&lt;", "<")
