@@ -1217,6 +1217,14 @@ async fn every_role_at_both_widths(client: Client, base: String) {
             shoot(&client, "phone-sheet.png", Some(1600.0)).await;
         }
         to_desktop(&client, emulated).await;
+        if *user == "admin" {
+            // A Word/Excel rubric reviewed in its form, at both widths.
+            import_rubric_table(&client, &base, "1366 px").await;
+            let emulated = to_phone(&client).await;
+            import_rubric_table(&client, &base, "390 px").await;
+            assert_fits_phone(&client, "admin /rubrics/import review form").await;
+            to_desktop(&client, emulated).await;
+        }
         if *user == "lingdao" {
             client.set_window_size(1366, 900).await.expect("resize");
             client.goto(&format!("{base}/")).await.unwrap();
@@ -1230,6 +1238,54 @@ async fn every_role_at_both_widths(client: Client, base: String) {
         client.goto(&format!("{base}/")).await.unwrap();
         log_out(&client).await;
     }
+}
+
+/// Uploads a small rubric table on the import page and waits for its review form, where each rule's
+/// source phrase and what is to be confirmed come first.
+async fn import_rubric_table(client: &Client, base: &str, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("细则.csv");
+    std::fs::write(
+        &table,
+        "栏目,分值,考核内容,评分标准\n党建,40分,民主评议,酌情扣1-3分\n党建,40分,开展学习,每少一次扣2分\n",
+    )
+    .unwrap();
+    client
+        .goto(&format!("{base}/rubrics/import"))
+        .await
+        .unwrap();
+    let form = client
+        .find(Locator::Css("main form"))
+        .await
+        .expect("the import form");
+    form.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("测试细则")
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=file]"))
+        .await
+        .unwrap()
+        .send_keys(table.to_str().unwrap())
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = wait_for_text(client, "核对导入结果").await;
+    assert!(text.contains("待核对"), "{what}: {text}");
+    let first = client
+        .find(Locator::Css("table.review-rules th:nth-child(2)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first, "原文", "{what}: the phrase comes first");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

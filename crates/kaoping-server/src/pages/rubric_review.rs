@@ -44,6 +44,21 @@ fn rule_row(form: &RubricForm, key: &str, r: &RuleForm, row: usize) -> Markup {
     html! {
         tr.confirm[to_confirm].new-rule[r.is_blank()] {
             td { label.check { input type="checkbox" name=(k("delete")) value="1" checked[r.delete]; "删除" } }
+            // The source phrase and its check first: what the row was read from, then how.
+            td.phrase {
+                textarea name=(k("text")) rows="2" aria-label="原文" placeholder=(if r.is_blank() { "新增规则：原文" } else { "" }) { (r.text) }
+                (problem(form, &k("text")))
+            }
+            td.check {
+                input type="hidden" name=(k("decimals")) value=(r.decimals);
+                input type="hidden" name=(k("rounding")) value=(r.rounding);
+                @if to_confirm {
+                    input type="hidden" name=(k("confirm")) value=(r.confirm);
+                    div.reason { "待核对：" (r.confirm) }
+                    label.check { input type="checkbox" name=(k("checked")) value="1" checked[r.checked]; "已核对" }
+                    (problem(form, &k("checked")))
+                }
+            }
             td { (text_box(form, &k("code"), &r.code, &format!("{at}规则编号"), "code")) }
             td {
                 select name=(k("kind")) aria-label=(format!("{at}规则类型")) {
@@ -75,20 +90,6 @@ fn rule_row(form: &RubricForm, key: &str, r: &RuleForm, row: usize) -> Markup {
                     option value="any" selected[r.applies == "any"] { "个人或组" }
                 }
                 (problem(form, &k("applies")))
-            }
-            td.phrase {
-                textarea name=(k("text")) rows="2" aria-label="原文" placeholder=(if r.is_blank() { "新增规则：原文" } else { "" }) { (r.text) }
-                (problem(form, &k("text")))
-            }
-            td {
-                input type="hidden" name=(k("decimals")) value=(r.decimals);
-                input type="hidden" name=(k("rounding")) value=(r.rounding);
-                @if to_confirm {
-                    input type="hidden" name=(k("confirm")) value=(r.confirm);
-                    div.reason { "待核对：" (r.confirm) }
-                    label.check { input type="checkbox" name=(k("checked")) value="1" checked[r.checked]; "已核对" }
-                    (problem(form, &k("checked")))
-                }
             }
         }
     }
@@ -167,7 +168,7 @@ pub fn review_page(
                                     (problem(form, &format!("{ik}.title")))
                                     (problem(form, &format!("{ik}.rules")))
                                     div.table-wrap { table.review-rules {
-                                        tr { th { "删除" } th { "编号" } th { "类型" } th { "分值" } th { "次数" } th { "扣分上限" } th { "加扣" } th { "最少" } th { "最多" } th { "分档" } th { "适用" } th { "原文" } th { "核对" } }
+                                        tr { th { "删除" } th { "原文" } th { "核对" } th { "编号" } th { "类型" } th { "分值" } th { "次数" } th { "扣分上限" } th { "加扣" } th { "最少" } th { "最多" } th { "分档" } th { "适用" } }
                                         @for (ri, r) in item.rules.iter().enumerate() {
                                             (rule_row(form, &rule_key(si, ii, ri), r, item.row))
                                         }
