@@ -644,6 +644,60 @@ pub(crate) fn cell_changes(
         .collect())
 }
 
+/// A form's changes, checked cell by cell against the period as committed plus the changes before them
+/// (the grid's and the self-check form's save).
+pub(crate) struct FormChanges<'s> {
+    pub work: Work<'s>,
+    source: Source,
+    pub changes: Vec<(NewEntry, Option<Entry>)>,
+    /// Each refused cell's messages, by its key in the form.
+    pub errors: HashMap<String, String>,
+    /// Some change corrects or withdraws a recorded entry, so the form needs its reason.
+    pub removals: bool,
+}
+
+impl<'s> FormChanges<'s> {
+    pub fn new(snapshot: &'s Snapshot, source: Source) -> FormChanges<'s> {
+        FormChanges {
+            work: Work::new(snapshot),
+            source,
+            changes: Vec::new(),
+            errors: HashMap::new(),
+            removals: false,
+        }
+    }
+
+    /// Takes a cell's planned changes (from [`cell_changes`]), keeping those that pass their checks;
+    /// what is refused is kept under the cell's `key`.
+    pub fn take(&mut self, key: String, planned: Result<Vec<(NewEntry, Option<Entry>)>, String>) {
+        let planned = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                self.errors.insert(key, e);
+                return;
+            }
+        };
+        let mut refused = Vec::new();
+        for (entry, replaced) in planned {
+            self.removals |= replaced.is_some();
+            if entry.kind != EntryKind::Withdraw {
+                let replaces = replaced.as_ref().map(|o| o.id);
+                if let Err(e) = self
+                    .work
+                    .check(self.source, &entry.finding_input(), replaces)
+                {
+                    refused.push(e.user_message());
+                    continue;
+                }
+            }
+            self.changes.push((entry, replaced));
+        }
+        if !refused.is_empty() {
+            self.errors.insert(key, refused.join("；"));
+        }
+    }
+}
+
 fn changed_meanwhile(now: &str) -> String {
     format!(
         "此格已被他人改为“{}”，请核对后重新填写",
@@ -759,11 +813,8 @@ impl App {
         bounded("说明", &note, NOTE_CHARS)
             .and_then(|()| bounded("原因", &reason, NOTE_CHARS))
             .map_err(AppError::Invalid)?;
-        let mut errors: HashMap<String, String> = HashMap::new();
         let mut general = Vec::new();
-        let mut changes: Vec<(NewEntry, Option<Entry>)> = Vec::new();
-        let mut removals = false;
-        let mut work = Work::new(&snapshot);
+        let mut form = FormChanges::new(&snapshot, Source::Assessor);
         let writer = CellWriter {
             period_id,
             round: grid.round_name(),
@@ -780,7 +831,8 @@ impl App {
                 continue;
             };
             let Some(row) = grid.rows.iter().find(|r| r.code == *row_code) else {
-                errors.insert(k, format!("“{row_code}”不是本考评期的单位或组"));
+                form.errors
+                    .insert(k, format!("“{row_code}”不是本考评期的单位或组"));
                 continue;
             };
             if !grid.applies(*rule, row) {
@@ -792,32 +844,18 @@ impl App {
                 typed: (typed(&sub.values), typed(&sub.notes)),
             };
             let entries: Vec<Entry> = grid.entries(row_code, *rule).cloned().collect();
-            match cell_changes(&writer, def, kind, row_code, &entries, &cell) {
-                Ok(planned) => {
-                    let mut cell_errors = Vec::new();
-                    for (entry, replaced) in planned {
-                        removals |= replaced.is_some();
-                        if entry.kind != EntryKind::Withdraw {
-                            if let Err(e) = work.check(
-                                Source::Assessor,
-                                &entry.finding_input(),
-                                replaced.as_ref().map(|o| o.id),
-                            ) {
-                                cell_errors.push(e.user_message());
-                                continue;
-                            }
-                        }
-                        changes.push((entry, replaced));
-                    }
-                    if !cell_errors.is_empty() {
-                        errors.insert(k, cell_errors.join("；"));
-                    }
-                }
-                Err(e) => {
-                    errors.insert(k, e);
-                }
-            }
+            form.take(
+                k,
+                cell_changes(&writer, def, kind, row_code, &entries, &cell),
+            );
         }
+        let FormChanges {
+            mut work,
+            changes,
+            errors,
+            removals,
+            ..
+        } = form;
         if removals && reason.is_empty() {
             general.push(
                 "修改原因：减少或取消已录入的次数、改动已录入的等级或分值，会更正或撤回原记录，必须写明原因"

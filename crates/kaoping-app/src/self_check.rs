@@ -9,14 +9,13 @@ use std::sync::Arc;
 use kaoping_core::rubric::{AppliesTo, ItemId, RuleId};
 use kaoping_core::score::UnitResult;
 use kaoping_core::units::UnitId;
-use kaoping_store::{Entry, EntryKind, Source};
+use kaoping_store::{Entry, Source};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;
 use crate::error::AppError;
-use crate::grid::{cell_changes, cell_kind, CellKind, CellWriter, SubmittedCell};
+use crate::grid::{cell_changes, cell_kind, CellKind, CellWriter, FormChanges, SubmittedCell};
 use crate::limits::{bounded, NOTE_CHARS};
-use crate::period::check::Work;
 use crate::period::Snapshot;
 use crate::permissions::Action;
 use crate::App;
@@ -188,10 +187,7 @@ impl App {
             note: &note,
             reason: &reason,
         };
-        let mut errors = HashMap::new();
-        let mut changes = Vec::new();
-        let mut removals = false;
-        let mut work = Work::new(&snapshot);
+        let mut checked = FormChanges::new(&snapshot, Source::SelfCheck);
         for (rule_code, original) in &sub.shown {
             let Some(kaoping_core::rubric::Coded::Rule(rule)) = rubric.lookup(rule_code) else {
                 return Err(AppError::Invalid(format!(
@@ -207,32 +203,18 @@ impl App {
                 typed: (typed(&sub.values), typed(&sub.notes)),
             };
             let def = &rubric.rules()[rule];
-            match cell_changes(&writer, def, kind, code, form.entries(rule), &cell) {
-                Ok(planned) => {
-                    let mut cell_errors = Vec::new();
-                    for (entry, replaced) in planned {
-                        removals |= replaced.is_some();
-                        if entry.kind != EntryKind::Withdraw {
-                            if let Err(e) = work.check(
-                                Source::SelfCheck,
-                                &entry.finding_input(),
-                                replaced.as_ref().map(|o| o.id),
-                            ) {
-                                cell_errors.push(e.user_message());
-                                continue;
-                            }
-                        }
-                        changes.push((entry, replaced));
-                    }
-                    if !cell_errors.is_empty() {
-                        errors.insert(rule_code.clone(), cell_errors.join("；"));
-                    }
-                }
-                Err(e) => {
-                    errors.insert(rule_code.clone(), e);
-                }
-            }
+            checked.take(
+                rule_code.clone(),
+                cell_changes(&writer, def, kind, code, form.entries(rule), &cell),
+            );
         }
+        let FormChanges {
+            mut work,
+            changes,
+            errors,
+            removals,
+            ..
+        } = checked;
         let mut general = Vec::new();
         if removals && reason.is_empty() {
             general

@@ -9,7 +9,7 @@ use kaoping_app::{action_name, problem_of, AuditAction, AuditQuery, AuditView};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{dash, enc, layout, opt, user_name, PageResult};
+use super::html::{dash, enc, layout, opt, pager, user_name, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
@@ -147,19 +147,7 @@ pub async fn page(
                         }
                     } }
                 }
-                @if pages > 1 {
-                    nav.pager aria-label="分页" {
-                        @if page > 1 {
-                            a href=(format!("{here}page=1")) { "首页" } " "
-                            a href=(format!("{here}page={}", page - 1)) { "上一页" } " "
-                        }
-                        span { "第" (page) "页" } " "
-                        @if page < pages {
-                            a href=(format!("{here}page={}", page + 1)) { "下一页" } " "
-                            a href=(format!("{here}page={pages}")) { "末页" }
-                        }
-                    }
-                }
+                (pager(&here, page, pages))
             }
         },
     );

@@ -86,15 +86,16 @@ fn choose_page(
     )
 }
 
-/// What was submitted, for showing the page again after an error.
+/// What was submitted, for showing the form again after an error (the grid's and the self-check's):
+/// values and reasons by cell key, each cell's error, errors about the whole form, the note and reason.
 #[derive(Default)]
-struct Submitted {
-    values: HashMap<String, String>,
-    notes: HashMap<String, String>,
-    errors: HashMap<String, String>,
-    general: Vec<String>,
-    note: String,
-    reason: String,
+pub(super) struct Submitted {
+    pub values: HashMap<String, String>,
+    pub notes: HashMap<String, String>,
+    pub errors: HashMap<String, String>,
+    pub general: Vec<String>,
+    pub note: String,
+    pub reason: String,
 }
 
 /// A short description of a score-setting entry, for its cell.

@@ -270,6 +270,26 @@ pub fn error_page_for(user: Option<&CurrentUser>, status: StatusCode, message: &
     )
 }
 
+/// 首页 · 上一页 · 第N页 · 下一页 · 末页 for a list of `pages` pages; `here` is the list's address with its
+/// filters, ending in `?` or `&`. Nothing for a single page.
+pub fn pager(here: &str, page: i64, pages: i64) -> Markup {
+    html! {
+        @if pages > 1 {
+            nav.pager aria-label="分页" {
+                @if page > 1 {
+                    a href=(format!("{here}page=1")) { "首页" } " "
+                    a href=(format!("{here}page={}", page - 1)) { "上一页" } " "
+                }
+                span { "第" (page) "/" (pages) "页" } " "
+                @if page < pages {
+                    a href=(format!("{here}page={}", page + 1)) { "下一页" } " "
+                    a href=(format!("{here}page={pages}")) { "末页" }
+                }
+            }
+        }
+    }
+}
+
 /// Text with line breaks kept.
 pub fn multiline(text: &str) -> Markup {
     html! {

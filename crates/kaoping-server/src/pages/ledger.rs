@@ -10,7 +10,7 @@ use kaoping_store::{Entry, Source};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{enc, layout, opt, pts, PageResult};
+use super::html::{enc, layout, opt, pager, pts, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
@@ -214,19 +214,7 @@ pub async fn page(
                     "扣分：按考评细则计的本条记录扣分（按次扣分为每次分值×次数，定额扣分为分值，酌情扣分为所评分值），"
                     "未计规则的次数上限、封顶和评分项的下限；分档、折合、比率等规则不在此列，实际得分以考评表为准。时间为北京时间。"
                 }
-                @if pages > 1 {
-                    nav.pager aria-label="分页" {
-                        @if page > 1 {
-                            a href=(format!("{here}page=1")) { "首页" } " "
-                            a href=(format!("{here}page={}", page - 1)) { "上一页" } " "
-                        }
-                        span { "第" (page) "页" } " "
-                        @if page < pages {
-                            a href=(format!("{here}page={}", page + 1)) { "下一页" } " "
-                            a href=(format!("{here}page={pages}")) { "末页" }
-                        }
-                    }
-                }
+                (pager(&here, page, pages))
             }
         },
     );

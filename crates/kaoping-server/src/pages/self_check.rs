@@ -2,8 +2,6 @@
 //! per item, so it reads on a phone), and sees what is already entered and what is not yet self-scored.
 //! The form and its save are the application's (`kaoping_app::SelfCheckForm`).
 
-use std::collections::HashMap;
-
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -12,20 +10,10 @@ use kaoping_app::{CellKind, SelfCheckForm, SelfCheckOutcome, SelfCheckSubmission
 use kaoping_core::rubric::RuleKind;
 use maud::{html, Markup};
 
+use super::grid::Submitted;
 use super::html::{action, back, enc, flash, layout, pts, Flash, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
-
-/// What was submitted, to show the form again after an error.
-#[derive(Default)]
-struct Submitted {
-    values: HashMap<String, String>,
-    notes: HashMap<String, String>,
-    errors: HashMap<String, String>,
-    general: Vec<String>,
-    note: String,
-    reason: String,
-}
 
 fn address(form: &SelfCheckForm) -> String {
     format!(
