@@ -362,6 +362,39 @@ async fn a_refused_edit_keeps_what_was_typed_beside_the_field(app: TestApp) {
         "{t}"
     );
 
+    // The create forms keep what was typed too.
+    let r = post(
+        &admin,
+        "/admin/departments",
+        &[("code", "AQK"), ("name", "新的部门")],
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let t = text(&r);
+    assert!(t.contains("value=\"新的部门\""), "{t}");
+    assert!(
+        t.contains("id=\"code-error\" role=\"alert\">部门编号：“AQK”已存在"),
+        "{t}"
+    );
+    let r = post(
+        &admin,
+        "/admin/users",
+        &[
+            ("username", "xinren"),
+            ("display_name", "新人"),
+            ("role", "leader"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let t = text(&r);
+    assert!(
+        t.contains("value=\"xinren\"") && t.contains("value=\"新人\""),
+        "{t}"
+    );
+    assert!(t.contains("<option value=\"leader\" selected>"), "{t}");
+    assert!(t.contains("id=\"unit-error\" role=\"alert\">单位："), "{t}");
+
     // A new period's refusal keeps the form as typed, units included.
     let d02 = org_id(&app, "D02").await.to_string();
     let r = post(

@@ -2,14 +2,17 @@
 //! way to its deletion.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use kaoping_app::{AppError, FieldProblem};
 use kaoping_store::Department;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{admin_layout, described, field_error, form_problems, invalid, refused, unprocessable};
+use super::{
+    admin_layout, create_refusal, described, field_error, form_problems, invalid, unprocessable,
+    Typed,
+};
 use crate::pages::html::{action, back, flash, Flash, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
@@ -18,6 +21,16 @@ pub async fn departments_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(f): Query<Flash>,
+) -> PageResult<Markup> {
+    list(&state, &user, &f, &Typed::default(), &[]).await
+}
+
+async fn list(
+    state: &AppState,
+    user: &CurrentUser,
+    f: &Flash,
+    typed: &Typed,
+    p: &[FieldProblem],
 ) -> PageResult<Markup> {
     let board = state.app.admin_board(&user.actor).await?;
     let members = |id: i64| {
@@ -29,11 +42,11 @@ pub async fn departments_page(
     };
     Ok(admin_layout(
         "部门",
-        &user,
+        user,
         "departments",
         html! {
             h1 { "部门" }
-            (flash(&f))
+            (flash(f))
             div.table-wrap { table {
                 thead { tr { th { "编号" } th { "名称" } th.num { "用户" } th { "操作" } } }
                 tbody {
@@ -49,9 +62,14 @@ pub async fn departments_page(
                 }
             } }
             h2 { "新建部门" }
-            form.stack method="post" action=(action(&user, "/admin/departments")) {
-                label { "部门编号（如 AQK）" input name="code" required; }
-                label { "部门名称（与考评细则中的“责任部门”一致，如 安全科）" input name="name" required; }
+            (form_problems(p))
+            form.stack method="post" action=(action(user, "/admin/departments")) novalidate {
+                label for="new-code" { "部门编号（如 AQK）" }
+                input #new-code name="code" value=(typed.get("code")) required aria-invalid=[invalid(p, "code")] aria-describedby=[described(p, "code")];
+                (field_error(p, "code"))
+                label for="new-name" { "部门名称（与考评细则中的“责任部门”一致，如 安全科）" }
+                input #new-name name="name" value=(typed.get("name")) required aria-invalid=[invalid(p, "name")] aria-describedby=[described(p, "name")];
+                (field_error(p, "name"))
                 button type="submit" { "新建部门" }
             }
         },
@@ -155,6 +173,13 @@ pub async fn create_department(
             "msg",
             &format!("已新建部门{}", f.name.trim()),
         )),
-        Err(e) => refused("departments", e),
+        Err(e) => match create_refusal(&e, &[("部门编号", "code"), ("部门名称", "name")]) {
+            Some((status, problems)) => {
+                let typed = Typed(vec![("code".into(), f.code), ("name".into(), f.name)]);
+                let page = list(&state, &user, &Flash::default(), &typed, &problems).await?;
+                Ok((status, page).into_response())
+            }
+            None => Err(e.into()),
+        },
     }
 }

@@ -75,11 +75,40 @@ fn unprocessable(page: Markup) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
-/// A refusal of a create form goes back to its page with the message; a fault is the error page.
+/// A refusal of a form without fields of its own goes back to its page with the message; a fault is
+/// the error page.
 fn refused(section: &str, e: AppError) -> PageResult<Response> {
     match e {
         AppError::Forbidden(_) => Err(PageError(e)),
         e => back_or_fail(&format!("/admin/{section}"), e),
+    }
+}
+
+/// A create form as typed: each field's value.
+#[derive(Debug, Clone, Default)]
+struct Typed(Vec<(String, String)>);
+
+impl Typed {
+    fn get(&self, field: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == field)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// A create form's refusal: its problems beside their fields (`fields`: label → field) and the status
+/// to draw the page again with; None for what is not the form's (no permission, a fault).
+fn create_refusal(
+    e: &AppError,
+    fields: &[(&str, &'static str)],
+) -> Option<(StatusCode, Vec<FieldProblem>)> {
+    match e {
+        AppError::Invalid(_) | AppError::Conflict(_) => Some((
+            crate::error::status(e),
+            kaoping_app::problems_from(&e.user_message(), fields),
+        )),
+        _ => None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! parent) and the way to its deletion.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use kaoping_app::{org_kind_name, AppError, FieldProblem, NewOrgUnitForm, OrgEdit};
 use kaoping_store::{OrgKind, OrgUnit};
@@ -10,7 +10,8 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{
-    admin_layout, depths, described, field_error, form_problems, invalid, refused, unprocessable,
+    admin_layout, create_refusal, depths, described, field_error, form_problems, invalid,
+    unprocessable, Typed,
 };
 use crate::pages::html::{action, back, dash, flash, parse_id, Flash, PageResult};
 use crate::session::CurrentUser;
@@ -28,17 +29,28 @@ pub async fn org_page(
     user: CurrentUser,
     Query(f): Query<Flash>,
 ) -> PageResult<Markup> {
+    let typed = Typed(vec![("kind".into(), OrgKind::Unit.as_str().into())]);
+    list(&state, &user, &f, &typed, &[]).await
+}
+
+async fn list(
+    state: &AppState,
+    user: &CurrentUser,
+    f: &Flash,
+    typed: &Typed,
+    p: &[FieldProblem],
+) -> PageResult<Markup> {
     let board = state.app.admin_board(&user.actor).await?;
     let org = &board.org;
     let depth = depths(org);
     let groups: Vec<&OrgUnit> = org.iter().filter(|u| u.kind == OrgKind::Group).collect();
     Ok(admin_layout(
         "组织",
-        &user,
+        user,
         "org",
         html! {
             h1 { "组织" }
-            (flash(&f))
+            (flash(f))
             div.table-wrap { table {
                 thead { tr { th { "名称" } th { "编号" } th { "类型" } th { "排名分组" } th { "所属组" } th { "操作" } } }
                 tbody {
@@ -58,24 +70,33 @@ pub async fn org_page(
                 }
             } }
             h2 { "新建节点" }
-            form.stack method="post" action=(action(&user, "/admin/org")) {
-                label { "编号" input name="code" required; }
-                label { "名称" input name="name" required; }
-                label { "上级"
-                    select name="parent" {
-                        option value="" { "无（顶层）" }
-                        @for (i, u) in org.iter().enumerate() {
-                            option value=(u.id) { (indented(depth[i], u)) }
-                        }
+            (form_problems(p))
+            form.stack method="post" action=(action(user, "/admin/org")) novalidate {
+                label for="new-code" { "编号" }
+                input #new-code name="code" value=(typed.get("code")) required aria-invalid=[invalid(p, "code")] aria-describedby=[described(p, "code")];
+                (field_error(p, "code"))
+                label for="new-name" { "名称" }
+                input #new-name name="name" value=(typed.get("name")) required aria-invalid=[invalid(p, "name")] aria-describedby=[described(p, "name")];
+                (field_error(p, "name"))
+                label for="new-parent" { "上级" }
+                select #new-parent name="parent" aria-invalid=[invalid(p, "parent")] aria-describedby=[described(p, "parent")] {
+                    option value="" { "无（顶层）" }
+                    @for (i, u) in org.iter().enumerate() {
+                        option value=(u.id) selected[typed.get("parent") == u.id.to_string()] { (indented(depth[i], u)) }
                     }
                 }
-                label { "类型"
-                    select name="kind" {
-                        @for k in KINDS { option value=(k.as_str()) selected[k == OrgKind::Unit] { (org_kind_name(k)) } }
-                    }
+                (field_error(p, "parent"))
+                label for="new-kind" { "类型" }
+                select #new-kind name="kind" aria-invalid=[invalid(p, "kind")] aria-describedby=[described(p, "kind")] {
+                    @for k in KINDS { option value=(k.as_str()) selected[typed.get("kind") == k.as_str()] { (org_kind_name(k)) } }
                 }
-                label { "排名分组（可不填，如 生产单位）" input name="ranking_group"; }
-                label { "所属组（组的编号，多个用逗号分隔；可不填）" input name="member_of" placeholder=(groups.iter().map(|g| g.code.as_str()).collect::<Vec<_>>().join(", ")); }
+                (field_error(p, "kind"))
+                label for="new-ranking-group" { "排名分组（可不填，如 生产单位）" }
+                input #new-ranking-group name="ranking_group" value=(typed.get("ranking_group")) aria-invalid=[invalid(p, "ranking_group")] aria-describedby=[described(p, "ranking_group")];
+                (field_error(p, "ranking_group"))
+                label for="new-member-of" { "所属组（组的编号，多个用逗号分隔；可不填）" }
+                input #new-member-of name="member_of" value=(typed.get("member_of")) placeholder=(groups.iter().map(|g| g.code.as_str()).collect::<Vec<_>>().join(", ")) aria-invalid=[invalid(p, "member_of")] aria-describedby=[described(p, "member_of")];
+                (field_error(p, "member_of"))
                 button type="submit" { "新建" }
             }
         },
@@ -215,6 +236,14 @@ pub async fn create_org_unit(
     user: CurrentUser,
     Form(f): Form<OrgForm>,
 ) -> PageResult<Response> {
+    let typed = Typed(vec![
+        ("code".into(), f.code.clone()),
+        ("name".into(), f.name.clone()),
+        ("parent".into(), f.parent.clone()),
+        ("kind".into(), f.kind.clone()),
+        ("ranking_group".into(), f.ranking_group.clone()),
+        ("member_of".into(), f.member_of.clone()),
+    ]);
     let created = match parse_id("上级", &f.parent) {
         Ok(parent_id) => {
             let form = NewOrgUnitForm {
@@ -231,6 +260,22 @@ pub async fn create_org_unit(
     };
     match created {
         Ok(name) => Ok(back("/admin/org", "msg", &format!("已新建{name}"))),
-        Err(e) => refused("org", e),
+        Err(e) => match create_refusal(
+            &e,
+            &[
+                ("编号", "code"),
+                ("名称", "name"),
+                ("上级", "parent"),
+                ("类型", "kind"),
+                ("排名组", "ranking_group"),
+                ("所属组", "member_of"),
+            ],
+        ) {
+            Some((status, problems)) => {
+                let page = list(&state, &user, &Flash::default(), &typed, &problems).await?;
+                Ok((status, page).into_response())
+            }
+            None => Err(e.into()),
+        },
     }
 }

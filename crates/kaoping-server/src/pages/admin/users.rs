@@ -9,7 +9,10 @@ use kaoping_store::{Department, OrgKind, OrgUnit, Role, User};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{admin_layout, described, field_error, form_problems, invalid, refused, unprocessable};
+use super::{
+    admin_layout, create_refusal, described, field_error, form_problems, invalid, refused,
+    unprocessable, Typed,
+};
 use crate::pages::html::{action, back, dash, flash, parse_id, Flash, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
@@ -21,6 +24,16 @@ pub async fn users_page(
     user: CurrentUser,
     Query(f): Query<Flash>,
 ) -> PageResult<Markup> {
+    list(&state, &user, &f, &Typed::default(), &[]).await
+}
+
+async fn list(
+    state: &AppState,
+    user: &CurrentUser,
+    f: &Flash,
+    typed: &Typed,
+    p: &[FieldProblem],
+) -> PageResult<Markup> {
     let AdminBoard {
         users,
         departments,
@@ -30,36 +43,41 @@ pub async fn users_page(
     let units: Vec<&OrgUnit> = org.iter().filter(|u| u.kind == OrgKind::Unit).collect();
     Ok(admin_layout(
         "用户",
-        &user,
+        user,
         "users",
         html! {
             h1 { "用户" }
-            (flash(&f))
+            (flash(f))
             div.table-wrap { table {
                 thead { tr { th { "用户名" } th { "姓名" } th { "角色" } th { "部门／单位" } th { "状态" } th { "操作" } } }
-                tbody { @for u in &users { (user_row(&user, u, &departments, &org)) } }
+                tbody { @for u in &users { (user_row(user, u, &departments, &org)) } }
             } }
             h2 { "新建用户" }
-            form.stack method="post" action=(action(&user, "/admin/users")) {
-                label { "用户名（登录用）" input name="username" required autocomplete="off"; }
-                label { "姓名" input name="display_name"; }
-                label { "角色"
-                    select name="role" required {
-                        @for r in ROLES { option value=(r.as_str()) { (role_name(r)) } }
-                    }
+            (form_problems(p))
+            form.stack method="post" action=(action(user, "/admin/users")) novalidate {
+                label for="new-username" { "用户名（登录用）" }
+                input #new-username name="username" value=(typed.get("username")) required autocomplete="off" aria-invalid=[invalid(p, "username")] aria-describedby=[described(p, "username")];
+                (field_error(p, "username"))
+                label for="new-display-name" { "姓名" }
+                input #new-display-name name="display_name" value=(typed.get("display_name")) aria-invalid=[invalid(p, "display_name")] aria-describedby=[described(p, "display_name")];
+                (field_error(p, "display_name"))
+                label for="new-role" { "角色" }
+                select #new-role name="role" required aria-invalid=[invalid(p, "role")] aria-describedby=[described(p, "role")] {
+                    @for r in ROLES { option value=(r.as_str()) selected[typed.get("role") == r.as_str()] { (role_name(r)) } }
                 }
-                label { "部门（考核部门必选）"
-                    select name="department" {
-                        option value="" { "无" }
-                        @for d in &departments { option value=(d.id) { (d.name) "（" (d.code) "）" } }
-                    }
+                (field_error(p, "role"))
+                label for="new-department" { "部门（考核部门必选）" }
+                select #new-department name="department" aria-invalid=[invalid(p, "department")] aria-describedby=[described(p, "department")] {
+                    option value="" { "无" }
+                    @for d in &departments { option value=(d.id) selected[typed.get("department") == d.id.to_string()] { (d.name) "（" (d.code) "）" } }
                 }
-                label { "单位（单位负责人必选）"
-                    select name="unit" {
-                        option value="" { "无" }
-                        @for u in &units { option value=(u.id) { (u.name) "（" (u.code) "）" } }
-                    }
+                (field_error(p, "department"))
+                label for="new-unit" { "单位（单位负责人必选）" }
+                select #new-unit name="unit" aria-invalid=[invalid(p, "unit")] aria-describedby=[described(p, "unit")] {
+                    option value="" { "无" }
+                    @for u in &units { option value=(u.id) selected[typed.get("unit") == u.id.to_string()] { (u.name) "（" (u.code) "）" } }
                 }
+                (field_error(p, "unit"))
                 p.muted { "初始密码由系统随机生成，只显示一次。" }
                 button type="submit" { "新建用户" }
             }
@@ -263,6 +281,13 @@ pub async fn create_user(
     user: CurrentUser,
     Form(f): Form<UserForm>,
 ) -> PageResult<Response> {
+    let typed = Typed(vec![
+        ("username".into(), f.username.clone()),
+        ("display_name".into(), f.display_name.clone()),
+        ("role".into(), f.role.clone()),
+        ("department".into(), f.department.clone()),
+        ("unit".into(), f.unit.clone()),
+    ]);
     let form = async {
         Ok::<_, AppError>(NewUserForm {
             username: f.username.clone(),
@@ -280,7 +305,22 @@ pub async fn create_user(
         Ok((new, password)) => {
             Ok(password_page(&user, "已新建用户", &new.username, &password).into_response())
         }
-        Err(e) => refused("users", e),
+        Err(e) => match create_refusal(
+            &e,
+            &[
+                ("用户名", "username"),
+                ("姓名", "display_name"),
+                ("角色", "role"),
+                ("部门", "department"),
+                ("单位", "unit"),
+            ],
+        ) {
+            Some((status, problems)) => {
+                let page = list(&state, &user, &Flash::default(), &typed, &problems).await?;
+                Ok((status, page).into_response())
+            }
+            None => Err(e.into()),
+        },
     }
 }
 
