@@ -16,6 +16,7 @@
 
 mod actor;
 mod admin;
+mod admin_edit;
 mod appeals;
 mod audit;
 mod auth;
@@ -49,6 +50,9 @@ use kaoping_store::Store;
 pub use actor::{role_name, Actor};
 pub use admin::{
     org_kind_name, AdminBoard, NewOrgUnitForm, NewPeriodForm, NewUserForm, RubricDraft,
+};
+pub use admin_edit::{
+    problems_from, rubric_title, Checked, Deletable, Deletion, OrgEdit, PeriodEdit, UserEdit,
 };
 pub use appeals::{AppealBoard, AppealCorrection, AppealDecision};
 pub use audit::{action_name, AuditAction, AuditQuery, AuditView, AUDIT_PAGE_SIZE};

@@ -53,6 +53,25 @@ fn audit_entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
+/// An audit record to write in the transaction of the change it describes (the application builds it
+/// from its named actions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditNote {
+    pub user_id: Option<i64>,
+    pub action: &'static str,
+    pub detail: String,
+}
+
+/// Writes `note` and links it into `chain`, on the caller's transaction.
+pub(crate) async fn note_on(
+    conn: &mut AnyConnection,
+    chain: &mut crate::chain::Link,
+    note: &AuditNote,
+) -> Result<(), StoreError> {
+    let id = audit_on(conn, note.user_id, note.action, &note.detail).await?;
+    chain.record(conn, &canonical::AUDIT, id).await
+}
+
 /// Writes one audit record on the caller's connection (in the transaction of the change it records).
 pub(crate) async fn audit_on(
     conn: &mut AnyConnection,

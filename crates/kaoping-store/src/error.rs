@@ -43,6 +43,8 @@ fn conflict_message(db_message: &str) -> String {
     let m = db_message.to_ascii_lowercase();
     let what = if m.contains("replaces") {
         return "该记录已被更正或撤回".to_string();
+    } else if m.contains("periods_name_key") || m.contains("periods.name_key") {
+        "同名的考评期"
     } else if m.contains("username") {
         "用户名"
     } else if m.contains("departments") {

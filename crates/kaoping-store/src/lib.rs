@@ -44,7 +44,7 @@ mod setup;
 mod users;
 
 pub use appeals::{Appeal, AppealStatus};
-pub use audit::{AuditEntry, AuditFilter, AuditPage};
+pub use audit::{AuditEntry, AuditFilter, AuditNote, AuditPage};
 pub use ballots::{
     CampaignRow, CampaignStatus, CodeCounts, CodeLookup, NewCampaign, StoredBallot, VoteLimits,
     VOID_MESSAGE,
@@ -54,15 +54,15 @@ pub use error::StoreError;
 pub use evidence::Evidence;
 pub use ledger::{Entry, EntryKind, LedgerFilter, LedgerPage, NewEntry, Source};
 pub use login_throttle::{Admission, LoginLimits};
-pub use org::{Department, NewOrgUnit, OrgKind, OrgUnit};
+pub use org::{Department, NewOrgUnit, OrgChange, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
-pub use periods::{period_units, NewPeriod, Period, PeriodStatus};
+pub use periods::{period_name_key, period_units, NewPeriod, Period, PeriodStatus};
 pub use publications::{NewPublication, NoticeHeading, Publication};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
 pub use sessions::Session;
 pub use setup::SetupLock;
-pub use users::{NewUser, Role, User};
+pub use users::{NewUser, Role, User, UserChange};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");

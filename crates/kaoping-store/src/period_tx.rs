@@ -503,6 +503,62 @@ impl PeriodTx {
             .await
     }
 
+    /// Renames the period and changes its year (an open one: a published period is locked), linking it
+    /// again into its chain. A name another period has is refused naming the field (`名称：…`).
+    pub async fn edit(&mut self, name: &str, year: i32) -> Result<(), StoreError> {
+        if self.period.status == PeriodStatus::Published {
+            return Err(StoreError::Conflict(
+                "已发布的考评期不能修改：通知和结果以这个名称发布".into(),
+            ));
+        }
+        let id = self.period.id;
+        periods::name_is_free_on(&mut self.tx, name, id).await?;
+        sqlx::query(
+            "UPDATE periods SET name = $1, name_key = $2, year = $3, revision = revision + 1 \
+             WHERE id = $4",
+        )
+        .bind(name)
+        .bind(periods::period_name_key(name))
+        .bind(i64::from(year))
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        self.chain
+            .record(&mut self.tx, &canonical::PERIOD, id)
+            .await?;
+        self.period.name = name.to_string();
+        self.period.year = year;
+        self.period.revision += 1;
+        Ok(())
+    }
+
+    /// Deletes the period while it holds nothing (no entry, review, appeal, publication or campaign, and
+    /// not published: checked here, under its lock), linking its deletion into its chain. Otherwise a
+    /// [`StoreError::Conflict`] naming what it holds.
+    pub async fn delete(&mut self) -> Result<(), StoreError> {
+        let period = self.period.clone();
+        let uses = periods::period_uses_on(&mut self.tx, &period).await?;
+        if !uses.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "考评期“{}”已有{}，不能删除",
+                period.name,
+                uses.join("、")
+            )));
+        }
+        for sql in [
+            "DELETE FROM period_units WHERE period_id = $1",
+            "DELETE FROM periods WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(period.id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.chain
+            .record_deleted(&mut self.tx, &canonical::PERIOD, period.id)
+            .await
+    }
+
     /// Keeps everything done in the transaction (its hash-chain links written first) and releases the
     /// lock.
     pub async fn commit(mut self) -> Result<(), StoreError> {

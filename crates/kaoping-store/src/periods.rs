@@ -141,13 +141,80 @@ pub(crate) async fn publish_on(
     Ok(())
 }
 
+/// A period's name as it is compared with the others (the `name_key` column, unique): without spaces,
+/// letters lowered, so `2025年度 考评` and `2025年度考评` are one name.
+pub fn period_name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Refuses a name another period (not `except`) already has, naming the field (`名称：…`).
+pub(crate) async fn name_is_free_on(
+    conn: &mut AnyConnection,
+    name: &str,
+    except: i64,
+) -> Result<(), StoreError> {
+    let taken: Option<String> =
+        sqlx::query_scalar("SELECT name FROM periods WHERE name_key = $1 AND id <> $2")
+            .bind(period_name_key(name))
+            .bind(except)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match taken {
+        Some(other) => Err(StoreError::Invalid(format!(
+            "名称：已有考评期“{other}”，考评期不能重名（不计空格和大小写）"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// What a period holds that forbids deleting it, in words (`12条考核记录`, `已发布` …).
+pub(crate) async fn period_uses_on(
+    conn: &mut AnyConnection,
+    period: &Period,
+) -> Result<Vec<String>, StoreError> {
+    let mut uses = Vec::new();
+    if period.status == PeriodStatus::Published {
+        uses.push("已发布的结果".to_string());
+    }
+    for (table, unit) in [
+        ("entries", "条考核记录"),
+        ("reviews", "条审核记录"),
+        ("appeals", "件申诉"),
+        ("publications", "次发布"),
+        ("ballot_campaigns", "项民主评议"),
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {table} WHERE period_id = $1"
+        ))
+        .bind(period.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if n > 0 {
+            uses.push(format!("{n}{unit}"));
+        }
+    }
+    Ok(uses)
+}
+
 impl Store {
-    /// Creates an open period for a rubric version and a set of units.
+    /// What a period holds that forbids deleting it, in words.
+    pub async fn period_uses(&self, id: i64) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.connection().await?;
+        let period = period_row_on(&mut conn, id, "").await?;
+        period_uses_on(&mut conn, &period).await
+    }
+
+    /// Creates an open period for a rubric version and a set of units. A name another period has (see
+    /// [`period_name_key`]) is refused naming the field; of two racing, the unique index refuses one.
     pub async fn create_period(&self, p: &NewPeriod) -> Result<i64, StoreError> {
         if p.name.trim().is_empty() {
             return Err(StoreError::Invalid("考评期名称不能为空".into()));
         }
         let mut tx = self.begin().await?;
+        name_is_free_on(&mut tx, &p.name, 0).await?;
         let rubric: Option<i64> = sqlx::query_scalar("SELECT id FROM rubrics WHERE id = $1")
             .bind(p.rubric_id)
             .fetch_optional(&mut *tx)
@@ -156,14 +223,15 @@ impl Store {
             return Err(StoreError::not_found("考评细则", p.rubric_id));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO periods (name, year, rubric_id, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO periods (name, year, rubric_id, status, created_at, name_key) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&p.name)
         .bind(i64::from(p.year))
         .bind(p.rubric_id)
         .bind(PeriodStatus::Open.as_str())
         .bind(now_ms())
+        .bind(period_name_key(&p.name))
         .fetch_one(&mut *tx)
         .await?;
         let mut unit_ids = p.unit_ids.clone();

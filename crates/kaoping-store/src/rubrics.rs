@@ -5,6 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
+use crate::audit::{note_on, AuditNote};
 use crate::chain::canonical;
 use crate::{col, now_ms, Store, StoreError};
 
@@ -19,11 +20,14 @@ pub struct RubricVersion {
     pub toml: String,
     pub created_by: i64,
     pub created_at: i64,
+    /// A display name the administrator gave this version (the content never changes); not part of
+    /// the hash chain's record, since it decides nothing.
+    pub label: Option<String>,
 }
 
-const RUBRIC_COLUMNS: &str = "id, name, version, toml, created_by, created_at";
+pub(crate) const RUBRIC_COLUMNS: &str = "id, name, version, toml, created_by, created_at, label";
 
-fn rubric_from_row(row: &AnyRow) -> Result<RubricVersion, StoreError> {
+pub(crate) fn rubric_from_row(row: &AnyRow) -> Result<RubricVersion, StoreError> {
     Ok(RubricVersion {
         id: col(row, "id")?,
         name: col(row, "name")?,
@@ -31,6 +35,7 @@ fn rubric_from_row(row: &AnyRow) -> Result<RubricVersion, StoreError> {
         toml: col(row, "toml")?,
         created_by: col(row, "created_by")?,
         created_at: col(row, "created_at")?,
+        label: col(row, "label")?,
     })
 }
 
@@ -119,4 +124,75 @@ impl Store {
         rubrics.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
         Ok(rubrics)
     }
+
+    /// Gives a version a label (None: none), with its audit record. The content stays as saved.
+    pub async fn set_rubric_label(
+        &self,
+        id: i64,
+        label: Option<&str>,
+        note: &AuditNote,
+    ) -> Result<(), StoreError> {
+        let (mut tx, mut chain) = self.begin_org().await?;
+        let done = sqlx::query("UPDATE rubrics SET label = $1 WHERE id = $2")
+            .bind(label)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::not_found("考评细则", id));
+        }
+        note_on(&mut tx, &mut chain, note).await?;
+        tx.commit().await
+    }
+
+    /// The names of the periods scored under a version.
+    pub async fn rubric_uses(&self, id: i64) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.connection().await?;
+        rubric_uses_on(&mut conn, id).await
+    }
+
+    /// Deletes a version no period uses (checked in this transaction; the database refuses it too), links
+    /// its deletion and writes the audit record. In use: a [`StoreError::Conflict`] naming the periods.
+    pub async fn delete_rubric(
+        &self,
+        id: i64,
+        note: &AuditNote,
+    ) -> Result<RubricVersion, StoreError> {
+        let (mut tx, mut chain) = self.begin_org().await?;
+        let rubric = rubric_on(&mut tx, id).await?;
+        let periods = rubric_uses_on(&mut tx, id).await?;
+        if !periods.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "考评细则“{}”第{}版仍被{}个考评期使用（{}），不能删除",
+                rubric.name,
+                rubric.version,
+                periods.len(),
+                periods
+                    .iter()
+                    .take(3)
+                    .map(|p| format!("“{p}”"))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )));
+        }
+        sqlx::query("DELETE FROM rubrics WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        chain
+            .record_deleted(&mut tx, &canonical::RUBRIC, id)
+            .await?;
+        note_on(&mut tx, &mut chain, note).await?;
+        tx.commit().await?;
+        Ok(rubric)
+    }
+}
+
+async fn rubric_uses_on(conn: &mut AnyConnection, id: i64) -> Result<Vec<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM periods WHERE rubric_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
 }

@@ -3,6 +3,7 @@
 
 use sqlx::any::AnyRow;
 
+use crate::audit::{note_on, AuditNote};
 use crate::chain::canonical;
 use crate::{col, now_ms, Store, StoreError};
 
@@ -57,6 +58,16 @@ pub struct NewUser {
     /// The password was chosen by someone else (a random first password): it must be changed at the
     /// next login.
     pub must_change_password: bool,
+}
+
+/// What an administrator may change of a user: everything but the username (the ledger and the audit log
+/// name users by it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChange {
+    pub display_name: String,
+    pub role: Role,
+    pub department_id: Option<i64>,
+    pub unit_id: Option<i64>,
 }
 
 /// A stored user.
@@ -185,9 +196,67 @@ impl Store {
         Ok(())
     }
 
-    /// Activates or deactivates a user; deactivating also ends their sessions.
+    /// Changes a user's name, role and links, with its audit record, in one transaction. The last active
+    /// administrator stays one: a [`StoreError::Conflict`] otherwise.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        change: &UserChange,
+        note: &AuditNote,
+    ) -> Result<User, StoreError> {
+        let (mut tx, mut chain) = self.begin_org().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::not_found("用户", id))?;
+        let before = user_from_row(&row)?;
+        if before.role == Role::Admin && before.active && change.role != Role::Admin {
+            last_admin_stays(&mut tx, &before).await?;
+        }
+        sqlx::query(
+            "UPDATE users SET display_name = $1, role = $2, department_id = $3, unit_id = $4 \
+             WHERE id = $5",
+        )
+        .bind(&change.display_name)
+        .bind(change.role.as_str())
+        .bind(change.department_id)
+        .bind(change.unit_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        chain.record(&mut tx, &canonical::USER, id).await?;
+        note_on(&mut tx, &mut chain, note).await?;
+        tx.commit().await?;
+        Ok(User {
+            display_name: change.display_name.clone(),
+            role: change.role,
+            department_id: change.department_id,
+            unit_id: change.unit_id,
+            ..before
+        })
+    }
+
+    /// Activates or deactivates a user; deactivating also ends their sessions. The last active
+    /// administrator cannot be deactivated (a [`StoreError::Conflict`]): checked in the transaction, so
+    /// two administrators deactivating each other cannot both succeed.
     pub async fn set_user_active(&self, id: i64, active: bool) -> Result<(), StoreError> {
         let (mut tx, mut chain) = self.begin_org().await?;
+        if !active {
+            let row = sqlx::query(&format!(
+                "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::not_found("用户", id))?;
+            let user = user_from_row(&row)?;
+            if user.role == Role::Admin && user.active {
+                last_admin_stays(&mut tx, &user).await?;
+            }
+        }
         let done = sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
             .bind(i64::from(active))
             .bind(id)
@@ -207,10 +276,36 @@ impl Store {
         Ok(())
     }
 
+    /// How many users are active administrators.
+    pub async fn active_admins(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     /// How many users exist: zero means the server should offer to create the first administrator.
     pub async fn count_users(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(self.pool())
             .await?)
     }
+}
+
+/// Refuses to take `user`, an active administrator, out of that role when no other active one is left.
+async fn last_admin_stays(conn: &mut sqlx::AnyConnection, user: &User) -> Result<(), StoreError> {
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> $1",
+    )
+    .bind(user.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if others == 0 {
+        return Err(StoreError::Conflict(format!(
+            "{}是最后一位启用的管理员：请先让另一位用户成为管理员",
+            user.username
+        )));
+    }
+    Ok(())
 }

@@ -490,6 +490,21 @@ async fn the_runtime_role_appends_and_cannot_rewrite() {
             .set_password(w.assessor, "$argon2id$v=19$third", true)
             .await
             .unwrap();
+        // The administrator's edits and deletes of what nothing uses (migration 0007's grants).
+        let note = kaoping_store::AuditNote {
+            user_id: Some(w.admin),
+            action: "department_edit",
+            detail: "运行账号修改部门".into(),
+        };
+        let dept = store.create_department("LS", "临时").await.unwrap();
+        store
+            .update_department(dept, "LS2", "临时部门", &note)
+            .await
+            .unwrap();
+        store
+            .delete_department(dept, |_, _| false, &note)
+            .await
+            .unwrap();
         assert!(store.verify_chains().await.unwrap().intact());
         store.close().await;
 

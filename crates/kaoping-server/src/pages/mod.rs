@@ -78,13 +78,64 @@ pub fn router(state: AppState) -> Router {
         .route("/periods/{id}/review/submit", post(review::submit))
         .route("/audit", get(audit::page))
         .route("/admin", get(admin::page))
-        .route("/admin/users", post(admin::create_user))
+        .route(
+            "/admin/users",
+            get(admin::users_page).post(admin::create_user),
+        )
+        .route(
+            "/admin/users/{uid}/edit",
+            get(admin::user_page).post(admin::save_user),
+        )
         .route("/admin/users/{uid}/active", post(admin::set_active))
         .route("/admin/users/{uid}/password", post(admin::reset_password))
-        .route("/admin/departments", post(admin::create_department))
-        .route("/admin/org", post(admin::create_org_unit))
-        .route("/admin/rubrics", post(admin::upload_rubric))
-        .route("/admin/periods", post(admin::create_period))
+        .route(
+            "/admin/departments",
+            get(admin::departments_page).post(admin::create_department),
+        )
+        .route(
+            "/admin/departments/{id}/edit",
+            get(admin::department_page).post(admin::save_department),
+        )
+        .route(
+            "/admin/departments/{id}/delete",
+            get(admin::confirm_department).post(admin::delete_department),
+        )
+        .route(
+            "/admin/org",
+            get(admin::org_page).post(admin::create_org_unit),
+        )
+        .route(
+            "/admin/org/{id}/edit",
+            get(admin::org_unit_page).post(admin::save_org_unit),
+        )
+        .route(
+            "/admin/org/{id}/delete",
+            get(admin::confirm_org_unit).post(admin::delete_org_unit),
+        )
+        .route(
+            "/admin/rubrics",
+            get(admin::rubrics_page).post(admin::upload_rubric),
+        )
+        .route(
+            "/admin/rubrics/{id}/edit",
+            get(admin::rubric_page).post(admin::save_rubric_label),
+        )
+        .route(
+            "/admin/rubrics/{id}/delete",
+            get(admin::confirm_rubric).post(admin::delete_rubric),
+        )
+        .route(
+            "/admin/periods",
+            get(admin::periods_page).post(admin::create_period),
+        )
+        .route(
+            "/admin/periods/{id}/edit",
+            get(admin::period_page).post(admin::save_period),
+        )
+        .route(
+            "/admin/periods/{id}/delete",
+            get(admin::confirm_period).post(admin::delete_period),
+        )
         .route(
             "/periods/{id}/appeals",
             get(appeals::list).post(appeals::file),

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod account;
+mod admin_edit;
 mod appeals;
 mod bad_input;
 mod ballots;

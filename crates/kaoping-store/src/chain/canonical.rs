@@ -60,7 +60,7 @@ pub(crate) const DEPARTMENT: Kind = Kind {
     key: "id",
     columns: &[("id", I), ("code", T), ("name", T)],
     children: &[],
-    mutable: false,
+    mutable: true,
 };
 
 pub(crate) const ORG_UNIT: Kind = Kind {
@@ -80,7 +80,7 @@ pub(crate) const ORG_UNIT: Kind = Kind {
         sql: "SELECT group_code AS v FROM org_unit_groups WHERE unit_id = $1 ORDER BY position",
         col: T,
     }],
-    mutable: false,
+    mutable: true,
 };
 
 pub(crate) const USER: Kind = Kind {
@@ -116,7 +116,7 @@ pub(crate) const RUBRIC: Kind = Kind {
         ("created_at", I),
     ],
     children: &[],
-    mutable: false,
+    mutable: true,
 };
 
 /// The bytes are not in the content: their SHA-256 is, and `kaoping verify` hashes the bytes again.
@@ -479,6 +479,16 @@ pub(crate) fn link_hash(prev: &str, content_hash: &str) -> String {
     sha256_hex(format!("{prev}\n{content_hash}").as_bytes())
 }
 
+/// The content of a record the application deleted (a department, unit, rubric version or period that
+/// nothing used): `{"record":"<kind>","<key>":<id>,"deleted":true}`. Its link is the record's latest, so
+/// `kaoping verify` knows the row is gone on purpose; a row deleted without it is *missing*.
+pub(crate) fn deleted_content(kind: &Kind, id: i64) -> String {
+    let mut c = Content::new(kind.name);
+    c.field(kind.key, id.to_string());
+    c.field("deleted", "true".into());
+    c.finish()
+}
+
 /// The `prev` of a chain's first link.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -506,6 +516,14 @@ mod tests {
         assert_eq!(
             c.finish(),
             r#"{"record":"entry","id":7,"note":"引号\"和\n换行","level":null}"#
+        );
+    }
+
+    #[test]
+    fn a_deletion_names_the_record() {
+        assert_eq!(
+            deleted_content(&DEPARTMENT, 5),
+            r#"{"record":"department","id":5,"deleted":true}"#
         );
     }
 

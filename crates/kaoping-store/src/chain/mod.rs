@@ -130,6 +130,18 @@ impl Link {
         self.record_content(conn, kind, id, &content).await
     }
 
+    /// Links the deletion of record `id` (its row deleted in this transaction): the record's last link,
+    /// whose content is [`canonical::deleted_content`].
+    pub(crate) async fn record_deleted(
+        &mut self,
+        conn: &mut AnyConnection,
+        kind: &Kind,
+        id: i64,
+    ) -> Result<(), StoreError> {
+        let content = canonical::deleted_content(kind, id);
+        self.record_content(conn, kind, id, &content).await
+    }
+
     /// Links record `id` whose canonical content the caller read from the row it just wrote.
     pub(crate) async fn record_content(
         &mut self,

@@ -270,6 +270,11 @@ impl Store {
         let mut missing: Vec<((usize, i64), Linked)> = linked.into_iter().collect();
         missing.sort_by_key(|(_, l)| (l.chain, l.seq));
         for ((k, id), link) in missing {
+            // Deleted by the application: the record's last link says so.
+            let deleted = canonical::deleted_content(KINDS[k], id);
+            if link.content_hash[..] == Sha256::digest(deleted.as_bytes())[..] {
+                continue;
+            }
             report.problems.push(Problem {
                 kind: ProblemKind::Missing,
                 chain: chain_name(link.chain),
