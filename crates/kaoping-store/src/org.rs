@@ -109,12 +109,22 @@ fn org_unit_from_row(row: &AnyRow) -> Result<OrgUnit, StoreError> {
 }
 
 impl Store {
-    /// Adds a department; a taken code is a [`StoreError::Conflict`].
+    /// Adds a department; a taken code is a [`StoreError::Conflict`], a taken name
+    /// [`StoreError::Invalid`] (checked under the organisation's lock).
     pub async fn create_department(&self, code: &str, name: &str) -> Result<i64, StoreError> {
         if code.trim().is_empty() {
             return Err(StoreError::Invalid("部门编号不能为空".into()));
         }
+        // Names have no unique index (older databases may hold two alike); the organisation's lock,
+        // held from here to the commit, makes this check and the insert one step.
         let (mut tx, mut chain) = self.begin_org().await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM departments WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Invalid(format!("部门名称：“{name}”已存在")));
+        }
         let id: i64 =
             sqlx::query_scalar("INSERT INTO departments (code, name) VALUES ($1, $2) RETURNING id")
                 .bind(code)

@@ -16,6 +16,7 @@ on_both!(
     what_is_used_is_not_deleted_and_the_use_is_named,
     period_names_are_unique,
     twenty_racing_creates_of_one_period_name_one_lands,
+    twenty_racing_creates_of_one_department_name_one_lands,
     administrators_keep_one_of_them,
     only_the_administrator_edits,
 );
@@ -715,6 +716,57 @@ async fn twenty_racing_creates_of_one_period_name_one_lands(app: TestApp) {
         .unwrap()
         .into_iter()
         .filter(|p| p.name.contains("并发"))
+        .count();
+    assert_eq!(named, 1);
+}
+
+/// Department names have no unique index: the check runs under the organisation's lock, in the insert's
+/// transaction, so of twenty creates of one name (each with its own code) on two servers one lands.
+async fn twenty_racing_creates_of_one_department_name_one_lands(app: TestApp) {
+    let b = app.spawn_other_server().await;
+    let on_a = app.client("admin").await;
+    let on_b = on_a.at(&b.base_url);
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let c = if i % 2 == 0 {
+                on_a.clone()
+            } else {
+                on_b.clone()
+            };
+            tokio::spawn(async move {
+                let code = format!("BF{i:02}");
+                post(
+                    &c,
+                    "/admin/departments",
+                    &[("code", code.as_str()), ("name", "并发办")],
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut landed = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status == 303 {
+            landed += 1;
+        } else {
+            assert!(
+                r.status == 422 || r.status == 409,
+                "{}: {}",
+                r.status,
+                r.text()
+            );
+            assert!(text(&r).contains("“并发办”已存在"), "{}", text(&r));
+        }
+    }
+    assert_eq!(landed, 1, "exactly one lands");
+    let named = app
+        .store()
+        .departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.name == "并发办")
         .count();
     assert_eq!(named, 1);
 }
