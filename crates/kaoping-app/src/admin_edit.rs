@@ -27,8 +27,10 @@ const ADMIN_ONLY: &str = "只有管理员可以管理用户、部门、组织、
 /// What a form gives back: the value saved, or every problem beside its field.
 pub type Checked<T> = Result<T, Vec<FieldProblem>>;
 
-/// A user's fields as typed into the edit form (the username is not among them: it stays).
-#[derive(Debug, Clone, Default)]
+/// A user's fields as typed into the edit form (the username is not among them: it stays); the page
+/// reads the form into it, a missing field as empty.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct UserEdit {
     pub display_name: String,
     pub role: String,
@@ -37,7 +39,8 @@ pub struct UserEdit {
 }
 
 /// A node's fields as typed into the edit form.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct OrgEdit {
     pub code: String,
     pub name: String,
@@ -46,7 +49,8 @@ pub struct OrgEdit {
 }
 
 /// A period's fields as typed into the edit form (its rubric and units stay as created).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct PeriodEdit {
     pub name: String,
     pub year: String,

@@ -202,6 +202,24 @@ pub struct AuditQuery {
     pub text: Option<String>,
 }
 
+impl AuditQuery {
+    /// Each condition by its name in the page's address, as given.
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 5] {
+        [
+            ("user", &self.user),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("text", &self.text),
+        ]
+    }
+
+    /// Whether any condition is given.
+    pub fn narrowed(&self) -> bool {
+        self.fields().iter().any(|(_, v)| v.is_some())
+    }
+}
+
 /// One page of the audit log.
 pub struct AuditView {
     pub query: AuditQuery,

@@ -358,24 +358,15 @@ impl Grid {
             .flat_map(|l| l.iter().map(|c| &c.entry))
     }
 
-    fn counts(&self, row: &str, rule: RuleId) -> Vec<(i64, u64)> {
-        self.entries(row, rule)
-            .map(|e| (e.id, entry_count(e)))
-            .collect()
-    }
-
     /// What a counting or tick cell shows now (`""`, a number, `"1"` for a tick).
     pub fn cell_text(&self, row: &str, rule: RuleId, kind: CellKind) -> String {
-        cell_text(current(kind, &self.counts(row, rule)))
+        shown_state(kind, self.entries(row, rule)).0
     }
 
     /// What a level or points cell shows now: the value and the reason of its entry (one per unit, rule
     /// and round; empty when none).
     pub fn value_text(&self, row: &str, rule: RuleId) -> (String, String) {
-        match self.entries(row, rule).last() {
-            Some(e) => (entry_value(e), e.note.clone()),
-            None => (String::new(), String::new()),
-        }
+        shown_state(CellKind::Level, self.entries(row, rule))
     }
 
     /// Whether a finding on the rule may name this row.
@@ -516,15 +507,25 @@ pub(crate) struct SubmittedCell {
 }
 
 /// A value as the page shows it: the state of a cell's entries.
-pub(crate) fn shown_state(kind: CellKind, entries: &[Entry]) -> (String, String) {
+pub(crate) fn shown_state<'e>(
+    kind: CellKind,
+    entries: impl IntoIterator<Item = &'e Entry>,
+) -> (String, String) {
     if kind.sets_a_value() {
-        return match entries.last() {
+        return match entries.into_iter().last() {
             Some(e) => (entry_value(e), e.note.clone()),
             None => (String::new(), String::new()),
         };
     }
-    let counts: Vec<(i64, u64)> = entries.iter().map(|e| (e.id, entry_count(e))).collect();
-    (cell_text(current(kind, &counts)), String::new())
+    (cell_text(current(kind, &counts_of(entries))), String::new())
+}
+
+/// Each entry's id and count, in order.
+fn counts_of<'e>(entries: impl IntoIterator<Item = &'e Entry>) -> Vec<(i64, u64)> {
+    entries
+        .into_iter()
+        .map(|e| (e.id, entry_count(e)))
+        .collect()
 }
 
 /// The ledger changes that take a cell from its active `entries` (oldest first) to what was typed, or
@@ -611,7 +612,7 @@ pub(crate) fn cell_changes(
     if normalize(kind, target) == shown {
         return Ok(Vec::new());
     }
-    let counts: Vec<(i64, u64)> = entries.iter().map(|e| (e.id, entry_count(e))).collect();
+    let counts = counts_of(entries);
     if current(kind, &counts) != shown {
         return Err(changed_meanwhile(&match (kind, current(kind, &counts)) {
             (_, None) => String::new(),

@@ -39,19 +39,24 @@ pub struct LedgerQuery {
 }
 
 impl LedgerQuery {
+    /// Each condition by its name in the page's address, as given.
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 7] {
+        [
+            ("unit", &self.unit),
+            ("department", &self.department),
+            ("code", &self.code),
+            ("recorder", &self.recorder),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("text", &self.text),
+        ]
+    }
+
     /// Whether any condition is given.
     pub fn narrowed(&self) -> bool {
-        [
-            &self.unit,
-            &self.department,
-            &self.code,
-            &self.recorder,
-            &self.from,
-            &self.to,
-            &self.text,
-        ]
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|t| !t.trim().is_empty()))
+        self.fields()
+            .iter()
+            .any(|(_, v)| v.as_deref().is_some_and(|t| !t.trim().is_empty()))
     }
 }
 

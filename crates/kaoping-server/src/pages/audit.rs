@@ -5,11 +5,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kaoping_app::china_time::stamp_of;
-use kaoping_app::{action_name, problem_of, AuditAction, AuditQuery, AuditView};
+use kaoping_app::{action_name, AuditAction, AuditQuery, AuditView};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{dash, enc, layout, opt, pager, user_name, PageResult};
+use super::html::{dash, filter_query, layout, opt, pager, problem_beside, user_name, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
@@ -21,34 +21,6 @@ pub struct PageQuery {
     from: Option<String>,
     to: Option<String>,
     text: Option<String>,
-}
-
-/// The query string of the filters as given (each `name=value&`), for the pager's links.
-fn filter_query(q: &AuditQuery) -> String {
-    let fields = [
-        ("user", &q.user),
-        ("action", &q.action),
-        ("from", &q.from),
-        ("to", &q.to),
-        ("text", &q.text),
-    ];
-    fields
-        .iter()
-        .filter_map(|(name, v)| v.as_deref().map(|v| format!("{name}={}&", enc(v))))
-        .collect()
-}
-
-fn narrowed(q: &AuditQuery) -> bool {
-    [&q.user, &q.action, &q.from, &q.to, &q.text]
-        .iter()
-        .any(|v| v.is_some())
-}
-
-/// A field's problem, beside it.
-fn problem(view: &AuditView, field: &str) -> Markup {
-    html! {
-        @if let Some(m) = problem_of(&view.problems, field) { " " span.badge.bad role="alert" { (m) } }
-    }
 }
 
 fn filter_form(view: &AuditView) -> Markup {
@@ -67,7 +39,7 @@ fn filter_form(view: &AuditView) -> Markup {
                         option value=(v) selected { (v) }
                     }
                 }
-                (problem(view, "user"))
+                (problem_beside(&view.problems, "user"))
             }
             label { "操作 "
                 select name="action" {
@@ -79,13 +51,13 @@ fn filter_form(view: &AuditView) -> Markup {
                         option value=(v) selected { (v) }
                     }
                 }
-                (problem(view, "action"))
+                (problem_beside(&view.problems, "action"))
             }
-            label { "起始日期 " input type="date" name="from" value=(value(&q.from)); (problem(view, "from")) }
-            label { "截止日期 " input type="date" name="to" value=(value(&q.to)); (problem(view, "to")) }
-            label { "文字 " input type="search" name="text" placeholder="内容中的文字" value=(value(&q.text)); (problem(view, "text")) }
+            label { "起始日期 " input type="date" name="from" value=(value(&q.from)); (problem_beside(&view.problems, "from")) }
+            label { "截止日期 " input type="date" name="to" value=(value(&q.to)); (problem_beside(&view.problems, "to")) }
+            label { "文字 " input type="search" name="text" placeholder="内容中的文字" value=(value(&q.text)); (problem_beside(&view.problems, "text")) }
             button type="submit" { "筛选" }
-            @if narrowed(q) { a href="/audit" { "清除筛选" } }
+            @if q.narrowed() { a href="/audit" { "清除筛选" } }
         }
     }
 }
@@ -107,7 +79,7 @@ pub async fn page(
         .app
         .audit_page(&user.actor, query, q.page.unwrap_or(1))
         .await?;
-    let here = format!("/audit?{}", filter_query(&view.query));
+    let here = format!("/audit?{}", filter_query(&view.query.fields()));
     let (page, pages) = (view.page_number, view.pages);
     let status = if view.problems.is_empty() {
         StatusCode::OK
@@ -127,7 +99,7 @@ pub async fn page(
                 }
             } @else {
                 p.muted {
-                    @if narrowed(&view.query) { "符合条件的记录" } @else { "全部记录" }
+                    @if view.query.narrowed() { "符合条件的记录" } @else { "全部记录" }
                     "共" (view.page.total) "条，第" (page) "/" (pages) "页，最新的在前。日志只增不改；时间为北京时间。"
                 }
                 @if view.page.entries.is_empty() { p.muted { "没有记录。" } }

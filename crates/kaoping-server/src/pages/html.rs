@@ -270,6 +270,21 @@ pub fn error_page_for(user: Option<&CurrentUser>, status: StatusCode, message: &
     )
 }
 
+/// A list's filters as given, as the query string its pager's links carry (`name=value&` each).
+pub fn filter_query(fields: &[(&str, &Option<String>)]) -> String {
+    fields
+        .iter()
+        .filter_map(|(name, v)| v.as_deref().map(|v| format!("{name}={}&", enc(v))))
+        .collect()
+}
+
+/// A filter field's problem, beside it.
+pub fn problem_beside(problems: &[kaoping_app::FieldProblem], field: &str) -> Markup {
+    html! {
+        @if let Some(m) = kaoping_app::problem_of(problems, field) { " " span.badge.bad role="alert" { (m) } }
+    }
+}
+
 /// 首页 · 上一页 · 第N页 · 下一页 · 末页 for a list of `pages` pages; `here` is the list's address with its
 /// filters, ending in `?` or `&`. Nothing for a single page.
 pub fn pager(here: &str, page: i64, pages: i64) -> Markup {

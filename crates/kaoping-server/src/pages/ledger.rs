@@ -5,12 +5,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kaoping_app::china_time::stamp_of;
-use kaoping_app::{entry_kind_name, problem_of, EntryDeduction, LedgerQuery, LedgerView};
+use kaoping_app::{entry_kind_name, EntryDeduction, LedgerQuery, LedgerView};
 use kaoping_store::{Entry, Source};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::html::{enc, layout, opt, pager, pts, PageResult};
+use super::html::{filter_query, layout, opt, pager, problem_beside, pts, PageResult};
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
@@ -43,30 +43,6 @@ fn entry_summary(e: &Entry) -> String {
     parts.join(" · ")
 }
 
-/// The query string of the filters as given (each `name=value&`), for the pager's links.
-fn filter_query(q: &LedgerQuery) -> String {
-    let fields = [
-        ("unit", &q.unit),
-        ("department", &q.department),
-        ("code", &q.code),
-        ("recorder", &q.recorder),
-        ("from", &q.from),
-        ("to", &q.to),
-        ("text", &q.text),
-    ];
-    fields
-        .iter()
-        .filter_map(|(name, v)| v.as_deref().map(|v| format!("{name}={}&", enc(v))))
-        .collect()
-}
-
-/// A field's problem, beside it.
-fn problem(view: &LedgerView, field: &str) -> Markup {
-    html! {
-        @if let Some(m) = problem_of(&view.problems, field) { " " span.badge.bad role="alert" { (m) } }
-    }
-}
-
 fn filter_form(view: &LedgerView, id: i64) -> Markup {
     let q = &view.query;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -93,7 +69,7 @@ fn filter_form(view: &LedgerView, id: i64) -> Markup {
                         option value=(u) selected { (u) }
                     }
                 }
-                (problem(view, "unit"))
+                (problem_beside(&view.problems, "unit"))
             }
             label { "部门 "
                 select name="department" {
@@ -103,9 +79,9 @@ fn filter_form(view: &LedgerView, id: i64) -> Markup {
                         option value=(d) selected { (d) }
                     }
                 }
-                (problem(view, "department"))
+                (problem_beside(&view.problems, "department"))
             }
-            label { "规则 " input type="text" name="code" size="8" placeholder="如 1.4.2" value=(value(&q.code)); (problem(view, "code")) }
+            label { "规则 " input type="text" name="code" size="8" placeholder="如 1.4.2" value=(value(&q.code)); (problem_beside(&view.problems, "code")) }
             label { "录入人 "
                 select name="recorder" {
                     option value="" { "全部" }
@@ -116,11 +92,11 @@ fn filter_form(view: &LedgerView, id: i64) -> Markup {
                         option value=(r) selected { (r) }
                     }
                 }
-                (problem(view, "recorder"))
+                (problem_beside(&view.problems, "recorder"))
             }
-            label { "起始日期 " input type="date" name="from" value=(value(&q.from)); (problem(view, "from")) }
-            label { "截止日期 " input type="date" name="to" value=(value(&q.to)); (problem(view, "to")) }
-            label { "文字 " input type="search" name="text" placeholder="说明或原因中的文字" value=(value(&q.text)); (problem(view, "text")) }
+            label { "起始日期 " input type="date" name="from" value=(value(&q.from)); (problem_beside(&view.problems, "from")) }
+            label { "截止日期 " input type="date" name="to" value=(value(&q.to)); (problem_beside(&view.problems, "to")) }
+            label { "文字 " input type="search" name="text" placeholder="说明或原因中的文字" value=(value(&q.text)); (problem_beside(&view.problems, "text")) }
             button type="submit" { "筛选" }
             @if q.narrowed() { a href=(format!("/periods/{id}/ledger")) { "清除筛选" } }
         }
@@ -148,7 +124,10 @@ pub async fn page(
         .ledger(&user.actor, id, query, q.page.unwrap_or(1))
         .await?;
     // The page's own address with its filters but without the page number.
-    let here = format!("/periods/{id}/ledger?{}", filter_query(&view.query));
+    let here = format!(
+        "/periods/{id}/ledger?{}",
+        filter_query(&view.query.fields())
+    );
     let who = |uid: i64| {
         view.users
             .iter()

@@ -124,6 +124,11 @@ pub async fn page(
             @for v in &r.vetoes { span.badge.bad { "一票否决：" (view.rubric.vetoes()[v.veto].title) } }
         }
     };
+    // Ranks restart in each ranking group: the rows (all groups shown) where one begins.
+    let starts_group = |i: usize| {
+        let group_of = |i: usize| &view.units.unit(shown[i].unit).ranking_group;
+        group.is_none() && !groups.is_empty() && (i == 0 || group_of(i - 1) != group_of(i))
+    };
     let flash_msg = Flash {
         msg: filter.msg.clone(),
         err: filter.err.clone(),
@@ -169,7 +174,7 @@ pub async fn page(
                     @for (i, r) in shown.iter().enumerate() {
                         @let u = view.units.unit(r.unit);
                         // Ranks restart in each ranking group: say where one begins.
-                        @if group.is_none() && !groups.is_empty() && (i == 0 || view.units.unit(shown[i - 1].unit).ranking_group != u.ranking_group) {
+                        @if starts_group(i) {
                             tr.group-head { td colspan=(columns) { (u.ranking_group.as_deref().unwrap_or("未分组")) "（组内排名）" } }
                         }
                         tr.fail[r.pass == Some(false)] {
@@ -191,7 +196,7 @@ pub async fn page(
             div.phone-only {
                 @for (i, r) in shown.iter().enumerate() {
                     @let u = view.units.unit(r.unit);
-                    @if group.is_none() && !groups.is_empty() && (i == 0 || view.units.unit(shown[i - 1].unit).ranking_group != u.ranking_group) {
+                    @if starts_group(i) {
                         h2.group-head { (u.ranking_group.as_deref().unwrap_or("未分组")) }
                     }
                     div.rank-row.fail[r.pass == Some(false)] {

@@ -657,7 +657,16 @@ async fn period_names_are_unique(app: TestApp) {
     assert_eq!(r.status, 303, "{}", r.text());
 }
 
-async fn twenty_racing_creates_of_one_period_name_one_lands(app: TestApp) {
+/// Twenty creates posted to `path` at once, alternately to this server and a second one on the same
+/// database, the `i`th with `fields(i)`; asserts that exactly one lands, saying `landed`, and that every
+/// other is refused with a message containing one of `refusal`.
+async fn twenty_racing_creates(
+    app: &TestApp,
+    path: &'static str,
+    fields: fn(usize) -> Vec<(&'static str, String)>,
+    landed_says: &str,
+    refusal: &[&str],
+) {
     let b = app.spawn_other_server().await;
     let on_a = app.client("admin").await;
     let on_b = on_a.at(&b.base_url);
@@ -669,22 +678,10 @@ async fn twenty_racing_creates_of_one_period_name_one_lands(app: TestApp) {
                 on_b.clone()
             };
             tokio::spawn(async move {
-                let name = if i % 3 == 0 {
-                    "并发考评期"
-                } else {
-                    " 并发 考评期"
-                };
-                post(
-                    &c,
-                    "/admin/periods",
-                    &[
-                        ("name", name),
-                        ("year", "2025"),
-                        ("rubric", "1"),
-                        ("scope", "all"),
-                    ],
-                )
-                .await
+                let fields = fields(i);
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                post(&c, path, &fields).await
             })
         })
         .collect();
@@ -692,7 +689,7 @@ async fn twenty_racing_creates_of_one_period_name_one_lands(app: TestApp) {
     for t in tasks {
         let r = t.await.unwrap();
         if r.status == 303 {
-            assert!(carried(&r).contains("已新建考评期"), "{}", carried(&r));
+            assert!(carried(&r).contains(landed_says), "{}", carried(&r));
             landed += 1;
         } else {
             assert!(
@@ -702,13 +699,33 @@ async fn twenty_racing_creates_of_one_period_name_one_lands(app: TestApp) {
                 r.text()
             );
             let t = text(&r);
-            assert!(
-                t.contains("已有考评期") || t.contains("同名的考评期已存在"),
-                "{t}"
-            );
+            assert!(refusal.iter().any(|m| t.contains(m)), "{t}");
         }
     }
     assert_eq!(landed, 1, "exactly one lands");
+}
+
+async fn twenty_racing_creates_of_one_period_name_one_lands(app: TestApp) {
+    twenty_racing_creates(
+        &app,
+        "/admin/periods",
+        |i| {
+            let name = if i % 3 == 0 {
+                "并发考评期"
+            } else {
+                " 并发 考评期"
+            };
+            vec![
+                ("name", name.to_string()),
+                ("year", "2025".into()),
+                ("rubric", "1".into()),
+                ("scope", "all".into()),
+            ]
+        },
+        "已新建考评期",
+        &["已有考评期", "同名的考评期已存在"],
+    )
+    .await;
     let named = app
         .store()
         .periods()
@@ -723,43 +740,14 @@ async fn twenty_racing_creates_of_one_period_name_one_lands(app: TestApp) {
 /// Department names have no unique index: the check runs under the organisation's lock, in the insert's
 /// transaction, so of twenty creates of one name (each with its own code) on two servers one lands.
 async fn twenty_racing_creates_of_one_department_name_one_lands(app: TestApp) {
-    let b = app.spawn_other_server().await;
-    let on_a = app.client("admin").await;
-    let on_b = on_a.at(&b.base_url);
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let c = if i % 2 == 0 {
-                on_a.clone()
-            } else {
-                on_b.clone()
-            };
-            tokio::spawn(async move {
-                let code = format!("BF{i:02}");
-                post(
-                    &c,
-                    "/admin/departments",
-                    &[("code", code.as_str()), ("name", "并发办")],
-                )
-                .await
-            })
-        })
-        .collect();
-    let mut landed = 0;
-    for t in tasks {
-        let r = t.await.unwrap();
-        if r.status == 303 {
-            landed += 1;
-        } else {
-            assert!(
-                r.status == 422 || r.status == 409,
-                "{}: {}",
-                r.status,
-                r.text()
-            );
-            assert!(text(&r).contains("“并发办”已存在"), "{}", text(&r));
-        }
-    }
-    assert_eq!(landed, 1, "exactly one lands");
+    twenty_racing_creates(
+        &app,
+        "/admin/departments",
+        |i| vec![("code", format!("BF{i:02}")), ("name", "并发办".into())],
+        "已新建部门",
+        &["“并发办”已存在"],
+    )
+    .await;
     let named = app
         .store()
         .departments()

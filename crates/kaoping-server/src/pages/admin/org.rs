@@ -180,30 +180,12 @@ pub async fn org_unit_page(
     Ok(edit_form(&user, &unit, &org, &typed, &[]))
 }
 
-#[derive(Deserialize)]
-pub struct OrgEditForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    parent: String,
-}
-
 pub async fn save_org_unit(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<OrgEditForm>,
+    Form(typed): Form<OrgEdit>,
 ) -> PageResult<Response> {
-    let typed = OrgEdit {
-        code: f.code,
-        name: f.name,
-        kind: f.kind,
-        parent: f.parent,
-    };
     match state.app.edit_org_unit(&user.actor, id, &typed).await? {
         Ok(u) => Ok(back("/admin/org", "msg", &format!("已修改{}", u.name))),
         Err(problems) => {

@@ -10,7 +10,6 @@ use kaoping_app::{
 };
 use kaoping_store::{OrgKind, OrgUnit, Period, PeriodStatus};
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use super::{admin_layout, described, field_error, form_problems, invalid, unprocessable};
 use crate::error::status;
@@ -253,24 +252,12 @@ pub async fn period_page(
     Ok(edit_form(&user, &period, &board, &typed, &[]))
 }
 
-#[derive(Deserialize)]
-pub struct PeriodEditForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    year: String,
-}
-
 pub async fn save_period(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<PeriodEditForm>,
+    Form(typed): Form<PeriodEdit>,
 ) -> PageResult<Response> {
-    let typed = PeriodEdit {
-        name: f.name,
-        year: f.year,
-    };
     match state.app.edit_period(&user.actor, id, &typed).await? {
         Ok(p) => Ok(back(
             "/admin/periods",

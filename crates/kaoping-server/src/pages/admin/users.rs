@@ -200,30 +200,12 @@ pub async fn user_page(
     Ok(edit_form(&user, target, &board, &typed, &[]))
 }
 
-#[derive(Deserialize)]
-pub struct UserEditForm {
-    #[serde(default)]
-    display_name: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    department: String,
-    #[serde(default)]
-    unit: String,
-}
-
 pub async fn save_user(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(uid): Path<i64>,
-    Form(f): Form<UserEditForm>,
+    Form(typed): Form<UserEdit>,
 ) -> PageResult<Response> {
-    let typed = UserEdit {
-        display_name: f.display_name,
-        role: f.role,
-        department: f.department,
-        unit: f.unit,
-    };
     match state.app.edit_user(&user.actor, uid, &typed).await? {
         Ok(saved) => Ok(back(
             "/admin/users",
