@@ -22,6 +22,7 @@ mod audit;
 mod auth;
 mod ballots;
 pub mod china_time;
+mod clock;
 pub mod demo;
 mod error;
 mod evidence;
@@ -65,6 +66,7 @@ pub use ballots::{
     ClassView, GradeInput, IssuedCode, Num, PaperSlip, ScaleInput, VoteForm, CODE_ALPHABET,
     CODE_LENGTH,
 };
+pub use clock::{date_at, Clock};
 pub use error::AppError;
 pub use evidence::{evidence_type, Upload, MAX_UPLOAD_BYTES};
 pub use exports::{entry_kind_name, Workbook};
@@ -101,6 +103,7 @@ pub struct App {
     store: Store,
     periods: Arc<period::PeriodCache>,
     integrity: Arc<integrity::LastCheck>,
+    clock: Clock,
 }
 
 impl App {
@@ -109,7 +112,19 @@ impl App {
             store,
             periods: Arc::default(),
             integrity: Arc::default(),
+            clock: Clock::System,
         }
+    }
+
+    /// The same application reading today from `clock` (tests fix the day).
+    pub fn with_clock(mut self, clock: Clock) -> App {
+        self.clock = clock;
+        self
+    }
+
+    /// Today in China time, by this application's clock.
+    pub fn today(&self) -> kaoping_core::date::Date {
+        self.clock.today()
     }
 
     /// The store underneath (for the process's own start-up: migrations, the first administrator).

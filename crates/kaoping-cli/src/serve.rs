@@ -27,6 +27,10 @@ pub struct ServeArgs {
     /// Running behind a reverse proxy (nginx): take client addresses from X-Forwarded-For.
     #[arg(long)]
     trust_proxy: bool,
+    /// Read today as this day (YYYY-MM-DD) instead of the clock's: warnings, deadlines and 整改 as they
+    /// stood then, e.g. the demo's 2024 period on 2024-07-21.
+    #[arg(long, value_name = "DATE")]
+    today: Option<kaoping_core::date::Date>,
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), String> {
@@ -44,6 +48,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
             database_url: args.database_url.clone(),
             secure_cookies: args.secure_cookies,
             trust_proxy: args.trust_proxy,
+            today: args.today,
         };
         let server = kaoping_server::Server::build(&config)
             .await

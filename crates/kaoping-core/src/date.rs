@@ -30,6 +30,55 @@ impl Date {
         self.day_number() - earlier.day_number()
     }
 
+    pub fn year(self) -> u16 {
+        self.year
+    }
+
+    pub fn month(self) -> u8 {
+        self.month
+    }
+
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// The date `days` days later (earlier when negative), clamped to the years 1000–9999 that dates
+    /// are read in.
+    pub fn add_days(self, days: i64) -> Date {
+        let n = (self.day_number() + days).clamp(
+            Date {
+                year: 1000,
+                month: 1,
+                day: 1,
+            }
+            .day_number(),
+            Date {
+                year: 9999,
+                month: 12,
+                day: 31,
+            }
+            .day_number(),
+        );
+        // Civil-from-days, counted from 0000-03-01 as `day_number` counts.
+        let era = n.div_euclid(146_097);
+        let doe = n - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+        Date { year, month, day }
+    }
+
+    /// The last day of this date's month.
+    pub fn month_end(self) -> Date {
+        Date {
+            day: days_in_month(self.year, self.month),
+            ..self
+        }
+    }
+
     fn day_number(self) -> i64 {
         // Days since 0000-03-01 (Howard Hinnant's civil-from-days, inverted).
         let (y, m) = if self.month <= 2 {
@@ -111,5 +160,23 @@ mod tests {
         let a: Date = "2024-02-28".parse().unwrap();
         let b: Date = "2024-03-01".parse().unwrap();
         assert_eq!(b.days_since(a), 2);
+    }
+
+    #[test]
+    fn adding_days_inverts_counting_them() {
+        let start: Date = "2023-12-30".parse().unwrap();
+        for days in [-800_i64, -1, 0, 1, 2, 60, 366, 10_000] {
+            let later = start.add_days(days);
+            assert_eq!(later.days_since(start), days, "{later}");
+        }
+        assert_eq!(start.add_days(2).to_string(), "2024-01-01");
+        assert_eq!(
+            "2024-02-10"
+                .parse::<Date>()
+                .unwrap()
+                .month_end()
+                .to_string(),
+            "2024-02-29"
+        );
     }
 }

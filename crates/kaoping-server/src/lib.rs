@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::Router;
-use kaoping_app::App;
+use kaoping_app::{App, Clock};
 use kaoping_store::Store;
 use tokio::net::TcpListener;
 
@@ -42,6 +42,9 @@ pub struct Config {
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For` (for login throttling)
     /// instead of the connection, which is the proxy's.
     pub trust_proxy: bool,
+    /// Read today as this day instead of the system clock's (warnings, deadlines and 整改 turn on
+    /// it): for tests, and for trying a past year's demo as it stood on a given day.
+    pub today: Option<kaoping_core::date::Date>,
 }
 
 impl std::fmt::Debug for Config {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for Config {
             )
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_proxy", &self.trust_proxy)
+            .field("today", &self.today)
             .finish()
     }
 }
@@ -88,7 +92,9 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| ServerError::Bind(config.addr.to_string(), e))?;
-        let state = AppState::new(App::new(store), config.secure_cookies, config.trust_proxy);
+        let clock = config.today.map_or(Clock::System, Clock::Fixed);
+        let app = App::new(store).with_clock(clock);
+        let state = AppState::new(app, config.secure_cookies, config.trust_proxy);
         let router = pages::router(state.clone())
             .merge(api::router(state.clone()))
             .merge(assets::router())
@@ -175,6 +181,7 @@ mod tests {
             database_url: Some("postgres://kaoping:s3cret@db:5432/kaoping".into()),
             secure_cookies: false,
             trust_proxy: false,
+            today: None,
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cret"), "{shown}");

@@ -319,6 +319,7 @@ async fn start_server(scheme: DemoScheme) -> (String, tempfile::TempDir) {
         database_url: None,
         secure_cookies: false,
         trust_proxy: false,
+        today: None,
     };
     let server = Server::with_store(store, &config).await.expect("bind");
     let base = format!("http://127.0.0.1:{}", server.port());

@@ -237,6 +237,7 @@ impl Db {
                 database_url: None,
                 secure_cookies: false,
                 trust_proxy: false,
+                today: None,
             },
             Db::Postgres { url, .. } => Config {
                 addr,
@@ -244,6 +245,7 @@ impl Db {
                 database_url: Some(url.clone()),
                 secure_cookies: false,
                 trust_proxy: false,
+                today: None,
             },
         }
     }
