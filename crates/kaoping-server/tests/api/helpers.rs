@@ -329,6 +329,15 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// As [`spawn_app`]; `light_logins: false` keeps the seeded (default-cost) password hashes.
 pub async fn spawn_app_with(backend: Backend, light_logins: bool) -> Option<TestApp> {
+    spawn_app_on(backend, light_logins, None).await
+}
+
+/// As [`spawn_app_with`], the server reading today as `today` (warnings, deadlines, 整改).
+pub async fn spawn_app_on(
+    backend: Backend,
+    light_logins: bool,
+    today: Option<kaoping_core::date::Date>,
+) -> Option<TestApp> {
     let (db, store) = if light_logins {
         let db = Db::seeded(backend).await?;
         let store = db.open().await;
@@ -339,7 +348,8 @@ pub async fn spawn_app_with(backend: Backend, light_logins: bool) -> Option<Test
         seed(&store, false).await;
         (db, store)
     };
-    let config = db.config();
+    let mut config = db.config();
+    config.today = today;
     let (base_url, handle) = start(store.clone(), &config).await;
     Some(TestApp(Arc::new(Inner {
         db: Mutex::new(Some(db)),
@@ -562,6 +572,19 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Some(app) = spawn_app_with(backend, light_logins).await else {
+        return;
+    };
+    finish_after(app, body).await;
+}
+
+/// As [`run`], the server reading today as `today` ("2024-07-21").
+pub async fn run_on_day<F, Fut>(backend: Backend, today: &str, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let today = today.parse().expect("a test's day");
+    let Some(app) = spawn_app_on(backend, true, Some(today)).await else {
         return;
     };
     finish_after(app, body).await;
