@@ -1289,6 +1289,8 @@ fn rule_spec(r: &RuleForm, key: &str, place: &Place, found: &mut Found) -> Optio
         text: r.text.trim().to_string(),
         kind,
         applies_to,
+        // The form reads imported tables, which name no record kinds; the TOML editor links them.
+        feed: None,
     })
 }
 

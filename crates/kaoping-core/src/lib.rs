@@ -19,6 +19,7 @@ pub mod date;
 pub mod finding;
 pub mod limits;
 pub mod plain;
+pub mod records;
 pub mod rubric;
 pub mod score;
 pub mod units;

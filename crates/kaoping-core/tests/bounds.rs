@@ -95,6 +95,7 @@ fn wild_spec() -> impl Strategy<Value = RubricSpec> {
                     text: "规则".into(),
                     kind,
                     applies_to: Some(AppliesTo::Any),
+                    feed: None,
                 })
                 .collect(),
             ..ItemSpec::default()
@@ -165,6 +166,7 @@ fn rubric_at_the_bounds(pool: bool) -> Rubric {
         text: "规则".into(),
         kind,
         applies_to: Some(AppliesTo::Any),
+        feed: None,
     };
     let deductions = vec![
         rule(RuleKindSpec::Fixed { amount: max }),

@@ -146,6 +146,7 @@ fn rule(kind: RuleKindSpec, applies_to: Option<AppliesTo>) -> RuleSpec {
         text: format!("{kind:?}"),
         kind,
         applies_to,
+        feed: None,
     }
 }
 

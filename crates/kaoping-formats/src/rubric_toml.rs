@@ -818,6 +818,8 @@ impl Reader {
                 "expected",
                 "min",
                 "max",
+                "records",
+                "measure",
             ],
         );
         let kind_name = self.required_string(&f, "kind", "规则类型");
@@ -839,12 +841,81 @@ impl Reader {
                 None
             }
         };
+        let feed = self.feed(&f);
         RuleSpec {
             code: self.string(&f, "code"),
             text: self.string(&f, "text").unwrap_or_default(),
             kind,
             applies_to,
+            feed,
         }
+    }
+
+    /// `records = [{ kind = "支委会", every = "month" }, …]` or `measure = "attendance_rate"`.
+    fn feed(&mut self, f: &Fields<'_, '_>) -> Option<Feed> {
+        let measure = self.string(f, "measure").map(|name| {
+            Measure::from_name(&name).ok_or_else(|| {
+                let span = self.get(f, "measure").map_or(f.span.clone(), |v| v.span());
+                self.problem(
+                    span,
+                    format!("未知的数据来源“{}”", name.trim()),
+                    Some("可用：attendance_rate（出勤率）、late（迟到次数）、early_leave（早退次数）、absence（旷工次数）、exam_score（考试成绩）"),
+                );
+            })
+        });
+        if self.get(f, "records").is_none() {
+            return measure.and_then(Result::ok).map(Feed::Measure);
+        }
+        if measure.is_some() {
+            let span = self.get(f, "measure").map_or(f.span.clone(), |v| v.span());
+            self.problem(
+                span,
+                "一条规则不能既由记录本计数又取考勤或考试数据",
+                Some("删去 records 或 measure"),
+            );
+        }
+        let links = self
+            .tables(f, "records")
+            .into_iter()
+            .enumerate()
+            .map(|(k, (t, span))| {
+                let l = self.fields(
+                    t,
+                    span,
+                    &format!("{}.records[{k}]", f.path),
+                    &["kind", "every", "times", "due_day"],
+                );
+                let kind = self.required_string(&l, "kind", "记录类型");
+                let times = self.unsigned(&l, "times").unwrap_or(1);
+                let due_day = self.unsigned(&l, "due_day");
+                let every = self.required_string(&l, "every", "频次（every）");
+                let schedule = match (every.trim(), due_day) {
+                    ("month" | "月" | "每月", None) => Schedule::Monthly { times },
+                    ("quarter" | "季" | "季度" | "每季度" | "每季", None) => {
+                        Schedule::Quarterly { times }
+                    }
+                    ("quarter" | "季" | "季度" | "每季度" | "每季", Some(day)) => {
+                        Schedule::QuarterlyBy {
+                            day: u8::try_from(day).unwrap_or(u8::MAX),
+                        }
+                    }
+                    ("year" | "年" | "每年", None) => Schedule::Yearly { times },
+                    (other, _) => {
+                        let key = if due_day.is_some() && !other.is_empty() { "due_day" } else { "every" };
+                        let span = self.get(&l, key).map_or(l.span.clone(), |v| v.span());
+                        let message = if key == "due_day" {
+                            format!("截止日（due_day）只用于按季度的记录，不能用于“{other}”")
+                        } else {
+                            format!("未知的频次“{other}”")
+                        };
+                        self.problem(span, message, Some("every 可用：month（每月）、quarter（每季度）、year（每年）；按季次月N日前写 every = \"quarter\", due_day = N"));
+                        Schedule::Monthly { times }
+                    }
+                };
+                RecordLink { kind, schedule }
+            })
+            .collect();
+        Some(Feed::Records(links))
     }
 
     fn kind(&mut self, f: &Fields<'_, '_>, name: &str) -> RuleKindSpec {

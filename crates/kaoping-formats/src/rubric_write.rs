@@ -70,6 +70,29 @@ fn rule(out: &mut String, header: &str, r: &RuleSpec) {
         Some(AppliesTo::Group) => out.push_str("applies_to = \"group\"\n"),
         Some(AppliesTo::Any) => out.push_str("applies_to = \"any\"\n"),
     }
+    match &r.feed {
+        None => {}
+        Some(Feed::Measure(m)) => {
+            let _ = writeln!(out, "measure = {}", quote(m.name()));
+        }
+        Some(Feed::Records(links)) => {
+            out.push_str("records = [\n");
+            for l in links {
+                let every = match l.schedule {
+                    Schedule::Monthly { times } => format!("every = \"month\", times = {times}"),
+                    Schedule::Quarterly { times } => {
+                        format!("every = \"quarter\", times = {times}")
+                    }
+                    Schedule::Yearly { times } => format!("every = \"year\", times = {times}"),
+                    Schedule::QuarterlyBy { day } => {
+                        format!("every = \"quarter\", due_day = {day}")
+                    }
+                };
+                let _ = writeln!(out, "  {{ kind = {}, {every} }},", quote(&l.kind));
+            }
+            out.push_str("]\n");
+        }
+    }
     match &r.kind {
         RuleKindSpec::Fixed { amount } => {
             let _ = writeln!(out, "amount = {}", num(*amount));

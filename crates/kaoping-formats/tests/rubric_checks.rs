@@ -220,3 +220,54 @@ r.toml:7:7: 等次“差”的下限-1为负数
     )
     .is_ok());
 }
+
+#[test]
+fn record_links_and_measures_are_checked_where_written() {
+    assert_problems(
+        &one_rule("kind = \"per_occurrence\"\namount = 2\nrecords = [{ kind = \"支委会\", every = \"fortnight\" }]"),
+        "r.toml:12:36: 未知的频次“fortnight”\n  提示：every 可用：month（每月）、quarter（每季度）、year（每年）；按季次月N日前写 every = \"quarter\", due_day = N",
+    );
+    assert_problems(
+        &one_rule("kind = \"per_occurrence\"\namount = 2\nrecords = [{ kind = \"支委会\", every = \"month\", times = 0 }]"),
+        "r.toml:12:53: 规则1.1.1的“支委会”每期次数应为1～366\n  提示：写 times = 1",
+    );
+    assert_problems(
+        &one_rule("kind = \"zero\"\nrecords = [{ kind = \"党费\", every = \"month\", due_day = 5 }]"),
+        "r.toml:11:54: 截止日（due_day）只用于按季度的记录，不能用于“month”\n  提示：every 可用：month（每月）、quarter（每季度）、year（每年）；按季次月N日前写 every = \"quarter\", due_day = N",
+    );
+    assert_problems(
+        &one_rule("kind = \"graded\"\nlevels = [{ name = \"好\", points = 100 }]\nrecords = [{ kind = \"支委会\", every = \"month\" }]"),
+        "r.toml:12:11: 规则1.1.1为“分档得分”，不能由记录本计数\n  提示：records 只用于按次、累进、定额、不得分、频次和时限规则：缺几次扣几次",
+    );
+    assert_problems(
+        &one_rule("kind = \"fixed\"\namount = 1\nmeasure = \"attendance_rate\""),
+        "r.toml:12:11: 规则1.1.1为“定额扣分”，不能取“出勤率”\n  提示：出勤率用 rate，迟到、早退、旷工次数用 per_occurrence 或 progressive，考试成绩用 conversion",
+    );
+    assert_problems(
+        &one_rule("kind = \"fixed\"\namount = 1\nmeasure = \"weather\""),
+        "r.toml:12:11: 未知的数据来源“weather”\n  提示：可用：attendance_rate（出勤率）、late（迟到次数）、early_leave（早退次数）、absence（旷工次数）、exam_score（考试成绩）",
+    );
+}
+
+#[test]
+fn record_links_and_measures_survive_writing_the_rubric_back() {
+    for path in [
+        "../../rubrics/dongli-2023.toml",
+        "../../rubrics/jishengju-2023.toml",
+    ] {
+        let text = std::fs::read_to_string(path).unwrap();
+        let spec = kaoping_formats::read_rubric_spec(path, &text).unwrap();
+        let feeds = spec
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .flat_map(|i| &i.rules)
+            .filter(|r| r.feed.is_some())
+            .count();
+        assert!(feeds >= 5, "{path}: {feeds} rules fed");
+        let again =
+            kaoping_formats::read_rubric_spec("again.toml", &kaoping_formats::write_rubric(&spec))
+                .unwrap();
+        assert_eq!(again, spec, "{path}");
+    }
+}

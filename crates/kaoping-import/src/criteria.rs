@@ -262,6 +262,7 @@ fn rule(text: &str, kind: RuleKindSpec) -> RuleSpec {
         text: text.to_string(),
         kind,
         applies_to: applies_to(text),
+        feed: None,
     }
 }
 

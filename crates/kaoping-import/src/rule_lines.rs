@@ -132,6 +132,7 @@ pub fn parse_rule_lines(text: &str) -> Result<(Vec<RuleSpec>, bool), LineError> 
             text: rule_text.to_string(),
             kind: kind(kind_name, &params(p)).map_err(err)?,
             applies_to,
+            feed: None,
         });
     }
     Ok((rules, inherit))

@@ -98,6 +98,8 @@ pub struct Rule {
     pub item: ItemId,
     pub kind: RuleKind,
     pub applies_to: AppliesTo,
+    /// Activity records, attendance or exams that this rule's findings are computed from.
+    pub feed: Option<Feed>,
 }
 
 /// A rule kind with its parameters checked (positive amounts, levels with points …).
@@ -291,6 +293,28 @@ impl Rubric {
     }
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The record kinds the rubric counts (支委会, 党课 …), in the order first named.
+    pub fn record_kinds(&self) -> Vec<&str> {
+        let mut kinds: Vec<&str> = Vec::new();
+        for rule in &self.rules {
+            if let Some(Feed::Records(links)) = &rule.feed {
+                for l in links {
+                    if !kinds.contains(&l.kind.as_str()) {
+                        kinds.push(&l.kind);
+                    }
+                }
+            }
+        }
+        kinds
+    }
+
+    /// The rule an attendance or exam figure feeds, if the rubric names one (at most one does).
+    pub fn rule_measuring(&self, measure: Measure) -> Option<RuleId> {
+        self.rules
+            .iter()
+            .position(|r| r.feed == Some(Feed::Measure(measure)))
     }
     pub fn bonus(&self) -> &Bonus {
         &self.bonus

@@ -3,6 +3,8 @@
 
 use rust_decimal::Decimal;
 
+pub use crate::records::{Feed, Measure, RecordLink, Schedule};
+
 /// A whole rubric before validation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RubricSpec {
@@ -77,6 +79,8 @@ pub struct RuleSpec {
     pub kind: RuleKindSpec,
     /// As written; `None` (not stated) is [`AppliesTo::Unit`], or [`AppliesTo::Group`] in an inherited item.
     pub applies_to: Option<AppliesTo>,
+    /// Where its findings come from when nobody types them: activity records, attendance, exams.
+    pub feed: Option<Feed>,
 }
 
 /// Who a finding on a rule may name. A group's finding applies to every member, so only a rule the rubric

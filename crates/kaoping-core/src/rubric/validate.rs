@@ -47,6 +47,9 @@ fn pts(d: Decimal) -> String {
 struct Checker {
     problems: Vec<Problem>,
     codes: FxHashMap<String, (Coded, String)>,
+    /// The rule (code, path) each attendance or exam measure feeds: at most one, or an import could
+    /// not tell where a figure goes.
+    measures: FxHashMap<Measure, (String, String)>,
 }
 
 impl Checker {
@@ -268,6 +271,7 @@ impl Rubric {
         let mut ck = Checker {
             problems: Vec::new(),
             codes: FxHashMap::default(),
+            measures: FxHashMap::default(),
         };
         if spec.title.trim().is_empty() {
             ck.problem("title", "考评细则没有标题", "写 title = \"…考评细则\"");
@@ -694,7 +698,11 @@ fn check_rules(
                 "写 text = \"…扣N分\"",
             );
         }
+        if let Some(feed) = &r.feed {
+            check_feed(ck, &rpath, &code, &kind, feed);
+        }
         rules.push(Rule {
+            feed: r.feed.as_ref().map(Feed::trimmed),
             code,
             text: r.text.trim().to_string(),
             item,
@@ -706,6 +714,108 @@ fn check_rules(
                 r.applies_to.unwrap_or(AppliesTo::Unit)
             },
         });
+    }
+}
+
+/// A rule's feed: record kinds named and scheduled sensibly, on a rule kind that can take a count of
+/// misses (or, for a measure, the figure it gives).
+fn check_feed(ck: &mut Checker, rpath: &str, code: &str, kind: &RuleKind, feed: &Feed) {
+    use crate::records::{check_kind_name, MAX_DUE_DAY, MAX_TIMES};
+    match feed {
+        Feed::Records(links) => {
+            let counts_misses = matches!(
+                kind,
+                RuleKind::PerOccurrence { .. }
+                    | RuleKind::Progressive { .. }
+                    | RuleKind::Fixed { .. }
+                    | RuleKind::Zero
+                    | RuleKind::Frequency { .. }
+                    | RuleKind::Deadline { .. }
+            );
+            if !counts_misses {
+                ck.problem(
+                    format!("{rpath}.records"),
+                    format!("规则{code}为“{}”，不能由记录本计数", kind.label()),
+                    "records 只用于按次、累进、定额、不得分、频次和时限规则：缺几次扣几次",
+                );
+            }
+            if links.is_empty() {
+                ck.problem(
+                    format!("{rpath}.records"),
+                    format!("规则{code}的 records 是空的"),
+                    "写 records = [{ kind = \"支委会\", every = \"month\" }]，或删去 records",
+                );
+            }
+            for (k, link) in links.iter().enumerate() {
+                let lpath = format!("{rpath}.records[{k}]");
+                if let Err(message) = check_kind_name(&link.kind) {
+                    ck.problem(
+                        format!("{lpath}.kind"),
+                        message,
+                        "写记录本的名称，如“支委会”",
+                    );
+                }
+                let (times, day) = match link.schedule {
+                    Schedule::Monthly { times }
+                    | Schedule::Quarterly { times }
+                    | Schedule::Yearly { times } => (Some(times), None),
+                    Schedule::QuarterlyBy { day } => (None, Some(day)),
+                };
+                if times.is_some_and(|t| t == 0 || t > MAX_TIMES) {
+                    ck.problem(
+                        format!("{lpath}.times"),
+                        format!("规则{code}的“{}”每期次数应为1～{MAX_TIMES}", link.kind),
+                        "写 times = 1",
+                    );
+                }
+                if day.is_some_and(|d| d == 0 || d > MAX_DUE_DAY) {
+                    ck.problem(
+                        format!("{lpath}.due_day"),
+                        format!(
+                            "规则{code}的“{}”截止日应为次月1～{MAX_DUE_DAY}日",
+                            link.kind
+                        ),
+                        "写 due_day = 5",
+                    );
+                }
+            }
+        }
+        Feed::Measure(measure) => {
+            let here = (code.to_string(), format!("{rpath}.measure"));
+            if let Some((first, first_path)) = ck.measures.get(measure).cloned() {
+                ck.problems.push(Problem {
+                    path: here.1,
+                    message: format!(
+                        "“{}”已由规则{first}取用，规则{code}不能再取",
+                        measure.label()
+                    ),
+                    hint: "一项考勤或考试数据只对应一条规则".into(),
+                    also: Some(first_path),
+                    aggregate: false,
+                });
+            } else {
+                ck.measures.insert(*measure, here);
+            }
+            let fits = match measure {
+                Measure::AttendanceRate => matches!(kind, RuleKind::Rate { .. }),
+                Measure::Late | Measure::EarlyLeave | Measure::Absence => matches!(
+                    kind,
+                    RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. }
+                ),
+                Measure::ExamScore => matches!(kind, RuleKind::Conversion { .. }),
+            };
+            if !fits {
+                ck.problem(
+                    format!("{rpath}.measure"),
+                    format!(
+                        "规则{code}为“{}”，不能取“{}”",
+                        kind.label(),
+                        measure.label()
+                    ),
+                    "出勤率用 rate，迟到、早退、旷工次数用 per_occurrence 或 progressive，考试成绩用 conversion",
+                );
+            }
+        }
     }
 }
 
