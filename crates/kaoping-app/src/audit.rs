@@ -50,12 +50,20 @@ pub enum AuditAction {
     BallotCodes,
     BallotPaper,
     BallotClose,
+    /// A row of a unit's 记录本: a record, its correction or withdrawal.
+    RecordKeep,
+    RecordReject,
+    /// Provisional deductions from the 记录本 confirmed into the ledger.
+    RecordsConfirm,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::Login,
+        AuditAction::RecordKeep,
+        AuditAction::RecordReject,
+        AuditAction::RecordsConfirm,
         AuditAction::Entry,
         AuditAction::Withdraw,
         AuditAction::Grid,
@@ -130,6 +138,9 @@ impl AuditAction {
             AuditAction::BallotCodes => "ballot_codes",
             AuditAction::BallotPaper => "ballot_paper",
             AuditAction::BallotClose => "ballot_close",
+            AuditAction::RecordKeep => "record_keep",
+            AuditAction::RecordReject => "record_reject",
+            AuditAction::RecordsConfirm => "records_confirm",
         }
     }
 
@@ -171,6 +182,9 @@ impl AuditAction {
             AuditAction::BallotCodes => "发放投票码",
             AuditAction::BallotPaper => "录入纸质票",
             AuditAction::BallotClose => "结束评议",
+            AuditAction::RecordKeep => "记录本登记",
+            AuditAction::RecordReject => "退回记录本记录",
+            AuditAction::RecordsConfirm => "核定记录本扣分",
         }
     }
 

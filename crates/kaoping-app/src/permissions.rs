@@ -53,6 +53,11 @@ pub enum Action<'a> {
     RunBallot {
         owner: Option<&'a str>,
     },
+    /// Keep a unit's 记录本 (activity records): record, correct, withdraw.
+    KeepRecords {
+        unit_id: i64,
+        published: bool,
+    },
     /// See a campaign's participation and tally (never a ballot joined to a code: nothing stores that).
     ViewBallot {
         owner: Option<&'a str>,
@@ -72,6 +77,7 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
         (Role::Admin, Action::RecordFinding { published, .. }) => !published,
         (Role::Admin, Action::SubmitReview { .. }) => false,
         (Role::Admin, Action::SelfAssess { .. } | Action::FileAppeal { .. }) => false,
+        (Role::Admin, Action::KeepRecords { published, .. }) => !published,
         (Role::Admin, _) => true,
 
         (
@@ -90,6 +96,9 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
             own_unit(unit_id) && !published
         }
         (Role::Leader, Action::FileAppeal { unit_id, published }) => own_unit(unit_id) && published,
+        (Role::Leader, Action::KeepRecords { unit_id, published }) => {
+            own_unit(unit_id) && !published
+        }
         (Role::Leader, _) => false,
 
         (
@@ -185,6 +194,14 @@ mod tests {
                 Action::ViewBallot {
                     owner: Some("纪委"),
                 },
+                Action::KeepRecords {
+                    unit_id: 3,
+                    published,
+                },
+                Action::KeepRecords {
+                    unit_id: 4,
+                    published,
+                },
             ]
         };
         let cases: [(&str, User, Option<&Department>, &str, &str); 4] = [
@@ -192,29 +209,29 @@ mod tests {
                 "admin",
                 user(Role::Admin, None, None),
                 None,
-                "111111100001011111111",
-                "111110000001011111111",
+                "11111110000101111111111",
+                "11111000000101111111100",
             ),
             (
                 "assessor",
                 user(Role::Assessor, Some(7), None),
                 Some(&safety),
-                "111111000000100001010",
-                "111110000000000001010",
+                "11111100000010000101000",
+                "11111000000000000101000",
             ),
             (
                 "leader",
                 user(Role::Leader, None, Some(3)),
                 None,
-                "010000010000000000000",
-                "110000000100000000000",
+                "01000001000000000000010",
+                "11000000010000000000000",
             ),
             (
                 "viewer",
                 user(Role::Viewer, None, None),
                 None,
-                "000000000000000000011",
-                "111100000000000000011",
+                "00000000000000000001100",
+                "11110000000000000001100",
             ),
         ];
         for (name, u, dept, open, published) in cases {

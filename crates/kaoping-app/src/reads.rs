@@ -48,6 +48,9 @@ pub struct Sheet {
     pub may_appeal: bool,
     /// The actor may open the ledger (where every finding behind a rule is listed).
     pub may_ledger: bool,
+    /// The rules that count the unit's 记录本 and what its records say of them (empty once published,
+    /// or when the rubric counts no records).
+    pub records: Vec<crate::records::Provisional>,
 }
 
 impl Sheet {
@@ -187,7 +190,14 @@ impl App {
             .assessor
             .traced(&snapshot.rubric, &snapshot.units, unit);
         let own = snapshot.self_check.results()[unit].clone();
+        let records = if published || snapshot.rubric.record_kinds().is_empty() {
+            Vec::new()
+        } else {
+            let dates = self.record_dates(period_id).await?;
+            crate::records::provisional_for(&snapshot, &dates, unit, self.today())
+        };
         Ok(Sheet {
+            records,
             may_self: actor.may(Action::SelfAssess { unit_id, published }),
             may_appeal: actor.may(Action::FileAppeal { unit_id, published }),
             may_ledger: actor.may(Action::ViewLedger { published }),

@@ -24,6 +24,7 @@ use sqlx::AnyConnection;
 use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
+mod activity_records;
 mod appeals;
 mod audit;
 mod ballots;
@@ -43,6 +44,7 @@ mod sessions;
 mod setup;
 mod users;
 
+pub use activity_records::{ActivityRecord, NewRecord, RecordAction};
 pub use appeals::{Appeal, AppealStatus};
 pub use audit::{AuditEntry, AuditFilter, AuditNote, AuditPage};
 pub use ballots::{

@@ -10,6 +10,7 @@
 
 use sqlx::AnyConnection;
 
+use crate::activity_records;
 use crate::appeals::{self, Appeal};
 use crate::ballots::{self, CampaignRow, NewCampaign, StoredBallot};
 use crate::chain::{self, canonical, Link};
@@ -368,6 +369,38 @@ impl PeriodTx {
             .record(&mut self.tx, &canonical::PUBLICATION, publication.id)
             .await?;
         Ok(publication)
+    }
+
+    /// Appends a row to a unit's 记录本 (see [`crate::activity_records`]) and links it into the period's
+    /// chain. Records may be kept after publication too: they feed next year's warnings, not this
+    /// year's published scores.
+    pub async fn append_record(
+        &mut self,
+        new: &activity_records::NewRecord,
+    ) -> Result<activity_records::ActivityRecord, StoreError> {
+        let period_id = self.period.id;
+        let record = activity_records::append_on(&mut self.tx, period_id, new).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::ACTIVITY_RECORD, record.id)
+            .await?;
+        Ok(record)
+    }
+
+    /// The records of this period that count now, read under the lock.
+    pub async fn active_records(
+        &mut self,
+    ) -> Result<Vec<activity_records::ActivityRecord>, StoreError> {
+        let period_id = self.period.id;
+        activity_records::active_on(&mut self.tx, period_id).await
+    }
+
+    /// One row of this period's 记录本, read under the lock.
+    pub async fn activity_record(
+        &mut self,
+        id: i64,
+    ) -> Result<activity_records::ActivityRecord, StoreError> {
+        let period_id = self.period.id;
+        activity_records::record_on(&mut self.tx, period_id, id).await
     }
 
     /// Files an appeal of `unit_id` against an active assessor entry of this (published) period that

@@ -165,6 +165,25 @@ impl Side {
             .clone()
     }
 
+    /// Unit `u`'s result as it would be with `extra` findings on top of those that count (the
+    /// provisional deductions of its 记录本): no trace, no rank.
+    pub fn scored_with(
+        &self,
+        rubric: &Rubric,
+        units: &Units,
+        u: UnitId,
+        extra: &[Finding],
+    ) -> UnitResult {
+        let mut scorer = Scorer::for_unit(rubric, u, false);
+        for f in findings_of(units, &self.parties, u)
+            .into_iter()
+            .chain(extra)
+        {
+            let _ = scorer.add_ref(units, f);
+        }
+        scorer.finish_unit(units, u)
+    }
+
     /// Active entries recorded by each department (`None`: no department, such as self-checks).
     pub fn by_department(&self) -> &BTreeMap<Option<i64>, usize> {
         &self.by_department

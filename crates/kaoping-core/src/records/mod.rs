@@ -8,7 +8,7 @@
 
 mod schedule;
 
-pub use schedule::{missed, Gap, Schedule, Slot, MAX_DUE_DAY, MAX_TIMES};
+pub use schedule::{missed, tally, Gap, Schedule, Slot, MAX_DUE_DAY, MAX_TIMES};
 
 /// A record kind's name: non-empty, at most [`KIND_CHARS`] characters, no line breaks.
 pub const KIND_CHARS: usize = 20;

@@ -51,12 +51,14 @@ impl Schedule {
             label: format!("{year}年{m}月"),
             start: ymd(year, m, 1),
             end: ymd(year, m, 1).month_end(),
+            remind_from: ymd(year, m, REMIND_DAY),
             needed: times,
         };
         let quarter = |q: u8, times: u32| Slot {
             label: format!("{year}年第{q}季度"),
             start: ymd(year, 3 * q - 2, 1),
             end: ymd(year, 3 * q, 1).month_end(),
+            remind_from: ymd(year, 3 * q, REMIND_DAY),
             needed: times,
         };
         match self {
@@ -66,6 +68,7 @@ impl Schedule {
                 label: format!("{year}年"),
                 start: ymd(year, 1, 1),
                 end: ymd(year, 12, 31),
+                remind_from: ymd(year, 12, REMIND_DAY),
                 needed: times,
             }],
             Schedule::QuarterlyBy { day } => (1..=4)
@@ -95,8 +98,13 @@ pub struct Slot {
     pub label: String,
     pub start: Date,
     pub end: Date,
+    /// From this day a slot still short is worth a reminder (预警): the 21st of its last month.
+    pub remind_from: Date,
     pub needed: u32,
 }
+
+/// A month or quarter still short after its last month's 20th day is worth a reminder.
+const REMIND_DAY: u8 = 21;
 
 /// A slot whose records fall short.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,14 +122,13 @@ impl Gap {
     }
 }
 
-/// The slots of `year` that the records dated `dates` leave short, as of `today`: those already over
-/// (`closed`) and the one under way. Slots that have not begun are not reported.
+/// Each slot of `year` with the records dated `dates` that count for it.
 ///
 /// A record counts for the slot that contains its date. Payments by a deadline (`QuarterlyBy`) settle
 /// the quarters in turn instead: each pays the earliest quarter not yet paid, and one paid
 /// after its deadline stays short (late), so a late second-quarter payment in July does not count for
 /// the third.
-pub fn missed(schedule: Schedule, year: u16, dates: &[Date], today: Date) -> Vec<Gap> {
+pub fn tally(schedule: Schedule, year: u16, dates: &[Date]) -> Vec<(Slot, u32)> {
     let slots = schedule.slots(year);
     let mut held = vec![0_u32; slots.len()];
     let mut dates = dates.to_vec();
@@ -141,9 +148,15 @@ pub fn missed(schedule: Schedule, year: u16, dates: &[Date], today: Date) -> Vec
             }
         }
     }
-    slots
+    slots.into_iter().zip(held).collect()
+}
+
+/// The slots of `year` that the records dated `dates` leave short, as of `today`: those already over
+/// (`closed`) and the one under way. Slots that have not begun are not reported. Records count as
+/// [`tally`] counts them.
+pub fn missed(schedule: Schedule, year: u16, dates: &[Date], today: Date) -> Vec<Gap> {
+    tally(schedule, year, dates)
         .into_iter()
-        .zip(held)
         .filter(|(slot, held)| slot.start <= today && *held < slot.needed)
         .map(|(slot, held)| Gap {
             closed: slot.end < today,

@@ -29,6 +29,13 @@ pub async fn page(
         let period = &view.period;
         let published = view.published();
         let can_summary = card.can_summary;
+        // 预警 while the year is open, where the rubric counts records or has a pass mark.
+        let counts_records = !view.rubric.record_kinds().is_empty();
+        let warnings = if !published && (counts_records || view.rubric.pass_mark().is_some()) {
+            state.app.warnings(&user.actor, period.id).await.ok()
+        } else {
+            None
+        };
         blocks.push(html! {
             section.card {
                 h2 {
@@ -65,6 +72,17 @@ pub async fn page(
                     @if published && card.own_unit.is_some() && role == Role::Leader {
                         a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "本单位申诉" }
                     }
+                    @if counts_records {
+                        @if let Some(org) = &card.own_unit {
+                            " " a.button.secondary href=(format!("/periods/{}/units/{}/records", period.id, org.code)) { "本单位记录本" }
+                        }
+                        @if staff {
+                            " " a.button.secondary href=(format!("/periods/{}/records", period.id)) { "各单位记录本" }
+                        }
+                    }
+                }
+                @if let Some(w) = &warnings {
+                    (warnings_block(period.id, w, staff))
                 }
                 div.panels {
                     @if can_summary && staff {
@@ -87,6 +105,33 @@ pub async fn page(
             div.periods { @for b in blocks { (b) } }
         },
     ))
+}
+
+/// 预警 on the dashboard: counts with a link for those who score; a unit's own status and reasons.
+fn warnings_block(id: i64, board: &kaoping_app::WarningBoard, staff: bool) -> Markup {
+    use kaoping_app::Level;
+    let red = board
+        .warnings
+        .iter()
+        .filter(|w| w.level == Level::Red)
+        .count();
+    let yellow = board.warnings.len() - red;
+    html! {
+        @if staff {
+            p {
+                "预警："
+                span.badge.bad { "红 " (red) } " " span.badge.warn { "黄 " (yellow) } " "
+                a href=(format!("/periods/{id}/warnings")) { "查看预警" }
+            }
+        } @else {
+            @for w in &board.warnings {
+                div class=(if w.level == Level::Red { "flash alarm" } else { "flash warn" }) role="status" {
+                    strong { (w.name) " · " (w.level.name()) }
+                    ul { @for r in &w.reasons { li { (r.text) } } }
+                }
+            }
+        }
+    }
 }
 
 /// Units the ranking chart shows whole; a longer ranking shows its first ten (the summary has all).

@@ -18,6 +18,7 @@ mod integrity;
 mod ledger;
 mod login;
 mod publication;
+mod records;
 mod review;
 mod rubric;
 mod rubric_review;
@@ -53,6 +54,18 @@ pub fn router(state: AppState) -> Router {
             get(integrity::page).post(integrity::run),
         )
         .route("/periods/{id}/units/{code}", get(sheet::page))
+        .route(
+            "/periods/{id}/units/{code}/records",
+            get(records::book).post(records::keep),
+        )
+        .route("/periods/{id}/records", get(records::board))
+        .route("/periods/{id}/records/confirm", post(records::confirm))
+        .route(
+            "/periods/{id}/records/{rid}/withdraw",
+            post(records::withdraw),
+        )
+        .route("/periods/{id}/records/{rid}/reject", post(records::reject))
+        .route("/periods/{id}/warnings", get(records::warnings))
         .route(
             "/periods/{id}/units/{code}/self",
             get(self_check::page).post(self_check::save),

@@ -184,6 +184,16 @@ pub async fn page(
                     a.button href=(format!("/periods/{id}/entries/new?unit={}", enc(&code))) { "录入考核发现" } " "
                 } }
                 @if may_self { a.button.secondary href=(format!("/periods/{id}/units/{}/self", enc(&code))) { "填写自查表" } }
+                @if !view.snapshot.rubric.record_kinds().is_empty() {
+                    " " a.button.secondary href=(format!("/periods/{id}/units/{}/records", enc(&code))) { "记录本" }
+                }
+            }
+            @if view.records.iter().any(|p| p.pending()) {
+                div.flash.warn role="status" {
+                    strong { "记录本扣分（暂计，未计入上面的得分）" }
+                    (super::records::provisional_list(&view.records))
+                    "负责部门核定后记入考核记录。"
+                }
             }
             (standing_block(&view, &standing))
             (cards(&view, &code, &running, &may_record))

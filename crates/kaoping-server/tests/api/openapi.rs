@@ -9,19 +9,26 @@ on_both!(openapi_describes_every_api_route);
 /// Every `/api` route the router serves, with its methods, read from the router's source (api.rs), so a
 /// new route without documentation fails here. The document itself (`/api/openapi.json`) is exempt.
 fn served() -> Vec<(String, String)> {
-    let api = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api.rs"))
-        .expect("api.rs");
-    let ballots =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ballot_api.rs"))
-            .expect("ballot_api.rs");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let api = std::fs::read_to_string(format!("{src}/api.rs")).expect("api.rs");
     let api = &api[api.find("Router::new()").expect("router")..];
-    let api = &api[..api.find(".with_state").expect("with_state")];
-    let ballots = &ballots[ballots.find("Router::new()").expect("router")..];
-    let ballots = &ballots[..ballots.find("\n}\n").expect("end of routes")];
+    let mut sources = vec![api[..api.find(".with_state").expect("with_state")].to_string()];
+    // Every other part of the API: a `*_api.rs` module whose `routes()` api.rs merges.
+    let mut parts: Vec<_> = std::fs::read_dir(src)
+        .expect("src")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with("_api.rs"))
+        .collect();
+    parts.sort();
+    for part in parts {
+        let text = std::fs::read_to_string(&part).expect("api part");
+        let text = &text[text.find("Router::new()").expect("router")..];
+        sources.push(text[..text.find("\n}\n").expect("end of routes")].to_string());
+    }
     let mut out = Vec::new();
-    for chunk in api
-        .split(".route(")
-        .chain(ballots.split(".route("))
+    for chunk in sources
+        .iter()
+        .flat_map(|s| s.split(".route("))
         .filter(|c| c.contains('"'))
     {
         let path = chunk.split('"').nth(1).expect("route path").to_string();
@@ -41,7 +48,7 @@ fn served() -> Vec<(String, String)> {
     out.retain(|(p, _)| p != "/api/openapi.json");
     assert!(
         out.len() >= 16,
-        "routes read from api.rs and ballot_api.rs: {out:?}"
+        "routes read from api.rs and the *_api.rs modules: {out:?}"
     );
     out
 }

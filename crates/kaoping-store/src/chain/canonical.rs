@@ -309,6 +309,31 @@ pub(crate) const BALLOT_CLOSING: Kind = Kind {
     mutable: false,
 };
 
+/// A row of a unit's 记录本 (activity records): records, corrections, withdrawals and rejections alike.
+pub(crate) const ACTIVITY_RECORD: Kind = Kind {
+    name: "activity_record",
+    table: "activity_records",
+    key: "id",
+    columns: &[
+        ("id", I),
+        ("period_id", I),
+        ("unit_code", T),
+        ("kind", T),
+        ("held_on", T),
+        ("topic", T),
+        ("attendees", I),
+        ("eligible", I),
+        ("evidence_id", I),
+        ("action", T),
+        ("replaces", I),
+        ("reason", T),
+        ("recorded_by", I),
+        ("recorded_at", I),
+    ],
+    children: &[],
+    mutable: false,
+};
+
 pub(crate) const KINDS: &[&Kind] = &[
     &DEPARTMENT,
     &ORG_UNIT,
@@ -323,6 +348,7 @@ pub(crate) const KINDS: &[&Kind] = &[
     &APPEAL_DECISION,
     &PUBLICATION,
     &BALLOT_CLOSING,
+    &ACTIVITY_RECORD,
 ];
 
 impl Kind {
