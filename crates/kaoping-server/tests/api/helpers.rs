@@ -879,3 +879,19 @@ macro_rules! on_both {
         }
     )*};
 }
+
+/// As [`on_both!`], each server reading today as `$day` (`"2024-07-21"`).
+macro_rules! on_both_on_day {
+    ($day:literal; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                crate::helpers::run_on_day(kaoping_store::Backend::Sqlite, $day, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                crate::helpers::run_on_day(kaoping_store::Backend::Postgres, $day, super::$name).await
+            }
+        }
+    )*};
+}

@@ -20,6 +20,7 @@ mod permissions;
 mod processes;
 mod races;
 mod recording;
+mod records;
 mod results;
 mod review;
 mod rule_kinds;
