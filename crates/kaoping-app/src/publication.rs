@@ -246,6 +246,8 @@ impl App {
         if snapshot.published() {
             return Err(AppError::Conflict("考评期已发布锁定".into()));
         }
+        let base = snapshot.head;
+        let snapshot = self.close_records(&mut tx, snapshot, user_id).await?;
         let incomplete = incomplete_units(&snapshot);
         if !incomplete.is_empty() {
             let names: Vec<&str> = incomplete.iter().map(|(name, _)| name.as_str()).collect();
@@ -305,8 +307,40 @@ impl App {
         .await?;
         let period = tx.period().clone();
         tx.commit().await?;
-        self.periods.period_changed(snapshot.head, period).await;
+        self.periods.period_changed(base, period).await;
         Ok(publication)
+    }
+
+    /// The year closes: the 记录本's deductions still pending become ledger entries, in the publishing
+    /// transaction, and the period is read again with them.
+    async fn close_records(
+        &self,
+        tx: &mut kaoping_store::PeriodTx,
+        snapshot: std::sync::Arc<crate::period::Snapshot>,
+        user_id: i64,
+    ) -> Result<std::sync::Arc<crate::period::Snapshot>, AppError> {
+        if snapshot.rubric.record_kinds().is_empty() {
+            return Ok(snapshot);
+        }
+        let dates =
+            crate::records::provisional::dates_by_unit_and_kind(&tx.active_records().await?);
+        let all: Vec<usize> = (0..snapshot.units.len()).collect();
+        let today = self.today();
+        let confirmed =
+            crate::records::confirm_in(tx, &snapshot, user_id, None, &dates, &all, today, |_| true)
+                .await?;
+        if confirmed.is_empty() {
+            return Ok(snapshot);
+        }
+        tx.audit(
+            Some(user_id),
+            AuditAction::RecordsConfirm.key(),
+            &format!("发布时核定记录本扣分{}条", confirmed.len()),
+        )
+        .await?;
+        Ok(std::sync::Arc::new(crate::period::Snapshot::from_load(
+            tx.load().await?,
+        )?))
     }
 
     /// Every revision of a period's published results, revision 1 first, for whoever may see the

@@ -108,6 +108,10 @@ async fn seed_demo(
         .map_err(|e| e.to_string())?
     {
         println!("已创建演示数据（{where_}）：{}", scheme.title());
+        if scheme == DemoScheme::Dongli {
+            demo::seed_records(store).await.map_err(|e| e.to_string())?;
+            println!("已登记2024年度各党支部的记录本（D01留空，可用 d01 账号试用）");
+        }
         scheme
     } else {
         match demo::seeded_scheme(store)

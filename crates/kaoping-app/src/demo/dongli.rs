@@ -61,3 +61,107 @@ pub(super) const DEMO: Demo = Demo {
         },
     ],
 };
+
+/// A year of 记录本 for the open 2024 period, kept by the administrator for every branch but D01 (whose
+/// secretary, `d01`, is left to try it): every 支委会, 党小组会, 党课 … on time, with a few gaps that the
+/// sheets, the warnings and the confirmation then show. `kaoping serve --demo` adds it; tests seed the
+/// demo without it.
+pub async fn seed_records(store: &kaoping_store::Store) -> Result<(), crate::AppError> {
+    use kaoping_core::date::Date;
+    use kaoping_core::records::Schedule;
+    use kaoping_store::{NewRecord, RecordAction};
+
+    let Some(period) = store.periods().await?.into_iter().find(|p| p.year == 2024) else {
+        return Ok(());
+    };
+    let version = store.rubric(period.rubric_id).await?;
+    let rubric = kaoping_formats::parse_rubric("rubric.toml", &version.toml)
+        .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+    let admin = store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.username == "admin")
+        .ok_or_else(|| crate::AppError::Internal("演示管理员不存在".into()))?;
+    // (unit, kind, the month or quarter skipped; a quarter's 党费 paid after its deadline).
+    const GAPS: &[(&str, &str, u8)] = &[
+        ("D03", "支委会", 5),
+        ("D05", "党员大会", 3),
+        ("D05", "黑板报", 8),
+        ("D07", "党费", 2),
+        ("D11", "干部政治学习", 10),
+        ("D11", "干部政治学习", 11),
+        ("D14", "新闻稿", 4),
+    ];
+    let day = |m: u8, d: u8| Date::new(2024, m, d).expect("a day of 2024");
+    let mut records = Vec::new();
+    for (n, unit) in store
+        .org_units()
+        .await?
+        .into_iter()
+        .filter(|u| u.kind == kaoping_store::OrgKind::Unit && u.code != "D01")
+        .enumerate()
+    {
+        let offset = (n % 9) as u8;
+        let mut kinds: Vec<(String, Schedule)> = Vec::new();
+        for rule in rubric.rules() {
+            if let Some(kaoping_core::records::Feed::Records(links)) = &rule.feed {
+                for l in links {
+                    if !kinds.iter().any(|(k, _)| *k == l.kind) {
+                        kinds.push((l.kind.clone(), l.schedule));
+                    }
+                }
+            }
+        }
+        for (kind, schedule) in kinds {
+            let skipped = |slot: u8| GAPS.contains(&(unit.code.as_str(), kind.as_str(), slot));
+            let dates: Vec<Date> = match schedule {
+                Schedule::Monthly { .. } => (1..=12)
+                    .filter(|m| !skipped(*m))
+                    .map(|m| day(m, 5 + offset))
+                    .collect(),
+                Schedule::Quarterly { .. } | Schedule::Yearly { .. } => (1..=4)
+                    .filter(|q| !skipped(*q))
+                    .map(|q| day(3 * q, 18 + offset))
+                    .collect(),
+                Schedule::QuarterlyBy { .. } => (1..=3)
+                    .map(|q| {
+                        if skipped(q) {
+                            day(3 * q + 1, 9)
+                        } else {
+                            day(3 * q + 1, 2)
+                        }
+                    })
+                    .chain(std::iter::once(day(12, 28)))
+                    .collect(),
+            };
+            for held_on in dates {
+                records.push(NewRecord {
+                    unit_code: unit.code.clone(),
+                    kind: kind.clone(),
+                    held_on,
+                    topic: format!("{}{}月{}", unit.name, held_on.month(), kind),
+                    attendees: Some(8),
+                    eligible: Some(9),
+                    evidence_id: None,
+                    action: RecordAction::Record,
+                    replaces: None,
+                    reason: String::new(),
+                    recorded_by: admin.id,
+                });
+            }
+        }
+    }
+    let mut tx = store.lock_period(period.id).await?;
+    for r in &records {
+        tx.append_record(r).await?;
+    }
+    tx.audit(
+        Some(admin.id),
+        crate::audit::AuditAction::Demo.key(),
+        &format!("演示数据：2024年度记录本{}条", records.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

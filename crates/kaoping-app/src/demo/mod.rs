@@ -12,6 +12,8 @@
 //! Also the first-start administrator account.
 
 mod dongli;
+
+pub use dongli::seed_records;
 pub(crate) mod jishengju;
 mod village;
 

@@ -330,30 +330,22 @@ impl App {
                 .ok_or_else(|| AppError::NotFound(format!("单位“{code}”")))?],
             None => (0..snapshot.units.len()).collect(),
         };
-        let mut work = crate::period::check::Work::new(&snapshot);
-        let mut saved = Vec::new();
-        for u in units {
-            let code = snapshot.units.unit(u).code.clone();
-            for p in provisional::provisional_for(&snapshot, &dates, u, today) {
-                let owner = p.owner.as_deref();
-                if !p.pending()
-                    || !actor.may(Action::RecordFinding {
-                        owner,
-                        published: false,
-                    })
-                {
-                    continue;
-                }
-                let note = p.note();
-                let input = p.input(&code, &p.code, &note);
-                work.check(kaoping_store::Source::Assessor, &input, None)?;
-                let mut entry = kaoping_store::NewEntry::record(period_id, &input, actor.id());
-                entry.department_id = actor.department.as_ref().map(|d| d.id);
-                let e = tx.append(&entry).await?;
-                work.apply(&e, None);
-                saved.push(e);
-            }
-        }
+        let saved = confirm_in(
+            &mut tx,
+            &snapshot,
+            actor.id(),
+            actor.department.as_ref().map(|d| d.id),
+            &dates,
+            &units,
+            today,
+            |owner| {
+                actor.may(Action::RecordFinding {
+                    owner,
+                    published: false,
+                })
+            },
+        )
+        .await?;
         if saved.is_empty() {
             return Ok(saved);
         }
@@ -374,4 +366,38 @@ impl App {
         self.commit(tx, &snapshot, &saved).await?;
         Ok(saved)
     }
+}
+
+/// Appends, in `tx`, an entry for every pending provisional deduction of `units` on a rule `may_confirm`
+/// allows (by its owner): the one path of confirming, by a department or by publication.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn confirm_in(
+    tx: &mut kaoping_store::PeriodTx,
+    snapshot: &crate::period::Snapshot,
+    user_id: i64,
+    department_id: Option<i64>,
+    dates: &provisional::RecordDates,
+    units: &[usize],
+    today: Date,
+    may_confirm: impl Fn(Option<&str>) -> bool,
+) -> Result<Vec<kaoping_store::Entry>, AppError> {
+    let mut work = crate::period::check::Work::new(snapshot);
+    let mut saved = Vec::new();
+    for &u in units {
+        let code = snapshot.units.unit(u).code.clone();
+        for p in provisional::provisional_for(snapshot, dates, u, today) {
+            if !p.pending() || !may_confirm(p.owner.as_deref()) {
+                continue;
+            }
+            let note = p.note();
+            let input = p.input(&code, &p.code, &note);
+            work.check(kaoping_store::Source::Assessor, &input, None)?;
+            let mut entry = kaoping_store::NewEntry::record(snapshot.period.id, &input, user_id);
+            entry.department_id = department_id;
+            let e = tx.append(&entry).await?;
+            work.apply(&e, None);
+            saved.push(e);
+        }
+    }
+    Ok(saved)
 }

@@ -131,12 +131,18 @@ fn count_for(kind: &RuleKind, missed: u32) -> Option<Option<i64>> {
 }
 
 /// Every record-counting rule of the rubric for unit `u`, as of `today`.
+///
+/// A period whose units keep no records in Kaoping (none counts yet: the 记录本 are on paper, and the
+/// counts typed as findings) has nothing provisional: counting starts with the period's first record.
 pub(crate) fn provisional_for(
     snapshot: &Snapshot,
     dates: &RecordDates,
     u: UnitId,
     today: Date,
 ) -> Vec<Provisional> {
+    if dates.is_empty() {
+        return Vec::new();
+    }
     let rubric = &snapshot.rubric;
     let code = &snapshot.units.unit(u).code;
     let year = u16::try_from(snapshot.period.year).unwrap_or(0);

@@ -167,7 +167,16 @@ fn unit_reasons(
                 if seen.contains(&key) {
                     continue;
                 }
-                let (level, text) = if g.closed {
+                let late = matches!(
+                    k.schedule,
+                    kaoping_core::records::Schedule::QuarterlyBy { .. }
+                );
+                let (level, text) = if g.closed && late {
+                    (
+                        Level::Red,
+                        format!("{}：{}逾期或没有记录", k.kind, g.slot.label),
+                    )
+                } else if g.closed {
                     (Level::Red, format!("{}：{}没有记录", k.kind, g.slot.label))
                 } else if today >= g.slot.remind_from {
                     (

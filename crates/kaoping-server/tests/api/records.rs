@@ -148,7 +148,7 @@ async fn a_gap_toothed_year_makes_the_deductions_worked_by_hand(app: TestApp) {
         "干部政治学习：2024年5月没有记录",
         "支委会：2024年2月没有记录",
         "党员大会：2024年第2季度没有记录",
-        "党费：2024年第2季度（7月5日前）没有记录",
+        "党费：2024年第2季度（7月5日前）逾期或没有记录",
         "黑板报：2024年7月尚未记录（截至2024-07-31）",
     ] {
         assert!(reasons.contains(&r.to_string()), "{r} in {reasons:?}");
@@ -156,7 +156,11 @@ async fn a_gap_toothed_year_makes_the_deductions_worked_by_hand(app: TestApp) {
     // Units that recorded nothing are red too (every month so far missed); the leader sees only theirs.
     let own = d01.get("/api/periods/2/warnings").await.json();
     assert_eq!(own.as_array().unwrap().len(), 1, "{own}");
-    assert!(admin.get("/periods/2/warnings").await.text().contains("党工部"));
+    assert!(admin
+        .get("/periods/2/warnings")
+        .await
+        .text()
+        .contains("党工部"));
 
     // 安全科 owns none of these rules: nothing to confirm. 党工部 confirms D01's.
     let r = app
@@ -211,16 +215,28 @@ async fn records_are_kept_only_where_allowed_and_refused_with_reasons(app: TestA
     let mut other = ok.clone();
     other["unit"] = json!("D02");
     assert_eq!(post(&d01, other.clone()).await.status, 403);
-    assert_eq!(post(&app.client("lingdao").await, ok.clone()).await.status, 403);
-    assert_eq!(post(&app.client("dangong").await, ok.clone()).await.status, 403);
+    assert_eq!(
+        post(&app.client("lingdao").await, ok.clone()).await.status,
+        403
+    );
+    assert_eq!(
+        post(&app.client("dangong").await, ok.clone()).await.status,
+        403
+    );
     // The administrator may keep any unit's.
     assert_eq!(post(&admin, other).await.status, 201);
     // Bad records say what is wrong.
     for (change, expected) in [
-        (json!({"kind": "茶话会"}), "记录类型“茶话会”不在考评细则中，可选：干部政治学习、支委会"),
+        (
+            json!({"kind": "茶话会"}),
+            "记录类型“茶话会”不在考评细则中，可选：干部政治学习、支委会",
+        ),
         (json!({"date": "2024-07-22"}), "晚于今天（2024-07-21）"),
         (json!({"date": "2023-12-30"}), "不在本考评期"),
-        (json!({"date": "2024-02-30"}), "date：“2024-02-30”不是有效日期"),
+        (
+            json!({"date": "2024-02-30"}),
+            "date：“2024-02-30”不是有效日期",
+        ),
         (json!({"topic": " "}), "主题：请填写"),
         (json!({"attendees": 10}), "参加人数：10人多于应参加的9人"),
     ] {
@@ -254,7 +270,9 @@ async fn records_are_kept_only_where_allowed_and_refused_with_reasons(app: TestA
         .post_json(&path, &json!({"reason": "记录本上没有这次会议"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let r = dangong.post_json(&path, &json!({"reason": "再退一次"})).await;
+    let r = dangong
+        .post_json(&path, &json!({"reason": "再退一次"}))
+        .await;
     assert_eq!(r.status, 409, "{}", r.text());
     let listed = d01.get("/api/periods/2/records?unit=D01").await.json();
     assert!(listed.as_array().unwrap().is_empty(), "{listed}");
@@ -276,7 +294,11 @@ async fn twenty_racing_corrections_of_one_record_land_once(app: TestApp) {
     let d01b = UserClient::login(&other.base_url, "d01", "kaoping2023").await;
     let mut tasks = Vec::new();
     for i in 0..20 {
-        let c = if i % 2 == 0 { d01.clone() } else { d01b.clone() };
+        let c = if i % 2 == 0 {
+            d01.clone()
+        } else {
+            d01b.clone()
+        };
         tasks.push(tokio::spawn(async move {
             c.post_json(
                 "/api/periods/2/records",
@@ -291,8 +313,16 @@ async fn twenty_racing_corrections_of_one_record_land_once(app: TestApp) {
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 19, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        19,
+        "{statuses:?}"
+    );
     let listed = d01.get("/api/periods/2/records?unit=D01").await.json();
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
 }
@@ -300,7 +330,11 @@ async fn twenty_racing_corrections_of_one_record_land_once(app: TestApp) {
 async fn before_the_twenty_first_a_month_under_way_is_not_yet_a_warning(app: TestApp) {
     keep_d01_year(&app).await;
     let (_, reasons) = reasons_of(
-        &app.client("admin").await.get("/api/periods/2/warnings").await.json(),
+        &app.client("admin")
+            .await
+            .get("/api/periods/2/warnings")
+            .await
+            .json(),
         "D01",
     );
     assert!(
