@@ -97,6 +97,8 @@ pub struct RecordBook {
     pub may_keep: bool,
     /// The kinds the actor's department may reject.
     pub may_reject: Vec<String>,
+    /// Some unit of the period keeps its 记录本 here: only then do misses count (see `provisional_for`).
+    pub in_use: bool,
 }
 
 /// A unit's line in a department's view.
@@ -117,6 +119,8 @@ pub struct RecordsBoard {
     pub units: Vec<UnitKinds>,
     /// The actor may confirm some pending deductions.
     pub may_confirm: bool,
+    /// Some unit of the period keeps its 记录本 here.
+    pub in_use: bool,
 }
 
 impl App {
@@ -171,6 +175,7 @@ impl App {
             .map(str::to_string)
             .collect();
         Ok(RecordBook {
+            in_use: !dates.is_empty(),
             provisional: provisional_for(&snapshot, &dates, unit, today),
             history: self.store.unit_records(period_id, &code).await?,
             may_keep: actor.may(Action::KeepRecords { unit_id, published }),
@@ -236,6 +241,7 @@ impl App {
             .collect::<Vec<_>>();
         let may_confirm = units.iter().any(|u| !u.pending.is_empty());
         Ok(RecordsBoard {
+            in_use: !dates.is_empty(),
             snapshot,
             today,
             kinds,

@@ -88,6 +88,9 @@ fn book_page(user: &CurrentUser, id: i64, book: &RecordBook, f: &Flash) -> Marku
         h1 { (unit.name) " · 记录本" }
         p.muted { (view.period.name) " · 截至" (book.today) " · "
             a href=(format!("/periods/{id}/units/{}", enc(&unit.code))) { "考评表" } }
+        @if !book.in_use {
+            div.flash role="status" { "本考评期还没有登记记录本：登记第一条记录后，各单位缺少的月份和季度才计为扣分和预警（只在纸上记录、年底录入次数的年度不受影响）。" }
+        }
         (flash(f))
         @if book.kinds.is_empty() {
             p { "本考评细则没有按记录本计分的规则。" }
@@ -325,6 +328,9 @@ fn board_page(user: &CurrentUser, id: i64, board: &RecordsBoard, f: &Flash) -> M
         h1 { (view.period.name) " · 各单位记录本" }
         p.muted { "截至" (board.today) "。“缺”为已过去的月份或季度缺少记录的次数，“待”为本月或本季度尚未记录。 "
             a href=(format!("/periods/{id}/warnings")) { "预警" } }
+        @if !board.in_use {
+            div.flash role="status" { "本考评期还没有登记记录本：登记第一条记录后，各单位缺少的月份和季度才计为扣分和预警（只在纸上记录、年底录入次数的年度不受影响）。" }
+        }
         (flash(f))
         @if board.may_confirm {
             form.card method="post" action=(action(user, &format!("/periods/{id}/records/confirm"))) {
