@@ -9,8 +9,8 @@
 use std::sync::LazyLock;
 
 use kaoping_core::rubric::{
-    AppliesTo, BonusCombine, BonusRuleSpec, LevelSpec, RateRounding, RuleKindSpec, RuleSpec,
-    VetoEffectSpec, VetoSpec,
+    AppliesTo, BonusCombine, BonusRuleSpec, Feed, LevelSpec, RateRounding, RecordLink,
+    RuleKindSpec, RuleSpec, Schedule, VetoEffectSpec, VetoSpec,
 };
 use kaoping_core::Decimal;
 use regex::Regex;
@@ -572,13 +572,16 @@ pub fn parse_criteria(criteria: &str) -> ParsedCriteria {
         } else if let Some((expected, value)) =
             frequency(c, sentences.get(n).copied().unwrap_or(""))
         {
-            out.rules.push(rule(
+            let mut r = rule(
                 c,
                 RuleKindSpec::Frequency {
                     expected,
                     amount: value,
                 },
-            ));
+            );
+            r.feed = record_link(c, sentences.get(n).copied().unwrap_or(""))
+                .map(|link| Feed::Records(vec![link]));
+            out.rules.push(r);
         } else if let (true, Some(value)) = (c.contains("逾期"), amount(&DEDUCT, c)) {
             out.rules.push(rule(
                 c,
@@ -843,6 +846,75 @@ fn bracketed_steps(text: &str) -> (String, Vec<(String, Decimal)>) {
     (rest, steps)
 }
 
+/// Verbs and words around a record's name in `每月召开一次支委会`, `党员学习每月至少1次`.
+const RECORD_WORDS: &[&str] = &[
+    "至少",
+    "不少于",
+    "不低于",
+    "分别",
+    "召开",
+    "开展",
+    "组织",
+    "举办",
+    "参加",
+    "撰写",
+    "上",
+    "办",
+    "进行",
+    "一次",
+    "一期",
+    "1次",
+    "次",
+    "的",
+    "要",
+    "应",
+    "须",
+    "坚持",
+];
+
+/// 每月至少一次, 每季度召开一次党支部会议: the record kind and schedule a frequency names, so units'
+/// 记录本 can count it. The kind is the noun after the frequency (`党支部会议`) or, failing that, before it
+/// (`党员学习`); the schedule monthly, quarterly or yearly. The meaning shown in the review says so.
+fn record_link(clause: &str, sentence: &str) -> Option<RecordLink> {
+    let (text, m) = match FREQUENCY.captures(clause) {
+        Some(m) => (clause, m),
+        None => (sentence, FREQUENCY.captures(sentence)?),
+    };
+    let times = match m.get(2) {
+        Some(n) => u32::try_from(number(n.as_str())?.trunc().mantissa()).ok()?,
+        None => 1,
+    };
+    let schedule = match &m[1] {
+        "每月" => Schedule::Monthly { times },
+        "每季度" | "每季" => Schedule::Quarterly { times },
+        "每年" | "一年" | "全年" | "年度内" => Schedule::Yearly { times },
+        _ => return None,
+    };
+    let whole = m.get(0)?;
+    let clean = |part: &str| {
+        let mut name = part.trim().to_string();
+        for w in RECORD_WORDS {
+            name = name.replace(w, "");
+        }
+        name.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+            .to_string()
+    };
+    let after = text[whole.end()..]
+        .split(['，', ',', '；', ';', '。', '、'])
+        .next()
+        .map(clean)
+        .unwrap_or_default();
+    let before = text[..whole.start()]
+        .rsplit(['，', ',', '；', ';', '。', '、'])
+        .next()
+        .map(clean)
+        .unwrap_or_default();
+    let kind = [after, before]
+        .into_iter()
+        .find(|k| !k.is_empty() && kaoping_core::records::check_kind_name(k).is_ok())?;
+    Some(RecordLink { kind, schedule })
+}
+
 /// A frequency rule: how many sessions a period the clause (or its sentence: `至少每季度召开一次，得1分，
 /// 每少一次扣0.25分`) expects and what each missing one deducts.
 fn frequency(clause: &str, sentence: &str) -> Option<(u32, Decimal)> {
@@ -931,6 +1003,20 @@ mod tests {
             "党员学习每月至少1次，少一次扣0.5分；每季度召开一次党支部会议，每缺一次扣2分",
         );
         assert_eq!(kinds(&p), ["frequency 12 0.5", "frequency 4 2"]);
+        let links: Vec<Option<Feed>> = p.rules.iter().map(|r| r.feed.clone()).collect();
+        assert_eq!(
+            links,
+            [
+                Some(Feed::Records(vec![RecordLink {
+                    kind: "党员学习".into(),
+                    schedule: Schedule::Monthly { times: 1 }
+                }])),
+                Some(Feed::Records(vec![RecordLink {
+                    kind: "党支部会议".into(),
+                    schedule: Schedule::Quarterly { times: 1 }
+                }])),
+            ]
+        );
         let p = parse_criteria("每年1、4、7月报送材料，逾期扣2分");
         assert_eq!(kinds(&p), ["deadline 2"]);
         assert!(p.confirm.is_empty());

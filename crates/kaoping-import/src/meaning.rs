@@ -1,7 +1,9 @@
 //! What a rule read from a table means, in the words an author checks it against: the import report
 //! puts each beside the phrase it was read from.
 
-use kaoping_core::rubric::{AppliesTo, BonusRuleSpec, LevelSpec, RuleKindSpec, RuleSpec, VetoSpec};
+use kaoping_core::rubric::{
+    AppliesTo, BonusRuleSpec, Feed, LevelSpec, RuleKindSpec, RuleSpec, VetoSpec,
+};
 use kaoping_core::Decimal;
 
 fn pts(d: Decimal) -> String {
@@ -75,9 +77,23 @@ pub fn rule_meaning(rule: &RuleSpec) -> String {
             format!("酌情扣分：每次扣{}～{}分，须写明理由", pts(*min), pts(*max))
         }
     };
-    match rule.applies_to {
+    let words = match rule.applies_to {
         Some(AppliesTo::Group) => format!("{words}（对组内每人）"),
         _ => words,
+    };
+    match &rule.feed {
+        Some(Feed::Records(links)) => {
+            let named: Vec<String> = links
+                .iter()
+                .map(|l| format!("“{}”{}", l.kind, l.schedule.describe()))
+                .collect();
+            format!(
+                "{words}；由记录本计数：{}（请核对记录类型名称）",
+                named.join("、")
+            )
+        }
+        Some(Feed::Measure(m)) => format!("{words}；取{}", m.label()),
+        None => words,
     }
 }
 

@@ -228,6 +228,6 @@ fn unit_reasons(
             });
         }
     }
-    reasons.sort_by(|a, b| b.level.cmp(&a.level));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.level));
     reasons
 }
