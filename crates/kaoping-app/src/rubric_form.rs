@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use kaoping_core::rubric::{
-    AppliesTo, BonusCombine, BonusRuleSpec, BonusSpec, ItemSpec, LevelSpec, Problems, RateRounding,
-    Rubric, RubricSpec, RuleKindSpec, RuleSpec, SectionSpec, VetoEffectSpec, VetoSpec,
+    AppliesTo, BonusCombine, BonusRuleSpec, BonusSpec, Feed, ItemSpec, LevelSpec, Problems,
+    RateRounding, Rubric, RubricSpec, RuleKindSpec, RuleSpec, SectionSpec, VetoEffectSpec,
+    VetoSpec,
 };
 use kaoping_core::Decimal;
 use kaoping_import::{Columns, Imported};
@@ -83,6 +84,8 @@ pub struct RuleForm {
     /// Carried unchanged: a conversion's decimals and a rate's rounding (`exact`, `down`, `up`).
     pub decimals: String,
     pub rounding: String,
+    /// 记录本: the record kinds that count the rule, `支委会（每月至少1次）；…` (empty: none).
+    pub records: String,
     /// Why the importer asks to confirm the row (empty: nothing to confirm).
     pub confirm: String,
     /// 已核对
@@ -231,6 +234,14 @@ impl RuleForm {
                 None | Some(AppliesTo::Unit) => String::new(),
                 Some(AppliesTo::Group) => "group".into(),
                 Some(AppliesTo::Any) => "any".into(),
+            },
+            records: match &rule.feed {
+                Some(Feed::Records(links)) => links
+                    .iter()
+                    .map(|l| l.describe())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                _ => String::new(),
             },
             ..RuleForm::default()
         };
@@ -683,6 +694,7 @@ impl RubricForm {
                         "text" => rule.text = v,
                         "decimals" => rule.decimals = v,
                         "rounding" => rule.rounding = v,
+                        "records" => rule.records = v,
                         "confirm" => rule.confirm = v,
                         "checked" => rule.checked = !v.is_empty(),
                         "delete" => rule.delete = !v.is_empty(),
@@ -1284,13 +1296,20 @@ fn rule_spec(r: &RuleForm, key: &str, place: &Place, found: &mut Found) -> Optio
         "unit" => Some(AppliesTo::Unit),
         _ => None,
     };
+    let feed = match kaoping_core::records::parse_links(&r.records) {
+        Ok(links) if links.is_empty() => None,
+        Ok(links) => Some(Feed::Records(links)),
+        Err(message) => {
+            found.add(k("records"), place.say(&message));
+            None
+        }
+    };
     Some(RuleSpec {
         code: Some(r.code.trim().to_string()).filter(|c| !c.is_empty()),
         text: r.text.trim().to_string(),
         kind,
         applies_to,
-        // The form reads imported tables, which name no record kinds; the TOML editor links them.
-        feed: None,
+        feed,
     })
 }
 
@@ -1424,6 +1443,30 @@ mod tests {
         assert_eq!(f.error("total").unwrap(), "“总分”：请填写总分");
         // The typed values stay as typed.
         assert_eq!(f.sections[1].items[0].rules[0].amount, "abc");
+    }
+
+    #[test]
+    fn a_rule_counted_by_records_is_linked_in_its_row() {
+        let mut f = form();
+        tick_all(&mut f);
+        f.sections[1].items[0].rules[0].records = "干部政治学习（每月至少1次）".into();
+        let spec = f.check(true).expect("valid");
+        let rule = &spec.sections[1].items[0].rules[0];
+        assert_eq!(
+            rule.feed,
+            Some(Feed::Records(vec![kaoping_core::records::RecordLink {
+                kind: "干部政治学习".into(),
+                schedule: kaoping_core::records::Schedule::Monthly { times: 1 },
+            }]))
+        );
+        // And the row shows it again as typed.
+        assert_eq!(RuleForm::of(rule).records, "干部政治学习（每月至少1次）");
+        f.sections[1].items[0].rules[0].records = "干部政治学习每月".into();
+        assert!(f.check(true).is_none());
+        assert!(f
+            .error("s1.i0.r0.records")
+            .unwrap()
+            .contains("应写成“记录类型（每月至少1次）”"));
     }
 
     #[test]

@@ -47,6 +47,49 @@ pub struct RecordLink {
     pub schedule: Schedule,
 }
 
+impl RecordLink {
+    /// `支委会（每月至少1次）`: what [`parse_links`] reads back.
+    pub fn describe(&self) -> String {
+        format!("{}（{}）", self.kind, self.schedule.describe())
+    }
+}
+
+/// Record links as a form writes them, separated by `；` or `;`: `支委会（每月至少1次）；党费（每季次月5日前）`.
+/// A schedule reads `每月…N次`, `每季度…N次`, `每年N次` (N defaults to 1) or `每季次月N日前`.
+pub fn parse_links(text: &str) -> Result<Vec<RecordLink>, String> {
+    text.split(['；', ';'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let bad = || {
+                format!("“{part}”应写成“记录类型（每月至少1次）”，频次可为每月、每季度、每年N次或每季次月N日前")
+            };
+            let (kind, rest) = part.split_once(['（', '(']).ok_or_else(bad)?;
+            let schedule = rest.trim_end_matches(['）', ')']).trim();
+            let digits: String = schedule.chars().filter(char::is_ascii_digit).collect();
+            let n: Option<u32> = if digits.is_empty() { None } else { digits.parse().ok() };
+            let schedule = if schedule.starts_with("每季次月") && schedule.ends_with("日前") {
+                Schedule::QuarterlyBy {
+                    day: n.and_then(|d| u8::try_from(d).ok()).ok_or_else(bad)?,
+                }
+            } else if schedule.starts_with("每月") {
+                Schedule::Monthly { times: n.unwrap_or(1) }
+            } else if schedule.starts_with("每季") {
+                Schedule::Quarterly { times: n.unwrap_or(1) }
+            } else if schedule.starts_with("每年") {
+                Schedule::Yearly { times: n.unwrap_or(1) }
+            } else {
+                return Err(bad());
+            };
+            check_kind_name(kind)?;
+            Ok(RecordLink {
+                kind: kind.trim().to_string(),
+                schedule,
+            })
+        })
+        .collect()
+}
+
 /// What the attendance machine's export and the exam sheets give a rule (scheme C's 4.1–4.4 and 5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Measure {
@@ -115,4 +158,39 @@ pub fn check_kind_name(name: &str) -> Result<(), String> {
         return Err(format!("记录类型“{trimmed}”含有换行或控制字符"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_read_back_what_they_describe() {
+        let links = vec![
+            RecordLink {
+                kind: "支委会".into(),
+                schedule: Schedule::Monthly { times: 1 },
+            },
+            RecordLink {
+                kind: "党员大会".into(),
+                schedule: Schedule::Quarterly { times: 2 },
+            },
+            RecordLink {
+                kind: "民主生活会".into(),
+                schedule: Schedule::Yearly { times: 2 },
+            },
+            RecordLink {
+                kind: "党费".into(),
+                schedule: Schedule::QuarterlyBy { day: 5 },
+            },
+        ];
+        let text: Vec<String> = links.iter().map(RecordLink::describe).collect();
+        assert_eq!(parse_links(&text.join("；")).unwrap(), links);
+        assert!(parse_links("").unwrap().is_empty());
+        assert_eq!(
+            parse_links("支委会每月").unwrap_err(),
+            "“支委会每月”应写成“记录类型（每月至少1次）”，频次可为每月、每季度、每年N次或每季次月N日前"
+        );
+        assert!(parse_links("（每月）").is_err());
+    }
 }

@@ -91,6 +91,10 @@ fn rule_row(form: &RubricForm, key: &str, r: &RuleForm, row: usize) -> Markup {
                 }
                 (problem(form, &k("applies")))
             }
+            td {
+                textarea name=(k("records")) rows="2" aria-label="记录本（如：支委会（每月至少1次））" placeholder="支委会（每月至少1次）" { (r.records) }
+                (problem(form, &k("records")))
+            }
         }
     }
 }
@@ -168,7 +172,7 @@ pub fn review_page(
                                     (problem(form, &format!("{ik}.title")))
                                     (problem(form, &format!("{ik}.rules")))
                                     div.table-wrap { table.review-rules {
-                                        tr { th { "删除" } th { "原文" } th { "核对" } th { "编号" } th { "类型" } th { "分值" } th { "次数" } th { "扣分上限" } th { "加扣" } th { "最少" } th { "最多" } th { "分档" } th { "适用" } }
+                                        tr { th { "删除" } th { "原文" } th { "核对" } th { "编号" } th { "类型" } th { "分值" } th { "次数" } th { "扣分上限" } th { "加扣" } th { "最少" } th { "最多" } th { "分档" } th { "适用" } th { "记录本" } }
                                         @for (ri, r) in item.rules.iter().enumerate() {
                                             (rule_row(form, &rule_key(si, ii, ri), r, item.row))
                                         }
