@@ -105,32 +105,38 @@ struct ReasonIn {
     reason: String,
 }
 
-async fn withdraw(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path((id, rid)): Path<(i64, i64)>,
+/// Withdraw (`reject: false`) or reject a record, with the body's reason.
+async fn replace(
+    state: AppState,
+    user: ApiUser,
+    (id, rid): (i64, i64),
     json: Result<Json<ReasonIn>, JsonRejection>,
+    reject: bool,
 ) -> ApiResult<Json<Value>> {
     let r = body(json)?;
     let saved = state
         .app
-        .replace_record(&user.actor, id, rid, false, &r.reason)
+        .replace_record(&user.0.actor, id, rid, reject, &r.reason)
         .await?;
     Ok(Json(json!({"id": saved.id})))
 }
 
-async fn reject(
+async fn withdraw(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path((id, rid)): Path<(i64, i64)>,
+    user: ApiUser,
+    Path(ids): Path<(i64, i64)>,
     json: Result<Json<ReasonIn>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
-    let r = body(json)?;
-    let saved = state
-        .app
-        .replace_record(&user.actor, id, rid, true, &r.reason)
-        .await?;
-    Ok(Json(json!({"id": saved.id})))
+    replace(state, user, ids, json, false).await
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(ids): Path<(i64, i64)>,
+    json: Result<Json<ReasonIn>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    replace(state, user, ids, json, true).await
 }
 
 #[derive(Deserialize, Default)]

@@ -69,6 +69,18 @@ pub struct WarningBoard {
     pub by_department: Vec<(String, usize, usize)>,
 }
 
+impl WarningBoard {
+    /// How many units are red, and how many yellow.
+    pub fn counts(&self) -> (usize, usize) {
+        let red = self
+            .warnings
+            .iter()
+            .filter(|w| w.level == Level::Red)
+            .count();
+        (red, self.warnings.len() - red)
+    }
+}
+
 fn points(d: Decimal) -> String {
     d.normalize().to_string()
 }

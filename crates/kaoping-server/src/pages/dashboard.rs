@@ -110,12 +110,7 @@ pub async fn page(
 /// 预警 on the dashboard: counts with a link for those who score; a unit's own status and reasons.
 fn warnings_block(id: i64, board: &kaoping_app::WarningBoard, staff: bool) -> Markup {
     use kaoping_app::Level;
-    let red = board
-        .warnings
-        .iter()
-        .filter(|w| w.level == Level::Red)
-        .count();
-    let yellow = board.warnings.len() - red;
+    let (red, yellow) = board.counts();
     html! {
         @if staff {
             p {

@@ -421,12 +421,7 @@ pub async fn warnings(
 
 fn warnings_page(id: i64, board: &WarningBoard) -> Markup {
     let view = &board.snapshot;
-    let red = board
-        .warnings
-        .iter()
-        .filter(|w| w.level == Level::Red)
-        .count();
-    let yellow = board.warnings.len() - red;
+    let (red, yellow) = board.counts();
     html! {
         h1 { (view.period.name) " · 预警" }
         @if view.published() {
