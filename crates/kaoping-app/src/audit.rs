@@ -50,11 +50,14 @@ pub enum AuditAction {
     BallotCodes,
     BallotPaper,
     BallotClose,
+    RectificationRequire,
+    RectificationReport,
+    RectificationDecision,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::Login,
         AuditAction::Entry,
         AuditAction::Withdraw,
@@ -70,6 +73,9 @@ impl AuditAction {
         AuditAction::BallotCodes,
         AuditAction::BallotPaper,
         AuditAction::BallotClose,
+        AuditAction::RectificationRequire,
+        AuditAction::RectificationReport,
+        AuditAction::RectificationDecision,
         AuditAction::Password,
         AuditAction::UserCreate,
         AuditAction::UserActive,
@@ -130,6 +136,9 @@ impl AuditAction {
             AuditAction::BallotCodes => "ballot_codes",
             AuditAction::BallotPaper => "ballot_paper",
             AuditAction::BallotClose => "ballot_close",
+            AuditAction::RectificationRequire => "rectification_require",
+            AuditAction::RectificationReport => "rectification_report",
+            AuditAction::RectificationDecision => "rectification_decision",
         }
     }
 
@@ -171,6 +180,9 @@ impl AuditAction {
             AuditAction::BallotCodes => "发放投票码",
             AuditAction::BallotPaper => "录入纸质票",
             AuditAction::BallotClose => "结束评议",
+            AuditAction::RectificationRequire => "要求整改",
+            AuditAction::RectificationReport => "提交整改报告",
+            AuditAction::RectificationDecision => "整改验收",
         }
     }
 

@@ -39,6 +39,7 @@ mod permissions;
 mod progress;
 mod publication;
 mod reads;
+mod rectifications;
 mod review;
 mod rubric_form;
 mod self_check;
@@ -88,6 +89,10 @@ pub use publication::{
     PublishedUnit, ReviewState,
 };
 pub use reads::{Dashboard, PeriodCard, Results, Sheet};
+pub use rectifications::{
+    deducts, is_overdue, Overdue, RectificationBoard, RectificationQuery, RectificationRequest,
+    RectificationRow, RectificationShown, RectificationView,
+};
 pub use review::{review_step_name, ReviewBoard};
 pub use rubric_form::{
     bonus_key, item_key, kind_hint, rule_key, section_key, veto_key, BonusForm, ItemForm,

@@ -48,6 +48,10 @@ pub struct Sheet {
     pub may_appeal: bool,
     /// The actor may open the ledger (where every finding behind a rule is listed).
     pub may_ledger: bool,
+    /// The rectification (整改) state of each deduction the actor may see, by entry id.
+    pub rectifications: std::collections::HashMap<i64, crate::RectificationShown>,
+    /// Who reads the sheet (what they may do beside each finding).
+    actor: Actor,
 }
 
 impl Sheet {
@@ -65,6 +69,16 @@ impl Sheet {
                     .map(|&g| units.len() + g),
             )
             .find_map(|slot| snapshot.assessor.parties[slot].find(id).map(|c| &c.entry))
+    }
+
+    /// Whether the reader may require rectification of this entry now: a deduction on an item of
+    /// their department (or the administrator), not yet under a requirement.
+    pub fn may_require(&self, entry: &kaoping_store::Entry) -> bool {
+        !self.rectifications.contains_key(&entry.id)
+            && crate::rectifications::deducts(&self.snapshot, entry)
+            && self.actor.may(Action::RequireRectification {
+                owner: self.snapshot.owner(&entry.code),
+            })
     }
 
     /// The unit's organisation record.
@@ -187,7 +201,10 @@ impl App {
             .assessor
             .traced(&snapshot.rubric, &snapshot.units, unit);
         let own = snapshot.self_check.results()[unit].clone();
+        let rectifications = self.rectification_states(actor, period_id).await?;
         Ok(Sheet {
+            rectifications,
+            actor: actor.clone(),
             may_self: actor.may(Action::SelfAssess { unit_id, published }),
             may_appeal: actor.may(Action::FileAppeal { unit_id, published }),
             may_ledger: actor.may(Action::ViewLedger { published }),

@@ -14,6 +14,7 @@ mod ballot_api;
 mod error;
 mod guard;
 mod pages;
+mod rectification_api;
 mod rejections;
 mod session;
 mod state;

@@ -37,6 +37,7 @@ mod org;
 mod period_tx;
 mod periods;
 mod publications;
+mod rectifications;
 mod reviews;
 mod rubrics;
 mod sessions;
@@ -58,6 +59,9 @@ pub use org::{Department, NewOrgUnit, OrgChange, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_name_key, period_units, NewPeriod, Period, PeriodStatus};
 pub use publications::{NewPublication, NoticeHeading, Publication};
+pub use rectifications::{
+    NewRectification, NewStep, Rectification, RectificationState, RectificationStep, StepKind,
+};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
 pub use sessions::Session;

@@ -65,6 +65,9 @@ pub async fn page(
                     @if published && card.own_unit.is_some() && role == Role::Leader {
                         a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "本单位申诉" }
                     }
+                    @if role == Role::Admin || role == Role::Assessor || (role == Role::Leader && card.own_unit.is_some()) {
+                        " " a.button.secondary href=(format!("/periods/{}/rectifications", period.id)) { "整改" }
+                    }
                 }
                 div.panels {
                     @if can_summary && staff {

@@ -20,6 +20,7 @@ mod permissions;
 mod processes;
 mod races;
 mod recording;
+mod rectification;
 mod results;
 mod review;
 mod rule_kinds;

@@ -6,7 +6,8 @@ use crate::helpers::TestApp;
 
 on_both!(openapi_describes_every_api_route);
 
-/// Every `/api` route the router serves, with its methods, read from the router's source (api.rs), so a
+/// Every `/api` route the router serves, with its methods, read from the router's source (api.rs,
+/// ballot_api.rs, rectification_api.rs), so a
 /// new route without documentation fails here. The document itself (`/api/openapi.json`) is exempt.
 fn served() -> Vec<(String, String)> {
     let api = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api.rs"))
@@ -14,14 +15,22 @@ fn served() -> Vec<(String, String)> {
     let ballots =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/ballot_api.rs"))
             .expect("ballot_api.rs");
+    let rectifications = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/rectification_api.rs"
+    ))
+    .expect("rectification_api.rs");
     let api = &api[api.find("Router::new()").expect("router")..];
     let api = &api[..api.find(".with_state").expect("with_state")];
     let ballots = &ballots[ballots.find("Router::new()").expect("router")..];
     let ballots = &ballots[..ballots.find("\n}\n").expect("end of routes")];
+    let rectifications = &rectifications[rectifications.find("Router::new()").expect("router")..];
+    let rectifications = &rectifications[..rectifications.find("\n}\n").expect("end of routes")];
     let mut out = Vec::new();
     for chunk in api
         .split(".route(")
         .chain(ballots.split(".route("))
+        .chain(rectifications.split(".route("))
         .filter(|c| c.contains('"'))
     {
         let path = chunk.split('"').nth(1).expect("route path").to_string();
@@ -41,7 +50,7 @@ fn served() -> Vec<(String, String)> {
     out.retain(|(p, _)| p != "/api/openapi.json");
     assert!(
         out.len() >= 16,
-        "routes read from api.rs and ballot_api.rs: {out:?}"
+        "routes read from api.rs, ballot_api.rs and rectification_api.rs: {out:?}"
     );
     out
 }
