@@ -109,11 +109,24 @@ async fn a_deduction_is_rectified_after_a_return(app: TestApp) {
         assert_eq!(status, 422, "{due}: {body}");
         assert!(body["error"].as_str().unwrap().contains(says), "{body}");
     }
+    // The ledger offers to require it; the form shows the deduction.
+    let ledger = "/periods/2/ledger?unit=D01&code=1.4.2";
+    let new_form = format!("/periods/2/rectifications/new?entry={entry}");
+    assert!(anquan.get(ledger).await.text().contains(&new_form));
+    let r = anquan.get(&new_form).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains(&format!("记录#{entry}")));
     let (status, body) = require(&anquan, entry, "2024-07-31").await;
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_i64().unwrap();
     let (status, body) = require(&anquan, entry, "2024-07-31").await;
     assert_eq!(status, 409, "one requirement per deduction: {body}");
+    assert_eq!(anquan.get(&new_form).await.status, 409);
+    assert!(anquan
+        .get(ledger)
+        .await
+        .text()
+        .contains(&format!("/rectifications/{id}")));
 
     let r = d01.get(&format!("/api/rectifications/{id}")).await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -158,8 +171,29 @@ async fn a_deduction_is_rectified_after_a_return(app: TestApp) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "returned");
     assert_eq!(body["state_name"], "已退回");
-    let (status, body) = report(&d01, id, "补充隐患排查记录").await;
-    assert_eq!(status, 200, "{body}");
+    // The second report through the page, with a PDF: anyone who may see the sheet opens it.
+    let form = reqwest::multipart::Form::new()
+        .text("text", "补充隐患排查记录")
+        .part(
+            "evidence",
+            reqwest::multipart::Part::bytes(small_pdf()).file_name("排查记录.pdf"),
+        );
+    let r = d01
+        .post_multipart(
+            &d01.with_csrf(&format!("/rectifications/{id}/report")),
+            form,
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(r.location().unwrap().contains("msg="), "{:?}", r.location());
+    let shown = d01.get(&format!("/api/rectifications/{id}")).await.json();
+    assert_eq!(shown["state"], "awaiting");
+    let evidence = shown["steps"][2]["evidence"].as_i64().expect("evidence");
+    for who in [&anquan, &d01] {
+        let r = who.get(&format!("/periods/2/evidence/{evidence}")).await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.starts_with(b"%PDF-"));
+    }
     let (status, body) = decide(&anquan, id, true, "").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "accepted");
@@ -189,8 +223,18 @@ async fn a_deduction_is_rectified_after_a_return(app: TestApp) {
     assert!(page.text().contains("补充隐患排查记录"));
 
     // Every step is in the audit log and linked into the period's chain.
+    let log = admin.get("/audit?action=rectification_decision").await;
+    assert_eq!(log.status, 200);
+    assert!(log.text().contains(&format!("整改#{id}")), "audited");
     let report = app.store().verify_chains().await.expect("verify");
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+/// A one-page PDF, as a scanner would produce.
+fn small_pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+        .to_vec()
 }
 
 async fn only_the_department_and_the_unit_take_part(app: TestApp) {
@@ -258,6 +302,14 @@ async fn only_the_department_and_the_unit_take_part(app: TestApp) {
     assert!(
         body["error"].as_str().unwrap().contains("不是扣分记录"),
         "{body}"
+    );
+    // Nor may another department open the form.
+    assert_eq!(
+        dangong
+            .get(&format!("/periods/2/rectifications/new?entry={entry}"))
+            .await
+            .status,
+        403
     );
     // An unknown entry is not found; a withdrawn one is a conflict.
     assert_eq!(require(&anquan, 999_999, "2024-07-31").await.0, 404);
