@@ -6,7 +6,8 @@
 //! transaction under the period's lock (two racing decisions: one lands, the other is a 409).
 //!
 //! **Overdue** (逾期), as of `today` (the application's [`crate::Clock`], China time): a rectification is
-//! overdue when `today > due`, it is not accepted, and no report awaits a decision that was filed on or
+//! overdue when `today > due`, it is not accepted, its deduction still counts (not corrected or withdrawn
+//! since), and no report awaits a decision that was filed on or
 //! before the due day. A step's day is the application's today when it was taken (stored with it). So a report filed in time stops the clock while it awaits; a report
 //! returned, or one filed after the due day, does not. On the due day itself nothing is overdue.
 
@@ -134,7 +135,7 @@ const MAY_NOT_REPORT: &str = "只有本单位负责人或管理员可以提交�
 
 /// Whether `r` is overdue on `today`; see the module docs.
 pub fn is_overdue(r: &Rectification, today: Date) -> bool {
-    if today <= r.due || r.state() == RectificationState::Accepted {
+    if r.superseded || today <= r.due || r.state() == RectificationState::Accepted {
         return false;
     }
     r.awaiting_report().is_none_or(|s| s.day > r.due)
@@ -613,6 +614,7 @@ mod tests {
             due: day(due),
             created_by: 1,
             created_at: 0,
+            superseded: false,
             steps: steps
                 .iter()
                 .enumerate()
@@ -658,6 +660,14 @@ mod tests {
         );
         assert!(!is_overdue(&accepted, day("2024-12-31")));
         assert_eq!(accepted.state(), RectificationState::Accepted);
+        let withdrawn = Rectification {
+            superseded: true,
+            ..rect("2024-07-31", &[])
+        };
+        assert!(
+            !is_overdue(&withdrawn, day("2024-08-01")),
+            "the deduction no longer counts"
+        );
     }
 
     #[test]

@@ -43,6 +43,8 @@ fn rectification_json(r: &Rectification, shown: &RectificationShown) -> Value {
         "state": shown.key(),
         "state_name": shown.state.name(),
         "overdue": shown.overdue,
+        // The deduction was corrected or withdrawn since: nothing is overdue on it.
+        "superseded": r.superseded,
         "steps": r.steps.iter().map(|s| json!({
             "kind": s.kind.as_str(),
             "text": s.text,

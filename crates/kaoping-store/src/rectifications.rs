@@ -147,6 +147,9 @@ pub struct Rectification {
     pub due: Date,
     pub created_by: i64,
     pub created_at: i64,
+    /// The deduction was corrected or withdrawn since (a later entry replaces it): it no longer counts,
+    /// and nothing is overdue on it.
+    pub superseded: bool,
     pub steps: Vec<RectificationStep>,
 }
 
@@ -255,7 +258,8 @@ fn checked_text(field: &str, text: &str, required: bool) -> Result<String, Store
 }
 
 const COLUMNS: &str =
-    "id, period_id, entry_id, unit_code, code, requirement, due, created_by, created_at";
+    "id, period_id, entry_id, unit_code, code, requirement, due, created_by, created_at, \
+     (SELECT COUNT(*) FROM entries x WHERE x.replaces = rectifications.entry_id) AS replaced_by";
 const STEP_COLUMNS: &str = "id, rectification_id, kind, text, evidence_id, actor, day, at";
 
 fn from_row(row: &AnyRow) -> Result<Rectification, StoreError> {
@@ -272,6 +276,7 @@ fn from_row(row: &AnyRow) -> Result<Rectification, StoreError> {
             .map_err(|_| StoreError::Invalid(format!("已存储的整改期限“{due}”无法读取")))?,
         created_by: col(row, "created_by")?,
         created_at: col(row, "created_at")?,
+        superseded: col::<i64>(row, "replaced_by")? > 0,
         steps: Vec::new(),
     })
 }

@@ -119,7 +119,10 @@ pub async fn list(
                         a href=(format!("/rectifications/{}", r.id)) { "整改#" (r.id) } " "
                         (badge(&row.shown)) " " (unit_name(view, &r.unit_code))
                     }
-                    p { "记录#" (r.entry_id) " · " strong { (r.code) } " · 期限 " (r.due) }
+                    p {
+                        "记录#" (r.entry_id) " · " strong { (r.code) } " · 期限 " (r.due)
+                        @if r.superseded { " " span.badge { "扣分已更正或撤回" } }
+                    }
                     p { (r.requirement) }
                     p { a href=(format!("/periods/{id}/units/{}", enc(&r.unit_code))) { "考评表" } " · " a href=(format!("/rectifications/{}", r.id)) { "查看和处理" } }
                 }
@@ -145,6 +148,7 @@ pub async fn show(
             h1 { (view.period.name) " · 整改#" (rid) " " (badge(&v.shown)) }
             (flash(&f))
             p.card { (deduction_text(view, &v.entry)) }
+            @if r.superseded { div.flash role="status" { "该扣分已被更正或撤回，不再计入得分，也不会标为逾期。" } }
             p { "整改要求：" (multiline(&r.requirement)) }
             p { "整改期限：" strong { (r.due) } @if v.shown.overdue { " " span.badge.bad { "逾期" } } }
             p.muted { (v.user_name(r.created_by)) " 于 " (datetime_of(r.created_at)) " 提出" }

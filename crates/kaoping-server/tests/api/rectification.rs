@@ -427,4 +427,22 @@ async fn overdue_turns_on_the_due_day(app: TestApp) {
     assert_eq!(listed(&admin_later, "?state=overdue").await, vec![silent]);
     // The first server, still on the due day, sees nothing overdue.
     assert!(listed(&admin, "?state=overdue").await.is_empty());
+    // A deduction withdrawn since is no longer overdue.
+    let r = anquan
+        .post_json(
+            &format!("/api/periods/2/entries/{silent_entry}/withdraw"),
+            &json!({"reason": "核实后不属实"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(listed(&admin_later, "?state=overdue").await.is_empty());
+    let r = admin_later
+        .get(&format!("/api/rectifications/{silent}"))
+        .await
+        .json();
+    assert_eq!(
+        (r["superseded"].clone(), r["overdue"].clone()),
+        (json!(true), json!(false))
+    );
+    assert!(late.overdue_rectifications(2).await.unwrap().is_empty());
 }
