@@ -90,8 +90,9 @@ pub use publication::{
 };
 pub use reads::{Dashboard, PeriodCard, Results, Sheet};
 pub use rectifications::{
-    deducts, is_overdue, Overdue, RectificationBoard, RectificationQuery, RectificationRequest,
-    RectificationRow, RectificationShown, RectificationView,
+    deducts, is_overdue, may_view_any as may_see_rectifications, Overdue, RectificationBoard,
+    RectificationQuery, RectificationRequest, RectificationRow, RectificationShown,
+    RectificationView,
 };
 pub use review::{review_step_name, ReviewBoard};
 pub use rubric_form::{

@@ -206,8 +206,9 @@ fn may_require_any(actor: &Actor) -> bool {
     })
 }
 
-/// Whether the actor could see some rectification of the period at all (before anything is read).
-fn may_view_any(actor: &Actor) -> bool {
+/// Whether the actor could see some rectification at all (before anything is read): the administrator,
+/// an assessor of a department, a unit's leader. Pages link the list for them.
+pub fn may_view_any(actor: &Actor) -> bool {
     may_require_any(actor)
         || actor.user.unit_id.is_some_and(|unit_id| {
             actor.may(Action::ViewRectification {

@@ -65,7 +65,7 @@ pub async fn page(
                     @if published && card.own_unit.is_some() && role == Role::Leader {
                         a.button.secondary href=(format!("/periods/{}/appeals", period.id)) { "本单位申诉" }
                     }
-                    @if role == Role::Admin || role == Role::Assessor || (role == Role::Leader && card.own_unit.is_some()) {
+                    @if kaoping_app::may_see_rectifications(&user.actor) {
                         " " a.button.secondary href=(format!("/periods/{}/rectifications", period.id)) { "整改" }
                     }
                 }

@@ -81,6 +81,15 @@ pub async fn list(
     };
     let chosen = board.query.state.as_deref().unwrap_or("");
     let overdue = board.rows.iter().filter(|r| r.shown.overdue).count();
+    // The units to narrow to: those of the rectifications shown, and the one chosen.
+    let mut units: Vec<String> = board
+        .rows
+        .iter()
+        .map(|r| r.rectification.unit_code.clone())
+        .chain(board.query.unit.clone())
+        .collect();
+    units.sort_unstable();
+    units.dedup();
     Ok(layout(
         "整改",
         Some(&user),
@@ -92,8 +101,8 @@ pub async fn list(
                 label { "单位"
                     select name="unit" {
                         option value="" { "全部" }
-                        @for o in view.org.iter() {
-                            option value=(o.code) selected[board.query.unit.as_deref() == Some(o.code.as_str())] { (o.name) }
+                        @for code in &units {
+                            option value=(code) selected[board.query.unit.as_deref() == Some(code.as_str())] { (unit_name(view, code)) }
                         }
                     }
                 }
