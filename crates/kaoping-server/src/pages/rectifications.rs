@@ -204,11 +204,26 @@ pub struct NewQuery {
     err: Option<String>,
 }
 
-/// The entry number a form gives: a bad one is refused after the permission (entry 0 never exists).
-fn entry_number(text: Option<&str>) -> Result<i64, AppError> {
+/// The entry number a form gives. A bad one is refused after the permission: the form of entry 0
+/// (which never exists) answers 403 to whoever may not require rectifications.
+async fn entry_number(
+    state: &AppState,
+    user: &CurrentUser,
+    period_id: i64,
+    text: Option<&str>,
+) -> Result<i64, AppError> {
     let t = text.map(str::trim).unwrap_or("");
-    t.parse()
-        .map_err(|_| AppError::Invalid(format!("记录编号：“{t}”无效")))
+    match t.parse() {
+        Ok(n) => Ok(n),
+        Err(_) => match state
+            .app
+            .rectification_form(&user.actor, period_id, 0)
+            .await
+        {
+            Err(forbidden @ AppError::Forbidden(_)) => Err(forbidden),
+            _ => Err(AppError::Invalid(format!("记录编号：“{t}”无效"))),
+        },
+    }
 }
 
 pub async fn form(
@@ -217,14 +232,7 @@ pub async fn form(
     Path(id): Path<i64>,
     Query(q): Query<NewQuery>,
 ) -> PageResult<Markup> {
-    let entry = match entry_number(q.entry.as_deref()) {
-        Ok(n) => n,
-        // The permission answers first, then the number is refused.
-        Err(e) => match state.app.rectification_form(&user.actor, id, 0).await {
-            Err(forbidden @ AppError::Forbidden(_)) => return Err(forbidden.into()),
-            _ => return Err(e.into()),
-        },
-    };
+    let entry = entry_number(&state, &user, id, q.entry.as_deref()).await?;
     let (view, entry) = state.app.rectification_form(&user.actor, id, entry).await?;
     let today = state.app.today();
     Ok(layout(
@@ -261,7 +269,7 @@ pub async fn create(
     Path(id): Path<i64>,
     Form(f): Form<Requiring>,
 ) -> PageResult<Response> {
-    let entry = entry_number(Some(&f.entry))?;
+    let entry = entry_number(&state, &user, id, Some(&f.entry)).await?;
     match state
         .app
         .require_rectification(

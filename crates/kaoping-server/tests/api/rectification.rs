@@ -311,6 +311,31 @@ async fn only_the_department_and_the_unit_take_part(app: TestApp) {
             .status,
         403
     );
+    // The page's form: a bad entry number is the viewer's 403 before it is anyone's 422.
+    let fields = |entry: &str| {
+        vec![
+            ("entry", entry.to_string()),
+            ("due", "2024-07-31".to_string()),
+            ("requirement", "完善制度".to_string()),
+        ]
+    };
+    let post = |who: &UserClient, entry: &str| {
+        let who = who.clone();
+        let fields = fields(entry);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            who.post_form(&who.with_csrf("/periods/2/rectifications"), &fields)
+                .await
+        }
+    };
+    assert_eq!(post(&lingdao, "abc").await.status, 403);
+    let r = post(&anquan, "abc").await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("记录编号"));
+    let fourth = deduction(&anquan, "D04").await;
+    let r = post(&anquan, &fourth.to_string()).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(r.location().unwrap().starts_with("/rectifications/"));
     // An unknown entry is not found; a withdrawn one is a conflict.
     assert_eq!(require(&anquan, 999_999, "2024-07-31").await.0, 404);
     let third = deduction(&anquan, "D03").await;
