@@ -55,11 +55,14 @@ pub enum AuditAction {
     RecordReject,
     /// Provisional deductions from the 记录本 confirmed into the ledger.
     RecordsConfirm,
+    RectificationRequire,
+    RectificationReport,
+    RectificationDecision,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::Login,
         AuditAction::RecordKeep,
         AuditAction::RecordReject,
@@ -78,6 +81,9 @@ impl AuditAction {
         AuditAction::BallotCodes,
         AuditAction::BallotPaper,
         AuditAction::BallotClose,
+        AuditAction::RectificationRequire,
+        AuditAction::RectificationReport,
+        AuditAction::RectificationDecision,
         AuditAction::Password,
         AuditAction::UserCreate,
         AuditAction::UserActive,
@@ -141,6 +147,9 @@ impl AuditAction {
             AuditAction::RecordKeep => "record_keep",
             AuditAction::RecordReject => "record_reject",
             AuditAction::RecordsConfirm => "records_confirm",
+            AuditAction::RectificationRequire => "rectification_require",
+            AuditAction::RectificationReport => "rectification_report",
+            AuditAction::RectificationDecision => "rectification_decision",
         }
     }
 
@@ -185,6 +194,9 @@ impl AuditAction {
             AuditAction::RecordKeep => "记录本登记",
             AuditAction::RecordReject => "退回记录本记录",
             AuditAction::RecordsConfirm => "核定记录本扣分",
+            AuditAction::RectificationRequire => "要求整改",
+            AuditAction::RectificationReport => "提交整改报告",
+            AuditAction::RectificationDecision => "整改验收",
         }
     }
 

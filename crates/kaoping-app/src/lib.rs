@@ -40,6 +40,7 @@ mod progress;
 mod publication;
 mod reads;
 mod records;
+mod rectifications;
 mod review;
 mod rubric_form;
 mod self_check;
@@ -92,6 +93,11 @@ pub use reads::{Dashboard, PeriodCard, Results, Sheet};
 pub use records::{
     CellState, KindGaps, KindRow, Level, Provisional, Reason, RecordBook, RecordDraft,
     RecordsBoard, UnitKinds, Warning, WarningBoard, MAX_PEOPLE, TOPIC_CHARS,
+};
+pub use rectifications::{
+    deducts, is_overdue, may_view_any as may_see_rectifications, Overdue, RectificationBoard,
+    RectificationQuery, RectificationRequest, RectificationRow, RectificationShown,
+    RectificationView,
 };
 pub use review::{review_step_name, ReviewBoard};
 pub use rubric_form::{

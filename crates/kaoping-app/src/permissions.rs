@@ -62,6 +62,24 @@ pub enum Action<'a> {
     ViewBallot {
         owner: Option<&'a str>,
     },
+    /// 整改: require rectification of a deduction on an item owned by `owner` (published or not:
+    /// rectification follows the assessment).
+    RequireRectification {
+        owner: Option<&'a str>,
+    },
+    /// File the rectification report of a deduction on the unit.
+    ReportRectification {
+        unit_id: i64,
+    },
+    /// Accept or return a rectification report on an item owned by `owner`.
+    DecideRectification {
+        owner: Option<&'a str>,
+    },
+    /// See a rectification: of a deduction on an item owned by `owner`, on unit `unit_id`.
+    ViewRectification {
+        owner: Option<&'a str>,
+        unit_id: i64,
+    },
 }
 
 /// Whether `user` (of department `department`, if an assessor) may do `action`.
@@ -88,6 +106,12 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
         (Role::Assessor, Action::SubmitReview { published }) => department.is_some() && !published,
         (Role::Assessor, Action::RecordFinding { owner, published }) => !published && owns(owner),
         (Role::Assessor, Action::RunBallot { owner } | Action::ViewBallot { owner }) => owns(owner),
+        (
+            Role::Assessor,
+            Action::RequireRectification { owner }
+            | Action::DecideRectification { owner }
+            | Action::ViewRectification { owner, .. },
+        ) => owns(owner),
         (Role::Assessor, _) => false,
 
         (Role::Leader, Action::ViewSheet { unit_id, .. }) => own_unit(unit_id),
@@ -99,6 +123,10 @@ pub fn allowed(user: &User, department: Option<&Department>, action: Action<'_>)
         (Role::Leader, Action::KeepRecords { unit_id, published }) => {
             own_unit(unit_id) && !published
         }
+        (
+            Role::Leader,
+            Action::ReportRectification { unit_id } | Action::ViewRectification { unit_id, .. },
+        ) => own_unit(unit_id),
         (Role::Leader, _) => false,
 
         (
@@ -202,6 +230,28 @@ mod tests {
                     unit_id: 4,
                     published,
                 },
+                Action::RequireRectification {
+                    owner: Some("安全科"),
+                },
+                Action::RequireRectification {
+                    owner: Some("纪委"),
+                },
+                Action::ReportRectification { unit_id: 3 },
+                Action::ReportRectification { unit_id: 4 },
+                Action::DecideRectification {
+                    owner: Some("安全科"),
+                },
+                Action::DecideRectification {
+                    owner: Some("纪委"),
+                },
+                Action::ViewRectification {
+                    owner: Some("安全科"),
+                    unit_id: 3,
+                },
+                Action::ViewRectification {
+                    owner: Some("纪委"),
+                    unit_id: 4,
+                },
             ]
         };
         let cases: [(&str, User, Option<&Department>, &str, &str); 4] = [
@@ -209,29 +259,29 @@ mod tests {
                 "admin",
                 user(Role::Admin, None, None),
                 None,
-                "11111110000101111111111",
-                "11111000000101111111100",
+                "1111111000010111111111111111111",
+                "1111100000010111111110011111111",
             ),
             (
                 "assessor",
                 user(Role::Assessor, Some(7), None),
                 Some(&safety),
-                "11111100000010000101000",
-                "11111000000000000101000",
+                "1111110000001000010100010001010",
+                "1111100000000000010100010001010",
             ),
             (
                 "leader",
                 user(Role::Leader, None, Some(3)),
                 None,
-                "01000001000000000000010",
-                "11000000010000000000000",
+                "0100000100000000000001000100010",
+                "1100000001000000000000000100010",
             ),
             (
                 "viewer",
                 user(Role::Viewer, None, None),
                 None,
-                "00000000000000000001100",
-                "11110000000000000001100",
+                "0000000000000000000110000000000",
+                "1111000000000000000110000000000",
             ),
         ];
         for (name, u, dept, open, published) in cases {

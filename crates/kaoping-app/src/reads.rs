@@ -51,6 +51,10 @@ pub struct Sheet {
     /// The rules that count the unit's 记录本 and what its records say of them (empty once published,
     /// or when the rubric counts no records).
     pub records: Vec<crate::records::Provisional>,
+    /// The rectification (整改) state of each deduction the actor may see, by entry id.
+    pub rectifications: std::collections::HashMap<i64, crate::RectificationShown>,
+    /// Who reads the sheet (what they may do beside each finding).
+    actor: Actor,
 }
 
 impl Sheet {
@@ -68,6 +72,16 @@ impl Sheet {
                     .map(|&g| units.len() + g),
             )
             .find_map(|slot| snapshot.assessor.parties[slot].find(id).map(|c| &c.entry))
+    }
+
+    /// Whether the reader may require rectification of this entry now: a deduction on an item of
+    /// their department (or the administrator), not yet under a requirement.
+    pub fn may_require(&self, entry: &kaoping_store::Entry) -> bool {
+        !self.rectifications.contains_key(&entry.id)
+            && crate::rectifications::deducts(&self.snapshot, entry)
+            && self.actor.may(Action::RequireRectification {
+                owner: self.snapshot.owner(&entry.code),
+            })
     }
 
     /// The unit's organisation record.
@@ -196,8 +210,11 @@ impl App {
             let dates = self.record_dates(period_id).await?;
             crate::records::provisional_for(&snapshot, &dates, unit, self.today())
         };
+        let rectifications = self.rectification_states(actor, period_id).await?;
         Ok(Sheet {
             records,
+            rectifications,
+            actor: actor.clone(),
             may_self: actor.may(Action::SelfAssess { unit_id, published }),
             may_appeal: actor.may(Action::FileAppeal { unit_id, published }),
             may_ledger: actor.may(Action::ViewLedger { published }),

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/periods/{id}/publish", post(publish))
         .merge(crate::ballot_api::routes())
         .merge(crate::records_api::routes())
+        .merge(crate::rectification_api::routes())
         .with_state(state)
 }
 

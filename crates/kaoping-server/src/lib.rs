@@ -15,6 +15,7 @@ mod error;
 mod guard;
 mod pages;
 mod records_api;
+mod rectification_api;
 mod rejections;
 mod session;
 mod state;

@@ -709,15 +709,18 @@ impl Store {
         entry_state_on(&mut conn, id).await
     }
 
-    /// The units (or groups) named by the entries of a period that cite an evidence file: who may see
-    /// the file is who may see one of their sheets.
+    /// The units (or groups) named by the entries of a period, or by rectifications whose reports cite
+    /// an evidence file: who may see the file is who may see one of their sheets.
     pub async fn evidence_citations(
         &self,
         period_id: i64,
         evidence_id: i64,
     ) -> Result<Vec<String>, StoreError> {
         let mut codes: Vec<String> = sqlx::query_scalar(
-            "SELECT unit_code FROM entries WHERE period_id = $1 AND evidence_id = $2",
+            "SELECT unit_code FROM entries WHERE period_id = $1 AND evidence_id = $2 \
+             UNION SELECT r.unit_code FROM rectification_steps s \
+             JOIN rectifications r ON r.id = s.rectification_id \
+             WHERE r.period_id = $1 AND s.evidence_id = $2",
         )
         .bind(period_id)
         .bind(evidence_id)

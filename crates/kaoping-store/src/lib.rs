@@ -38,6 +38,7 @@ mod org;
 mod period_tx;
 mod periods;
 mod publications;
+mod rectifications;
 mod reviews;
 mod rubrics;
 mod sessions;
@@ -60,6 +61,9 @@ pub use org::{Department, NewOrgUnit, OrgChange, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_name_key, period_units, NewPeriod, Period, PeriodStatus};
 pub use publications::{NewPublication, NoticeHeading, Publication};
+pub use rectifications::{
+    NewRectification, NewStep, Rectification, RectificationState, RectificationStep, StepKind,
+};
 pub use reviews::{Review, ReviewStatus};
 pub use rubrics::RubricVersion;
 pub use sessions::Session;

@@ -19,6 +19,7 @@ use crate::ledger::{self, Entry, NewEntry, Via};
 use crate::org::{self, OrgUnit};
 use crate::periods::{self, Period, PeriodStatus};
 use crate::publications::{self, NewPublication, Publication};
+use crate::rectifications::{self, NewRectification, NewStep, Rectification};
 use crate::reviews::{self, Review, ReviewStatus};
 use crate::rubrics::{self, RubricVersion};
 use crate::{audit, Store, StoreError, WriteTx};
@@ -461,6 +462,46 @@ impl PeriodTx {
             .record(&mut self.tx, &canonical::APPEAL_DECISION, appeal_id)
             .await?;
         Ok(entry)
+    }
+
+    /// Requires rectification of an active assessor entry of this period (published or not: 整改
+    /// follows the assessment), one requirement per entry; returns its id. Linked into the chain.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an entry of another period, [`StoreError::Conflict`] for an entry
+    /// replaced or already under a requirement, [`StoreError::Invalid`] for a self-assessment.
+    pub async fn require_rectification(&mut self, r: &NewRectification) -> Result<i64, StoreError> {
+        let period_id = self.period.id;
+        let id = rectifications::require_on(&mut self.tx, period_id, r).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::RECTIFICATION, id)
+            .await?;
+        Ok(id)
+    }
+
+    /// One rectification of this period with its steps, read under the lock.
+    pub async fn rectification(&mut self, id: i64) -> Result<Rectification, StoreError> {
+        let r = rectifications::rectification_on(self.conn(), id).await?;
+        if r.period_id != self.period.id {
+            return Err(StoreError::not_found("整改", id));
+        }
+        Ok(r)
+    }
+
+    /// Appends a step to a rectification of this period when its state allows it (a report while none
+    /// awaits a decision; an acceptance or a return on a report that does; nothing after acceptance:
+    /// [`StoreError::Conflict`] otherwise); returns the step's id. Linked into the chain.
+    pub async fn add_rectification_step(
+        &mut self,
+        rectification_id: i64,
+        step: &NewStep,
+    ) -> Result<i64, StoreError> {
+        let r = self.rectification(rectification_id).await?;
+        let id = rectifications::add_step_on(&mut self.tx, &r, step).await?;
+        self.chain
+            .record(&mut self.tx, &canonical::RECTIFICATION_STEP, id)
+            .await?;
+        Ok(id)
     }
 
     /// Creates a ballot campaign in this period.

@@ -18,6 +18,7 @@ on_both!(
     a_bulk_append_links_every_entry_in_order,
     the_database_refuses_what_it_can,
     a_notice_heading_is_linked_with_its_publication,
+    rectifications_are_linked_into_the_period_chain,
 );
 
 struct World {
@@ -612,4 +613,48 @@ async fn a_notice_heading_is_linked_with_its_publication(db: Db) {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].kind, ProblemKind::Changed);
     assert_eq!(found[0].record, format!("publication {}", headed.id));
+}
+
+/// 整改 after publication: the requirement and its steps join the period's chain; a requirement whose
+/// due day is moved, or a step whose kind is rewritten, behind the application's back is named.
+async fn rectifications_are_linked_into_the_period_chain(db: Db) {
+    let w = world(&db.store).await;
+    let day: kaoping_core::date::Date = "2024-07-31".parse().unwrap();
+    let before = db.store.period_chain_head(w.period).await.unwrap().seq;
+    let mut tx = db.store.lock_period(w.period).await.unwrap();
+    let r = NewRectification::new(w.entries[1].id, "按时交纳党费", day, w.assessor).unwrap();
+    let id = tx.require_rectification(&r).await.unwrap();
+    let step = NewStep::new(StepKind::Report, "已补交", Some(w.evidence), w.admin, day).unwrap();
+    let step = tx.add_rectification_step(id, &step).await.unwrap();
+    tx.commit().await.unwrap();
+    let report = db.store.verify_chains().await.unwrap();
+    assert!(report.intact(), "{:?}", report.problems);
+    let head = db.store.period_chain_head(w.period).await.unwrap();
+    assert_eq!(head.seq, before + 2, "the requirement and its report");
+
+    let mut conn = behind_the_app(&db).await;
+    sqlx::query("UPDATE rectifications SET due = '2099-12-31' WHERE id = $1")
+        .bind(id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE rectification_steps SET kind = 'accept' WHERE id = $1")
+        .bind(step)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let found = problems(&db.store).await;
+    assert!(
+        has(&found, ProblemKind::Changed, &format!("rectification {id}")),
+        "{found:?}"
+    );
+    assert!(
+        has(
+            &found,
+            ProblemKind::Changed,
+            &format!("rectification_step {step}")
+        ),
+        "{found:?}"
+    );
+    conn.close().await.unwrap();
 }

@@ -26,6 +26,7 @@ on_both!(
     reviews_latest_per_department,
     audit_log_newest_first,
     concurrent_stores,
+    rectification_steps_follow_their_state,
 );
 
 fn new_user(username: &str, role: Role) -> NewUser {
@@ -1676,4 +1677,87 @@ async fn audit_filters(db: Db) {
     assert_eq!(first.total, 5);
     assert_eq!(first.entries, log[..2]);
     assert_eq!(second.entries, log[2..4]);
+}
+
+/// 整改: one requirement per active assessor entry; a report while none awaits, a decision only on one
+/// that does, nothing after acceptance; both tables append-only in the database.
+async fn rectification_steps_follow_their_state(db: Db) {
+    let s = &db.store;
+    let f = fixture(s).await;
+    let e = s.append_entry(&record(&f, "U1", "1.1")).await.unwrap();
+    let own = s
+        .append_entry(&NewEntry {
+            source: Source::SelfCheck,
+            ..record(&f, "U1", "1.2")
+        })
+        .await
+        .unwrap();
+    let day: kaoping_core::date::Date = "2024-07-31".parse().unwrap();
+    assert!(invalid(NewRectification::new(e.id, "  ", day, f.admin)).contains("整改要求"));
+    let step = |kind, text: &str| NewStep::new(kind, text, None, f.admin, day).unwrap();
+    assert!(invalid(NewStep::new(StepKind::Return, "", None, f.admin, day)).contains("验收意见"));
+
+    let mut tx = s.lock_period(f.period).await.unwrap();
+    let r = NewRectification::new(own.id, "整改", day, f.admin).unwrap();
+    assert!(invalid(tx.require_rectification(&r).await).contains("自查"));
+    let r = NewRectification::new(e.id, "  完善制度 ", day, f.admin).unwrap();
+    let id = tx.require_rectification(&r).await.unwrap();
+    assert!(conflict(tx.require_rectification(&r).await).contains("已要求整改"));
+    assert!(conflict(
+        tx.add_rectification_step(id, &step(StepKind::Accept, ""))
+            .await
+    )
+    .contains("没有待验收"));
+    tx.add_rectification_step(id, &step(StepKind::Report, "已整改"))
+        .await
+        .unwrap();
+    assert!(conflict(
+        tx.add_rectification_step(id, &step(StepKind::Report, "再报"))
+            .await
+    )
+    .contains("待验收"));
+    tx.add_rectification_step(id, &step(StepKind::Return, "不到位"))
+        .await
+        .unwrap();
+    tx.add_rectification_step(id, &step(StepKind::Report, "补充"))
+        .await
+        .unwrap();
+    tx.add_rectification_step(id, &step(StepKind::Accept, ""))
+        .await
+        .unwrap();
+    assert!(conflict(
+        tx.add_rectification_step(id, &step(StepKind::Return, "再退"))
+            .await
+    )
+    .contains("已验收通过"));
+    tx.commit().await.unwrap();
+
+    let r = s.rectification(id).await.unwrap();
+    assert_eq!(r.requirement, "完善制度");
+    assert_eq!((r.unit_code.as_str(), r.code.as_str()), ("U1", "1.1"));
+    assert_eq!(r.due, day);
+    assert_eq!(r.state(), RectificationState::Accepted);
+    let kinds: Vec<StepKind> = r.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            StepKind::Report,
+            StepKind::Return,
+            StepKind::Report,
+            StepKind::Accept
+        ]
+    );
+    assert_eq!(s.rectifications(f.period).await.unwrap(), vec![r.clone()]);
+
+    let raw = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    for sql in [
+        "UPDATE rectifications SET due = '2099-12-31'",
+        "DELETE FROM rectifications",
+        "UPDATE rectification_steps SET kind = 'accept'",
+        "DELETE FROM rectification_steps",
+    ] {
+        assert!(sqlx::query(sql).execute(&raw).await.is_err(), "{sql}");
+    }
+    raw.close().await;
+    assert_eq!(s.rectification(id).await.unwrap(), r);
 }

@@ -109,7 +109,7 @@ impl App {
         }
         let mut warnings = Vec::new();
         if !published {
-            let overdue = self.overdue_by_unit(period_id).await?;
+            let overdue = self.overdue_by_unit(&snapshot).await?;
             let today = self.today();
             let dates = self.record_dates(period_id).await?;
             for u in visible {
@@ -150,12 +150,31 @@ impl App {
         })
     }
 
-    /// Overdue 整改 by unit: filled in when rectifications exist.
+    /// Overdue 整改 by unit (a group's deduction is overdue for each of its members).
     async fn overdue_by_unit(
         &self,
-        _period_id: i64,
+        snapshot: &Snapshot,
     ) -> Result<std::collections::HashMap<usize, Vec<Reason>>, AppError> {
-        Ok(std::collections::HashMap::new())
+        use kaoping_core::units::Party;
+        let mut by: std::collections::HashMap<usize, Vec<Reason>> = Default::default();
+        for o in self.overdue_rectifications(snapshot.period.id).await? {
+            let units = match snapshot.units.find(&o.unit_code) {
+                Some(Party::Unit(u)) => vec![u],
+                Some(Party::Group(g)) => snapshot.units.group(g).members.clone(),
+                None => continue,
+            };
+            for u in units {
+                by.entry(u).or_default().push(Reason {
+                    level: Level::Red,
+                    text: format!(
+                        "整改逾期：{}（记录#{}）应于{}前整改完毕",
+                        o.code, o.entry_id, o.due
+                    ),
+                    department: snapshot.owner(&o.code).map(str::to_string),
+                });
+            }
+        }
+        Ok(by)
     }
 }
 

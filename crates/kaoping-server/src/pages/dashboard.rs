@@ -80,6 +80,9 @@ pub async fn page(
                             " " a.button.secondary href=(format!("/periods/{}/records", period.id)) { "各单位记录本" }
                         }
                     }
+                    @if kaoping_app::may_see_rectifications(&user.actor) {
+                        " " a.button.secondary href=(format!("/periods/{}/rectifications", period.id)) { "整改" }
+                    }
                 }
                 @if let Some(w) = &warnings {
                     (warnings_block(period.id, w, staff))

@@ -11,6 +11,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::html::{filter_query, layout, opt, pager, problem_beside, pts, PageResult};
+use super::sheet::rectification_class;
 use crate::session::CurrentUser;
 use crate::state::AppState;
 
@@ -123,6 +124,14 @@ pub async fn page(
         .app
         .ledger(&user.actor, id, query, q.page.unwrap_or(1))
         .await?;
+    // Each deduction's rectification (整改), or a link to require one where the reader may.
+    let rectified = state.app.rectification_states(&user.actor, id).await?;
+    let may_require = |e: &kaoping_store::Entry| {
+        kaoping_app::deducts(&view.snapshot, e)
+            && user.actor.may(kaoping_app::Action::RequireRectification {
+                owner: view.snapshot.owner(&e.code),
+            })
+    };
     // The page's own address with its filters but without the page number.
     let here = format!(
         "/periods/{id}/ledger?{}",
@@ -184,7 +193,14 @@ pub async fn page(
                                 td { (who(e.recorded_by)) }
                                 td { (stamp_of(e.recorded_at)) }
                                 td { (e.reason) }
-                                td { @if *counts { span.badge.ok { "有效" } } @else { span.muted { "已替代" } } }
+                                td {
+                                    @if *counts { span.badge.ok { "有效" } } @else { span.muted { "已替代" } }
+                                    @if let Some(r) = rectified.get(&e.id) {
+                                        " " a class={ "badge " (rectification_class(r)) } href={ "/rectifications/" (r.id) } { "整改：" (r.label()) }
+                                    } @else if *counts && may_require(e) {
+                                        " " a href={ "/periods/" (id) "/rectifications/new?entry=" (e.id) } { "要求整改" }
+                                    }
+                                }
                             }
                         }
                     }

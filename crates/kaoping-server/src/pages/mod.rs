@@ -19,6 +19,7 @@ mod ledger;
 mod login;
 mod publication;
 mod records;
+mod rectifications;
 mod review;
 mod rubric;
 mod rubric_review;
@@ -154,6 +155,17 @@ pub fn router(state: AppState) -> Router {
             get(appeals::list).post(appeals::file),
         )
         .route("/periods/{id}/appeals/new", get(appeals::form))
+        .route(
+            "/periods/{id}/rectifications",
+            get(rectifications::list).post(rectifications::create),
+        )
+        .route(
+            "/periods/{id}/rectifications/new",
+            get(rectifications::form),
+        )
+        .route("/rectifications/{id}", get(rectifications::show))
+        .route("/rectifications/{id}/report", post(rectifications::report))
+        .route("/rectifications/{id}/decide", post(rectifications::decide))
         .route(
             "/periods/{id}/appeals/{appeal}/decide",
             post(appeals::decide),

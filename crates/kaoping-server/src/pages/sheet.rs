@@ -122,12 +122,36 @@ fn trace_line(
                                 @if may_appeal {
                                     " · " a href={ "/periods/" (id) "/appeals/new?entry=" (en.id) } { "申诉" }
                                 }
+                                (rectification_mark(view, en))
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// Beside a deduction: its rectification state linked to the rectification (逾期 in red), or, for the
+/// item's department, a link to require one.
+fn rectification_mark(view: &Sheet, en: &kaoping_store::Entry) -> Markup {
+    let id = view.snapshot.period.id;
+    html! {
+        @if let Some(r) = view.rectifications.get(&en.id) {
+            " · " a class={ "badge " (rectification_class(r)) } href={ "/rectifications/" (r.id) } { "整改：" (r.label()) }
+        } @else if view.may_require(en) {
+            " · " a href={ "/periods/" (id) "/rectifications/new?entry=" (en.id) } { "要求整改" }
+        }
+    }
+}
+
+/// The badge class of a rectification's state: red when overdue, green when accepted.
+pub(crate) fn rectification_class(r: &kaoping_app::RectificationShown) -> &'static str {
+    use kaoping_store::RectificationState as S;
+    match (r.overdue, r.state) {
+        (true, _) => "bad",
+        (false, S::Accepted) => "ok",
+        (false, _) => "warn",
     }
 }
 

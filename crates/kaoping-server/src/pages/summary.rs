@@ -224,6 +224,9 @@ pub async fn page(
             p.no-print {
                 a.button.secondary href=(format!("/periods/{id}/notice")) { "打印通报" } " "
                 a.button.secondary href=(format!("/periods/{id}/ledger")) { "考核记录" } " "
+                @if kaoping_app::may_see_rectifications(&user.actor) {
+                    a.button.secondary href=(format!("/periods/{id}/rectifications")) { "整改" } " "
+                }
                 a.button.secondary href=(format!("/periods/{id}/summary.xlsx")) { "下载Excel" } " "
                 @if ballots {
                     a.button.secondary href=(format!("/periods/{id}/ballots")) { "民主评议" } " "

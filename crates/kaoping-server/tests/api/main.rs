@@ -21,6 +21,7 @@ mod processes;
 mod races;
 mod recording;
 mod records;
+mod rectification;
 mod results;
 mod review;
 mod rule_kinds;

@@ -278,6 +278,45 @@ pub(crate) const PUBLICATION: Kind = Kind {
     mutable: false,
 };
 
+/// A rectification requirement (整改, migration 0011): linked once.
+pub(crate) const RECTIFICATION: Kind = Kind {
+    name: "rectification",
+    table: "rectifications",
+    key: "id",
+    columns: &[
+        ("id", I),
+        ("period_id", I),
+        ("entry_id", I),
+        ("unit_code", T),
+        ("code", T),
+        ("requirement", T),
+        ("due", T),
+        ("created_by", I),
+        ("created_at", I),
+    ],
+    children: &[],
+    mutable: false,
+};
+
+/// A step of a rectification: a report, an acceptance or a return; linked once.
+pub(crate) const RECTIFICATION_STEP: Kind = Kind {
+    name: "rectification_step",
+    table: "rectification_steps",
+    key: "id",
+    columns: &[
+        ("id", I),
+        ("rectification_id", I),
+        ("kind", T),
+        ("text", T),
+        ("evidence_id", I),
+        ("actor", I),
+        ("day", T),
+        ("at", I),
+    ],
+    children: &[],
+    mutable: false,
+};
+
 /// Every kind, in the order `kaoping verify` checks them.
 /// A ballot campaign's close (民主评议): the settings as their digest, every ballot (`id:class:valid:ratings`)
 /// and every code's state (`hash:class:used`) as they were counted. Voting itself is not linked: a link
@@ -349,6 +388,8 @@ pub(crate) const KINDS: &[&Kind] = &[
     &PUBLICATION,
     &BALLOT_CLOSING,
     &ACTIVITY_RECORD,
+    &RECTIFICATION,
+    &RECTIFICATION_STEP,
 ];
 
 impl Kind {

@@ -4,7 +4,7 @@
 //! the link keeps the SHA-256 of the record's canonical content (`canonical.rs`) and SHA-256(previous
 //! hash, content hash). Only hashes are kept: a link costs 128 bytes, not a second copy of the record.
 //! There is one chain per period (`period:N`: the period's state, entries, reviews, appeals, decisions,
-//! publications, and the evidence and audit records written with them) and one for the rest (`org`).
+//! publications, rectifications and their steps, and the evidence and audit records written with them) and one for the rest (`org`).
 //! A period's chain grows under the period's lock ([`crate::PeriodTx`]); the org chain under SQLite's
 //! write lock or PostgreSQL's advisory lock [`ORG_CHAIN_LOCK`]. `UNIQUE (chain, seq)` refuses a fork
 //! whatever happens.
@@ -331,10 +331,13 @@ async fn chain_of_record(
 ) -> Result<Option<i64>, StoreError> {
     let sql = match kind.name {
         "period" => return Ok(Some(id)),
-        "entry" | "review" | "appeal" | "publication" => {
+        "entry" | "review" | "appeal" | "publication" | "rectification" => {
             format!("SELECT period_id FROM {} WHERE id = $1", kind.table)
         }
         "appeal_decision" => "SELECT period_id FROM appeals WHERE id = $1".to_string(),
+        "rectification_step" => "SELECT r.period_id FROM rectification_steps s \
+             JOIN rectifications r ON r.id = s.rectification_id WHERE s.id = $1"
+            .to_string(),
         _ => return Ok(None),
     };
     Ok(sqlx::query_scalar(&sql)
