@@ -50,11 +50,15 @@ pub enum AuditAction {
     BallotCodes,
     BallotPaper,
     BallotClose,
+    NotifyChannelCreate,
+    NotifyChannelEdit,
+    NotifyChannelDelete,
+    NotifySmtp,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::Login,
         AuditAction::Entry,
         AuditAction::Withdraw,
@@ -88,6 +92,10 @@ impl AuditAction {
         AuditAction::RubricDelete,
         AuditAction::PeriodEdit,
         AuditAction::PeriodDelete,
+        AuditAction::NotifyChannelCreate,
+        AuditAction::NotifyChannelEdit,
+        AuditAction::NotifyChannelDelete,
+        AuditAction::NotifySmtp,
         AuditAction::FirstStart,
         AuditAction::Demo,
     ];
@@ -130,6 +138,10 @@ impl AuditAction {
             AuditAction::BallotCodes => "ballot_codes",
             AuditAction::BallotPaper => "ballot_paper",
             AuditAction::BallotClose => "ballot_close",
+            AuditAction::NotifyChannelCreate => "notify_channel_create",
+            AuditAction::NotifyChannelEdit => "notify_channel_edit",
+            AuditAction::NotifyChannelDelete => "notify_channel_delete",
+            AuditAction::NotifySmtp => "notify_smtp",
         }
     }
 
@@ -171,6 +183,10 @@ impl AuditAction {
             AuditAction::BallotCodes => "发放投票码",
             AuditAction::BallotPaper => "录入纸质票",
             AuditAction::BallotClose => "结束评议",
+            AuditAction::NotifyChannelCreate => "新建提醒渠道",
+            AuditAction::NotifyChannelEdit => "修改提醒渠道",
+            AuditAction::NotifyChannelDelete => "删除提醒渠道",
+            AuditAction::NotifySmtp => "修改邮件服务器设置",
         }
     }
 
