@@ -49,6 +49,7 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
             secure_cookies: args.secure_cookies,
             trust_proxy: args.trust_proxy,
             today: args.today,
+            notify: Default::default(),
         };
         let server = kaoping_server::Server::build(&config)
             .await

@@ -320,6 +320,7 @@ async fn start_server(scheme: DemoScheme) -> (String, tempfile::TempDir) {
         secure_cookies: false,
         trust_proxy: false,
         today: None,
+        notify: Default::default(),
     };
     let server = Server::with_store(store, &config).await.expect("bind");
     let base = format!("http://127.0.0.1:{}", server.port());

@@ -6,7 +6,8 @@ use crate::helpers::TestApp;
 
 on_both!(openapi_describes_every_api_route);
 
-/// Every `/api` route the router serves, with its methods, read from the router's source (api.rs), so a
+/// Every `/api` route the router serves, with its methods, read from the router's source (api.rs,
+/// ballot_api.rs, notify_api.rs), so a
 /// new route without documentation fails here. The document itself (`/api/openapi.json`) is exempt.
 fn served() -> Vec<(String, String)> {
     let api = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/api.rs"))
@@ -18,10 +19,15 @@ fn served() -> Vec<(String, String)> {
     let api = &api[..api.find(".with_state").expect("with_state")];
     let ballots = &ballots[ballots.find("Router::new()").expect("router")..];
     let ballots = &ballots[..ballots.find("\n}\n").expect("end of routes")];
+    let notify = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/notify_api.rs"))
+        .expect("notify_api.rs");
+    let notify = &notify[notify.find("Router::new()").expect("router")..];
+    let notify = &notify[..notify.find("\n}\n").expect("end of routes")];
     let mut out = Vec::new();
     for chunk in api
         .split(".route(")
         .chain(ballots.split(".route("))
+        .chain(notify.split(".route("))
         .filter(|c| c.contains('"'))
     {
         let path = chunk.split('"').nth(1).expect("route path").to_string();
