@@ -113,6 +113,17 @@ pub struct DeliveryRound {
 /// The outcome of a test message: sent, or the error.
 pub type TestOutcome = Result<(), String>;
 
+/// An error as kept in the outbox: at most 500 characters.
+fn shortened(error: &str) -> String {
+    let mut chars = error.chars();
+    let cut: String = chars.by_ref().take(500).collect();
+    if chars.next().is_some() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
 /// The test message's content.
 fn test_digest(now_ms: i64) -> Digest {
     Digest {
@@ -176,6 +187,10 @@ impl App {
                 Some(channel_id) => match self.store.notify_channel(channel_id).await? {
                     None => Err("渠道已删除，未发送".to_string()),
                     Some(c) if !c.enabled => Err("渠道已停用，未发送".to_string()),
+                    // Rendered for the kind it had when queued.
+                    Some(c) if c.kind.key() != message.channel_kind => {
+                        Err("渠道类型已修改，未发送".to_string())
+                    }
                     Some(channel) => {
                         send(
                             &self.notifier.http,
@@ -195,6 +210,7 @@ impl App {
                     round.sent += 1;
                 }
                 Err(error) => {
+                    let error = shortened(&error);
                     let attempts = message.attempts.saturating_add(1);
                     let retry_at = self.notifier.backoff.retry_at(attempts, now_ms);
                     tracing::warn!(
@@ -241,10 +257,10 @@ impl App {
             })
             .await?
             .ok_or_else(|| AppError::Internal("测试消息未能写入发送记录".into()))?;
-        self.send_claimed_test(id, &channel, &digest, now).await
+        self.attempt_test(id, &channel, &digest, now).await
     }
 
-    async fn send_claimed_test(
+    async fn attempt_test(
         &self,
         id: i64,
         channel: &Channel,
@@ -264,6 +280,7 @@ impl App {
         match &outcome {
             Ok(()) => self.store.message_sent(id, now).await?,
             Err(error) => {
+                let error = &shortened(error);
                 tracing::warn!(message = id, channel = %channel.name, error = %error, "测试消息发送失败");
                 self.store.message_failed(id, now, error, None).await?;
             }
