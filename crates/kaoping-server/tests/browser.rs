@@ -1114,6 +1114,7 @@ const ROLE_PAGES: &[(&str, &[&str])] = &[
             "/admin/org/2/edit",
             "/admin/periods/2/edit",
             "/admin/departments/1/delete",
+            "/admin/notifications",
             "/audit",
             "/admin/integrity",
         ],
