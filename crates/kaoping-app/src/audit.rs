@@ -58,11 +58,15 @@ pub enum AuditAction {
     RectificationRequire,
     RectificationReport,
     RectificationDecision,
+    NotifyChannelCreate,
+    NotifyChannelEdit,
+    NotifyChannelDelete,
+    NotifySmtp,
 }
 
 impl AuditAction {
     /// Every action, in the order the log's filter lists them.
-    pub const ALL: [AuditAction; 41] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::Login,
         AuditAction::RecordKeep,
         AuditAction::RecordReject,
@@ -102,6 +106,10 @@ impl AuditAction {
         AuditAction::RubricDelete,
         AuditAction::PeriodEdit,
         AuditAction::PeriodDelete,
+        AuditAction::NotifyChannelCreate,
+        AuditAction::NotifyChannelEdit,
+        AuditAction::NotifyChannelDelete,
+        AuditAction::NotifySmtp,
         AuditAction::FirstStart,
         AuditAction::Demo,
     ];
@@ -150,6 +158,10 @@ impl AuditAction {
             AuditAction::RectificationRequire => "rectification_require",
             AuditAction::RectificationReport => "rectification_report",
             AuditAction::RectificationDecision => "rectification_decision",
+            AuditAction::NotifyChannelCreate => "notify_channel_create",
+            AuditAction::NotifyChannelEdit => "notify_channel_edit",
+            AuditAction::NotifyChannelDelete => "notify_channel_delete",
+            AuditAction::NotifySmtp => "notify_smtp",
         }
     }
 
@@ -197,6 +209,10 @@ impl AuditAction {
             AuditAction::RectificationRequire => "要求整改",
             AuditAction::RectificationReport => "提交整改报告",
             AuditAction::RectificationDecision => "整改验收",
+            AuditAction::NotifyChannelCreate => "新建提醒渠道",
+            AuditAction::NotifyChannelEdit => "修改提醒渠道",
+            AuditAction::NotifyChannelDelete => "删除提醒渠道",
+            AuditAction::NotifySmtp => "修改邮件服务器设置",
         }
     }
 

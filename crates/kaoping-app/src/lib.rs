@@ -34,6 +34,7 @@ mod integrity;
 mod ledger;
 mod limits;
 mod lists;
+pub mod notify;
 mod period;
 mod permissions;
 mod progress;
@@ -115,6 +116,7 @@ pub struct App {
     periods: Arc<period::PeriodCache>,
     integrity: Arc<integrity::LastCheck>,
     clock: Clock,
+    notifier: notify::Notifier,
 }
 
 impl App {
@@ -124,7 +126,14 @@ impl App {
             periods: Arc::default(),
             integrity: Arc::default(),
             clock: Clock::System,
+            notifier: notify::Notifier::default(),
         }
+    }
+
+    /// The same application retrying failed reminders after `backoff`'s delays (tests make them short).
+    pub fn with_backoff(mut self, backoff: notify::Backoff) -> App {
+        self.notifier.backoff = backoff;
+        self
     }
 
     /// The same application reading today from `clock` (tests fix the day).

@@ -190,3 +190,48 @@ async fn a_projected_score_under_the_pass_mark_is_red_and_near_it_yellow() {
     }
     panic!("the village never went under the pass mark: lost {lost}");
 }
+
+#[tokio::test]
+async fn the_daily_digest_says_what_became_due_that_day() {
+    let (_dir, app) = demo(kaoping_app::demo::DemoScheme::Dongli, "2024-07-01").await;
+    let d01 = app.actor_named("d01").await.expect("d01");
+    // D01 held its 支委会 in April only: May and June are missed.
+    let draft = RecordDraft {
+        unit: "D01".into(),
+        kind: "支委会".into(),
+        date: Date::new(2024, 4, 8),
+        topic: "四月支委会".into(),
+        ..RecordDraft::default()
+    };
+    app.keep_record(&d01, 2, draft, None).await.expect("kept");
+    let digest = app
+        .daily_digest(day("2024-07-01"))
+        .await
+        .expect("digest")
+        .expect("June ended yesterday: something to say");
+    let lines: Vec<&String> = digest.sections.iter().flat_map(|(_, l)| l).collect();
+    assert!(
+        digest
+            .sections
+            .iter()
+            .any(|(h, _)| h == "2024年度党建工作考评 · 党工部"),
+        "{digest:?}"
+    );
+    assert!(
+        lines.contains(&&"红色：供电车间党支部 支委会：2024年6月没有记录".to_string()),
+        "{lines:?}"
+    );
+    // May's miss was said on 1 June, not again; nor is a month not yet over.
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains("2024年5月") && !l.contains("2024年7月")),
+        "{lines:?}"
+    );
+    // The next day nothing new has become due.
+    assert!(app
+        .daily_digest(day("2024-07-02"))
+        .await
+        .expect("digest")
+        .is_none());
+}

@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// stood then, e.g. the demo's 2024 period on 2024-07-21.
     #[arg(long, value_name = "DATE")]
     today: Option<kaoping_core::date::Date>,
+    /// The hour (China time, 0–23) from which the day's digest of warnings is sent to the reminder
+    /// channels (docs/notifications.md).
+    #[arg(long, value_name = "HOUR", default_value_t = 8, value_parser = clap::value_parser!(u8).range(0..24))]
+    digest_hour: u8,
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), String> {
@@ -49,6 +53,10 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
             secure_cookies: args.secure_cookies,
             trust_proxy: args.trust_proxy,
             today: args.today,
+            notify: kaoping_server::NotifySchedule {
+                digest_hour: args.digest_hour,
+                ..Default::default()
+            },
         };
         let server = kaoping_server::Server::build(&config)
             .await

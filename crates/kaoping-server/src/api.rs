@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ballot_api::routes())
         .merge(crate::records_api::routes())
         .merge(crate::rectification_api::routes())
+        .merge(crate::notify_api::routes())
         .with_state(state)
 }
 

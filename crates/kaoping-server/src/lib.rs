@@ -13,6 +13,8 @@ mod assets;
 mod ballot_api;
 mod error;
 mod guard;
+mod notify_api;
+mod notify_worker;
 mod pages;
 mod records_api;
 mod rectification_api;
@@ -29,6 +31,7 @@ use kaoping_store::Store;
 use tokio::net::TcpListener;
 
 pub use error::ServerError;
+pub use notify_worker::NotifySchedule;
 pub use state::AppState;
 
 /// Where the data lives and where to listen. Its `Debug` hides the database password.
@@ -47,6 +50,8 @@ pub struct Config {
     /// Read today as this day instead of the system clock's (warnings, deadlines and 整改 turn on
     /// it): for tests, and for trying a past year's demo as it stood on a given day.
     pub today: Option<kaoping_core::date::Date>,
+    /// When reminders are delivered and the daily digest queued (tests make it fast).
+    pub notify: NotifySchedule,
 }
 
 impl std::fmt::Debug for Config {
@@ -61,6 +66,7 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_proxy", &self.trust_proxy)
             .field("today", &self.today)
+            .field("notify", &self.notify)
             .finish()
     }
 }
@@ -71,6 +77,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    notify: NotifySchedule,
 }
 
 impl Server {
@@ -95,7 +102,9 @@ impl Server {
             .await
             .map_err(|e| ServerError::Bind(config.addr.to_string(), e))?;
         let clock = config.today.map_or(Clock::System, Clock::Fixed);
-        let app = App::new(store).with_clock(clock);
+        let app = App::new(store)
+            .with_clock(clock)
+            .with_backoff(config.notify.backoff.clone());
         let state = AppState::new(app, config.secure_cookies, config.trust_proxy);
         let router = pages::router(state.clone())
             .merge(api::router(state.clone()))
@@ -122,6 +131,7 @@ impl Server {
             listener,
             router,
             state,
+            notify: config.notify.clone(),
         })
     }
 
@@ -163,6 +173,9 @@ impl Server {
                 Err(e) => tracing::error!(error = %e, "数据完整性校验无法完成"),
             }
         });
+        // Reminders: due messages delivered every `notify.every`, the daily digest queued once a day.
+        // The worker ends with this future (a server dropped or aborted stops it too).
+        let _worker = notify_worker::spawn(self.state.app.clone(), self.notify.clone());
         axum::serve(
             self.listener,
             self.router
@@ -184,6 +197,7 @@ mod tests {
             secure_cookies: false,
             trust_proxy: false,
             today: None,
+            notify: super::NotifySchedule::default(),
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cret"), "{shown}");

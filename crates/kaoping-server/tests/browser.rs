@@ -320,6 +320,7 @@ async fn start_server(scheme: DemoScheme) -> (String, tempfile::TempDir) {
         secure_cookies: false,
         trust_proxy: false,
         today: None,
+        notify: Default::default(),
     };
     let server = Server::with_store(store, &config).await.expect("bind");
     let base = format!("http://127.0.0.1:{}", server.port());
@@ -1116,6 +1117,7 @@ const ROLE_PAGES: &[(&str, &[&str])] = &[
             "/admin/org/2/edit",
             "/admin/periods/2/edit",
             "/admin/departments/1/delete",
+            "/admin/notifications",
             "/audit",
             "/admin/integrity",
         ],

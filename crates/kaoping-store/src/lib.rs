@@ -34,6 +34,7 @@ mod error;
 mod evidence;
 mod ledger;
 mod login_throttle;
+mod notifications;
 mod org;
 mod period_tx;
 mod periods;
@@ -57,6 +58,9 @@ pub use error::StoreError;
 pub use evidence::Evidence;
 pub use ledger::{Entry, EntryKind, LedgerFilter, LedgerPage, NewEntry, Source};
 pub use login_throttle::{Admission, LoginLimits};
+pub use notifications::{
+    Channel, ChannelKind, NewChannel, NewMessage, OutboxMessage, SmtpSecurity, SmtpSettings,
+};
 pub use org::{Department, NewOrgUnit, OrgChange, OrgKind, OrgUnit};
 pub use period_tx::{LedgerHead, PeriodLoad, PeriodTx};
 pub use periods::{period_name_key, period_units, NewPeriod, Period, PeriodStatus};

@@ -506,6 +506,57 @@ async fn the_runtime_role_appends_and_cannot_rewrite() {
             .delete_department(dept, |_, _| false, &note)
             .await
             .unwrap();
+        // Reminders (migration 0012's grants): channels and SMTP settings changed, the outbox worked.
+        let channel = kaoping_store::NewChannel {
+            kind: kaoping_store::ChannelKind::WeCom,
+            name: "群".into(),
+            target: "https://example.com/hook".into(),
+            secret: String::new(),
+            enabled: true,
+        };
+        let id = store.create_notify_channel(&channel, &note).await.unwrap();
+        store
+            .update_notify_channel(id, &channel, &note)
+            .await
+            .unwrap();
+        let smtp = kaoping_store::SmtpSettings {
+            host: "smtp.example.com".into(),
+            port: 465,
+            security: kaoping_store::SmtpSecurity::Tls,
+            username: String::new(),
+            password: String::new(),
+            from_address: "k@example.com".into(),
+        };
+        store
+            .save_smtp_settings(&smtp, Some("pw"), &note)
+            .await
+            .unwrap();
+        store.save_smtp_settings(&smtp, None, &note).await.unwrap();
+        let message = kaoping_store::NewMessage {
+            channel_id: id,
+            channel_kind: channel.kind,
+            channel_name: channel.name.clone(),
+            purpose: "digest",
+            dedup_key: Some("digest:2024-07-21:1".into()),
+            subject: "日报".into(),
+            body: "内容".into(),
+            next_attempt_at: 0,
+        };
+        let queued = store.enqueue_message(&message).await.unwrap().unwrap();
+        assert_eq!(store.enqueue_message(&message).await.unwrap(), None);
+        assert!(store.claim_message(queued, 1, 100).await.unwrap().is_some());
+        assert!(store.claim_message(queued, 2, 100).await.unwrap().is_none());
+        store
+            .message_failed(queued, 3, "HTTP 500", Some(4))
+            .await
+            .unwrap();
+        store.message_sent(queued, 5).await.unwrap();
+        store.delete_notify_channel(id, &note).await.unwrap();
+        let kept = store.message(queued).await.unwrap().unwrap();
+        assert_eq!(
+            (kept.channel_id, kept.attempts, kept.sent_at),
+            (None, 2, Some(5))
+        );
         assert!(store.verify_chains().await.unwrap().intact());
         store.close().await;
 

@@ -50,6 +50,9 @@ pub struct Reason {
     pub level: Level,
     pub text: String,
     pub department: Option<String>,
+    /// The day it became due (a month missed the day after it ended, a reminder from the 21st, a
+    /// 整改 the day after its due day); `None` for a projected score, which holds while it holds.
+    pub since: Option<kaoping_core::date::Date>,
 }
 
 /// A unit that is not green.
@@ -107,24 +110,12 @@ impl App {
         if visible.is_empty() && !actor.may(Action::ViewSummary { published }) {
             return Err(AppError::Forbidden("无权查看该考评期的预警".into()));
         }
-        let mut warnings = Vec::new();
-        if !published {
-            let overdue = self.overdue_by_unit(&snapshot).await?;
-            let today = self.today();
-            let dates = self.record_dates(period_id).await?;
-            for u in visible {
-                let reasons = unit_reasons(&snapshot, &dates, u, today, overdue.get(&u));
-                if let Some(level) = reasons.iter().map(|r| r.level).max() {
-                    let unit = snapshot.units.unit(u);
-                    warnings.push(Warning {
-                        unit: unit.code.clone(),
-                        name: unit.name.clone(),
-                        level,
-                        reasons,
-                    });
-                }
-            }
-        }
+        let warnings = if published {
+            Vec::new()
+        } else {
+            self.unit_warnings(&snapshot, &visible, self.today())
+                .await?
+        };
         let mut by_department: Vec<(String, usize, usize)> = Vec::new();
         for w in &warnings {
             for r in &w.reasons {
@@ -150,6 +141,31 @@ impl App {
         })
     }
 
+    /// The warnings of `units` as of `today` (green units left out), whoever asks.
+    pub(crate) async fn unit_warnings(
+        &self,
+        snapshot: &Snapshot,
+        units: &[usize],
+        today: kaoping_core::date::Date,
+    ) -> Result<Vec<Warning>, AppError> {
+        let overdue = self.overdue_by_unit(snapshot).await?;
+        let dates = self.record_dates(snapshot.period.id).await?;
+        let mut warnings = Vec::new();
+        for &u in units {
+            let reasons = unit_reasons(snapshot, &dates, u, today, overdue.get(&u));
+            if let Some(level) = reasons.iter().map(|r| r.level).max() {
+                let unit = snapshot.units.unit(u);
+                warnings.push(Warning {
+                    unit: unit.code.clone(),
+                    name: unit.name.clone(),
+                    level,
+                    reasons,
+                });
+            }
+        }
+        Ok(warnings)
+    }
+
     /// Overdue 整改 by unit (a group's deduction is overdue for each of its members).
     async fn overdue_by_unit(
         &self,
@@ -171,6 +187,7 @@ impl App {
                         o.code, o.entry_id, o.due
                     ),
                     department: snapshot.owner(&o.code).map(str::to_string),
+                    since: Some(o.due.add_days(1)),
                 });
             }
         }
@@ -202,17 +219,22 @@ fn unit_reasons(
                     k.schedule,
                     kaoping_core::records::Schedule::QuarterlyBy { .. }
                 );
-                let (level, text) = if g.closed && late {
+                let (level, text, since) = if g.closed {
+                    let missing = if late {
+                        "逾期或没有记录"
+                    } else {
+                        "没有记录"
+                    };
                     (
                         Level::Red,
-                        format!("{}：{}逾期或没有记录", k.kind, g.slot.label),
+                        format!("{}：{}{missing}", k.kind, g.slot.label),
+                        g.slot.end.add_days(1),
                     )
-                } else if g.closed {
-                    (Level::Red, format!("{}：{}没有记录", k.kind, g.slot.label))
                 } else if today >= g.slot.remind_from {
                     (
                         Level::Yellow,
                         format!("{}：{}尚未记录（截至{}）", k.kind, g.slot.label, g.slot.end),
+                        g.slot.remind_from,
                     )
                 } else {
                     continue;
@@ -222,6 +244,7 @@ fn unit_reasons(
                     level,
                     text,
                     department: p.owner.clone(),
+                    since: Some(since),
                 });
             }
         }
@@ -256,6 +279,7 @@ fn unit_reasons(
                     points(pass)
                 ),
                 department: None,
+                since: None,
             });
         }
     }

@@ -150,6 +150,25 @@ pub fn router(state: AppState) -> Router {
             "/admin/periods/{id}/delete",
             get(admin::confirm_period).post(admin::delete_period),
         )
+        .route("/admin/notifications", get(admin::notifications_page))
+        .route("/admin/notifications/channels", post(admin::create_channel))
+        .route(
+            "/admin/notifications/channels/{id}/edit",
+            get(admin::channel_page).post(admin::save_channel),
+        )
+        .route(
+            "/admin/notifications/channels/{id}/enabled",
+            post(admin::set_channel_enabled),
+        )
+        .route(
+            "/admin/notifications/channels/{id}/delete",
+            post(admin::delete_channel),
+        )
+        .route(
+            "/admin/notifications/channels/{id}/test",
+            post(admin::test_channel),
+        )
+        .route("/admin/notifications/smtp", post(admin::save_smtp))
         .route(
             "/periods/{id}/appeals",
             get(appeals::list).post(appeals::file),

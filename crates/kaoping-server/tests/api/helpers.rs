@@ -238,6 +238,7 @@ impl Db {
                 secure_cookies: false,
                 trust_proxy: false,
                 today: None,
+                notify: Default::default(),
             },
             Db::Postgres { url, .. } => Config {
                 addr,
@@ -246,6 +247,7 @@ impl Db {
                 secure_cookies: false,
                 trust_proxy: false,
                 today: None,
+                notify: Default::default(),
             },
         }
     }

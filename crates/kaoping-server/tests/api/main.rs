@@ -15,6 +15,7 @@ mod hardening;
 mod integrity;
 mod lists;
 mod login;
+mod notifications;
 mod openapi;
 mod permissions;
 mod processes;

@@ -7,8 +7,8 @@ use crate::helpers::TestApp;
 on_both!(openapi_describes_every_api_route);
 
 /// Every `/api` route the router serves, with its methods, read from the router's source (api.rs,
-/// ballot_api.rs, rectification_api.rs), so a
-/// new route without documentation fails here. The document itself (`/api/openapi.json`) is exempt.
+/// every `*_api.rs` module), so a new route without documentation fails here. The document itself
+/// (`/api/openapi.json`) is exempt.
 fn served() -> Vec<(String, String)> {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
     let api = std::fs::read_to_string(format!("{src}/api.rs")).expect("api.rs");

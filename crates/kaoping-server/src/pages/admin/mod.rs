@@ -7,6 +7,7 @@
 
 mod delete;
 mod departments;
+mod notifications;
 mod org;
 mod periods;
 mod rubrics;
@@ -17,6 +18,10 @@ pub use delete::{
     delete_org_unit, delete_period, delete_rubric,
 };
 pub use departments::{create_department, department_page, departments_page, save_department};
+pub use notifications::{
+    channel_page, create_channel, delete_channel, notifications_page, save_channel, save_smtp,
+    set_channel_enabled, test_channel,
+};
 pub use org::{create_org_unit, org_page, org_unit_page, save_org_unit};
 pub use periods::{create_period, period_page, periods_page, save_period};
 pub use rubrics::{rubric_page, rubrics_page, save_rubric_label, upload_rubric};
@@ -34,12 +39,13 @@ use crate::session::CurrentUser;
 use crate::state::AppState;
 
 /// The five pages, in the navigation's order: path segment and name.
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("users", "用户"),
     ("departments", "部门"),
     ("org", "组织"),
     ("rubrics", "考评细则"),
     ("periods", "考评期"),
+    ("notifications", "消息提醒"),
 ];
 
 /// The name of a section.
