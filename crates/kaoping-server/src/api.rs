@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/periods/{id}/entries/{entry}/withdraw", post(withdraw))
         .route("/api/periods/{id}/publish", post(publish))
         .merge(crate::ballot_api::routes())
+        .merge(crate::attendance_api::routes())
         .with_state(state)
 }
 

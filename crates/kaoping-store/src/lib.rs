@@ -25,6 +25,7 @@ use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 mod appeals;
+mod attendance;
 mod audit;
 mod ballots;
 mod chain;
@@ -44,6 +45,7 @@ mod setup;
 mod users;
 
 pub use appeals::{Appeal, AppealStatus};
+pub use attendance::{AttendanceMonth, ExamScore};
 pub use audit::{AuditEntry, AuditFilter, AuditNote, AuditPage};
 pub use ballots::{
     CampaignRow, CampaignStatus, CodeCounts, CodeLookup, NewCampaign, StoredBallot, VoteLimits,

@@ -175,7 +175,7 @@ impl PeriodTx {
         &self.period
     }
 
-    fn conn(&mut self) -> &mut AnyConnection {
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
 
