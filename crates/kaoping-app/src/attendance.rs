@@ -20,7 +20,9 @@ use kaoping_core::records::Measure;
 use kaoping_core::units::Party;
 use kaoping_core::Decimal;
 use kaoping_formats::attendance::{read_attendance, read_exams, AttendanceError, Month, Persons};
-use kaoping_store::{AttendanceMonth, Department, Entry, EntryKind, ExamScore, NewEntry, PeriodTx, Source};
+use kaoping_store::{
+    AttendanceMonth, Department, Entry, EntryKind, ExamScore, NewEntry, PeriodTx, Source,
+};
 
 use crate::actor::Actor;
 use crate::audit::AuditAction;
@@ -82,9 +84,7 @@ pub fn attendance_rate(present: i64, due: i64) -> Option<Decimal> {
         return None;
     }
     let rate = Decimal::from(present) * Decimal::ONE_HUNDRED / Decimal::from(due);
-    Some(
-rate.trunc_with_scale(RATE_DECIMALS).normalize(),
-    )
+    Some(rate.trunc_with_scale(RATE_DECIMALS).normalize())
 }
 
 /// `1–6月`, `3月`, or `1、3、5月` (months of one year, `2024-01` …); other years spelt out.
@@ -101,7 +101,10 @@ fn months_label(months: &BTreeSet<String>) -> String {
         (Some(a), Some(b)) if contiguous => format!("{a}–{b}月"),
         _ => format!(
             "{}月",
-            nums.iter().map(u32::to_string).collect::<Vec<_>>().join("、")
+            nums.iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join("、")
         ),
     }
 }
@@ -172,9 +175,7 @@ impl<'s> Writer<'s> {
             self.saved
                 .iter()
                 .filter(|e| {
-                    e.unit_code == person
-                        && e.code == code
-                        && e.counts(replaced.contains(&e.id))
+                    e.unit_code == person && e.code == code && e.counts(replaced.contains(&e.id))
                 })
                 .cloned(),
         );
@@ -199,9 +200,9 @@ impl<'s> Writer<'s> {
         replaced: Option<Entry>,
     ) -> Result<(), FindingsImportError> {
         if entry.kind != EntryKind::Withdraw {
-            if let Err(e) = self
-                .work
-                .check(Source::Assessor, &entry.finding_input(), entry.replaces)
+            if let Err(e) =
+                self.work
+                    .check(Source::Assessor, &entry.finding_input(), entry.replaces)
             {
                 return Err(self.problem(&entry.unit_code, e.user_message()));
             }
@@ -313,7 +314,12 @@ fn measured_rules(
 }
 
 /// The department an import's entries are recorded for: the actor's, else the one owning the rule.
-fn department_of(actor: &Actor, snapshot: &Snapshot, departments: &[Department], code: &str) -> Option<i64> {
+fn department_of(
+    actor: &Actor,
+    snapshot: &Snapshot,
+    departments: &[Department],
+    code: &str,
+) -> Option<i64> {
     actor.department.as_ref().map(|d| d.id).or_else(|| {
         snapshot
             .owner(code)
@@ -467,7 +473,9 @@ impl App {
                     figure,
                     note,
                     // The rate rule takes one entry per person: whatever is there is the previous one.
-                    ours: Box::new(move |e: &Entry| rate_rule || e.note.starts_with(ATTENDANCE_NOTE)),
+                    ours: Box::new(move |e: &Entry| {
+                        rate_rule || e.note.starts_with(ATTENDANCE_NOTE)
+                    }),
                     reason: ATTENDANCE_REASON,
                 };
                 writer.align(&mut tx, period_id, want, &mut tally).await?;
@@ -523,10 +531,8 @@ impl App {
         }
         let rules = measured_rules(actor, &snapshot, &[Measure::ExamScore])?;
         let (measure, code) = rules[0].clone();
-        let scale = match &snapshot.rubric.rules()[snapshot
-            .rubric
-            .rule_measuring(measure)
-            .unwrap_or_default()]
+        let scale = match &snapshot.rubric.rules()
+            [snapshot.rubric.rule_measuring(measure).unwrap_or_default()]
         .kind
         {
             kaoping_core::rubric::RuleKind::Conversion {
@@ -538,8 +544,8 @@ impl App {
         };
         let text = findings_text(file, bytes)?;
         let persons = Persons::new(&snapshot.units);
-        let rows =
-            read_exams(file, text.as_bytes(), &persons, scale, &mut progress).map_err(rows_error)?;
+        let rows = read_exams(file, text.as_bytes(), &persons, scale, &mut progress)
+            .map_err(rows_error)?;
         let before: BTreeSet<(String, i64)> = tx
             .exam_scores()
             .await?
@@ -689,7 +695,10 @@ mod tests {
     #[test]
     fn months_read_as_a_clerk_writes_them() {
         let set = |ms: &[&str]| ms.iter().map(|m| m.to_string()).collect::<BTreeSet<_>>();
-        assert_eq!(months_label(&set(&["2024-01", "2024-02", "2024-03"])), "1–3月");
+        assert_eq!(
+            months_label(&set(&["2024-01", "2024-02", "2024-03"])),
+            "1–3月"
+        );
         assert_eq!(months_label(&set(&["2024-03"])), "3月");
         assert_eq!(months_label(&set(&["2024-01", "2024-03"])), "1、3月");
     }

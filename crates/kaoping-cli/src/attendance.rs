@@ -58,9 +58,11 @@ pub fn import_attendance(args: &AttendanceArgs<'_>) -> Result<(), String> {
     let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     let bar = indicatif::ProgressBar::new(lines.max(1));
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} 检查 {pos}/{len} 行 [{bar:30}] {percent}%")
-            .map_err(|e| e.to_string())?
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} 检查 {pos}/{len} 行 [{bar:30}] {percent}%",
+        )
+        .map_err(|e| e.to_string())?
+        .progress_chars("=> "),
     );
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("无法启动：{e}"))?;
     runtime.block_on(async {

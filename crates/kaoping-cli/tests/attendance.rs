@@ -67,8 +67,16 @@ fn attendance_and_exams_are_imported_all_or_nothing() {
     // 办公室 imports January (the demo's year is 2023: the month given on the command line).
     let o = kaoping(
         &[
-            "import-attendance", "--data", data_arg, "--period", &period_arg, "--user", "bangong",
-            "--month", "2023-01", attendance.to_str().unwrap(),
+            "import-attendance",
+            "--data",
+            data_arg,
+            "--period",
+            &period_arg,
+            "--user",
+            "bangong",
+            "--month",
+            "2023-01",
+            attendance.to_str().unwrap(),
         ],
         dir.path(),
     );
@@ -87,8 +95,16 @@ fn attendance_and_exams_are_imported_all_or_nothing() {
     // 政策法规科 may not import attendance (办公室's items): refused, nothing written.
     let o = kaoping(
         &[
-            "import-attendance", "--data", data_arg, "--period", &period_arg, "--user", "fagui",
-            "--month", "2023-02", attendance.to_str().unwrap(),
+            "import-attendance",
+            "--data",
+            data_arg,
+            "--period",
+            &period_arg,
+            "--user",
+            "fagui",
+            "--month",
+            "2023-02",
+            attendance.to_str().unwrap(),
         ],
         dir.path(),
     );
@@ -105,14 +121,25 @@ fn attendance_and_exams_are_imported_all_or_nothing() {
     .unwrap();
     let o = kaoping(
         &[
-            "import-attendance", "--data", data_arg, "--period", &period_arg, "--user", "bangong",
-            "--month", "2023-02", bad.to_str().unwrap(),
+            "import-attendance",
+            "--data",
+            data_arg,
+            "--period",
+            &period_arg,
+            "--user",
+            "bangong",
+            "--month",
+            "2023-02",
+            bad.to_str().unwrap(),
         ],
         dir.path(),
     );
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("二月.csv:3: “实际出勤天数”列：21天多于应出勤的20天"), "{err}");
+    assert!(
+        err.contains("二月.csv:3: “实际出勤天数”列：21天多于应出勤的20天"),
+        "{err}"
+    );
     assert!(err.contains("未导入任何记录"), "{err}");
     assert!(o.stdout.is_empty());
     assert_eq!(ledger(&data, period).len(), after.len());
@@ -120,12 +147,24 @@ fn attendance_and_exams_are_imported_all_or_nothing() {
     // 政策法规科 imports the exams.
     let o = kaoping(
         &[
-            "import-attendance", "--data", data_arg, "--period", &period_arg, "--user", "fagui",
-            "--exams", exams.to_str().unwrap(),
+            "import-attendance",
+            "--data",
+            data_arg,
+            "--period",
+            &period_arg,
+            "--user",
+            "fagui",
+            "--exams",
+            exams.to_str().unwrap(),
         ],
         dir.path(),
     );
     let out = text(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "stderr: {} {out}", text(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {} {out}",
+        text(&o.stderr)
+    );
     assert!(out.contains("5.1 考试成绩："), "{out}");
 }

@@ -59,7 +59,8 @@ impl Month {
         } else {
             return None;
         };
-        let digits = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(y) || !digits(m) || y.len() != 4 {
             return None;
         }
@@ -175,17 +176,48 @@ fn header_key(h: &str) -> String {
 }
 
 const PERSON_CODE: &[&str] = &[
-    "工号", "编号", "人员编号", "员工编号", "职工编号", "考勤号", "code", "personcode", "id",
+    "工号",
+    "编号",
+    "人员编号",
+    "员工编号",
+    "职工编号",
+    "考勤号",
+    "code",
+    "personcode",
+    "id",
 ];
 const PERSON_NAME: &[&str] = &[
-    "姓名", "人员", "员工", "员工姓名", "人员姓名", "职工", "职工姓名", "name", "person",
+    "姓名",
+    "人员",
+    "员工",
+    "员工姓名",
+    "人员姓名",
+    "职工",
+    "职工姓名",
+    "name",
+    "person",
 ];
 const DUE: &[&str] = &[
-    "应出勤", "应出勤天数", "应到", "应到天数", "应出勤日数", "应勤天数", "daysdue", "due",
+    "应出勤",
+    "应出勤天数",
+    "应到",
+    "应到天数",
+    "应出勤日数",
+    "应勤天数",
+    "daysdue",
+    "due",
 ];
 const PRESENT: &[&str] = &[
-    "实际出勤", "实际出勤天数", "实出勤", "实出勤天数", "实到", "实到天数", "出勤天数", "出勤",
-    "dayspresent", "present",
+    "实际出勤",
+    "实际出勤天数",
+    "实出勤",
+    "实出勤天数",
+    "实到",
+    "实到天数",
+    "出勤天数",
+    "出勤",
+    "dayspresent",
+    "present",
 ];
 const LATE: &[&str] = &["迟到", "迟到次数", "late"];
 const EARLY: &[&str] = &["早退", "早退次数", "early", "earlyleave"];
@@ -194,7 +226,16 @@ const MONTH: &[&str] = &["月份", "月", "考勤月份", "month"];
 const QUARTER: &[&str] = &["季度", "考试季度", "quarter"];
 const SCORE: &[&str] = &["成绩", "分数", "考试成绩", "得分", "score"];
 /// Columns every export carries that hold no figure: read past, never refused.
-const IGNORED: &[&str] = &["序号", "部门", "科室", "所在科室", "备注", "no", "department", "note"];
+const IGNORED: &[&str] = &[
+    "序号",
+    "部门",
+    "科室",
+    "所在科室",
+    "备注",
+    "no",
+    "department",
+    "note",
+];
 
 /// What a sheet is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,7 +331,12 @@ impl Header {
             match role_of(&key, sheet) {
                 Some(Col::Ignored) => roles.push(Col::Ignored),
                 Some(c) if roles.contains(&c) => {
-                    problems.push(format!("第{}列表头“{}”与前面的“{}”列重复", i + 1, h.trim(), c.label()));
+                    problems.push(format!(
+                        "第{}列表头“{}”与前面的“{}”列重复",
+                        i + 1,
+                        h.trim(),
+                        c.label()
+                    ));
                     roles.push(Col::Ignored);
                 }
                 Some(c) => roles.push(c),
@@ -394,7 +440,8 @@ fn utf8<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b [u8], AttendanceError> {
             file: file.to_string(),
             problems: vec![(
                 0,
-                "不是UTF-8编码（GBK等编码不支持）：请在Excel中另存为“CSV UTF-8”，或直接上传.xlsx".into(),
+                "不是UTF-8编码（GBK等编码不支持）：请在Excel中另存为“CSV UTF-8”，或直接上传.xlsx"
+                    .into(),
             )],
         });
     }
@@ -428,9 +475,8 @@ fn read_rows(
         }
     };
     let header_line = headers.position().map_or(1, |p| p.line());
-    let header = Header::read(&headers, sheet).map_err(|problems| {
-        fail(problems.into_iter().map(|p| (header_line, p)).collect())
-    })?;
+    let header = Header::read(&headers, sheet)
+        .map_err(|problems| fail(problems.into_iter().map(|p| (header_line, p)).collect()))?;
     let mut problems = Vec::new();
     let mut rows = 0usize;
     for record in records {
@@ -478,7 +524,11 @@ fn read_rows(
 
 /// The person a row names: by code when the file has a code column (its name, if given too, must
 /// agree), else by a name only one person has.
-fn person(persons: &Persons<'_>, header: &Header, record: &csv::StringRecord) -> Result<String, String> {
+fn person(
+    persons: &Persons<'_>,
+    header: &Header,
+    record: &csv::StringRecord,
+) -> Result<String, String> {
     let code = header.cell(record, Col::Code).filter(|c| !c.is_empty());
     let name = header.cell(record, Col::Name).filter(|n| !n.is_empty());
     match (code, name) {
@@ -487,7 +537,11 @@ fn person(persons: &Persons<'_>, header: &Header, record: &csv::StringRecord) ->
             match name {
                 Some(name) if persons.name_of(&found) != name => Err(at(
                     Col::Name,
-                    format!("工号{code}是“{}”，不是“{}”", persons.name_of(&found), shown(name)),
+                    format!(
+                        "工号{code}是“{}”，不是“{}”",
+                        persons.name_of(&found),
+                        shown(name)
+                    ),
                 )),
                 _ => Ok(found),
             }
@@ -519,7 +573,9 @@ pub fn read_attendance(
     read_rows(file, bytes, Sheet::Attendance, |header, record, line| {
         progress(line);
         let mut problems = Vec::new();
-        let who = person(persons, header, record).map_err(|e| problems.push(e)).ok();
+        let who = person(persons, header, record)
+            .map_err(|e| problems.push(e))
+            .ok();
         let own = header.cell(record, Col::Month).filter(|m| !m.is_empty());
         let this_month = match (own, month) {
             (Some(text), given) => match Month::parse(text) {
@@ -527,12 +583,18 @@ pub fn read_attendance(
                 Some(m) => {
                     problems.push(at(
                         Col::Month,
-                        format!("{m}与导入时指定的月份{}不符", given.map(|g| g.to_string()).unwrap_or_default()),
+                        format!(
+                            "{m}与导入时指定的月份{}不符",
+                            given.map(|g| g.to_string()).unwrap_or_default()
+                        ),
                     ));
                     None
                 }
                 None => {
-                    problems.push(at(Col::Month, format!("“{}”无法识别，应写作2024-03或2024年3月", shown(text))));
+                    problems.push(at(
+                        Col::Month,
+                        format!("“{}”无法识别，应写作2024-03或2024年3月", shown(text)),
+                    ));
                     None
                 }
             },
@@ -565,9 +627,15 @@ pub fn read_attendance(
             }
         }
         match (who, this_month, due, present, late, early, absent) {
-            (Some(person), Some(month), Some(days_due), Some(days_present), Some(late), Some(early), Some(absent))
-                if problems.is_empty() =>
-            {
+            (
+                Some(person),
+                Some(month),
+                Some(days_due),
+                Some(days_present),
+                Some(late),
+                Some(early),
+                Some(absent),
+            ) if problems.is_empty() => {
                 out.push(AttendanceRow {
                     line,
                     person,
@@ -602,14 +670,19 @@ pub fn read_exams(
     read_rows(file, bytes, Sheet::Exams, |header, record, line| {
         progress(line);
         let mut problems = Vec::new();
-        let who = person(persons, header, record).map_err(|e| problems.push(e)).ok();
+        let who = person(persons, header, record)
+            .map_err(|e| problems.push(e))
+            .ok();
         let q_text = header.cell(record, Col::Quarter).unwrap_or("");
         let quarter = parse_quarter(q_text);
         if quarter.is_none() {
             problems.push(if q_text.is_empty() {
                 at(Col::Quarter, "不能为空")
             } else {
-                at(Col::Quarter, format!("“{}”无法识别，应为1–4、Q1或一季度", shown(q_text)))
+                at(
+                    Col::Quarter,
+                    format!("“{}”无法识别，应为1–4、Q1或一季度", shown(q_text)),
+                )
             });
         }
         let s_text = header.cell(record, Col::Score).unwrap_or("");
@@ -691,8 +764,20 @@ mod tests {
 
     #[test]
     fn months_are_read_in_the_ways_people_write_them() {
-        for t in ["2024-03", "2024-3", "2024/03", "2024.3", "2024年3月", "202403", " 2024年03月 "] {
-            assert_eq!(Month::parse(t).map(|m| m.to_string()).as_deref(), Some("2024-03"), "{t}");
+        for t in [
+            "2024-03",
+            "2024-3",
+            "2024/03",
+            "2024.3",
+            "2024年3月",
+            "202403",
+            " 2024年03月 ",
+        ] {
+            assert_eq!(
+                Month::parse(t).map(|m| m.to_string()).as_deref(),
+                Some("2024-03"),
+                "{t}"
+            );
         }
         for t in ["2024-13", "24-03", "三月", "", "2024", "2024-0", "1999-01"] {
             assert_eq!(Month::parse(t), None, "{t}");
@@ -701,7 +786,15 @@ mod tests {
 
     #[test]
     fn quarters_are_read_in_the_ways_people_write_them() {
-        for (t, q) in [("1", 1), ("Q2", 2), ("q3", 3), ("一季度", 1), ("第1季度", 1), ("第四季度", 4), ("4季度", 4)] {
+        for (t, q) in [
+            ("1", 1),
+            ("Q2", 2),
+            ("q3", 3),
+            ("一季度", 1),
+            ("第1季度", 1),
+            ("第四季度", 4),
+            ("4季度", 4),
+        ] {
             assert_eq!(parse_quarter(t), Some(q), "{t}");
         }
         for t in ["5", "0", "Q", "第五季度", "一月"] {
@@ -740,13 +833,19 @@ mod tests {
 
     #[test]
     fn a_header_nobody_knows_is_named_and_a_missing_one_asked_for() {
-        let p = problems("姓名,应出勤,实出勤,迟到,早退,旷工,加班\n王建国,22,21,1,0,0,3\n", Some("2024-03"));
+        let p = problems(
+            "姓名,应出勤,实出勤,迟到,早退,旷工,加班\n王建国,22,21,1,0,0,3\n",
+            Some("2024-03"),
+        );
         assert_eq!(p.len(), 1);
         assert!(p[0].1.contains("第7列表头“加班”无法识别"), "{p:?}");
         let p = problems("姓名,应出勤,迟到,早退\n王建国,22,1,0\n", Some("2024-03"));
         let text: Vec<&str> = p.iter().map(|(_, m)| m.as_str()).collect();
         assert_eq!(text, ["缺少“实际出勤天数”列", "缺少“旷工”列"]);
-        let p = problems("应出勤,实出勤,迟到,早退,旷工\n22,21,1,0,0\n", Some("2024-03"));
+        let p = problems(
+            "应出勤,实出勤,迟到,早退,旷工\n22,21,1,0,0\n",
+            Some("2024-03"),
+        );
         assert!(p[0].1.contains("缺少人员列"), "{p:?}");
         let p = problems("姓名,姓名,应出勤,实出勤,迟到,早退,旷工\n", Some("2024-03"));
         assert!(p[0].1.contains("重复"), "{p:?}");
@@ -788,18 +887,39 @@ mod tests {
 
     #[test]
     fn persons_are_found_by_a_unique_name_and_a_month_is_needed() {
-        let p = problems("姓名,应出勤,实出勤,迟到,早退,旷工\n张伟,22,21,0,0,0\n", Some("2024-03"));
-        assert_eq!(p[0].1, "“姓名”列：姓名“张伟”不止一人（J03、J04），请改用工号");
-        let p = problems("姓名,应出勤,实出勤,迟到,早退,旷工\n王建国,22,21,0,0,0\n", None);
-        assert_eq!(p[0], (2, "没有月份：请在文件中加“月份”列，或导入时指定月份".into()));
-        let p = problems("姓名,应出勤,实出勤,迟到,早退,旷工,月份\n王建国,22,21,0,0,0,2024-04\n", Some("2024-03"));
+        let p = problems(
+            "姓名,应出勤,实出勤,迟到,早退,旷工\n张伟,22,21,0,0,0\n",
+            Some("2024-03"),
+        );
+        assert_eq!(
+            p[0].1,
+            "“姓名”列：姓名“张伟”不止一人（J03、J04），请改用工号"
+        );
+        let p = problems(
+            "姓名,应出勤,实出勤,迟到,早退,旷工\n王建国,22,21,0,0,0\n",
+            None,
+        );
+        assert_eq!(
+            p[0],
+            (2, "没有月份：请在文件中加“月份”列，或导入时指定月份".into())
+        );
+        let p = problems(
+            "姓名,应出勤,实出勤,迟到,早退,旷工,月份\n王建国,22,21,0,0,0,2024-04\n",
+            Some("2024-03"),
+        );
         assert!(p[0].1.contains("与导入时指定的月份2024-03不符"), "{p:?}");
     }
 
     #[test]
     fn an_open_quote_and_gbk_are_said() {
-        let p = problems("姓名,应出勤,实出勤,迟到,早退,旷工\n\"王建国,22,21,0,0,0\n", Some("2024-03"));
-        assert!(p.iter().any(|(l, m)| *l == 2 && m.contains("引号")), "{p:?}");
+        let p = problems(
+            "姓名,应出勤,实出勤,迟到,早退,旷工\n\"王建国,22,21,0,0,0\n",
+            Some("2024-03"),
+        );
+        assert!(
+            p.iter().any(|(l, m)| *l == 2 && m.contains("引号")),
+            "{p:?}"
+        );
         let u = units();
         let gbk = b"\xd0\xd5\xc3\xfb,a\n";
         let e = read_attendance("g.csv", gbk, &Persons::new(&u), None, |_| {}).unwrap_err();
@@ -810,7 +930,8 @@ mod tests {
 
     #[test]
     fn exam_sheets_are_read_and_every_bad_row_listed() {
-        let rows = exams("姓名,季度,成绩\n王建国,一季度,88\n王建国,Q2,92.5\nJ02,第3季度,85.25\n").unwrap();
+        let rows =
+            exams("姓名,季度,成绩\n王建国,一季度,88\n王建国,Q2,92.5\nJ02,第3季度,85.25\n").unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[1].quarter, 2);
         assert_eq!(rows[1].score, "92.5".parse().unwrap());

@@ -34,8 +34,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/periods/{id}/entries", get(entries).post(create_entry))
         .route("/api/periods/{id}/entries/{entry}/withdraw", post(withdraw))
         .route("/api/periods/{id}/publish", post(publish))
+        .route(
+            "/api/periods/{id}/attendance",
+            post(crate::attendance_api::attendance),
+        )
+        .route(
+            "/api/periods/{id}/exams",
+            post(crate::attendance_api::exams),
+        )
         .merge(crate::ballot_api::routes())
-        .merge(crate::attendance_api::routes())
         .with_state(state)
 }
 

@@ -1,14 +1,13 @@
 //! `POST /api/periods/{id}/attendance` and `/api/periods/{id}/exams`: the file as the request body
 //! (raw CSV, `text/csv`, or an .xlsx workbook), its name and an attendance file's month in the query
-//! (`?file=2024-03.csv&month=2024-03`). All rows or none: a refused file answers 422 with every
+//! (`?file=2024-03.csv&month=2024-03`); routed in `api.rs`. All rows or none: a refused file answers 422 with every
 //! problem at its line (`problems: [{line, message}]`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use kaoping_app::{AppError, FindingsImportError, ImportSummary};
 use kaoping_formats::attendance::Month;
 use serde::Deserialize;
@@ -17,14 +16,8 @@ use serde_json::{json, Value};
 use crate::api_plumbing::{ApiError, ApiUser};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/periods/{id}/attendance", post(attendance))
-        .route("/api/periods/{id}/exams", post(exams))
-}
-
 #[derive(Deserialize)]
-struct FileQuery {
+pub(crate) struct FileQuery {
     file: Option<String>,
     month: Option<String>,
 }
@@ -75,7 +68,7 @@ fn answer(result: Result<ImportSummary, FindingsImportError>) -> Response {
     }
 }
 
-async fn attendance(
+pub(crate) async fn attendance(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
@@ -86,7 +79,9 @@ async fn attendance(
     let month = match q.month.as_deref().filter(|m| !m.trim().is_empty()) {
         Some(m) => match m.parse::<Month>() {
             Ok(m) => Some(m),
-            Err(e) => return ApiError::from(AppError::Invalid(format!("month：{e}"))).into_response(),
+            Err(e) => {
+                return ApiError::from(AppError::Invalid(format!("month：{e}"))).into_response()
+            }
         },
         None => None,
     };
@@ -99,7 +94,7 @@ async fn attendance(
     )
 }
 
-async fn exams(
+pub(crate) async fn exams(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,

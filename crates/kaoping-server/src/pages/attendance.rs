@@ -76,7 +76,13 @@ fn done(user: &CurrentUser, id: i64, s: &ImportSummary) -> Markup {
     )
 }
 
-fn refused(user: &CurrentUser, id: i64, file: &str, problems: &[kaoping_app::RowProblem], more: usize) -> Markup {
+fn refused(
+    user: &CurrentUser,
+    id: i64,
+    file: &str,
+    problems: &[kaoping_app::RowProblem],
+    more: usize,
+) -> Markup {
     layout(
         "导入失败",
         Some(user),

@@ -34,7 +34,13 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-async fn post(client: &UserClient, period: i64, what: &str, query: &str, csv: &str) -> crate::helpers::Resp {
+async fn post(
+    client: &UserClient,
+    period: i64,
+    what: &str,
+    query: &str,
+    csv: &str,
+) -> crate::helpers::Resp {
     client
         .post_raw(
             &format!("/api/periods/{period}/{what}?{query}"),
@@ -45,14 +51,23 @@ async fn post(client: &UserClient, period: i64, what: &str, query: &str, csv: &s
 }
 
 /// The entries of a unit on a rule: (all, active).
-async fn on_rule(client: &UserClient, period: i64, unit: &str, code: &str) -> (Vec<Value>, Vec<Value>) {
+async fn on_rule(
+    client: &UserClient,
+    period: i64,
+    unit: &str,
+    code: &str,
+) -> (Vec<Value>, Vec<Value>) {
     let all: Vec<Value> = client
         .entries(period)
         .await
         .into_iter()
         .filter(|e| e["unit"] == unit && e["code"] == code)
         .collect();
-    let active = all.iter().filter(|e| e["active"] == true).cloned().collect();
+    let active = all
+        .iter()
+        .filter(|e| e["active"] == true)
+        .cloned()
+        .collect();
     (all, active)
 }
 
@@ -166,7 +181,14 @@ async fn one_bad_row_writes_nothing_and_is_listed(app: TestApp) {
     let admin = app.client("admin").await;
     let before = admin.entries(period).await.len();
     let csv = "工号,应出勤天数,实际出勤天数,迟到,早退,旷工\nJ01,20,20,0,0,0\nJ02,20,19,三,0,0\nJ03,20,19,0,0,0\n";
-    let r = post(&admin, period, "attendance", "month=2023-03&file=三月.csv", csv).await;
+    let r = post(
+        &admin,
+        period,
+        "attendance",
+        "month=2023-03&file=三月.csv",
+        csv,
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text());
     let problems = r.json()["problems"].clone();
     assert_eq!(
@@ -175,7 +197,14 @@ async fn one_bad_row_writes_nothing_and_is_listed(app: TestApp) {
     );
     assert_eq!(admin.entries(period).await.len(), before);
     // A month outside the period's year is refused as well.
-    let r = post(&admin, period, "attendance", "month=2024-03", "工号,应出勤天数,实际出勤天数,迟到,早退,旷工\nJ01,20,20,0,0,0\n").await;
+    let r = post(
+        &admin,
+        period,
+        "attendance",
+        "month=2024-03",
+        "工号,应出勤天数,实际出勤天数,迟到,早退,旷工\nJ01,20,20,0,0,0\n",
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text());
     assert!(r.text().contains("不在考评期的2023年内"), "{}", r.text());
     assert_eq!(admin.entries(period).await.len(), before);
