@@ -55,15 +55,21 @@ pub fn import_attendance(args: &AttendanceArgs<'_>) -> Result<(), String> {
     }
     crate::database::require(args.data, args.url)?;
     let bytes = std::fs::read(args.file).map_err(|e| format!("{name}: 无法读取：{e}"))?;
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-    let bar = indicatif::ProgressBar::new(lines.max(1));
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} 检查 {pos}/{len} 行 [{bar:30}] {percent}%",
-        )
-        .map_err(|e| e.to_string())?
-        .progress_chars("=> "),
-    );
+    // A CSV file's lines are its rows (about); a workbook's rows are known only once it is read.
+    let bar = if name.to_lowercase().ends_with(".xlsx") {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        let bar = indicatif::ProgressBar::new(lines.max(1));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} 检查 {pos}/{len} 行 [{bar:30}] {percent}%",
+            )
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+        );
+        bar
+    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("无法启动：{e}"))?;
     runtime.block_on(async {
         let store = crate::database::open(args.data, args.url).await?;

@@ -13,6 +13,7 @@ on_both!(
     one_bad_row_writes_nothing_and_is_listed,
     another_department_is_refused,
     exams_become_entries_and_a_quarter_corrects,
+    a_workbook_is_uploaded_on_the_page,
 );
 
 const RUBRIC: &str = include_str!("../../../../rubrics/jishengju-2023.toml");
@@ -252,4 +253,76 @@ async fn exams_become_entries_and_a_quarter_corrects(app: TestApp) {
     assert_eq!(corrected["reason"], "考试导入更新");
     let results = admin.results(period).await;
     assert_eq!(section_score(&results, "J01", "5"), d("6.94"));
+}
+
+/// A workbook of the attendance machine: text headers, numbers as numbers.
+fn workbook(rows: &[(&str, [f64; 5])]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in [
+        "姓名",
+        "应出勤天数",
+        "实际出勤天数",
+        "迟到次数",
+        "早退次数",
+        "旷工次数",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (name, figures)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, *name).unwrap();
+        for (c, v) in figures.iter().enumerate() {
+            sheet.write_number(r, c as u16 + 1, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn a_workbook_is_uploaded_on_the_page(app: TestApp) {
+    use reqwest::multipart::{Form, Part};
+    let period = bureau_year(&app).await;
+    let admin = app.client("admin").await;
+    let form = |bytes: Vec<u8>| {
+        Form::new()
+            .text("kind", "attendance")
+            .text("month", "2023年3月")
+            .part("file", Part::bytes(bytes).file_name("三月.xlsx"))
+    };
+    let path = admin.with_csrf(&format!("/periods/{period}/attendance"));
+    // A row with a fraction of a late arrival is refused at its row; nothing is written.
+    let bad = workbook(&[
+        ("职工1", [22.0, 22.0, 0.0, 0.0, 0.0]),
+        ("职工2", [22.0, 21.0, 1.5, 0.0, 0.0]),
+    ]);
+    let r = admin.post_multipart(&path, form(bad)).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains("第3行：“迟到”列：“1.5”不是整数"),
+        "{}",
+        r.text()
+    );
+    assert!(admin.entries(period).await.is_empty());
+
+    let good = workbook(&[
+        ("职工1", [22.0, 22.0, 0.0, 0.0, 0.0]),
+        ("职工2", [22.0, 21.0, 1.0, 0.0, 0.0]),
+    ]);
+    let r = admin.post_multipart(&path, form(good)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(
+        page.contains("导入完成") && page.contains("2023-03"),
+        "{page}"
+    );
+    let (_, rate) = on_rule(&admin, period, "J02", "4.1").await;
+    assert_eq!(rate[0]["points"], "95.4545");
+    let (_, late) = on_rule(&admin, period, "J02", "4.2").await;
+    assert_eq!(late[0]["count"], 1);
+    // The summary links the page.
+    let r = admin.get(&format!("/periods/{period}")).await;
+    assert!(r.text().contains(&format!("/periods/{period}/attendance")));
 }
