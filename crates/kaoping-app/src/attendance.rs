@@ -153,6 +153,10 @@ struct Writer<'s> {
     lines: BTreeMap<String, u64>,
     file: String,
     saved: Vec<Entry>,
+    /// What this transaction wrote, by person and rule (indices into `saved`), and the entries it
+    /// replaced or withdrew: each lookup reads one person's entries, not the whole import's.
+    written: BTreeMap<(String, String), Vec<usize>>,
+    replaced: BTreeSet<i64>,
 }
 
 impl<'s> Writer<'s> {
@@ -169,16 +173,16 @@ impl<'s> Writer<'s> {
             .map(|c| c.entry.clone())
             .collect();
         // Entries this transaction wrote or replaced.
-        let replaced: BTreeSet<i64> = self.saved.iter().filter_map(|e| e.replaces).collect();
-        out.retain(|e| !replaced.contains(&e.id));
-        out.extend(
-            self.saved
-                .iter()
-                .filter(|e| {
-                    e.unit_code == person && e.code == code && e.counts(replaced.contains(&e.id))
-                })
-                .cloned(),
-        );
+        out.retain(|e| !self.replaced.contains(&e.id));
+        if let Some(written) = self.written.get(&(person.to_string(), code.to_string())) {
+            out.extend(
+                written
+                    .iter()
+                    .map(|&i| &self.saved[i])
+                    .filter(|e| e.counts(self.replaced.contains(&e.id)))
+                    .cloned(),
+            );
+        }
         out
     }
 
@@ -212,6 +216,13 @@ impl<'s> Writer<'s> {
             .await
             .map_err(|e| self.problem(&entry.unit_code, AppError::from(e).user_message()))?;
         self.work.apply(&saved, replaced.as_ref());
+        if let Some(old) = saved.replaces {
+            self.replaced.insert(old);
+        }
+        self.written
+            .entry((saved.unit_code.clone(), saved.code.clone()))
+            .or_default()
+            .push(self.saved.len());
         self.saved.push(saved);
         Ok(())
     }
@@ -427,6 +438,8 @@ impl App {
             lines,
             file: file.to_string(),
             saved: Vec::new(),
+            written: BTreeMap::new(),
+            replaced: BTreeSet::new(),
         };
         let mut tallies = Vec::new();
         for (measure, code) in rules {
@@ -581,6 +594,8 @@ impl App {
             lines,
             file: file.to_string(),
             saved: Vec::new(),
+            written: BTreeMap::new(),
+            replaced: BTreeSet::new(),
         };
         let mut tally = MeasureTally {
             measure,
