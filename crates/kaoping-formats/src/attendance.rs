@@ -958,4 +958,40 @@ mod tests {
         let e = exams("工号,成绩\n").unwrap_err();
         assert_eq!(e.problems, vec![(1, "缺少“季度”列".into())]);
     }
+
+    #[test]
+    fn no_input_panics_the_readers() {
+        // Every prefix of the example files and a few thousand byte changes of them (a fixed LCG).
+        let u = units();
+        let persons = Persons::new(&u);
+        let samples: [&[u8]; 2] = [
+            include_bytes!("../../../examples/jishengju-attendance-2024-01.csv"),
+            include_bytes!("../../../examples/jishengju-exams.csv"),
+        ];
+        let scale = (Decimal::ZERO, Decimal::from(100));
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize
+        };
+        for sample in samples {
+            for end in 0..=sample.len() {
+                let bytes = &sample[..end];
+                let _ = read_attendance("f.csv", bytes, &persons, Month::new(2024, 1), |_| {});
+                let _ = read_exams("f.csv", bytes, &persons, scale, |_| {});
+            }
+            for _ in 0..2_000 {
+                let mut bytes = sample.to_vec();
+                for _ in 0..1 + next() % 4 {
+                    let at = next() % bytes.len();
+                    let pool = b",\"\n0123456789-.QX\xff\xe5\xb9\xb4";
+                    bytes[at] = pool[next() % pool.len()];
+                }
+                let _ = read_attendance("f.csv", &bytes, &persons, None, |_| {});
+                let _ = read_exams("f.csv", &bytes, &persons, scale, |_| {});
+            }
+        }
+    }
 }
