@@ -167,4 +167,8 @@ fn attendance_and_exams_are_imported_all_or_nothing() {
         text(&o.stderr)
     );
     assert!(out.contains("5.1 考试成绩："), "{out}");
+
+    // The imports' entries are chained like any other: the integrity check passes.
+    let o = kaoping(&["verify", "--data", data_arg], dir.path());
+    assert_eq!(o.status.code(), Some(0), "verify: {}", text(&o.stderr));
 }
