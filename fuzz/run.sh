@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${FUZZ_SECONDS:-60}"
-targets=(criteria tables rubric_toml findings_csv)
+targets=(criteria tables rubric_toml findings_csv attendance)
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   echo "Installing cargo-fuzz ..."

@@ -18,6 +18,7 @@ mod actor;
 mod admin;
 mod admin_edit;
 mod appeals;
+mod attendance;
 mod audit;
 mod auth;
 mod ballots;
@@ -59,6 +60,10 @@ pub use admin_edit::{
     problems_from, rubric_title, Checked, Deletable, Deletion, OrgEdit, PeriodEdit, UserEdit,
 };
 pub use appeals::{AppealBoard, AppealCorrection, AppealDecision};
+pub use attendance::{
+    attendance_rate, tally_words, ImportSummary, MeasureTally, ATTENDANCE_REASON, EXAM_REASON,
+    RATE_DECIMALS,
+};
 pub use audit::{action_name, AuditAction, AuditQuery, AuditView, AUDIT_PAGE_SIZE};
 pub use auth::{
     hash_password, now_ms, random_password, verify_password, PasswordChange, MIN_PASSWORD_LENGTH,

@@ -1,6 +1,7 @@
 //! `kaoping`: the one binary. Subcommands parse their flags, call the formats and core crates, and turn
 //! every failure into a message that says what and where, with exit code 1 (2 for bad flags).
 
+mod attendance;
 mod backup;
 mod database;
 mod files;
@@ -60,6 +61,30 @@ enum Command {
         /// The period's id (as in the web address /periods/ID).
         #[arg(long)]
         period: i64,
+        /// The user the entries are recorded as.
+        #[arg(long, default_value = "admin")]
+        user: String,
+        /// The SQLite data folder.
+        #[arg(long, default_value = "kaoping-data")]
+        data: PathBuf,
+        /// Use PostgreSQL instead of SQLite.
+        #[arg(long, env = "KAOPING_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+    /// Import the attendance machine's monthly export, or with --exams the exam scores, into a period:
+    /// the rate and counts (or scores) become ledger entries, all rows or none (导入考勤、考试成绩).
+    ImportAttendance {
+        /// The attendance or exam file (.csv or .xlsx).
+        file: PathBuf,
+        /// The period's id (as in the web address /periods/ID).
+        #[arg(long)]
+        period: i64,
+        /// The file is an exam score sheet (person, quarter, score).
+        #[arg(long)]
+        exams: bool,
+        /// The month of an attendance file without a month column (2024-03 or 2024年3月).
+        #[arg(long)]
+        month: Option<String>,
         /// The user the entries are recorded as.
         #[arg(long, default_value = "admin")]
         user: String,
@@ -159,6 +184,23 @@ fn main() -> ExitCode {
             data,
             database_url,
         } => import_findings(&file, period, &user, &data, database_url.as_deref()),
+        Command::ImportAttendance {
+            file,
+            period,
+            exams,
+            month,
+            user,
+            data,
+            database_url,
+        } => attendance::import_attendance(&attendance::AttendanceArgs {
+            file: &file,
+            period,
+            exams,
+            month: month.as_deref(),
+            user: &user,
+            data: &data,
+            url: database_url.as_deref(),
+        }),
         Command::Verify { data, database_url } => verify::verify(&data, database_url.as_deref()),
         Command::Backup { data, output } => backup::backup(&data, &output),
         Command::Restore {

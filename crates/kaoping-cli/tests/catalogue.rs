@@ -258,6 +258,21 @@ fn import_findings_cases() -> Vec<Case> {
     ]
 }
 
+/// `import-attendance` refusals that need no attendance rubric (the demo's periods have none): the flags,
+/// the period, and the rubric without rules taking attendance figures.
+#[rustfmt::skip]
+fn import_attendance_cases() -> Vec<Case> {
+    let sheet = || file("a.csv", "工号,应出勤天数,实际出勤天数,迟到,早退,旷工\nD01,20,20,0,0,0\n");
+    vec![
+        case("import-attendance: a month nobody can read", vec![sheet()], "import-attendance --data DATA --period 2 --month 三月 a.csv", 1, &["--month", "三月"]),
+        case("import-attendance: --month with --exams", vec![sheet()], "import-attendance --data DATA --period 2 --exams --month 2024-03 a.csv", 1, &["--month"]),
+        case("import-attendance: a period that does not exist", vec![sheet()], "import-attendance --data DATA --period 99 --month 2024-03 a.csv", 1, &["99"]),
+        case("import-attendance: a rubric without attendance rules", vec![sheet()], "import-attendance --data DATA --period 2 --month 2024-03 a.csv", 1, &["measure"]),
+        case("import-attendance: exams on a rubric without an exam rule", vec![file("e.csv", "工号,季度,成绩\nD01,1,80\n")], "import-attendance --data DATA --period 2 --exams e.csv", 1, &["考试成绩"]),
+        case("import-attendance: a data folder that does not exist", vec![sheet()], "import-attendance --data nowhere --period 2 --month 2024-03 a.csv", 1, &["nowhere"]),
+    ]
+}
+
 /// A demo data folder (SQLite), seeded once for the rows that import into one.
 fn demo_data(dir: &Path) -> PathBuf {
     let data = dir.join("data");
@@ -305,6 +320,7 @@ fn bad_input_catalogue() {
     cases.extend(findings_cases());
     cases.extend(import_rubric_cases());
     cases.extend(import_findings_cases());
+    cases.extend(import_attendance_cases());
     assert!(cases.len() >= 60, "{} rows", cases.len());
 
     let shared = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 //! Everything that reads user input reports what is wrong and where (file, line, column or CSV line), and
 //! returns nothing partial.
 
+pub mod attendance;
 pub mod csv_quotes;
 pub mod findings_csv;
 mod location;

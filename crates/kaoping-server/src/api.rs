@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/periods/{id}/entries", get(entries).post(create_entry))
         .route("/api/periods/{id}/entries/{entry}/withdraw", post(withdraw))
         .route("/api/periods/{id}/publish", post(publish))
+        .merge(crate::attendance_api::routes())
         .merge(crate::ballot_api::routes())
         .merge(crate::records_api::routes())
         .merge(crate::rectification_api::routes())

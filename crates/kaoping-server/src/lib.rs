@@ -10,6 +10,7 @@
 mod api;
 mod api_plumbing;
 mod assets;
+mod attendance_api;
 mod ballot_api;
 mod error;
 mod guard;

@@ -26,6 +26,7 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 mod activity_records;
 mod appeals;
+mod attendance;
 mod audit;
 mod ballots;
 mod chain;
@@ -48,6 +49,7 @@ mod users;
 
 pub use activity_records::{ActivityRecord, NewRecord, RecordAction};
 pub use appeals::{Appeal, AppealStatus};
+pub use attendance::{AttendanceMonth, ExamScore};
 pub use audit::{AuditEntry, AuditFilter, AuditNote, AuditPage};
 pub use ballots::{
     CampaignRow, CampaignStatus, CodeCounts, CodeLookup, NewCampaign, StoredBallot, VoteLimits,

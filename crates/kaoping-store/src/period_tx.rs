@@ -177,7 +177,7 @@ impl PeriodTx {
         &self.period
     }
 
-    fn conn(&mut self) -> &mut AnyConnection {
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
 

@@ -8,4 +8,5 @@ mod party_list;
 mod snapshot;
 
 pub(crate) use cache::PeriodCache;
+pub(crate) use snapshot::slot_of;
 pub use snapshot::{owner, Counted, Side, Snapshot};

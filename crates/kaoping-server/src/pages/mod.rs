@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod appeals;
+mod attendance;
 mod audit;
 mod ballot_form;
 mod ballots;
@@ -202,6 +203,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/rubrics/import/save", post(transfer::rubric_import_save))
         .route("/rubrics/import/review", post(rubric_review::save))
+        .route(
+            "/periods/{id}/attendance",
+            get(attendance::form).post(attendance::upload),
+        )
         .route(
             "/periods/{id}/findings/import",
             get(transfer::findings_import_form).post(transfer::findings_import),

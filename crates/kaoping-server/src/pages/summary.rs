@@ -80,6 +80,16 @@ pub async fn page(
                 owner: view.owner(&r.code),
             })
     });
+    // Attendance and exam imports for whoever may record on a rule the rubric feeds from them.
+    let attendance = !view.published()
+        && kaoping_core::records::Measure::ALL.iter().any(|&m| {
+            view.rubric.rule_measuring(m).is_some_and(|r| {
+                user.actor.may(Action::RecordFinding {
+                    owner: view.owner(&view.rubric.rules()[r].code),
+                    published: false,
+                })
+            })
+        });
     let incomplete = view.results().iter().filter(|r| r.is_incomplete()).count();
     let rows = ranked(&view, group);
     let pages = rows.len().div_ceil(SUMMARY_PAGE).max(1);
@@ -230,6 +240,9 @@ pub async fn page(
                 a.button.secondary href=(format!("/periods/{id}/summary.xlsx")) { "下载Excel" } " "
                 @if ballots {
                     a.button.secondary href=(format!("/periods/{id}/ballots")) { "民主评议" } " "
+                }
+                @if attendance {
+                    a.button.secondary href=(format!("/periods/{id}/attendance")) { "导入考勤和考试成绩" } " "
                 }
                 @if can_publish {
                     a.button.secondary href=(format!("/periods/{id}/findings/import")) { "批量导入考核发现" } " "

@@ -7,6 +7,7 @@ mod helpers;
 mod account;
 mod admin_edit;
 mod appeals;
+mod attendance;
 mod bad_input;
 mod ballots;
 mod catalogue;
