@@ -503,24 +503,15 @@ impl App {
             replaced: replaced.into_iter().collect(),
             measures: tallies,
         };
-        tx.audit(
-            Some(actor.id()),
-            AuditAction::Import.key(),
-            &format!(
-                "从{file}导入考勤到“{}”：{}{}；{}",
-                snapshot.period.name,
-                summary.periods.join("、"),
-                if summary.replaced.is_empty() {
-                    String::new()
-                } else {
-                    format!("（替换此前导入的{}）", summary.replaced.join("、"))
-                },
-                tally_words(&summary.measures)
-            ),
+        self.close_import(
+            tx,
+            &snapshot,
+            actor,
+            &format!("从{file}导入考勤"),
+            summary,
+            &saved,
         )
-        .await?;
-        self.commit(tx, &snapshot, &saved).await?;
-        Ok(summary)
+        .await
     }
 
     /// Imports an exam score sheet (person, quarter, score) into a period: one entry per person and
@@ -625,11 +616,32 @@ impl App {
             replaced: replaced.into_iter().map(quarter_name).collect(),
             measures: vec![tally],
         };
+        self.close_import(
+            tx,
+            &snapshot,
+            actor,
+            &format!("从{file}导入考试成绩"),
+            summary,
+            &saved,
+        )
+        .await
+    }
+
+    /// The end of either import: its audit record, then the commit that moves the snapshot on.
+    async fn close_import(
+        &self,
+        mut tx: kaoping_store::PeriodTx,
+        snapshot: &Snapshot,
+        actor: &Actor,
+        what: &str,
+        summary: ImportSummary,
+        saved: &[kaoping_store::Entry],
+    ) -> Result<ImportSummary, FindingsImportError> {
         tx.audit(
             Some(actor.id()),
             AuditAction::Import.key(),
             &format!(
-                "从{file}导入考试成绩到“{}”：{}{}；{}",
+                "{what}到“{}”：{}{}；{}",
                 snapshot.period.name,
                 summary.periods.join("、"),
                 if summary.replaced.is_empty() {
@@ -641,7 +653,7 @@ impl App {
             ),
         )
         .await?;
-        self.commit(tx, &snapshot, &saved).await?;
+        self.commit(tx, snapshot, saved).await?;
         Ok(summary)
     }
 
