@@ -185,6 +185,9 @@ pub(crate) async fn period_uses_on(
         ("appeals", "件申诉"),
         ("publications", "次发布"),
         ("ballot_campaigns", "项民主评议"),
+        ("activity_records", "条记录本记录"),
+        ("attendance_months", "条考勤数据"),
+        ("exam_scores", "条考试成绩"),
     ] {
         let n: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM {table} WHERE period_id = $1"

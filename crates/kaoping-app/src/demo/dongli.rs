@@ -71,6 +71,8 @@ pub async fn seed_records(store: &kaoping_store::Store) -> Result<(), crate::App
     use kaoping_core::records::Schedule;
     use kaoping_store::{NewRecord, RecordAction};
 
+    use crate::audit::AuditAction;
+
     let Some(period) = store.periods().await?.into_iter().find(|p| p.year == 2024) else {
         return Ok(());
     };
@@ -158,7 +160,7 @@ pub async fn seed_records(store: &kaoping_store::Store) -> Result<(), crate::App
     }
     tx.audit(
         Some(admin.id),
-        crate::audit::AuditAction::Demo.key(),
+        AuditAction::Demo.key(),
         &format!("演示数据：2024年度记录本{}条", records.len()),
     )
     .await?;

@@ -284,6 +284,15 @@ async fn records_are_kept_only_where_allowed_and_refused_with_reasons(app: TestA
     past["date"] = json!("2023-03-12");
     let r = admin.post_json("/api/periods/1/records", &past).await;
     assert_eq!(r.status, 409, "{}", r.text());
+    // A period with records is in use: it cannot be deleted.
+    let r = admin
+        .post_form(
+            &admin.with_csrf("/admin/periods/2/delete"),
+            &[("reason", "试试")],
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("条记录本记录"), "{}", r.text());
 }
 
 async fn twenty_racing_corrections_of_one_record_land_once(app: TestApp) {
