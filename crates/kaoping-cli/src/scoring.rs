@@ -24,6 +24,7 @@ pub fn score(
     format: Format,
     output: Option<&Path>,
 ) -> Result<(), String> {
+    trace_phases();
     let rubric = read_rubric_file(rubric_path).map_err(|e| e.to_string())?;
     let mut units = match units_path {
         Some(path) => {
@@ -59,6 +60,7 @@ pub fn score(
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
+    let _write = tracing::debug_span!("write").entered();
     let written = match format {
         Format::Table => report::write_table(&mut out, &rubric, &units, &results),
         Format::Json => report::write_json(&mut out, &rubric, &units, &results),
@@ -70,4 +72,19 @@ pub fn score(
     std::mem::forget(results);
     std::mem::forget(units);
     done
+}
+
+/// With `RUST_LOG=kaoping=debug` (or `kaoping_formats=debug`), says on stderr how long each phase of a
+/// bulk score took (`read`, `merge`, `score`, `write`): how docs/benchmarks.md finds where the time goes.
+/// Without `RUST_LOG` nothing is set up and the spans cost nothing.
+fn trace_phases() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        return;
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(io::stderr)
+        .with_ansi(false)
+        .try_init();
 }

@@ -121,6 +121,11 @@ impl Units {
         self.index.get(code.trim())
     }
 
+    /// As [`Units::find`], for a code packed by [`crate::plain::packed_code`] (a code of up to 7 bytes).
+    pub fn find_packed(&self, code: u64) -> Option<Party> {
+        self.index.get_packed(code)
+    }
+
     pub fn units(&self) -> &[Unit] {
         &self.units
     }

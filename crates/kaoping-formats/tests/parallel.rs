@@ -114,6 +114,18 @@ fn parallel_reads_report_the_same_errors_on_the_same_lines() {
     ));
 }
 
+/// Three entries for one discretionary rule, the first in the first part and the two others in the last:
+/// each later one is reported against the first, as one thread reports it.
+#[test]
+fn a_third_entry_is_reported_against_the_first_on_any_number_of_threads() {
+    let rubric = rubric_file("dongli-2023.toml");
+    let mut text = findings(250_000, 3_000, None);
+    text.push_str("U00007,6.1,,,2,,重复录入\nU00007,6.1,,,1,,再次录入\n");
+    let error = same_on_any_threads(&rubric, &text, &[2, 3, 4], Detail::Items).unwrap();
+    assert!(error.contains("f.csv:256002: 规则6.1.1在轮次“年度考评”已有一条给分记录（见第16行）"));
+    assert!(error.ends_with("f.csv:256003: 规则6.1.1在轮次“年度考评”已有一条给分记录（见第16行），同一轮次只能有一条"), "{error}");
+}
+
 /// The same file with a quoted note on every `every`-th finding row: a comma, a line break and an
 /// escaped quote inside (as Excel writes a ledger's remarks).
 fn with_quoted_notes(text: &str, every: usize) -> String {

@@ -300,6 +300,16 @@ impl<'r> Scorer<'r> {
             .add_summed(tallies.map(|(u, slot, n)| (u, slot.0 as usize, n)));
     }
 
+    /// The origin of the first score-setting finding taken for (party, round, rule): the one a second
+    /// is reported against. Parallel readers use it to cite, for a part's second entry, a first one an
+    /// earlier part holds.
+    pub fn first_origin(&self, party: Party, round: RoundId, rule: RuleId) -> Option<u64> {
+        let key = (party, round, rule);
+        let entry = self.entries.get(&key).map(|&(_, origin)| origin);
+        let raw = self.raw_scores.get(&key).map(|&(_, _, origin)| origin);
+        entry.into_iter().chain(raw).min()
+    }
+
     fn duplicate(&self, rule: RuleId, round: RoundId, previous: u64) -> FindingError {
         FindingError::Duplicate {
             code: self.rubric.rules()[rule].code.clone(),
@@ -395,7 +405,8 @@ impl<'r> Scorer<'r> {
             e.2 = e.2.min(origin);
         }
         // 不适用 and raw scores for one conversion may have met only now, in different parts of a file.
-        for (key, (input, origin)) in &self.entries {
+        let raw_scores_met = !self.raw_scores.is_empty();
+        for (key, (input, origin)) in self.entries.iter().filter(|_| raw_scores_met) {
             if let (Input::NotApplicable, Some(&(_, _, raw))) = (input, self.raw_scores.get(key)) {
                 let already = conflicts
                     .iter()

@@ -6,11 +6,11 @@ use std::io::Read;
 use std::str::FromStr;
 
 use kaoping_core::date::Date;
-use kaoping_core::finding::{FindingInput, Resolver};
+use kaoping_core::finding::{FindingError, FindingInput, Resolver, Target};
 use kaoping_core::plain::PlainRules;
-use kaoping_core::rubric::Rubric;
+use kaoping_core::rubric::{RoundId, Rubric, RuleId};
 use kaoping_core::score::{Detail, Scorer, UnitResult};
-use kaoping_core::units::Units;
+use kaoping_core::units::{Party, Units};
 use kaoping_core::Decimal;
 
 mod line_reader;
@@ -389,13 +389,20 @@ fn score_on_one_thread(
         detail,
         &mut scorer,
         &mut Vec::new(),
+        &mut Vec::new(),
         |sink| read_findings_bytes(file, bytes, sink),
     )?;
     Ok(scorer.finish(units))
 }
 
+/// A second score-setting entry a part of a file refused: its line, the key it was refused on, and the
+/// error as the part worded it. Once the parts are merged, the first entry it is reported against may be
+/// in an earlier part.
+type Duplicate = (u64, (Party, RoundId, RuleId), FindingError);
+
 /// Runs a reader whose rows are resolved and added to `scorer`. Each unit the rows register gets the line
-/// it was first seen on in `first_lines`.
+/// it was first seen on in `first_lines`; second score-setting entries are kept in `duplicates`.
+#[allow(clippy::too_many_arguments)]
 fn ingest<'r>(
     rubric: &'r Rubric,
     units: &mut Units,
@@ -403,6 +410,7 @@ fn ingest<'r>(
     detail: Detail,
     scorer: &mut Scorer<'r>,
     first_lines: &mut Vec<u64>,
+    duplicates: &mut Vec<Duplicate>,
     read: impl FnOnce(
         &mut dyn FnMut(&FindingInput<'_>, u64) -> Result<(), Vec<String>>,
     ) -> Result<u64, FindingsError>,
@@ -416,9 +424,17 @@ fn ingest<'r>(
         if units.len() > base + first_lines.len() {
             first_lines.push(line);
         }
-        scorer
-            .add(units, finding)
-            .map_err(|e| vec![e.message_with(|line| format!("见第{line}行"))])
+        let key = match finding.target {
+            Target::Rule(rule) => Some((finding.party, finding.round, rule)),
+            Target::Bonus(_) | Target::Veto(_) => None,
+        };
+        scorer.add(units, finding).map_err(|e| {
+            let message = e.message_with(cite_line);
+            if let (FindingError::Duplicate { .. }, Some(key)) = (&e, key) {
+                duplicates.push((line, key, e));
+            }
+            vec![message]
+        })
     })
 }
 
@@ -452,13 +468,14 @@ pub fn score_findings_bytes(
     }
     let (header, body, first_line) = rows::read_header(file, bytes)?;
     let body = &bytes[body..];
-    let (chunks, starts): (Vec<&[u8]>, Vec<u64>) =
-        split_lines(body, first_line, threads).into_iter().unzip();
+    let (chunks, starts): (Vec<&[u8]>, Vec<u64>) = tracing::debug_span!("cut")
+        .in_scope(|| split_lines(body, first_line, threads).into_iter().unzip());
     let base: &Units = units;
     let base_len = base.len();
     // Traces cite every finding, so plain rows are only taken when results carry none.
     let layout =
         (detail != Detail::Trace).then(|| PlainLayout::new(PlainRules::new(rubric), &header, base));
+    let reading = tracing::debug_span!("read").entered();
     let parts: Vec<Part<'_>> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
@@ -480,29 +497,33 @@ pub fn score_findings_bytes(
             .map(|h| h.join().expect("reader thread"))
             .collect()
     });
+    drop(reading);
     if parts.iter().any(|p| p.ended_in_quote) {
         return sequential(units);
     }
+    let merging = tracing::debug_span!("merge").entered();
     let mut errors = Vec::new();
     let mut more = 0;
+    let mut duplicates = Vec::new();
     let mut merged: Option<Scorer<'_>> = None;
-    for part in parts {
-        errors.extend(part.errors);
+    for mut part in parts {
+        errors.append(&mut part.errors);
         more += part.more;
-        // Units new to the register join it in the order the file first names them.
-        let mut remap: Vec<usize> = (0..part.units.len()).collect();
-        let mut new: Vec<usize> = (base_len..part.units.len()).collect();
-        new.sort_by_key(|&u| part.first_lines[u - base_len]);
-        units.reserve(new.len());
-        for u in new {
-            let unit = part.units.unit(u);
-            remap[u] = match units.find(&unit.code) {
-                Some(kaoping_core::units::Party::Unit(id)) => id,
-                _ => units
-                    .add_unit(&unit.code, &unit.name, unit.ranking_group.as_deref(), &[])
-                    .expect("code was valid in the part"),
-            };
-        }
+        let registering = tracing::debug_span!("register").entered();
+        let remap = register_new_units(units, base_len, &part);
+        duplicates.extend(
+            part.duplicates
+                .drain(..)
+                .map(|(line, (party, round, rule), e)| {
+                    let party = match party {
+                        Party::Unit(u) => Party::Unit(remap[u]),
+                        group => group,
+                    };
+                    (line, (party, round, rule), e)
+                }),
+        );
+        drop(registering);
+        let _absorbing = tracing::debug_span!("absorb").entered();
         match merged.as_mut() {
             None if remap.iter().enumerate().all(|(a, &b)| a == b) => merged = Some(part.scorer),
             None => {
@@ -514,7 +535,7 @@ pub fn score_findings_bytes(
                 for (line, e) in into.absorb(part.scorer, &remap, units) {
                     errors.push(RowError {
                         line,
-                        message: e.message_with(|line| format!("见第{line}行")),
+                        message: e.message_with(cite_line),
                     });
                 }
             }
@@ -522,6 +543,9 @@ pub fn score_findings_bytes(
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
+        if let Some(scorer) = &merged {
+            cite_first_entries(&mut errors, duplicates, scorer);
+        }
         if errors.len() > MAX_ROW_ERRORS {
             more += errors.len() - MAX_ROW_ERRORS;
             errors.truncate(MAX_ROW_ERRORS);
@@ -533,7 +557,80 @@ pub fn score_findings_bytes(
         });
     }
     let scorer = merged.unwrap_or_else(|| Scorer::with_detail(rubric, detail));
+    drop(merging);
+    let _scoring = tracing::debug_span!("score").entered();
     Ok(scorer.finish_parallel(units, threads))
+}
+
+/// How an error cites another line of the file.
+fn cite_line(line: u64) -> String {
+    format!("见第{line}行")
+}
+
+/// A part reported a second entry against the first it held; the first of the whole file may be in an
+/// earlier part. `errors` are sorted by line.
+fn cite_first_entries(errors: &mut [RowError], duplicates: Vec<Duplicate>, scorer: &Scorer<'_>) {
+    for (line, (party, round, rule), mut error) in duplicates {
+        let (Some(first), FindingError::Duplicate { previous, .. }) =
+            (scorer.first_origin(party, round, rule), &mut error)
+        else {
+            continue;
+        };
+        if first >= *previous {
+            continue;
+        }
+        *previous = first;
+        if let Ok(at) = errors.binary_search_by_key(&line, |e| e.line) {
+            errors[at].message = error.message_with(cite_line);
+        }
+    }
+}
+
+/// Registers the units `part` found that `units` lacks, in the order the file first names them, and
+/// returns where each of the part's units is in `units`. Parts are taken in file order, so a unit two
+/// parts name is registered by the first.
+fn register_new_units(units: &mut Units, base_len: usize, part: &Part<'_>) -> Vec<usize> {
+    let registered = part.units.len();
+    let mut remap: Vec<usize> = (0..registered + part.new_units.len()).collect();
+    // By first line (each unit's is its own), the lines gathered beside the units so the sort reads no
+    // other memory.
+    let mut new: Vec<(u64, usize)> = (base_len..registered)
+        .map(|u| (part.first_lines[u - base_len], u))
+        .chain(
+            part.new_units
+                .iter()
+                .enumerate()
+                .map(|(i, &(line, _))| (line, registered + i)),
+        )
+        .collect();
+    new.sort_unstable();
+    units.reserve(new.len());
+    // Until a part has added units, none of this part's new ones can be there (a part names each once).
+    let first = units.len() == base_len;
+    let mut code = [0u8; 8];
+    for (_, u) in new {
+        remap[u] = if u < registered {
+            let unit = part.units.unit(u);
+            match units.find(&unit.code).filter(|_| !first) {
+                Some(Party::Unit(id)) => id,
+                _ => units
+                    .add_unit(&unit.code, &unit.name, unit.ranking_group.as_deref(), &[])
+                    .expect("code was valid in the part"),
+            }
+        } else {
+            let packed = part.new_units[u - registered].1;
+            match units.find_packed(packed).filter(|_| !first) {
+                Some(Party::Unit(id)) => id,
+                _ => {
+                    let code = plain_rows::unpack_into(packed, &mut code);
+                    units
+                        .add_unit(code, code, None, &[])
+                        .expect("a plain row's unit code is valid")
+                }
+            }
+        };
+    }
+    remap
 }
 
 /// What one thread made of its part of a file.
@@ -542,6 +639,11 @@ struct Part<'r> {
     units: Units,
     /// For each unit the part added, the line it was first named on.
     first_lines: Vec<u64>,
+    /// Units named only by plain rows, not in `units`: the part's unit `units.len() + i` is
+    /// `new_units[i]`, (first line, packed code).
+    new_units: Vec<(u64, u64)>,
+    /// Second entries the part refused, cited against the part's own first.
+    duplicates: Vec<Duplicate>,
     scorer: Scorer<'r>,
     errors: Vec<RowError>,
     more: usize,
@@ -568,6 +670,7 @@ fn read_part<'r>(
     let mut scorer = Scorer::with_detail(rubric, detail);
     let mut ended_in_quote = false;
     let mut plain = layout.map(|l| PlainRows::new(l, chunk.len(), start));
+    let mut duplicates = Vec::new();
     let read = ingest(
         rubric,
         &mut units,
@@ -575,6 +678,7 @@ fn read_part<'r>(
         detail,
         &mut scorer,
         &mut first_lines,
+        &mut duplicates,
         |sink| {
             rows::read_lines(
                 file,
@@ -599,13 +703,16 @@ fn read_part<'r>(
             0,
         ),
     };
+    let mut new_units = Vec::new();
     if let Some(plain) = plain {
+        let _sum = tracing::debug_span!("sum_partitions").entered();
         let mut unknown = UnknownUnits::default();
         plain.finish(
-            &mut units,
+            &units,
             open_units,
             base.len(),
             &mut first_lines,
+            &mut new_units,
             &mut scorer,
             &mut unknown,
         );
@@ -617,6 +724,8 @@ fn read_part<'r>(
     Part {
         units,
         first_lines,
+        new_units,
+        duplicates,
         scorer,
         errors,
         more,

@@ -27,10 +27,16 @@ use super::{packed_field, Column, Fields, Header, RowError, MAX_ROW_ERRORS};
 /// in the fastest caches.
 const PARTITIONS: usize = 64;
 
+/// The code a packed key holds (its bytes and length, see `kaoping_core::plain::packed_code`).
 fn unpack(key: u64) -> String {
-    let bytes = key.to_le_bytes();
-    let len = usize::from(bytes[7]).min(7);
-    String::from_utf8_lossy(&bytes[..len]).into_owned()
+    unpack_into(key, &mut [0; 8]).to_string()
+}
+
+/// As [`unpack`], into `buf`. A plain row's unit is ASCII, so it is always text.
+pub(super) fn unpack_into(key: u64, buf: &mut [u8; 8]) -> &str {
+    *buf = key.to_le_bytes();
+    let len = usize::from(buf[7]).min(7);
+    std::str::from_utf8(&buf[..len]).unwrap_or_default()
 }
 
 fn partition(key: u64) -> usize {
@@ -225,19 +231,23 @@ impl<'l, 'r> PlainRows<'l, 'r> {
         true
     }
 
-    /// Adds the rows kept to `scorer`. An open register gets the units it lacks, each with its first line
-    /// in `first_lines` (index: unit − `base`, where units registered while reading already have theirs,
-    /// lowered here if a plain row came first); a closed one reports them in `unknown`.
+    /// Adds the rows kept to `scorer`. Units registered while reading have their first lines in
+    /// `first_lines` (index: unit − `base`), lowered here if a plain row came first. A unit an open
+    /// register lacks is not registered here (the caller registers every part's new units once, in file
+    /// order): it is numbered after the register, `units.len() + i`, with its first line and packed code
+    /// at `new_units[i]`. A closed register reports it in `unknown`.
     ///
     /// Each partition's rows are numbered by their unit within the partition and summed per unit and
     /// slot: in a table of units × slots when it fits in the cache, else after sorting them (in cache
     /// too: a partition is small). The sums go to the scorer in unit order, so it need not sort them.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn finish(
         self,
-        units: &mut Units,
+        units: &Units,
         open: bool,
         base: usize,
-        first_lines: &mut Vec<u64>,
+        first_lines: &mut [u64],
+        new_units: &mut Vec<(u64, u64)>,
         scorer: &mut Scorer<'_>,
         unknown: &mut UnknownUnits,
     ) {
@@ -260,8 +270,7 @@ impl<'l, 'r> PlainRows<'l, 'r> {
             for row in part {
                 let line = self.first_line + u64::from(row.line);
                 let number = *ids.entry(row.unit).or_insert_with(|| {
-                    let code = unpack(row.unit);
-                    let id = match units.find(&code) {
+                    let id = match units.find_packed(row.unit) {
                         Some(Party::Unit(id)) => {
                             if let Some(first) =
                                 id.checked_sub(base).and_then(|i| first_lines.get_mut(i))
@@ -272,12 +281,8 @@ impl<'l, 'r> PlainRows<'l, 'r> {
                         }
                         Some(Party::Group(_)) => None,
                         None if open => {
-                            let id = units
-                                .add_unit(&code, &code, None, &[])
-                                .expect("a new, non-empty code");
-                            debug_assert_eq!(id - base, first_lines.len());
-                            first_lines.push(line);
-                            Some(id)
+                            new_units.push((line, row.unit));
+                            Some(units.len() + new_units.len() - 1)
                         }
                         None => None,
                     };
