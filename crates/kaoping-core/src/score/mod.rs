@@ -310,6 +310,25 @@ impl<'r> Scorer<'r> {
         entry.into_iter().chain(raw).min()
     }
 
+    /// As [`Scorer::add_summed_plain`], for tallies summed unit by unit in any order of units:
+    /// `spans[u]` = (start, length) of unit `u`'s run in `tallies`, one (slot, count) per slot in
+    /// ascending slot order. Kept as they are, without copying.
+    ///
+    /// # Panics
+    /// As [`Scorer::add_summed_plain`]; or a span outside `tallies`.
+    pub fn add_summed_runs(&mut self, tallies: Vec<(CountSlot, u64)>, spans: Vec<(u32, u32)>) {
+        assert!(!self.keep_trace, "a traced scorer keeps every finding");
+        assert!(
+            self.focus.is_none(),
+            "a focused scorer takes findings one by one"
+        );
+        let entries = tallies
+            .into_iter()
+            .map(|(slot, n)| (u64::from(slot.0), n))
+            .collect();
+        self.unit_counts.add_runs(entries, spans);
+    }
+
     fn duplicate(&self, rule: RuleId, round: RoundId, previous: u64) -> FindingError {
         FindingError::Duplicate {
             code: self.rubric.rules()[rule].code.clone(),
@@ -498,7 +517,6 @@ impl<'r> Scorer<'r> {
         }
         let n = units.len();
         let threads = threads.clamp(1, n.max(1));
-        let per = n.div_ceil(threads);
         let scorer = &self;
         let awards = &awards;
         let mut results: Vec<UnitResult> = if threads == 1 {
@@ -507,15 +525,30 @@ impl<'r> Scorer<'r> {
                 .map(|u| unit::score_unit(scorer, units, awards, u, &mut counts))
                 .collect()
         } else {
-            std::thread::scope(|s| {
+            // Units in blocks taken by whichever thread is free: one core slower than the other (a
+            // busy machine, a virtual one) then costs its share, not half the phase.
+            const BLOCK: usize = 1024;
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let mut blocks: Vec<(usize, Vec<UnitResult>)> = std::thread::scope(|s| {
                 let parts: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let range = (t * per).min(n)..((t + 1) * per).min(n);
+                    .map(|_| {
+                        let next = &next;
                         s.spawn(move || {
                             let mut counts = SlotCounts::new(scorer.stride());
-                            range
-                                .map(|u| unit::score_unit(scorer, units, awards, u, &mut counts))
-                                .collect::<Vec<_>>()
+                            let mut done = Vec::new();
+                            loop {
+                                let block = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let start = block.saturating_mul(BLOCK);
+                                if start >= n {
+                                    return done;
+                                }
+                                let scored = (start..(start + BLOCK).min(n))
+                                    .map(|u| {
+                                        unit::score_unit(scorer, units, awards, u, &mut counts)
+                                    })
+                                    .collect::<Vec<_>>();
+                                done.push((block, scored));
+                            }
                         })
                     })
                     .collect();
@@ -523,7 +556,13 @@ impl<'r> Scorer<'r> {
                     .into_iter()
                     .flat_map(|p| p.join().expect("scoring thread"))
                     .collect()
-            })
+            });
+            blocks.sort_unstable_by_key(|&(block, _)| block);
+            let mut results = Vec::with_capacity(n);
+            for (_, scored) in blocks {
+                results.extend(scored);
+            }
+            results
         };
         rank(self.rubric, units, &mut results);
         results

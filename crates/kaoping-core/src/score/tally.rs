@@ -35,8 +35,10 @@ struct Part {
     /// The lowest unit with entries: a scorer of one unit (the server re-scoring unit 99,999) indexes just
     /// that one.
     first: usize,
-    /// `starts[u - first]..starts[u - first + 1]` are the entries of the part's unit `u`.
+    /// `starts[u - first]..starts[u - first + 1]` are the entries of the part's unit `u`; or, for a part
+    /// whose units' runs are not in unit order, `spans[u - first]`: (start, length).
     starts: Vec<usize>,
+    spans: Option<Vec<(u32, u32)>>,
     /// The part's unit for each unit of the whole; `None` when they are the same.
     local: Option<Vec<u32>>,
 }
@@ -53,6 +55,11 @@ impl Part {
         let Some(local) = local.checked_sub(self.first) else {
             return &[];
         };
+        if let Some(spans) = &self.spans {
+            return spans.get(local).map_or(&[], |&(start, len)| {
+                &self.entries[start as usize..start as usize + len as usize]
+            });
+        }
         match (self.starts.get(local), self.starts.get(local + 1)) {
             (Some(&a), Some(&b)) => &self.entries[a..b],
             _ => &[],
@@ -169,6 +176,30 @@ impl UnitTallies {
             entries,
             first,
             starts,
+            spans: None,
+            local: None,
+        });
+    }
+
+    /// Adds tallies a reader has already summed, unit by unit in any order of units: unit `u`'s are
+    /// `entries[spans[u].0..][..spans[u].1]`, one per slot (the slot in the low 32 bits of the key; the
+    /// high bits are not read). They are kept as they are, a sealed part beside the others.
+    ///
+    /// # Panics
+    /// A span outside `entries`, or a slot twice in one unit's run.
+    pub(super) fn add_runs(&mut self, entries: Vec<(u64, u64)>, spans: Vec<(u32, u32)>) {
+        for &(start, len) in &spans {
+            let run = &entries[start as usize..start as usize + len as usize];
+            debug_assert!(
+                run.windows(2).all(|w| slot_of(w[0].0) < slot_of(w[1].0)),
+                "a unit's summed tallies come once per slot, in order"
+            );
+        }
+        self.parts.push(Part {
+            entries,
+            first: 0,
+            starts: Vec::new(),
+            spans: Some(spans),
             local: None,
         });
     }
@@ -360,6 +391,29 @@ mod tests {
         assert_eq!(laid_out(&t, 99_998).count(1), 0);
         assert_eq!(laid_out(&t, 100_000).count(1), 0);
         assert_eq!(laid_out(&t, 0).count(1), 0);
+    }
+
+    #[test]
+    fn runs_in_any_order_of_units_read_as_sorted_tallies() {
+        let mut t = UnitTallies::default();
+        t.add(1, 2, 5);
+        t.seal();
+        // Unit 2's run first, then unit 0's; unit 1 has none here; the high key bits are not read.
+        let entries = vec![(3, 1), (7 | 99 << 32, 2), (1, 4), (2, 8)];
+        t.add_runs(entries, vec![(2, 2), (0, 0), (0, 2)]);
+        assert_eq!(slots(&t, 0), vec![1, 2]);
+        assert_eq!(laid_out(&t, 0).count(2), 8);
+        assert_eq!(slots(&t, 1), vec![2]);
+        assert_eq!(laid_out(&t, 1).count(2), 5);
+        assert_eq!(slots(&t, 2), vec![3, 7]);
+        assert_eq!(laid_out(&t, 2).count(7), 2);
+        assert_eq!(slots(&t, 3), Vec::<usize>::new());
+        // Merged into another scorer's tallies, renumbered.
+        let mut whole = UnitTallies::default();
+        whole.absorb(t, &[2, 0, 1]);
+        assert_eq!(laid_out(&whole, 2).count(1), 4);
+        assert_eq!(laid_out(&whole, 0).count(2), 5);
+        assert_eq!(laid_out(&whole, 1).count(3), 1);
     }
 
     #[test]

@@ -139,12 +139,14 @@ impl<'r> PlainLayout<'r> {
 
 const COUNT_BITS: u32 = 20;
 
-/// Where unit `id`'s sums are (`run_of` grows to hold it).
-fn set_run(run_of: &mut Vec<(usize, usize)>, id: usize, sums: std::ops::Range<usize>) {
-    if run_of.len() <= id {
-        run_of.resize(id + 1, (0, 0));
+/// Where unit `id`'s sums are (`spans` grows to hold it). A part has fewer than 2³² rows (their lines
+/// are kept in 32 bits), so fewer sums.
+fn set_run(spans: &mut Vec<(u32, u32)>, id: usize, sums: std::ops::Range<usize>) {
+    if spans.len() <= id {
+        spans.resize(id + 1, (0, 0));
     }
-    run_of[id] = (sums.start, sums.len());
+    let as_u32 = |n: usize| u32::try_from(n).expect("fewer than 2³² rows in a part");
+    spans[id] = (as_u32(sums.start), as_u32(sums.len()));
 }
 
 /// A partition's units × slots are summed in a table up to this many cells (512 KB: the cache holds it).
@@ -257,9 +259,11 @@ impl<'l, 'r> PlainRows<'l, 'r> {
         let mut local: Vec<usize> = Vec::new();
         // (number << 32 | slot, count) of the partition's rows.
         let mut keyed: Vec<(u64, u32)> = Vec::new();
-        // Every unit's sums, (slot, count), and where each unit's are.
-        let mut summed: Vec<(u32, u64)> = Vec::new();
-        let mut run_of: Vec<(usize, usize)> = Vec::new();
+        // Every unit's sums, (slot, count), and where each unit's are: handed to the scorer as they are.
+        let mut summed: Vec<(CountSlot, u64)> = Vec::new();
+        let mut spans: Vec<(u32, u32)> = Vec::new();
+        let rules = &self.layout.rules;
+        let slot = |index: u32| CountSlot::from_index(rules, index).expect("a slot of this rubric");
         let slots = self.layout.rules.slots();
         let mut table: Vec<u32> = Vec::new();
         for part in self.parts {
@@ -309,13 +313,13 @@ impl<'l, 'r> PlainRows<'l, 'r> {
                 }
                 for (number, row) in table.chunks_mut(slots.max(1)).enumerate() {
                     let start = summed.len();
-                    for (slot, cell) in row.iter_mut().enumerate() {
+                    for (index, cell) in row.iter_mut().enumerate() {
                         if *cell != 0 {
-                            summed.push((slot as u32, u64::from(*cell)));
+                            summed.push((slot(index as u32), u64::from(*cell)));
                             *cell = 0;
                         }
                     }
-                    set_run(&mut run_of, local[number], start..summed.len());
+                    set_run(&mut spans, local[number], start..summed.len());
                 }
                 continue;
             }
@@ -331,17 +335,11 @@ impl<'l, 'r> PlainRows<'l, 'r> {
                         n = n.saturating_add(u64::from(keyed[i].1));
                         i += 1;
                     }
-                    summed.push((key as u32, n));
+                    summed.push((slot(key as u32), n));
                 }
-                set_run(&mut run_of, local[number], start..summed.len());
+                set_run(&mut spans, local[number], start..summed.len());
             }
         }
-        let rules = &self.layout.rules;
-        scorer.add_summed_plain(run_of.iter().enumerate().flat_map(|(id, &(start, len))| {
-            summed[start..start + len].iter().map(move |&(slot, n)| {
-                let slot = CountSlot::from_index(rules, slot).expect("a slot of this rubric");
-                (id, slot, n)
-            })
-        }));
+        scorer.add_summed_runs(summed, spans);
     }
 }
