@@ -8,9 +8,10 @@
 //! each partition is taken in turn; its units are a small fraction of all, and their lookups stay in
 //! cache. Rows within a partition keep file order.
 //!
-//! What the reader would have done is preserved exactly: a unit of an open register is registered as if
-//! first seen on its first line (the caller orders registrations by [`PlainRows::finish`]'s first lines);
-//! an unknown unit of a closed register is an error on its line, worded as the resolver words it.
+//! What the reader would have done is preserved exactly: a unit new to an open register is registered as
+//! if first seen on its first line (the caller registers every part's new units once, ordered by the first
+//! lines [`PlainRows::finish`] gives); an unknown unit of a closed register is an error on its line,
+//! worded as the resolver words it.
 
 use std::collections::BinaryHeap;
 
