@@ -64,16 +64,24 @@ impl App {
                     .collect()
             });
         let mut history = Vec::new();
-        for period in self.visible_periods(actor).await?.into_iter().rev() {
-            if !period.unit_ids.contains(&org_id) {
-                continue;
-            }
+        // Only the periods assessing the unit are read: every period with its units (what the period
+        // list reads) was a thousand rows per sheet view for a thousand units.
+        for period in self
+            .store
+            .periods_assessing(org_id)
+            .await?
+            .into_iter()
+            .rev()
+        {
             let published = period.status == kaoping_store::PeriodStatus::Published;
+            // As `visible_periods` filters, for a period that assesses the unit; then the sheet's own check.
+            let visible =
+                actor.may(Action::ViewSummary { published }) || actor.user.unit_id == Some(org_id);
             let may = actor.may(Action::ViewSheet {
                 unit_id: org_id,
                 published,
             });
-            if !may {
+            if !visible || !may {
                 continue;
             }
             let snapshot = if period.id == period_id {

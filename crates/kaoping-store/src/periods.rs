@@ -291,6 +291,20 @@ impl Store {
         Ok(periods)
     }
 
+    /// The periods that assess unit `unit_id`, newest first, their `unit_ids` left empty: a unit's
+    /// history without reading every period's list of units (a thousand rows a period).
+    pub async fn periods_assessing(&self, unit_id: i64) -> Result<Vec<Period>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PERIOD_COLUMNS} FROM periods \
+             WHERE id IN (SELECT period_id FROM period_units WHERE unit_id = $1) \
+             ORDER BY year DESC, id DESC"
+        ))
+        .bind(unit_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(period_from_row).collect()
+    }
+
     /// Publishes and locks a period with its results: from now on the ledger takes only appeal
     /// decisions. Publishing twice is a [`StoreError::Conflict`]. It waits for the period's lock, so no
     /// ordinary entry lands after it.

@@ -124,6 +124,7 @@ async fn a_sheet_shows_its_sections_against_the_group_and_its_years(app: TestApp
     let d01 = app.client("d01").await;
     let open = d01.get("/periods/2/units/D01").await.text();
     assert!(open.contains("历年最终得分"), "{open}");
+    assert!(open.contains("2023年：100分"), "{open}");
     assert!(!open.contains("平均"), "{open}");
     let published = d01.get("/periods/1/units/D01").await.text();
     assert!(
