@@ -1,12 +1,12 @@
 //! Plain findings: the rows a bulk findings file is mostly made of. A plain finding names a unit and a
 //! counting rule (fixed, 不得分, per-occurrence, progressive) of the unit's own, with a count where the
 //! rule takes one and nothing else. Its meaning is a tally and nothing more, so a bulk reader may check it
-//! with [`PlainRules`] and add it with [`crate::score::Scorer::add_summed_plain`] instead of building, resolving
+//! with [`PlainRules`] and add it with [`crate::score::Scorer::add_summed_runs`] instead of building, resolving
 //! and adding a [`crate::finding::Finding`]: the same tally, without the work.
 //!
 //! The contract: [`PlainRules::rule`] accepts a code only when the [`crate::finding::Resolver`] would accept
 //! the same row (named unit, blank level, points, matter and dates, a count as [`PlainCount`] says) and
-//! turn it into exactly the tally `add_summed_plain` adds. Anything else (a group, a score-setting rule, a
+//! turn it into exactly the tally `add_summed_runs` adds. Anything else (a group, a score-setting rule, a
 //! deadline, an error) goes the resolver's way, which also words the errors.
 
 use crate::code_map::CodeMap;
@@ -35,7 +35,7 @@ pub struct PlainRule {
     pub count: PlainCount,
 }
 
-/// A (round, rule) tally of a plain finding, as [`crate::score::Scorer::add_summed_plain`] takes it.
+/// A (round, rule) tally of a plain finding, as [`crate::score::Scorer::add_summed_runs`] takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountSlot(pub(crate) u32);
 

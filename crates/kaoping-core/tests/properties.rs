@@ -1465,7 +1465,7 @@ proptest! {
 
     /// For every code of a generated rubric (and a few that are none), count and round, `PlainRules`
     /// takes a row only when the resolver accepts it as the same rule, round and tally; and findings
-    /// summed and added through `add_summed_plain` where they are plain score exactly as when all are added
+    /// summed and added through `add_summed_runs (runs by unit, in any order of units)` where they are plain score exactly as when all are added
     /// resolved.
     #[test]
     fn plain_findings_are_the_resolvers_counting_findings(case in case()) {
@@ -1527,9 +1527,18 @@ proptest! {
                 None => scorer.add(&s.units, f.clone()).expect("accepted before"),
             }
         }
-        scorer.add_summed_plain(summed.into_iter().map(|((u, slot), n)| {
-            (u, CountSlot::from_index(&plain, slot).expect("a slot of the rubric"), n)
-        }));
+        // Handed over as a reader lays them out: runs by unit, the units in any order (here the last
+        // first), each run in slot order.
+        let mut tallies = Vec::new();
+        let mut spans = vec![(0u32, 0u32); s.units.len()];
+        for u in (0..s.units.len()).rev() {
+            let start = tallies.len();
+            tallies.extend(summed.range((u, 0)..=(u, u32::MAX)).map(|(&(_, slot), &n)| {
+                (CountSlot::from_index(&plain, slot).expect("a slot of the rubric"), n)
+            }));
+            spans[u] = (start as u32, (tallies.len() - start) as u32);
+        }
+        scorer.add_summed_runs(tallies, spans);
         let again = scorer.finish(&s.units);
         for (a, b) in expected.iter().zip(&again) {
             prop_assert_eq!(scores(a), scores(b));

@@ -284,22 +284,6 @@ impl<'r> Scorer<'r> {
         Ok(())
     }
 
-    /// Adds the tallies of plain findings a reader has already summed: one per unit and slot, ascending
-    /// by unit, then slot: the tallies [`Scorer::add`] would have made of those findings, without sorting them
-    /// again.
-    ///
-    /// # Panics
-    /// On a tracing or focused scorer (a trace cites each finding), or tallies out of that order.
-    pub fn add_summed_plain(&mut self, tallies: impl Iterator<Item = (UnitId, CountSlot, u64)>) {
-        assert!(!self.keep_trace, "a traced scorer keeps every finding");
-        assert!(
-            self.focus.is_none(),
-            "a focused scorer takes findings one by one"
-        );
-        self.unit_counts
-            .add_summed(tallies.map(|(u, slot, n)| (u, slot.0 as usize, n)));
-    }
-
     /// The origin of the first score-setting finding taken for (party, round, rule): the one a second
     /// is reported against. Parallel readers use it to cite, for a part's second entry, a first one an
     /// earlier part holds.
@@ -310,12 +294,13 @@ impl<'r> Scorer<'r> {
         entry.into_iter().chain(raw).min()
     }
 
-    /// As [`Scorer::add_summed_plain`], for tallies summed unit by unit in any order of units:
-    /// `spans[u]` = (start, length) of unit `u`'s run in `tallies`, one (slot, count) per slot in
-    /// ascending slot order. Kept as they are, without copying.
+    /// Adds the tallies of plain findings a reader has already summed (see [`crate::plain`]): the tallies
+    /// [`Scorer::add`] would have made of those findings, without a `Finding` each. They come unit by
+    /// unit in any order of units: `spans[u]` = (start, length) of unit `u`'s run in `tallies`, one
+    /// (slot, count) per slot in ascending slot order. Kept as they are, without copying.
     ///
     /// # Panics
-    /// As [`Scorer::add_summed_plain`]; or a span outside `tallies`.
+    /// On a tracing or focused scorer (a trace cites each finding), or a span outside `tallies`.
     pub fn add_summed_runs(&mut self, tallies: Vec<(CountSlot, u64)>, spans: Vec<(u32, u32)>) {
         assert!(!self.keep_trace, "a traced scorer keeps every finding");
         assert!(

@@ -186,7 +186,7 @@ impl UnitTallies {
     /// high bits are not read). They are kept as they are, a sealed part beside the others.
     ///
     /// # Panics
-    /// A span outside `entries`, or a slot twice in one unit's run.
+    /// A span outside `entries`; in debug builds, a run whose slots do not ascend.
     pub(super) fn add_runs(&mut self, entries: Vec<(u64, u64)>, spans: Vec<(u32, u32)>) {
         for &(start, len) in &spans {
             let run = &entries[start as usize..start as usize + len as usize];
@@ -202,20 +202,6 @@ impl UnitTallies {
             spans: Some(spans),
             local: None,
         });
-    }
-
-    /// Adds tallies a reader has already summed, one per (unit, slot), ascending by unit and slot within
-    /// a unit. They are kept as a sealed part beside the others (a unit's count is the sum over parts).
-    ///
-    /// # Panics
-    /// Tallies out of that order.
-    pub(super) fn add_summed(&mut self, tallies: impl Iterator<Item = (UnitId, usize, u64)>) {
-        let entries: Vec<(u64, u64)> = tallies.map(|(u, slot, n)| (key(u, slot), n)).collect();
-        assert!(
-            entries.windows(2).all(|w| w[0].0 < w[1].0),
-            "summed tallies come once per unit and slot, in order"
-        );
-        self.push_sorted(entries);
     }
 
     /// A sealed unit's tallies.
