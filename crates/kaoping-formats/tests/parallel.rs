@@ -114,6 +114,26 @@ fn parallel_reads_report_the_same_errors_on_the_same_lines() {
     ));
 }
 
+/// A plain row whose note is not UTF-8, in the last part of a file whose other notes are: the part is
+/// not UTF-8 throughout, so its notes are checked one by one, and the row is refused on its line as on
+/// one thread.
+#[test]
+fn a_note_that_is_not_utf8_is_refused_on_its_line_on_any_number_of_threads() {
+    let rubric = rubric_file("dongli-2023.toml");
+    let mut text = findings(250_000, 3_000, None).into_bytes();
+    text.extend_from_slice(b"U00007,3.2.1,1,,,,\xE8\xAE\xB0\xFF\n");
+    let run = |threads: usize| {
+        let mut units = Units::new();
+        score_findings_bytes(&rubric, &mut units, true, "f.csv", &text, Detail::Items, threads)
+            .unwrap_err()
+            .to_string()
+    };
+    let sequential = run(1);
+    assert_eq!(sequential, "f.csv:256002: “说明”列不是UTF-8编码的文字");
+    assert_eq!(run(2), sequential);
+    assert_eq!(run(3), sequential);
+}
+
 /// Three entries for one discretionary rule, the first in the first part and the two others in the last:
 /// each later one is reported against the first, as one thread reports it.
 #[test]

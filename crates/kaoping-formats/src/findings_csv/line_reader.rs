@@ -23,35 +23,32 @@ impl<'a> LineFields<'a> {
     /// Splits the line that starts at `at` in `text`; returns where the next line starts. `false` with it
     /// when the line is not one this splitter reads as `csv` would; the fields are undefined then.
     ///
-    /// One pass over the bytes, eight at a time ([`bytes_equal`]): the lines are short (25 to 60 bytes),
-    /// so a word at a time beats calling `memchr` for each kind of byte, and a byte at a time branched on
-    /// every comma (a misprediction per field).
+    /// One pass over the bytes, a block at a time ([`marks`]): the lines are short (25 to 60 bytes), so
+    /// marking a block's commas and stops at once beats calling `memchr` for each kind of byte, and a byte
+    /// at a time branched on every comma (a misprediction per field).
     pub(super) fn split_next(&mut self, text: &'a [u8], at: usize) -> (usize, bool) {
         self.ranges.clear();
         let mut start = at;
         let mut i = at;
-        while let Some(word) = text.get(i..i + 8) {
-            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            let stops =
-                bytes_equal(word, b'\n') | bytes_equal(word, b'"') | bytes_equal(word, b'\r');
-            let mut commas = bytes_equal(word, b',');
+        while let Some(block) = text.get(i..i + BLOCK) {
+            let (mut commas, stops) = marks(block.try_into().expect("a block"));
             // Only the commas before the first stop are this line's fields.
-            let stop = (stops.trailing_zeros() / 8) as usize;
-            if stop < 8 {
-                commas &= (1u64 << (8 * stop)) - 1;
+            let stop = byte_at(stops.trailing_zeros());
+            if stop < BLOCK {
+                commas &= (1u64 << (BITS_PER_BYTE * stop)) - 1;
             }
             while commas != 0 {
-                let comma = i + (commas.trailing_zeros() / 8) as usize;
+                let comma = i + byte_at(commas.trailing_zeros());
                 self.ranges.push((start as u32, comma as u32, false));
                 start = comma + 1;
                 commas &= commas - 1;
             }
-            if stop < 8 {
+            if stop < BLOCK {
                 // The byte loop below takes the stop from here.
                 i += stop;
                 break;
             }
-            i += 8;
+            i += BLOCK;
         }
         while i < text.len() {
             match text[i] {
@@ -156,8 +153,52 @@ impl<'a> LineFields<'a> {
     }
 }
 
+/// Bytes [`marks`] takes at once.
+#[cfg(target_arch = "x86_64")]
+const BLOCK: usize = 16;
+#[cfg(not(target_arch = "x86_64"))]
+const BLOCK: usize = 8;
+
+/// Bits of a mark per byte of the block: a mask's byte `k` is its bit `k × BITS_PER_BYTE` (and the bits
+/// above it, up to the next byte's, are clear).
+#[cfg(target_arch = "x86_64")]
+const BITS_PER_BYTE: usize = 1;
+#[cfg(not(target_arch = "x86_64"))]
+const BITS_PER_BYTE: usize = 8;
+
+/// The byte of a block a mark's bit is in.
+fn byte_at(bit: u32) -> usize {
+    bit as usize / BITS_PER_BYTE
+}
+
+/// The block's commas, and its stops (line ends, quotes and carriage returns), as masks (see
+/// [`BITS_PER_BYTE`]). On x86-64, SSE2 (part of its baseline) compares sixteen bytes at once.
+#[cfg(target_arch = "x86_64")]
+fn marks(block: &[u8; BLOCK]) -> (u64, u64) {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    // SAFETY: SSE2 is part of x86-64's baseline, so every x86-64 CPU runs these instructions; and
+    // `_mm_loadu_si128` reads 16 bytes from any address, aligned or not, and `block` is 16 bytes long.
+    unsafe {
+        let bytes = _mm_loadu_si128(block.as_ptr().cast());
+        // The sign bits of a comparison, one a byte: 16 bits, never negative as an i32.
+        let equal = |b: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b as i8))) as u64;
+        (equal(b','), equal(b'\n') | equal(b'"') | equal(b'\r'))
+    }
+}
+
+/// As the x86-64 [`marks`], eight bytes at a time in a word ([`bytes_equal`]).
+#[cfg(not(target_arch = "x86_64"))]
+fn marks(block: &[u8; BLOCK]) -> (u64, u64) {
+    let word = u64::from_le_bytes(*block);
+    (
+        bytes_equal(word, b','),
+        bytes_equal(word, b'\n') | bytes_equal(word, b'"') | bytes_equal(word, b'\r'),
+    )
+}
+
 /// `0x80` in each byte of `word` equal to `byte`, `0` in the others: exact (no carry runs from one byte
 /// into the next, as it does in the shorter `(x - 0x01…) & !x` test).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn bytes_equal(word: u64, byte: u8) -> u64 {
     const LOW_BITS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let x = word ^ (0x0101_0101_0101_0101 * u64::from(byte));
@@ -259,6 +300,31 @@ mod tests {
             "U1,\"x\"\"\",y",
         ] {
             assert_eq!(fields(line), Some(csv_fields(line)), "{line:?}");
+        }
+    }
+
+    /// Every byte value at every place in a block, among every other: marked exactly where it is a
+    /// comma (first mask) or a stop (second).
+    #[test]
+    fn marks_commas_and_stops_at_every_place() {
+        for byte in 0..=255u8 {
+            for other in [b'a', b',', b'\n', b'"', b'\r', 0, 0x80, 0xFF] {
+                for at in 0..BLOCK {
+                    let mut block = [other; BLOCK];
+                    block[at] = byte;
+                    let (commas, stops) = marks(&block);
+                    for (i, &b) in block.iter().enumerate() {
+                        let bit = |mask: u64| mask >> (i * BITS_PER_BYTE) & 1 == 1;
+                        assert_eq!(bit(commas), b == b',', "{byte} at {at} among {other}");
+                        let stop = matches!(b, b'\n' | b'"' | b'\r');
+                        assert_eq!(bit(stops), stop, "{byte} at {at} among {other}");
+                    }
+                    let bits = |mask: u64| mask.count_ones() as usize;
+                    let count = |f: fn(&u8) -> bool| block.iter().filter(|b| f(b)).count();
+                    assert_eq!(bits(commas), count(|&b| b == b','));
+                    assert_eq!(bits(stops), count(|&b| matches!(b, b'\n' | b'"' | b'\r')));
+                }
+            }
         }
     }
 

@@ -669,7 +669,7 @@ fn read_part<'r>(
     let mut first_lines = Vec::new();
     let mut scorer = Scorer::with_detail(rubric, detail);
     let mut ended_in_quote = false;
-    let mut plain = layout.map(|l| PlainRows::new(l, chunk.len(), start));
+    let mut plain = layout.map(|l| PlainRows::new(l, chunk, start));
     let mut duplicates = Vec::new();
     let read = ingest(
         rubric,

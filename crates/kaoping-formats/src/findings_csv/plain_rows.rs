@@ -104,8 +104,9 @@ impl<'r> PlainLayout<'r> {
         }
     }
 
-    /// The plain row a record is, if it is one.
-    fn read(&self, record: &impl Fields) -> Option<(u64, u32)> {
+    /// The plain row a record is, if it is one. `utf8`: the whole part is known to be UTF-8, so no field
+    /// of it need be checked.
+    fn read(&self, record: &impl Fields, utf8: bool) -> Option<(u64, u32)> {
         let field = |i: usize| record.get(i).map_or(&[][..], <[u8]>::trim_ascii);
         if record.len() > self.width || self.blank.iter().any(|&i| !field(i).is_empty()) {
             return None;
@@ -125,7 +126,7 @@ impl<'r> PlainLayout<'r> {
             Some(name) => self.rules.round(std::str::from_utf8(name).ok()?)?,
         };
         // The note is not kept, but one that is not text is an error the resolver's way reports.
-        if let Some(note) = self.note.map(field) {
+        if let Some(note) = self.note.filter(|_| !utf8).map(field) {
             if !note.is_ascii() && std::str::from_utf8(note).is_err() {
                 return None;
             }
@@ -168,6 +169,8 @@ pub(super) struct PlainRows<'l, 'r> {
     layout: &'l PlainLayout<'r>,
     parts: Vec<Vec<PlainRow>>,
     first_line: u64,
+    /// The part is UTF-8 throughout: checked once (SIMD, a few milliseconds), not note by note.
+    utf8: bool,
 }
 
 /// Unknown units of a closed register: the rows with the lowest lines, and how many more.
@@ -203,24 +206,25 @@ impl UnknownUnits {
 }
 
 impl<'l, 'r> PlainRows<'l, 'r> {
-    /// For a part of about `bytes` bytes whose first line is `first_line`.
+    /// For the part `text` of a file, whose first line is `first_line`.
     pub(super) fn new(
         layout: &'l PlainLayout<'r>,
-        bytes: usize,
+        text: &[u8],
         first_line: u64,
     ) -> PlainRows<'l, 'r> {
         // Room for rows of 20 bytes or more; what is not filled is never touched.
-        let per = bytes / 20 / PARTITIONS + 16;
+        let per = text.len() / 20 / PARTITIONS + 16;
         PlainRows {
             layout,
             parts: (0..PARTITIONS).map(|_| Vec::with_capacity(per)).collect(),
             first_line,
+            utf8: simdutf8::basic::from_utf8(text).is_ok(),
         }
     }
 
     /// Keeps the record if it is a plain row; `false` leaves it to the resolver.
     pub(super) fn take(&mut self, record: &impl Fields, line: u64) -> bool {
-        let Some((unit, slot_count)) = self.layout.read(record) else {
+        let Some((unit, slot_count)) = self.layout.read(record, self.utf8) else {
             return false;
         };
         let Ok(line) = u32::try_from(line - self.first_line) else {
