@@ -6,11 +6,18 @@
 //!
 //! The contract: [`PlainRules::rule`] accepts a code only when the [`crate::finding::Resolver`] would accept
 //! the same row (named unit, blank level, points, matter and dates, a count as [`PlainCount`] says) and
-//! turn it into exactly the tally `add_summed_runs` adds. Anything else (a group, a score-setting rule, a
-//! deadline, an error) goes the resolver's way, which also words the errors.
+//! turn it into exactly the tally `add_summed_runs` adds. Anything else (a group, a deadline, an error)
+//! goes the resolver's way, which also words the errors.
+//!
+//! Plain entries are the score-setting rows of the same shape: a unit's own graded rule with a level
+//! ([`PlainRules::level`]) or discretionary rule with points and a reason ([`PlainRules::points`]), each
+//! accepted only as the resolver accepts it, and added by [`crate::score::Scorer::add_entry`].
+
+use rust_decimal::Decimal;
 
 use crate::code_map::CodeMap;
-use crate::limits::MAX_COUNT;
+use crate::finding::Input;
+use crate::limits::{decimals, MAX_COUNT, MAX_DECIMALS};
 use crate::rubric::{AppliesTo, Coded, RoundId, Rubric, RuleId, RuleKind};
 
 /// A code of up to 7 bytes as one integer: its bytes, little-endian, and its length in the top byte.
@@ -35,6 +42,14 @@ pub struct PlainRule {
     pub count: PlainCount,
 }
 
+/// A score-setting rule a plain entry may name: graded (a level) or discretionary (points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlainEntry {
+    pub rule: RuleId,
+    /// Graded: the entry is a level; otherwise (discretionary) points.
+    pub graded: bool,
+}
+
 /// A (round, rule) tally of a plain finding, as [`crate::score::Scorer::add_summed_runs`] takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountSlot(pub(crate) u32);
@@ -56,11 +71,13 @@ impl CountSlot {
 pub struct PlainRules<'r> {
     rubric: &'r Rubric,
     codes: CodeMap<PlainRule>,
+    entries: CodeMap<PlainEntry>,
 }
 
 impl<'r> PlainRules<'r> {
     pub fn new(rubric: &'r Rubric) -> PlainRules<'r> {
         let mut codes = CodeMap::default();
+        let mut entries = CodeMap::default();
         let item_codes = rubric.items().iter().map(|i| i.code.as_str());
         for code in rubric
             .rules()
@@ -77,19 +94,65 @@ impl<'r> PlainRules<'r> {
                 _ => continue,
             };
             let def = &rubric.rules()[rule];
+            if def.applies_to == AppliesTo::Group {
+                continue;
+            }
             let count = match def.kind {
                 RuleKind::Fixed { .. } | RuleKind::Zero => PlainCount::Blank,
                 RuleKind::PerOccurrence { .. } | RuleKind::Progressive { .. } => {
                     PlainCount::Required
                 }
+                RuleKind::Graded { .. } | RuleKind::Discretionary => {
+                    let graded = matches!(def.kind, RuleKind::Graded { .. });
+                    entries.insert(code, PlainEntry { rule, graded });
+                    continue;
+                }
                 _ => continue,
             };
-            if def.applies_to == AppliesTo::Group {
-                continue;
-            }
             codes.insert(code, PlainRule { rule, count });
         }
-        PlainRules { rubric, codes }
+        PlainRules {
+            rubric,
+            codes,
+            entries,
+        }
+    }
+
+    /// The score-setting rule a plain entry with this code (trimmed, as written) sets; `None` when the
+    /// code is not one of a unit's own graded or discretionary rule.
+    pub fn entry(&self, code: &[u8]) -> Option<PlainEntry> {
+        self.entries.get_bytes(code)
+    }
+
+    /// As [`PlainRules::entry`], for a code packed by [`packed_code`].
+    pub fn entry_packed(&self, code: u64) -> Option<PlainEntry> {
+        self.entries.get_packed(code)
+    }
+
+    /// The input of a graded entry whose level column is `level` (count and points blank), as the
+    /// resolver reads it: one of the rule's levels by name, trimmed.
+    pub fn level(&self, entry: PlainEntry, level: &str) -> Option<Input> {
+        let RuleKind::Graded { levels } = &self.rubric.rules()[entry.rule].kind else {
+            return None;
+        };
+        let level = level.trim();
+        levels
+            .iter()
+            .position(|l| !level.is_empty() && l.name == level)
+            .map(Input::Level)
+    }
+
+    /// The input of a discretionary entry of `value` points with the reason `note` (count and level
+    /// blank), as the resolver reads it: from 0 to the item's points, in at most
+    /// [`MAX_DECIMALS`] places, with a reason.
+    pub fn points(&self, entry: PlainEntry, value: Decimal, note: &str) -> Option<Input> {
+        let rule = &self.rubric.rules()[entry.rule];
+        let max = self.rubric.items()[rule.item].max;
+        let valid = matches!(rule.kind, RuleKind::Discretionary)
+            && (Decimal::ZERO..=max).contains(&value)
+            && decimals(value) <= MAX_DECIMALS
+            && !note.trim().is_empty();
+        valid.then_some(Input::Value(value))
     }
 
     /// The rule a plain finding with this code (trimmed, as written) counts on; `None` when the code is
@@ -127,6 +190,12 @@ impl<'r> PlainRules<'r> {
     /// How many tallies there are: rounds × rules ([`CountSlot::index`] is below it).
     pub fn slots(&self) -> usize {
         self.rubric.rounds().len() * self.rubric.rules().len()
+    }
+
+    /// The round and rule of a slot [`PlainRules::slot`] gave.
+    pub fn round_and_rule(&self, slot: CountSlot) -> (RoundId, RuleId) {
+        let rules = self.rubric.rules().len();
+        (slot.0 as usize / rules, slot.0 as usize % rules)
     }
 
     /// The tally a plain finding on `rule` in `round` adds to.

@@ -1545,3 +1545,129 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// For every code of a generated rubric, level, points and reason, `PlainRules` takes an entry only
+    /// when the resolver accepts the same row as the same rule and input; and entries added through
+    /// `add_entry`, last first, score as when all are added in order, refusing the same second entries.
+    #[test]
+    fn plain_entries_are_the_resolvers_entries(case in case()) {
+        let s = setup(&case);
+        let plain = PlainRules::new(&s.rubric);
+        let resolver = Resolver::new(&s.rubric, false).keep_notes(false);
+        let mut codes: Vec<String> = s.rubric.rules().iter().map(|r| r.code.clone()).collect();
+        codes.extend(s.rubric.items().iter().map(|i| i.code.clone()));
+        codes.extend(["", "9.9"].map(String::from));
+        let round = s.rubric.rounds()[0].name.as_str();
+        for code in &codes {
+            let Some(entry) = plain.entry(code.as_bytes()) else { continue };
+            let RuleKind::Graded { levels } = &s.rubric.rules()[entry.rule].kind else {
+                // Discretionary: points, a reason, no level.
+                let max = s.rubric.items()[s.rubric.rules()[entry.rule].item].max;
+                let values = [Decimal::ZERO, Decimal::new(5, 1), max, max + Decimal::ONE, Decimal::new(-1, 0), Decimal::new(12_345, 5)];
+                for value in values {
+                    for note in ["", " ", "\u{3000}", "理由"] {
+                        let fast = plain.points(entry, value, note);
+                        let input = FindingInput { unit: "U0", code, round, value: Some(value), note, ..FindingInput::default() };
+                        check_entry(&resolver, &s.units, &input, entry.rule, fast)?;
+                    }
+                }
+                continue;
+            };
+            let mut names: Vec<String> = levels.iter().map(|l| l.name.clone()).collect();
+            names.extend(levels.iter().map(|l| format!(" {} ", l.name)));
+            names.extend(["", " ", "无此档次", "不适用"].map(String::from));
+            for level in &names {
+                let fast = plain.level(entry, level);
+                let input = FindingInput { unit: "U0", code, round, level: Some(level.as_str()), ..FindingInput::default() };
+                check_entry(&resolver, &s.units, &input, entry.rule, fast)?;
+            }
+        }
+
+        // The accepted findings, their plain entries added last first.
+        let (expected, accepted) = score(&s.rubric, &s.units, &s.findings, false);
+        let mut scorer = Scorer::new(&s.rubric);
+        let mut entries = Vec::new();
+        for f in &accepted {
+            let code = match f.target {
+                Target::Rule(r) => s.rubric.rules()[r].code.as_bytes(),
+                _ => b"",
+            };
+            match (f.party, f.target, plain.entry(code)) {
+                (Party::Unit(u), Target::Rule(r), Some(e)) if e.rule == r => entries.push((u, f.round, r, f.input.clone(), f.origin)),
+                _ => scorer.add(&s.units, f.clone()).expect("accepted before"),
+            }
+        }
+        for (u, round, rule, input, origin) in entries.into_iter().rev() {
+            prop_assert!(scorer.add_entry(u, round, rule, input, origin).is_ok(), "accepted before");
+        }
+        let again = scorer.finish(&s.units);
+        for (a, b) in expected.iter().zip(&again) {
+            prop_assert_eq!(scores(a), scores(b));
+        }
+    }
+}
+
+/// A plain entry's input, if `PlainRules` gave one, is what the resolver makes of the same row.
+fn check_entry(
+    resolver: &Resolver<'_>,
+    units: &Units,
+    input: &FindingInput<'_>,
+    rule: usize,
+    fast: Option<Input>,
+) -> Result<(), TestCaseError> {
+    let Some(fast) = fast else { return Ok(()) };
+    match resolver.resolve_known(units, input, 7) {
+        Ok(f) => {
+            prop_assert_eq!(f.party, Party::Unit(0));
+            prop_assert_eq!(f.target, Target::Rule(rule));
+            prop_assert_eq!(f.input, fast);
+            Ok(())
+        }
+        Err(e) => Err(TestCaseError::fail(format!(
+            "{input:?}: plain, but the resolver says {e:?}"
+        ))),
+    }
+}
+
+/// A second entry for one unit, rule and round is refused whichever comes first, and the error is the
+/// later line's, citing the earlier.
+#[test]
+fn the_later_of_two_entries_is_the_second_in_either_order() {
+    let rubric = Rubric::new(RubricSpec {
+        title: "t".into(),
+        total: Decimal::from(10),
+        sections: vec![SectionSpec {
+            title: "s".into(),
+            points: Decimal::from(10),
+            items: vec![ItemSpec {
+                title: "i".into(),
+                points: Some(Decimal::from(10)),
+                rules: vec![rule(RuleKindSpec::Discretionary, None)],
+                ..ItemSpec::default()
+            }],
+            ..SectionSpec::default()
+        }],
+        ..RubricSpec::default()
+    })
+    .unwrap();
+    for (first, second) in [(3, 9), (9, 3)] {
+        let mut scorer = Scorer::new(&rubric);
+        let value = |n: i64| Input::Value(Decimal::from(n));
+        assert!(scorer
+            .add_entry(0, 0, 0, value(first), first as u64)
+            .is_ok());
+        let (line, error) = scorer
+            .add_entry(0, 0, 0, value(second), second as u64)
+            .unwrap_err();
+        assert_eq!(line, 9);
+        let message = error.message_with(|l| format!("见第{l}行"));
+        assert!(message.contains("见第3行"), "{message}");
+        let mut units = Units::new();
+        units.add_unit("U", "", None, &[]).unwrap();
+        // The earlier entry's points stand.
+        assert_eq!(scorer.finish(&units)[0].total, Decimal::from(3));
+    }
+}

@@ -124,14 +124,41 @@ fn a_note_that_is_not_utf8_is_refused_on_its_line_on_any_number_of_threads() {
     text.extend_from_slice(b"U00007,3.2.1,1,,,,\xE8\xAE\xB0\xFF\n");
     let run = |threads: usize| {
         let mut units = Units::new();
-        score_findings_bytes(&rubric, &mut units, true, "f.csv", &text, Detail::Items, threads)
-            .unwrap_err()
-            .to_string()
+        score_findings_bytes(
+            &rubric,
+            &mut units,
+            true,
+            "f.csv",
+            &text,
+            Detail::Items,
+            threads,
+        )
+        .unwrap_err()
+        .to_string()
     };
     let sequential = run(1);
     assert_eq!(sequential, "f.csv:256002: “说明”列不是UTF-8编码的文字");
     assert_eq!(run(2), sequential);
     assert_eq!(run(3), sequential);
+}
+
+/// A plain entry (taken after the part is read) and a later entry for the same rule that is not plain
+/// (不适用, resolved as it is read), in the same part: the later one is the second, as on one thread.
+#[test]
+fn a_plain_entry_read_late_is_still_the_first_of_its_part() {
+    let rubric = rubric_file("dongli-2023.toml");
+    let text = findings(250_000, 3_000, None);
+    let at = text.match_indices('\n').nth(19_998).unwrap().0 + 1;
+    let text = format!(
+        "{}U00007,6.1,,不适用,,,不参加{}",
+        &text[..at],
+        &text[at - 1..]
+    );
+    let error = same_on_any_threads(&rubric, &text, &[2, 3], Detail::Items).unwrap();
+    assert_eq!(
+        error,
+        "f.csv:20000: 规则6.1.1在轮次“年度考评”已有一条给分记录（见第16行），同一轮次只能有一条"
+    );
 }
 
 /// Three entries for one discretionary rule, the first in the first part and the two others in the last:
@@ -324,8 +351,27 @@ fn every_shape(rubric: &Rubric, rows: usize, units: usize, errors: bool) -> Stri
                 .map(|&(_, counted)| (i.code.as_str(), counted))
         })
         .collect();
+    // Score-setting rules of a unit's own: graded (its levels) and discretionary (its item's points).
+    let entries: Vec<(&str, Vec<&str>, String)> = rubric
+        .rules()
+        .iter()
+        .filter(|r| r.applies_to != kaoping_core::rubric::AppliesTo::Group)
+        .filter_map(|r| {
+            let max = rubric.items()[r.item].max.to_string();
+            match &r.kind {
+                RuleKind::Graded { levels } => Some((
+                    r.code.as_str(),
+                    levels.iter().map(|l| l.name.as_str()).collect(),
+                    max,
+                )),
+                RuleKind::Discretionary => Some((r.code.as_str(), Vec::new(), max)),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut entered = std::collections::HashSet::new();
     // Columns in an unusual order, with a column without a header.
-    let mut out = String::from("note,round,code,unit,count,,level\n");
+    let mut out = String::from("note,round,code,unit,count,,level,points\n");
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         x ^= x << 13;
@@ -365,6 +411,34 @@ fn every_shape(rubric: &Rubric, rows: usize, units: usize, errors: bool) -> Stri
             11 if errors => format!(",无此轮次,{code},{unit},{count},,\n"),
             12 => format!("记录{i},{round},{code},{unit},{count},,\n"),
             13 => format!("\"跨行的\n说明\",{round},{code},{unit},{count},,\n"),
+            // A score-setting entry, once per unit, round and rule unless errors are wanted; some of
+            // them wrong in each way the resolver refuses.
+            14..=17 if !entries.is_empty() => {
+                let (code, levels, max) = &entries[next() as usize % entries.len()];
+                // A blank round is the only one.
+                let key = (unit.clone(), round.max(rounds[0]), *code);
+                if !entered.insert(key) && !errors {
+                    continue;
+                }
+                let wrong = if errors { next() % 8 } else { 8 };
+                match (levels.is_empty(), wrong) {
+                    (false, 0) => format!(",{round},{code},{unit},,,无此档次,\n"),
+                    (false, 1) => format!(",{round},{code},{unit},1,,{},\n", levels[0]),
+                    (false, 2) => format!(",{round},{code},{unit},,,,\n"),
+                    (false, _) => {
+                        let level = levels[next() as usize % levels.len()];
+                        format!("理由{i},{round},{code},{unit},,, {level} ,\n")
+                    }
+                    (true, 0) => format!("超出,{round},{code},{unit},,,,{max}.5\n"),
+                    (true, 1) => format!(",{round},{code},{unit},,,,1\n"),
+                    (true, 2) => format!("小数,{round},{code},{unit},,,,0.12345\n"),
+                    (true, 3) => format!("不适用的理由,{round},{code},{unit},,,不适用,\n"),
+                    (true, _) => {
+                        let points = ["0", "1.5", max.as_str(), "2分"][next() as usize % 4];
+                        format!("\"理由, {i}\",{round},{code},{unit},,,,{points}\n")
+                    }
+                }
+            }
             _ => format!(",{round},{code},{unit},{count},,\n"),
         };
         out.push_str(&line);
@@ -380,7 +454,7 @@ fn rows_of_every_shape_read_on_threads_as_on_one() {
         ("dongli-2023.toml", true),
     ] {
         let rubric = rubric_file(name);
-        let text = every_shape(&rubric, 160_000, 2_000, errors);
+        let text = every_shape(&rubric, 200_000, 2_000, errors);
         assert!(text.len() > 4 << 20, "{name}: large enough to be split");
         let error = same_on_any_threads(&rubric, &text, &[2, 3], Detail::Totals);
         assert_eq!(
@@ -400,7 +474,7 @@ fn unknown_units_of_a_unit_list_are_reported_on_their_lines_on_any_number_of_thr
         units_csv.push_str(&format!("U{u:05},第{u}支部\n"));
     }
     // Units U00000 … U01999 are named; the last 500 are not on the list, and a group code is one row.
-    let text = every_shape(&rubric, 160_000, 2_000, false);
+    let text = every_shape(&rubric, 200_000, 2_000, false);
     let run = |threads: usize| {
         let mut units = kaoping_formats::read_units("u.csv", units_csv.as_bytes()).unwrap();
         score_findings_bytes(

@@ -314,6 +314,47 @@ impl<'r> Scorer<'r> {
         self.unit_counts.add_runs(entries, spans);
     }
 
+    /// Adds a plain entry (see [`crate::plain`]) of unit `unit`, found on line `origin`, as
+    /// [`Scorer::add`] adds the finding it stands for. A reader may take plain entries out of file order
+    /// (after the rows it resolved): when the entry held for (unit, round, rule) is from a later line,
+    /// this one takes its place and the error is the later one's.
+    ///
+    /// # Errors
+    /// The later of two entries for (unit, round, rule): its line, and the error citing the earlier.
+    ///
+    /// # Panics
+    /// On a tracing or focused scorer, which take findings one by one.
+    pub fn add_entry(
+        &mut self,
+        unit: UnitId,
+        round: RoundId,
+        rule: RuleId,
+        input: Input,
+        origin: u64,
+    ) -> Result<(), (u64, FindingError)> {
+        assert!(!self.keep_trace, "a traced scorer keeps every finding");
+        assert!(
+            self.focus.is_none(),
+            "a focused scorer takes findings one by one"
+        );
+        let (later, earlier) = match self.entries.entry((Party::Unit(unit), round, rule)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((input, origin));
+                return Ok(());
+            }
+            std::collections::hash_map::Entry::Occupied(mut held) => {
+                let previous = held.get().1;
+                if previous < origin {
+                    (origin, previous)
+                } else {
+                    held.insert((input, origin));
+                    (previous, origin)
+                }
+            }
+        };
+        Err((later, self.duplicate(rule, round, earlier)))
+    }
+
     fn duplicate(&self, rule: RuleId, round: RoundId, previous: u64) -> FindingError {
         FindingError::Duplicate {
             code: self.rubric.rules()[rule].code.clone(),

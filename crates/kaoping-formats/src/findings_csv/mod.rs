@@ -17,7 +17,7 @@ mod line_reader;
 mod plain_rows;
 mod rows;
 
-use plain_rows::{PlainLayout, PlainRows, UnknownUnits};
+use plain_rows::{PlainLayout, PlainRows};
 
 /// A row's fields, however they were split: by the `csv` crate, or by [`LineFields`].
 trait Fields {
@@ -706,18 +706,18 @@ fn read_part<'r>(
     let mut new_units = Vec::new();
     if let Some(plain) = plain {
         let _sum = tracing::debug_span!("sum_partitions").entered();
-        let mut unknown = UnknownUnits::default();
-        plain.finish(
+        let finished = plain.finish(
             &units,
             open_units,
             base.len(),
             &mut first_lines,
             &mut new_units,
             &mut scorer,
-            &mut unknown,
         );
-        more += unknown.more;
-        errors.extend(unknown.into_errors());
+        more += finished.unknown.more;
+        errors.extend(finished.unknown.into_errors());
+        errors.extend(finished.errors);
+        duplicates.extend(finished.duplicates);
         errors.sort_by_key(|e| e.line);
     }
     scorer.seal();

@@ -15,14 +15,14 @@
 
 use std::collections::BinaryHeap;
 
-use kaoping_core::finding::FindingError;
+use kaoping_core::finding::{FindingError, Input};
 use kaoping_core::plain::{CountSlot, PlainRules};
 use kaoping_core::rubric::RoundId;
 use kaoping_core::score::Scorer;
 use kaoping_core::units::{Party, Units};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{packed_field, Column, Fields, Header, RowError, MAX_ROW_ERRORS};
+use super::{cite_line, packed_field, Column, Duplicate, Fields, Header, RowError, MAX_ROW_ERRORS};
 
 /// Partitions of plain rows by unit code: 100,000 units make about 1,600 a partition, whose lookups fit
 /// in the fastest caches.
@@ -50,9 +50,11 @@ pub(super) struct PlainLayout<'r> {
     unit: usize,
     code: usize,
     count: Option<usize>,
+    level: Option<usize>,
+    points: Option<usize>,
     round: Option<usize>,
     note: Option<usize>,
-    /// Columns that must be blank: level, points, matter, dates, and those without a header.
+    /// Columns that must be blank: matter, dates, and those without a header.
     blank: Vec<usize>,
     width: usize,
     groups: FxHashSet<u64>,
@@ -74,16 +76,7 @@ impl<'r> PlainLayout<'r> {
             header
                 .positions
                 .iter()
-                .filter(|(c, _)| {
-                    matches!(
-                        c,
-                        Column::Level
-                            | Column::Points
-                            | Column::Matter
-                            | Column::Date
-                            | Column::Due
-                    )
-                })
+                .filter(|(c, _)| matches!(c, Column::Matter | Column::Date | Column::Due))
                 .map(|&(_, i)| i),
         );
         PlainLayout {
@@ -92,6 +85,8 @@ impl<'r> PlainLayout<'r> {
             unit: at(Column::Unit).expect("the header names the unit column"),
             code: at(Column::Code).expect("the header names the code column"),
             count: at(Column::Count),
+            level: at(Column::Level),
+            points: at(Column::Points),
             round: at(Column::Round),
             note: at(Column::Note),
             blank,
@@ -104,10 +99,12 @@ impl<'r> PlainLayout<'r> {
         }
     }
 
-    /// The plain row a record is, if it is one. `utf8`: the whole part is known to be UTF-8, so no field
-    /// of it need be checked.
-    fn read(&self, record: &impl Fields, utf8: bool) -> Option<(u64, u32)> {
+    /// The plain row a record is, if it is one: its packed unit, its slot and count (see [`PlainRow`]),
+    /// and for a plain entry its input. `utf8`: the whole part is known to be UTF-8, so no field of it
+    /// need be checked.
+    fn read(&self, record: &impl Fields, utf8: bool) -> Option<(u64, u32, Option<Input>)> {
         let field = |i: usize| record.get(i).map_or(&[][..], <[u8]>::trim_ascii);
+        let column = |i: Option<usize>| i.map_or(&[][..], field);
         if record.len() > self.width || self.blank.iter().any(|&i| !field(i).is_empty()) {
             return None;
         }
@@ -116,11 +113,34 @@ impl<'r> PlainLayout<'r> {
         if !self.groups.is_empty() && self.groups.contains(&key) {
             return None;
         }
-        let rule = match record.packed(self.code) {
-            Some(code) => self.rules.rule_packed(code)?,
-            None => self.rules.rule(field(self.code))?,
+        let code = record.packed(self.code);
+        let (level, points, count) = (column(self.level), column(self.points), column(self.count));
+        let counted = match code {
+            Some(code) => self.rules.rule_packed(code),
+            None => self.rules.rule(field(self.code)),
         };
-        let n = PlainRules::count(rule, self.count.map_or(&[][..], field))?;
+        let (rule, n, input) = if let Some(rule) = counted {
+            if !level.is_empty() || !points.is_empty() {
+                return None;
+            }
+            (rule.rule, PlainRules::count(rule, count)?, None)
+        } else {
+            let entry = match code {
+                Some(code) => self.rules.entry_packed(code),
+                None => self.rules.entry(field(self.code)),
+            }?;
+            let input = match entry.graded {
+                _ if !count.is_empty() => return None,
+                true if points.is_empty() => self.rules.level(entry, text(level)?)?,
+                false if level.is_empty() => {
+                    let value = super::parse_points(text(points)?)?;
+                    self.rules.points(entry, value, text(column(self.note))?)?
+                }
+                _ => return None,
+            };
+            // A count of 0 marks an entry: a plain finding's count is at least 1.
+            (entry.rule, 0, Some(input))
+        };
         let round = match self.round.map(field) {
             None | Some([]) => self.only_round?,
             Some(name) => self.rules.round(std::str::from_utf8(name).ok()?)?,
@@ -133,9 +153,9 @@ impl<'r> PlainLayout<'r> {
         }
         // Slot and count share 32 bits: 4,096 (round, rule) slots and counts below 2²⁰, which holds
         // MAX_COUNT. A rubric with more slots reads its rows the resolver's way.
-        let slot = self.rules.slot(round, rule.rule).index();
+        let slot = self.rules.slot(round, rule).index();
         let n = u32::try_from(n).ok().filter(|&n| n < 1 << COUNT_BITS)?;
-        (slot < 1 << (32 - COUNT_BITS)).then_some((key, slot << COUNT_BITS | n))
+        (slot < 1 << (32 - COUNT_BITS)).then_some((key, slot << COUNT_BITS | n, input))
     }
 }
 
@@ -160,7 +180,8 @@ struct PlainRow {
     unit: u64,
     /// The line, from the part's first.
     line: u32,
-    /// The slot's index above [`COUNT_BITS`], the count below.
+    /// The slot's index above [`COUNT_BITS`], the count below: 0 for a plain entry, whose input is kept
+    /// beside the rows (by line).
     slot_count: u32,
 }
 
@@ -171,6 +192,8 @@ pub(super) struct PlainRows<'l, 'r> {
     first_line: u64,
     /// The part is UTF-8 throughout: checked once (SIMD, a few milliseconds), not note by note.
     utf8: bool,
+    /// The inputs of plain entries, by line (from the part's first), in file order.
+    entries: Vec<(u32, Input)>,
 }
 
 /// Unknown units of a closed register: the rows with the lowest lines, and how many more.
@@ -219,17 +242,21 @@ impl<'l, 'r> PlainRows<'l, 'r> {
             parts: (0..PARTITIONS).map(|_| Vec::with_capacity(per)).collect(),
             first_line,
             utf8: simdutf8::basic::from_utf8(text).is_ok(),
+            entries: Vec::new(),
         }
     }
 
     /// Keeps the record if it is a plain row; `false` leaves it to the resolver.
     pub(super) fn take(&mut self, record: &impl Fields, line: u64) -> bool {
-        let Some((unit, slot_count)) = self.layout.read(record, self.utf8) else {
+        let Some((unit, slot_count, input)) = self.layout.read(record, self.utf8) else {
             return false;
         };
         let Ok(line) = u32::try_from(line - self.first_line) else {
             return false;
         };
+        if let Some(input) = input {
+            self.entries.push((line, input));
+        }
         self.parts[partition(unit)].push(PlainRow {
             unit,
             line,
@@ -242,12 +269,13 @@ impl<'l, 'r> PlainRows<'l, 'r> {
     /// `first_lines` (index: unit − `base`), lowered here if a plain row came first. A unit an open
     /// register lacks is not registered here (the caller registers every part's new units once, in file
     /// order): it is numbered after the register, `units.len() + i`, with its first line and packed code
-    /// at `new_units[i]`. A closed register reports it in `unknown`.
+    /// at `new_units[i]`. A closed register reports it among the errors.
     ///
     /// Each partition's rows are numbered by their unit within the partition and summed per unit and
     /// slot: in a table of units × slots when it fits in the cache, else after sorting them (in cache
     /// too: a partition is small). The sums go to the scorer in unit order, so it need not sort them.
-    #[allow(clippy::too_many_arguments)]
+    /// Plain entries go to the scorer after the sums; one it refuses as a second entry is an error, and
+    /// a [`Duplicate`] the caller may cite against an earlier part's first.
     pub(super) fn finish(
         self,
         units: &Units,
@@ -256,8 +284,8 @@ impl<'l, 'r> PlainRows<'l, 'r> {
         first_lines: &mut [u64],
         new_units: &mut Vec<(u64, u64)>,
         scorer: &mut Scorer<'_>,
-        unknown: &mut UnknownUnits,
-    ) {
+    ) -> Finished {
+        let mut unknown = UnknownUnits::default();
         const UNKNOWN: u32 = u32::MAX;
         let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
         // The partition's units, by their number in it.
@@ -268,9 +296,11 @@ impl<'l, 'r> PlainRows<'l, 'r> {
         let mut summed: Vec<(CountSlot, u64)> = Vec::new();
         let mut spans: Vec<(u32, u32)> = Vec::new();
         let rules = &self.layout.rules;
-        let slot = |index: u32| CountSlot::from_index(rules, index).expect("a slot of this rubric");
+        let slot = |index: u32| count_slot(rules, index);
         let slots = self.layout.rules.slots();
         let mut table: Vec<u32> = Vec::new();
+        // Plain entries: (unit, line, slot), in no particular order.
+        let mut entry_rows: Vec<(usize, u64, u32)> = Vec::new();
         for part in self.parts {
             ids.clear();
             local.clear();
@@ -300,11 +330,13 @@ impl<'l, 'r> PlainRows<'l, 'r> {
                         (local.len() - 1) as u32
                     })
                 });
+                let slot = row.slot_count >> COUNT_BITS;
+                let count = row.slot_count & ((1 << COUNT_BITS) - 1);
                 if number == UNKNOWN {
                     unknown.push(line, row.unit);
+                } else if count == 0 {
+                    entry_rows.push((local[number as usize], line, slot));
                 } else {
-                    let slot = row.slot_count >> COUNT_BITS;
-                    let count = row.slot_count & ((1 << COUNT_BITS) - 1);
                     keyed.push(((u64::from(number) << 32) | u64::from(slot), count));
                     total += u64::from(count);
                 }
@@ -346,5 +378,45 @@ impl<'l, 'r> PlainRows<'l, 'r> {
             }
         }
         scorer.add_summed_runs(summed, spans);
+        let mut finished = Finished {
+            unknown,
+            errors: Vec::new(),
+            duplicates: Vec::new(),
+        };
+        let mut inputs = self.entries;
+        for (unit, line, slot) in entry_rows {
+            let at = u32::try_from(line - self.first_line).expect("a line of the part");
+            let Ok(i) = inputs.binary_search_by_key(&at, |&(l, _)| l) else {
+                unreachable!("every plain entry's input is kept by its line");
+            };
+            let input = std::mem::replace(&mut inputs[i].1, Input::Found);
+            let (round, rule) = rules.round_and_rule(count_slot(rules, slot));
+            if let Err((line, error)) = scorer.add_entry(unit, round, rule, input, line) {
+                finished.errors.push(RowError {
+                    line,
+                    message: error.message_with(cite_line),
+                });
+                let key = (Party::Unit(unit), round, rule);
+                finished.duplicates.push((line, key, error));
+            }
+        }
+        finished
     }
+}
+
+fn text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok()
+}
+
+/// What [`PlainRows::finish`] found wrong.
+pub(super) struct Finished {
+    /// Unknown units of a closed register.
+    pub(super) unknown: UnknownUnits,
+    /// Second entries, worded as the resolver's way words them.
+    pub(super) errors: Vec<RowError>,
+    pub(super) duplicates: Vec<Duplicate>,
+}
+
+fn count_slot(rules: &PlainRules<'_>, index: u32) -> CountSlot {
+    CountSlot::from_index(rules, index).expect("a slot of this rubric")
 }
