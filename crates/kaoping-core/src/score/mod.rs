@@ -314,6 +314,16 @@ impl<'r> Scorer<'r> {
         self.unit_counts.add_runs(entries, spans);
     }
 
+    /// How many score-setting entries (graded levels, discretionary points, rates, 不适用) it holds.
+    pub fn entries(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Room for `additional` more entries (see [`Scorer::add_entry`]) without growing the map as they come.
+    pub fn reserve_entries(&mut self, additional: usize) {
+        self.entries.reserve(additional);
+    }
+
     /// Adds a plain entry (see [`crate::plain`]) of unit `unit`, found on line `origin`, as
     /// [`Scorer::add`] adds the finding it stands for. A reader may take plain entries out of file order
     /// (after the rows it resolved): when the entry held for (unit, round, rule) is from a later line,

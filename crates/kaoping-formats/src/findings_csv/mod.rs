@@ -506,6 +506,7 @@ pub fn score_findings_bytes(
     let mut more = 0;
     let mut duplicates = Vec::new();
     let mut merged: Option<Scorer<'_>> = None;
+    let entries = parts.iter().map(|p| p.scorer.entries()).sum();
     for mut part in parts {
         errors.append(&mut part.errors);
         more += part.more;
@@ -528,6 +529,8 @@ pub fn score_findings_bytes(
             None if remap.iter().enumerate().all(|(a, &b)| a == b) => merged = Some(part.scorer),
             None => {
                 let mut into = Scorer::with_detail(rubric, detail);
+                // The whole file's entries, so the map is made once at its size.
+                into.reserve_entries(entries);
                 into.absorb(part.scorer, &remap, units);
                 merged = Some(into);
             }

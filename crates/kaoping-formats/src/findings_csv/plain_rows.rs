@@ -293,7 +293,10 @@ impl<'l, 'r> PlainRows<'l, 'r> {
         // (number << 32 | slot, count) of the partition's rows.
         let mut keyed: Vec<(u64, u32)> = Vec::new();
         // Every unit's sums, (slot, count), and where each unit's are: handed to the scorer as they are.
-        let mut summed: Vec<(CountSlot, u64)> = Vec::new();
+        // At most a sum per row: reserved once, so it never grows by copying (what is not filled is not
+        // touched).
+        let rows: usize = self.parts.iter().map(Vec::len).sum();
+        let mut summed: Vec<(CountSlot, u64)> = Vec::with_capacity(rows);
         let mut spans: Vec<(u32, u32)> = Vec::new();
         let rules = &self.layout.rules;
         let slot = |index: u32| count_slot(rules, index);
@@ -384,6 +387,7 @@ impl<'l, 'r> PlainRows<'l, 'r> {
             duplicates: Vec::new(),
         };
         let mut inputs = self.entries;
+        scorer.reserve_entries(entry_rows.len());
         for (unit, line, slot) in entry_rows {
             let at = u32::try_from(line - self.first_line).expect("a line of the part");
             let Ok(i) = inputs.binary_search_by_key(&at, |&(l, _)| l) else {
