@@ -1671,3 +1671,89 @@ fn the_later_of_two_entries_is_the_second_in_either_order() {
         assert_eq!(scorer.finish(&units)[0].total, Decimal::from(3));
     }
 }
+
+/// Enough entries that scoring lays them out by unit (from 4,096): every unit scores as it does alone,
+/// where the few entries stay in the scorer's map; units without entries still miss them.
+#[test]
+fn many_entries_laid_out_by_unit_score_as_each_unit_alone() {
+    let item = |title: &str, kind: RuleKindSpec| ItemSpec {
+        title: title.into(),
+        points: Some(Decimal::from(10)),
+        rules: vec![rule(kind, None)],
+        ..ItemSpec::default()
+    };
+    let graded = RuleKindSpec::Graded {
+        levels: [("好", 10), ("中", 5), ("差", 0)]
+            .map(|(name, p)| LevelSpec {
+                name: name.into(),
+                points: Some(Decimal::from(p)),
+            })
+            .to_vec(),
+    };
+    let rubric = Rubric::new(RubricSpec {
+        title: "t".into(),
+        total: Decimal::from(20),
+        sections: vec![SectionSpec {
+            title: "s".into(),
+            points: Decimal::from(20),
+            items: vec![
+                item("评级", graded),
+                item("酌情", RuleKindSpec::Discretionary),
+            ],
+            ..SectionSpec::default()
+        }],
+        ..RubricSpec::default()
+    })
+    .unwrap();
+    let mut units = Units::new();
+    let resolver = Resolver::new(&rubric, false);
+    let mut findings = Vec::new();
+    for u in 0..4_000usize {
+        units.add_unit(&format!("U{u}"), "", None, &[]).unwrap();
+        let code = format!("U{u}");
+        let level = ["好", "中", "差"][u % 3];
+        let points = Decimal::new((u % 21) as i64, 1);
+        // Every third unit has no entries at all, every fifth only the level.
+        if u % 3 == 2 {
+            continue;
+        }
+        let graded = FindingInput {
+            unit: &code,
+            code: "1.1.1",
+            level: Some(level),
+            ..FindingInput::default()
+        };
+        findings.push(resolver.resolve_known(&units, &graded, u as u64).unwrap());
+        if u % 5 != 0 {
+            let judged = FindingInput {
+                unit: &code,
+                code: "1.2.1",
+                value: Some(points),
+                note: "理由",
+                ..FindingInput::default()
+            };
+            findings.push(resolver.resolve_known(&units, &judged, u as u64).unwrap());
+        }
+    }
+    assert!(findings.len() >= 4096);
+    let mut all = Scorer::new(&rubric);
+    for f in &findings {
+        all.add(&units, f.clone()).unwrap();
+    }
+    let results = all.finish_parallel(&units, 2);
+    for (u, among_all) in results.iter().enumerate() {
+        let mut alone = Scorer::for_unit(&rubric, u, false);
+        for f in findings.iter().filter(|f| f.party == Party::Unit(u)) {
+            alone.add(&units, f.clone()).unwrap();
+        }
+        let mut result = alone.finish_unit(&units, u);
+        result.rank = among_all.rank;
+        assert_eq!(&result, among_all, "U{u}");
+    }
+    // A unit with both entries: 好 (10) and 0.1 × u.
+    assert_eq!(results[3].total, Decimal::new(103, 1));
+    // Without entries: the graded item keeps its points, the discretionary one is missing.
+    assert_eq!(results[2].total, Decimal::from(10));
+    let missing: Vec<usize> = results[2].incomplete.iter().map(|m| m.item).collect();
+    assert_eq!(missing, [1]);
+}

@@ -4,6 +4,7 @@
 //! Tallies rather than finding lists keep scoring of millions of findings within memory; with
 //! [`Scorer::with_trace`] every finding is also kept so each point can be explained.
 
+mod entries_by_unit;
 mod rank;
 mod result;
 mod tally;
@@ -19,6 +20,7 @@ use crate::finding::{Finding, FindingError, Input, Target};
 use crate::plain::CountSlot;
 use crate::rubric::{ItemId, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{GroupId, Party, UnitId, Units};
+use entries_by_unit::EntriesByUnit;
 use tally::{SlotCounts, UnitTallies};
 
 type Key = (Party, RoundId, RuleId);
@@ -55,6 +57,8 @@ pub struct Scorer<'r> {
     group_counts: Vec<u64>,
     /// Graded levels, discretionary points, rates: one per unit, rule and round.
     entries: FxHashMap<Key, (Input, u64)>,
+    /// The units' entries laid out by unit, when many units are scored (see `entries_by_unit`).
+    entries_by_unit: Option<EntriesByUnit>,
     /// Conversion raw scores: sum and count, averaged at the end.
     raw_scores: FxHashMap<Key, (Decimal, usize, u64)>,
     /// Frequency rules: sessions held (absent = nothing recorded).
@@ -102,6 +106,7 @@ impl<'r> Scorer<'r> {
             unit_counts: UnitTallies::default(),
             group_counts: Vec::new(),
             entries: FxHashMap::default(),
+            entries_by_unit: None,
             raw_scores: FxHashMap::default(),
             held: FxHashMap::default(),
             awards: Vec::new(),
@@ -547,6 +552,9 @@ impl<'r> Scorer<'r> {
     /// As [`Scorer::finish`], scoring the units on up to `threads` threads. The result is the same.
     pub fn finish_parallel(mut self, units: &Units, threads: usize) -> Vec<UnitResult> {
         self.unit_counts.seal();
+        if self.entries.len() >= entries_by_unit::LAID_OUT_FROM {
+            self.entries_by_unit = Some(EntriesByUnit::new(&self.entries, units.len()));
+        }
         let mut awards: FxHashMap<Party, Vec<usize>> = FxHashMap::default();
         for (i, f) in self.awards.iter().enumerate() {
             awards.entry(f.party).or_default().push(i);

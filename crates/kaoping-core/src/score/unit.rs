@@ -269,7 +269,10 @@ impl<'s> UnitScoring<'s, '_> {
         }
         let mut d = RuleData {
             count: 0,
-            entry: sc.entries.get(&(src.owner, round, rule)).map(|(i, _)| i),
+            entry: match (&sc.entries_by_unit, src.owner) {
+                (Some(by_unit), Party::Unit(u)) => by_unit.get(u, round, rule),
+                _ => sc.entries.get(&(src.owner, round, rule)).map(|(i, _)| i),
+            },
             raw: None,
             held: None,
             findings: Vec::new(),
