@@ -17,7 +17,51 @@ pub use table::{write_rubric_table, write_table};
 
 /// Points as people write them: `97.5`, `100`, never `97.50` or `97.49999`.
 pub fn points(d: Decimal) -> String {
-    d.normalize().to_string()
+    let mut out = String::new();
+    write_points(&mut out, d);
+    out
+}
+
+/// Appends `d` as [`points`] writes it: `d.normalize()` as `Decimal`'s `Display` writes it. A mantissa
+/// that fits 64 bits (every score does) is written from its digits; `Display` divides the 96-bit
+/// mantissa by ten for every digit, which was most of writing a report of 100,000 units.
+pub fn write_points(out: &mut String, d: Decimal) {
+    let (Ok(mut mantissa), mut scale) = (u64::try_from(d.mantissa().unsigned_abs()), d.scale())
+    else {
+        let _ = write!(out, "{}", d.normalize());
+        return;
+    };
+    if mantissa == 0 {
+        out.push('0');
+        return;
+    }
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    if d.is_sign_negative() {
+        out.push('-');
+    }
+    let mut buf = [b'0'; 20];
+    let mut at = buf.len();
+    while mantissa > 0 {
+        at -= 1;
+        buf[at] = b'0' + (mantissa % 10) as u8;
+        mantissa /= 10;
+    }
+    let digits = std::str::from_utf8(&buf[at..]).expect("ASCII digits");
+    let (len, scale) = (digits.len(), scale as usize);
+    if scale == 0 {
+        out.push_str(digits);
+    } else if len > scale {
+        out.push_str(&digits[..len - scale]);
+        out.push('.');
+        out.push_str(&digits[len - scale..]);
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - len));
+        out.push_str(digits);
+    }
 }
 
 /// Results in ranking order: by ranking group, then rank, then unit code.
@@ -111,7 +155,7 @@ fn csv_rows(rubric: &Rubric, units: &Units, order: &[&UnitResult]) -> io::Result
     let mut buf = String::new();
     let mut number = |w: &mut csv::Writer<Vec<u8>>, d: Decimal| {
         buf.clear();
-        let _ = write!(buf, "{}", d.normalize());
+        write_points(&mut buf, d);
         w.write_field(&buf)
     };
     let mut rank = String::with_capacity(20);
@@ -155,4 +199,51 @@ pub fn incomplete_codes(rubric: &Rubric, r: &UnitResult) -> Vec<String> {
         }
     }
     codes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every sign, scale and size of mantissa, including ones past 64 bits, written as `Display` writes
+    /// the normalized decimal.
+    #[test]
+    fn points_are_written_as_display_writes_them_normalized() {
+        let mut x: u64 = 0x853c_49e6_748f_ea9b;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases: Vec<Decimal> = [
+            "0", "-0", "0.000", "-0.00", "100", "97.50", "0.05", "-0.25", "1E-28",
+        ]
+        .iter()
+        .map(|t| {
+            t.parse()
+                .unwrap_or_else(|_| Decimal::from_scientific(t).unwrap())
+        })
+        .collect();
+        cases.extend([
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(i64::MAX, 3),
+            Decimal::new(i64::MIN, 0),
+        ]);
+        for _ in 0..200_000 {
+            let bits = next() % 97;
+            // `bits` significant bits, up to 96.
+            let low = next().checked_shr(64 - bits.min(64) as u32).unwrap_or(0);
+            let mantissa = i128::from(low) << bits.saturating_sub(64);
+            let mantissa = if next() % 2 == 0 { -mantissa } else { mantissa };
+            let scale = (next() % 29) as u32;
+            if let Ok(d) = Decimal::try_from_i128_with_scale(mantissa, scale) {
+                cases.push(d);
+            }
+        }
+        for d in cases {
+            assert_eq!(points(d), d.normalize().to_string(), "{d:?}");
+        }
+    }
 }
