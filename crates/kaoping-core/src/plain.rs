@@ -11,7 +11,7 @@
 //!
 //! Plain entries are the score-setting rows of the same shape: a unit's own graded rule with a level
 //! ([`PlainRules::level`]) or discretionary rule with points and a reason ([`PlainRules::points`]), each
-//! accepted only as the resolver accepts it, and added by [`crate::score::Scorer::add_entry`].
+//! accepted only as the resolver accepts it, and added in bulk by [`crate::score::Scorer::add_entries`].
 
 use rust_decimal::Decimal;
 

@@ -15,7 +15,7 @@ use kaoping_core::date::Date;
 use kaoping_core::finding::{Finding, FindingInput, Input, Resolver, Target};
 use kaoping_core::plain::{CountSlot, PlainRules};
 use kaoping_core::rubric::*;
-use kaoping_core::score::{Effect, Scorer, Subject, UnitResult};
+use kaoping_core::score::{Effect, Scorer, Subject, UnitEntry, UnitResult};
 use kaoping_core::units::{Party, Units};
 use kaoping_core::Decimal;
 use proptest::prelude::*;
@@ -1600,9 +1600,12 @@ proptest! {
                 _ => scorer.add(&s.units, f.clone()).expect("accepted before"),
             }
         }
-        for (u, round, rule, input, origin) in entries.into_iter().rev() {
-            prop_assert!(scorer.add_entry(u, round, rule, input, origin).is_ok(), "accepted before");
-        }
+        let entries: Vec<UnitEntry> = entries
+            .into_iter()
+            .rev()
+            .map(|(unit, round, rule, input, origin)| UnitEntry { unit, round, rule, input, origin })
+            .collect();
+        prop_assert!(scorer.add_entries(entries).is_empty(), "accepted before");
         let again = scorer.finish(&s.units);
         for (a, b) in expected.iter().zip(&again) {
             prop_assert_eq!(scores(a), scores(b));
@@ -1632,8 +1635,8 @@ fn check_entry(
     }
 }
 
-/// A second entry for one unit, rule and round is refused whichever comes first, and the error is the
-/// later line's, citing the earlier.
+/// A second entry for one unit, rule and round is refused whichever comes first, whether both are added
+/// in bulk or one was added as a finding; the error is the later line's, citing the earlier.
 #[test]
 fn the_later_of_two_entries_is_the_second_in_either_order() {
     let rubric = Rubric::new(RubricSpec {
@@ -1653,22 +1656,47 @@ fn the_later_of_two_entries_is_the_second_in_either_order() {
         ..RubricSpec::default()
     })
     .unwrap();
+    let mut units = Units::new();
+    units.add_unit("U", "", None, &[]).unwrap();
+    let entry = |n: u64| UnitEntry {
+        unit: 0,
+        round: 0,
+        rule: 0,
+        input: Input::Value(Decimal::from(n)),
+        origin: n,
+    };
+    let finding = |n: u64| {
+        let points = Decimal::from(n);
+        let input = FindingInput {
+            unit: "U",
+            code: "1.1.1",
+            value: Some(points),
+            note: "理由",
+            ..FindingInput::default()
+        };
+        Resolver::new(&rubric, false)
+            .resolve_known(&units, &input, n)
+            .unwrap()
+    };
     for (first, second) in [(3, 9), (9, 3)] {
-        let mut scorer = Scorer::new(&rubric);
-        let value = |n: i64| Input::Value(Decimal::from(n));
-        assert!(scorer
-            .add_entry(0, 0, 0, value(first), first as u64)
-            .is_ok());
-        let (line, error) = scorer
-            .add_entry(0, 0, 0, value(second), second as u64)
-            .unwrap_err();
-        assert_eq!(line, 9);
-        let message = error.message_with(|l| format!("见第{l}行"));
-        assert!(message.contains("见第3行"), "{message}");
-        let mut units = Units::new();
-        units.add_unit("U", "", None, &[]).unwrap();
-        // The earlier entry's points stand.
-        assert_eq!(scorer.finish(&units)[0].total, Decimal::from(3));
+        for one_as_finding in [false, true] {
+            let mut scorer = Scorer::new(&rubric);
+            let mut bulk = vec![entry(second)];
+            if one_as_finding {
+                scorer.add(&units, finding(first)).unwrap();
+            } else {
+                bulk.push(entry(first));
+            }
+            let refused = scorer.add_entries(bulk);
+            assert_eq!(refused.len(), 1);
+            let (line, error) = &refused[0];
+            assert_eq!(*line, 9);
+            let message = error.message_with(|l| format!("见第{l}行"));
+            assert!(message.contains("见第3行"), "{message}");
+            assert_eq!(scorer.first_origin(Party::Unit(0), 0, 0), Some(3));
+            // The earlier entry's points stand.
+            assert_eq!(scorer.finish(&units)[0].total, Decimal::from(3));
+        }
     }
 }
 

@@ -142,22 +142,25 @@ fn a_note_that_is_not_utf8_is_refused_on_its_line_on_any_number_of_threads() {
     assert_eq!(run(3), sequential);
 }
 
-/// A plain entry (taken after the part is read) and a later entry for the same rule that is not plain
-/// (不适用, resolved as it is read), in the same part: the later one is the second, as on one thread.
+/// A plain entry (added only once the parts are merged) and two later entries for the same rule that
+/// are not plain (不适用, resolved as they are read), one in the same part and one in the last: each later
+/// one is reported against the plain one, as on one thread, though the last met the second first.
 #[test]
-fn a_plain_entry_read_late_is_still_the_first_of_its_part() {
+fn a_plain_entry_added_late_is_still_the_first() {
     let rubric = rubric_file("dongli-2023.toml");
-    let text = findings(250_000, 3_000, None);
+    let mut text = findings(250_000, 3_000, None);
     let at = text.match_indices('\n').nth(19_998).unwrap().0 + 1;
-    let text = format!(
+    text = format!(
         "{}U00007,6.1,,不适用,,,不参加{}",
         &text[..at],
         &text[at - 1..]
     );
+    text.push_str("U00007,6.1,,不适用,,,又一次\n");
     let error = same_on_any_threads(&rubric, &text, &[2, 3], Detail::Items).unwrap();
     assert_eq!(
         error,
-        "f.csv:20000: 规则6.1.1在轮次“年度考评”已有一条给分记录（见第16行），同一轮次只能有一条"
+        "f.csv:20000: 规则6.1.1在轮次“年度考评”已有一条给分记录（见第16行），同一轮次只能有一条\n\
+         f.csv:256003: 规则6.1.1在轮次“年度考评”已有一条给分记录（见第16行），同一轮次只能有一条"
     );
 }
 

@@ -7,7 +7,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::Key;
+use super::{Key, UnitEntry};
 use crate::finding::Input;
 use crate::rubric::{RoundId, RuleId};
 use crate::units::{Party, UnitId};
@@ -23,30 +23,40 @@ pub(super) struct EntriesByUnit {
 }
 
 impl EntriesByUnit {
-    /// The units' entries of `map` (groups' stay in the map), for units below `units`.
-    pub(super) fn new(map: &FxHashMap<Key, (Input, u64)>, units: usize) -> EntriesByUnit {
+    /// The units' entries of `map` (groups' stay in the map) and those added in bulk, for units below
+    /// `units`.
+    pub(super) fn new(
+        map: &FxHashMap<Key, (Input, u64)>,
+        bulk: Vec<UnitEntry>,
+        units: usize,
+    ) -> EntriesByUnit {
         let as_u32 = |n: usize| u32::try_from(n).expect("fewer than 2³² entries, rounds and rules");
-        let unit_of = |party: Party| match party {
-            Party::Unit(u) if u < units => Some(u),
-            _ => None,
-        };
+        let in_map = map
+            .iter()
+            .filter_map(|(&(party, round, rule), (input, _))| match party {
+                Party::Unit(u) if u < units => Some((u, round, rule, input.clone())),
+                _ => None,
+            });
+        let all = bulk
+            .into_iter()
+            .filter(|e| e.unit < units)
+            .map(|e| (e.unit, e.round, e.rule, e.input))
+            .chain(in_map);
         // A counting sort: how many each unit has, where each unit's begin, then each in its place.
         let mut starts = vec![0u32; units + 1];
-        for &(party, _, _) in map.keys() {
-            if let Some(u) = unit_of(party) {
-                starts[u + 1] += 1;
-            }
+        let mut placed: Vec<(usize, (u32, u32, Input))> = Vec::new();
+        for (u, round, rule, input) in all {
+            starts[u + 1] += 1;
+            placed.push((u, (as_u32(round), as_u32(rule), input)));
         }
         for u in 0..units {
             starts[u + 1] += starts[u];
         }
         let mut next = starts.clone();
-        let mut entries = vec![(u32::MAX, u32::MAX, Input::NotApplicable); starts[units] as usize];
-        for (&(party, round, rule), (input, _)) in map {
-            if let Some(u) = unit_of(party) {
-                entries[next[u] as usize] = (as_u32(round), as_u32(rule), input.clone());
-                next[u] += 1;
-            }
+        let mut entries = vec![(u32::MAX, u32::MAX, Input::NotApplicable); placed.len()];
+        for (u, entry) in placed {
+            entries[next[u] as usize] = entry;
+            next[u] += 1;
         }
         EntriesByUnit { starts, entries }
     }

@@ -9,9 +9,10 @@ use kaoping_core::date::Date;
 use kaoping_core::finding::{FindingError, FindingInput, Resolver, Target};
 use kaoping_core::plain::PlainRules;
 use kaoping_core::rubric::{RoundId, Rubric, RuleId};
-use kaoping_core::score::{Detail, Scorer, UnitResult};
+use kaoping_core::score::{Detail, Scorer, UnitEntry, UnitResult};
 use kaoping_core::units::{Party, Units};
 use kaoping_core::Decimal;
+use rustc_hash::FxHashMap;
 
 mod line_reader;
 mod plain_rows;
@@ -507,6 +508,9 @@ pub fn score_findings_bytes(
     let mut duplicates = Vec::new();
     let mut merged: Option<Scorer<'_>> = None;
     let entries = parts.iter().map(|p| p.scorer.entries()).sum();
+    let mut plain_entries = Vec::with_capacity(parts.iter().map(|p| p.plain_entries.len()).sum());
+    // Conflicts found while merging: cited once the plain entries are in.
+    let mut absorbed = Vec::new();
     for mut part in parts {
         errors.append(&mut part.errors);
         more += part.more;
@@ -523,6 +527,10 @@ pub fn score_findings_bytes(
                     (line, (party, round, rule), e)
                 }),
         );
+        plain_entries.extend(part.plain_entries.drain(..).map(|mut e| {
+            e.unit = remap[e.unit];
+            e
+        }));
         drop(registering);
         let _absorbing = tracing::debug_span!("absorb").entered();
         match merged.as_mut() {
@@ -534,21 +542,38 @@ pub fn score_findings_bytes(
                 into.absorb(part.scorer, &remap, units);
                 merged = Some(into);
             }
-            Some(into) => {
-                for (line, e) in into.absorb(part.scorer, &remap, units) {
-                    errors.push(RowError {
-                        line,
-                        message: e.message_with(cite_line),
-                    });
-                }
-            }
+            Some(into) => absorbed.extend(into.absorb(part.scorer, &remap, units)),
         }
     }
+    let mut scorer = merged.unwrap_or_else(|| Scorer::with_detail(rubric, detail));
+    let adding = tracing::debug_span!("entries").entered();
+    let refused = scorer.add_entries(plain_entries);
+    drop(adding);
+    // Each refused entry cites the earliest for its rule; an entry that gave way to an earlier plain one
+    // may be what a conflict found while merging cites, which then cites the earliest too.
+    let gave_way: FxHashMap<u64, u64> = refused
+        .iter()
+        .filter_map(|(line, e)| match e {
+            FindingError::Duplicate { previous, .. } => Some((*line, *previous)),
+            _ => None,
+        })
+        .collect();
+    for (line, mut error) in absorbed {
+        if let FindingError::Duplicate { previous, .. } = &mut error {
+            *previous = gave_way.get(previous).copied().unwrap_or(*previous);
+        }
+        errors.push(RowError {
+            line,
+            message: error.message_with(cite_line),
+        });
+    }
+    errors.extend(refused.into_iter().map(|(line, error)| RowError {
+        line,
+        message: error.message_with(cite_line),
+    }));
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
-        if let Some(scorer) = &merged {
-            cite_first_entries(&mut errors, duplicates, scorer);
-        }
+        cite_first_entries(&mut errors, duplicates, &scorer);
         if errors.len() > MAX_ROW_ERRORS {
             more += errors.len() - MAX_ROW_ERRORS;
             errors.truncate(MAX_ROW_ERRORS);
@@ -559,7 +584,6 @@ pub fn score_findings_bytes(
             more,
         });
     }
-    let scorer = merged.unwrap_or_else(|| Scorer::with_detail(rubric, detail));
     drop(merging);
     let _scoring = tracing::debug_span!("score").entered();
     Ok(scorer.finish_parallel(units, threads))
@@ -647,6 +671,8 @@ struct Part<'r> {
     new_units: Vec<(u64, u64)>,
     /// Second entries the part refused, cited against the part's own first.
     duplicates: Vec<Duplicate>,
+    /// Plain entries, not yet in `scorer`, their units numbered as the part's.
+    plain_entries: Vec<UnitEntry>,
     scorer: Scorer<'r>,
     errors: Vec<RowError>,
     more: usize,
@@ -707,6 +733,7 @@ fn read_part<'r>(
         ),
     };
     let mut new_units = Vec::new();
+    let mut plain_entries = Vec::new();
     if let Some(plain) = plain {
         let _sum = tracing::debug_span!("sum_partitions").entered();
         let finished = plain.finish(
@@ -719,8 +746,7 @@ fn read_part<'r>(
         );
         more += finished.unknown.more;
         errors.extend(finished.unknown.into_errors());
-        errors.extend(finished.errors);
-        duplicates.extend(finished.duplicates);
+        plain_entries = finished.entries;
         errors.sort_by_key(|e| e.line);
     }
     scorer.seal();
@@ -729,6 +755,7 @@ fn read_part<'r>(
         first_lines,
         new_units,
         duplicates,
+        plain_entries,
         scorer,
         errors,
         more,

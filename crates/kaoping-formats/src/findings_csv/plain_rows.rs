@@ -18,11 +18,11 @@ use std::collections::BinaryHeap;
 use kaoping_core::finding::{FindingError, Input};
 use kaoping_core::plain::{CountSlot, PlainRules};
 use kaoping_core::rubric::RoundId;
-use kaoping_core::score::Scorer;
+use kaoping_core::score::{Scorer, UnitEntry};
 use kaoping_core::units::{Party, Units};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{cite_line, packed_field, Column, Duplicate, Fields, Header, RowError, MAX_ROW_ERRORS};
+use super::{packed_field, Column, Fields, Header, RowError, MAX_ROW_ERRORS};
 
 /// Partitions of plain rows by unit code: 100,000 units make about 1,600 a partition, whose lookups fit
 /// in the fastest caches.
@@ -274,8 +274,7 @@ impl<'l, 'r> PlainRows<'l, 'r> {
     /// Each partition's rows are numbered by their unit within the partition and summed per unit and
     /// slot: in a table of units × slots when it fits in the cache, else after sorting them (in cache
     /// too: a partition is small). The sums go to the scorer in unit order, so it need not sort them.
-    /// Plain entries go to the scorer after the sums; one it refuses as a second entry is an error, and
-    /// a [`Duplicate`] the caller may cite against an earlier part's first.
+    /// Plain entries are handed back with their inputs, for the caller to add once the parts are merged.
     pub(super) fn finish(
         self,
         units: &Units,
@@ -381,30 +380,25 @@ impl<'l, 'r> PlainRows<'l, 'r> {
             }
         }
         scorer.add_summed_runs(summed, spans);
-        let mut finished = Finished {
-            unknown,
-            errors: Vec::new(),
-            duplicates: Vec::new(),
-        };
         let mut inputs = self.entries;
-        scorer.reserve_entries(entry_rows.len());
-        for (unit, line, slot) in entry_rows {
-            let at = u32::try_from(line - self.first_line).expect("a line of the part");
-            let Ok(i) = inputs.binary_search_by_key(&at, |&(l, _)| l) else {
-                unreachable!("every plain entry's input is kept by its line");
-            };
-            let input = std::mem::replace(&mut inputs[i].1, Input::Found);
-            let (round, rule) = rules.round_and_rule(count_slot(rules, slot));
-            if let Err((line, error)) = scorer.add_entry(unit, round, rule, input, line) {
-                finished.errors.push(RowError {
-                    line,
-                    message: error.message_with(cite_line),
-                });
-                let key = (Party::Unit(unit), round, rule);
-                finished.duplicates.push((line, key, error));
-            }
-        }
-        finished
+        let entries = entry_rows
+            .into_iter()
+            .map(|(unit, line, slot)| {
+                let at = u32::try_from(line - self.first_line).expect("a line of the part");
+                let Ok(i) = inputs.binary_search_by_key(&at, |&(l, _)| l) else {
+                    unreachable!("every plain entry's input is kept by its line");
+                };
+                let (round, rule) = rules.round_and_rule(count_slot(rules, slot));
+                UnitEntry {
+                    unit,
+                    round,
+                    rule,
+                    input: std::mem::replace(&mut inputs[i].1, Input::Found),
+                    origin: line,
+                }
+            })
+            .collect();
+        Finished { unknown, entries }
     }
 }
 
@@ -412,13 +406,13 @@ fn text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
-/// What [`PlainRows::finish`] found wrong.
+/// What [`PlainRows::finish`] leaves to the caller.
 pub(super) struct Finished {
     /// Unknown units of a closed register.
     pub(super) unknown: UnknownUnits,
-    /// Second entries, worded as the resolver's way words them.
-    pub(super) errors: Vec<RowError>,
-    pub(super) duplicates: Vec<Duplicate>,
+    /// The plain entries, their units numbered as the part's: the caller adds them once the parts are
+    /// merged (`Scorer::add_entries`), sorted by unit rather than put in a map.
+    pub(super) entries: Vec<UnitEntry>,
 }
 
 fn count_slot(rules: &PlainRules<'_>, index: u32) -> CountSlot {
