@@ -378,12 +378,28 @@ impl<'r> Scorer<'r> {
             "a focused scorer takes findings one by one"
         );
         entries.append(&mut self.unit_entries);
-        radsort::sort_by_key(&mut entries, |e| {
-            (e.unit as u64, e.round as u64, e.rule as u64, e.origin)
-        });
+        // Sorted by (unit, round, rule) through a small key each (a radix sort moving 12 bytes, not a
+        // whole entry, per pass), then by line where a key repeats: such groups are few and short.
+        let rules = self.rubric.rules().len();
+        let key = |e: &UnitEntry| {
+            let slot = u32::try_from(e.round * rules + e.rule).expect("fewer than 2³² rule slots");
+            (u64::try_from(e.unit).expect("fewer than 2⁶⁴ units") << 32) | u64::from(slot)
+        };
+        let mut order: Vec<(u64, u32)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (key(e), u32::try_from(i).expect("fewer than 2³² entries")))
+            .collect();
+        radsort::sort_by_key(&mut order, |&(k, _)| k);
+        for group in order.chunk_by_mut(|a, b| a.0 == b.0) {
+            if group.len() > 1 {
+                group.sort_unstable_by_key(|&(_, i)| entries[i as usize].origin);
+            }
+        }
+        let mut entries: Vec<Option<UnitEntry>> = entries.into_iter().map(Some).collect();
         let mut kept: Vec<UnitEntry> = Vec::with_capacity(entries.len());
         let mut refused = Vec::new();
-        for e in entries {
+        for e in order.into_iter().filter_map(|(_, i)| entries[i as usize].take()) {
             if let Some(first) = kept.last().filter(|k| k.key() == e.key()) {
                 refused.push((e.origin, self.duplicate(e.rule, e.round, first.origin)));
                 continue;
