@@ -1551,7 +1551,7 @@ proptest! {
 
     /// For every code of a generated rubric, level, points and reason, `PlainRules` takes an entry only
     /// when the resolver accepts the same row as the same rule and input; and entries added through
-    /// `add_entry`, last first, score as when all are added in order, refusing the same second entries.
+    /// `add_entries`, last first, score as when all are added in order, refusing none.
     #[test]
     fn plain_entries_are_the_resolvers_entries(case in case()) {
         let s = setup(&case);

@@ -399,7 +399,10 @@ impl<'r> Scorer<'r> {
         let mut entries: Vec<Option<UnitEntry>> = entries.into_iter().map(Some).collect();
         let mut kept: Vec<UnitEntry> = Vec::with_capacity(entries.len());
         let mut refused = Vec::new();
-        for e in order.into_iter().filter_map(|(_, i)| entries[i as usize].take()) {
+        for e in order
+            .into_iter()
+            .filter_map(|(_, i)| entries[i as usize].take())
+        {
             if let Some(first) = kept.last().filter(|k| k.key() == e.key()) {
                 refused.push((e.origin, self.duplicate(e.rule, e.round, first.origin)));
                 continue;
