@@ -378,17 +378,15 @@ impl<'r> Scorer<'r> {
             "a focused scorer takes findings one by one"
         );
         entries.append(&mut self.unit_entries);
-        // Sorted by (unit, round, rule) through a small key each (a radix sort moving 12 bytes, not a
+        // Sorted by (unit, round, rule) through the tallies' key (a radix sort moving 12 bytes, not a
         // whole entry, per pass), then by line where a key repeats: such groups are few and short.
-        let rules = self.rubric.rules().len();
-        let key = |e: &UnitEntry| {
-            let slot = u32::try_from(e.round * rules + e.rule).expect("fewer than 2³² rule slots");
-            (u64::try_from(e.unit).expect("fewer than 2⁶⁴ units") << 32) | u64::from(slot)
-        };
         let mut order: Vec<(u64, u32)> = entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (key(e), u32::try_from(i).expect("fewer than 2³² entries")))
+            .map(|(i, e)| {
+                let key = tally::key(e.unit, self.slot_of(e.round, e.rule));
+                (key, u32::try_from(i).expect("fewer than 2³² entries"))
+            })
             .collect();
         radsort::sort_by_key(&mut order, |&(k, _)| k);
         for group in order.chunk_by_mut(|a, b| a.0 == b.0) {

@@ -14,7 +14,7 @@ use crate::units::UnitId;
 
 /// A tally's key: the unit in the high 32 bits and the (round, rule) slot in the low 32 bits, so sorting
 /// by key groups each unit's tallies in slot order.
-fn key(unit: UnitId, slot: usize) -> u64 {
+pub(super) fn key(unit: UnitId, slot: usize) -> u64 {
     let unit = u32::try_from(unit).expect("fewer than 2³² units");
     let slot = u32::try_from(slot).expect("fewer than 2³² rule slots");
     (u64::from(unit) << 32) | u64::from(slot)
