@@ -21,7 +21,7 @@ use crate::plain::CountSlot;
 use crate::rubric::{ItemId, RoundId, Rubric, RuleId, RuleKind};
 use crate::units::{GroupId, Party, UnitId, Units};
 use entries_by_unit::EntriesByUnit;
-use tally::{SlotCounts, UnitTallies};
+use tally::UnitTallies;
 
 type Key = (Party, RoundId, RuleId);
 
@@ -590,13 +590,7 @@ impl<'r> Scorer<'r> {
         for (i, f) in self.awards.iter().enumerate() {
             awards.entry(f.party).or_default().push(i);
         }
-        unit::score_unit(
-            &self,
-            units,
-            &awards,
-            unit,
-            &mut SlotCounts::new(self.stride()),
-        )
+        unit::score_unit(&self, units, &awards, unit, &mut unit::Scratch::new(&self))
     }
 
     /// Scores every unit in the register (with or without findings) and ranks them.
@@ -620,9 +614,9 @@ impl<'r> Scorer<'r> {
         let scorer = &self;
         let awards = &awards;
         let mut results: Vec<UnitResult> = if threads == 1 {
-            let mut counts = SlotCounts::new(scorer.stride());
+            let mut scratch = unit::Scratch::new(scorer);
             (0..n)
-                .map(|u| unit::score_unit(scorer, units, awards, u, &mut counts))
+                .map(|u| unit::score_unit(scorer, units, awards, u, &mut scratch))
                 .collect()
         } else {
             // Units in blocks taken by whichever thread is free: one core slower than the other (a
@@ -634,7 +628,7 @@ impl<'r> Scorer<'r> {
                     .map(|_| {
                         let next = &next;
                         s.spawn(move || {
-                            let mut counts = SlotCounts::new(scorer.stride());
+                            let mut scratch = unit::Scratch::new(scorer);
                             let mut done = Vec::new();
                             loop {
                                 let block = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -644,7 +638,7 @@ impl<'r> Scorer<'r> {
                                 }
                                 let scored = (start..(start + BLOCK).min(n))
                                     .map(|u| {
-                                        unit::score_unit(scorer, units, awards, u, &mut counts)
+                                        unit::score_unit(scorer, units, awards, u, &mut scratch)
                                     })
                                     .collect::<Vec<_>>();
                                 done.push((block, scored));
