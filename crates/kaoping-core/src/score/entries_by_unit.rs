@@ -23,41 +23,41 @@ pub(super) struct EntriesByUnit {
 }
 
 impl EntriesByUnit {
-    /// The units' entries of `map` (groups' stay in the map) and those added in bulk, for units below
-    /// `units`.
+    /// The units' entries of `map` (groups' stay in the map) and those added in bulk, sorted by unit (as
+    /// [`super::Scorer::add_entries`] keeps them), for units below `units`.
     pub(super) fn new(
         map: &FxHashMap<Key, (Input, u64)>,
         bulk: Vec<UnitEntry>,
         units: usize,
     ) -> EntriesByUnit {
+        debug_assert!(bulk.is_sorted_by_key(|e| e.unit), "bulk entries by unit");
         let as_u32 = |n: usize| u32::try_from(n).expect("fewer than 2³² entries, rounds and rules");
-        let in_map = map
+        // The map's (a few, or all of them when nothing came in bulk) sorted by unit too, then the two
+        // merged in one pass: the bulk entries, the many, are moved once and in order.
+        let mut in_map: Vec<(UnitId, u32, u32, Input)> = map
             .iter()
             .filter_map(|(&(party, round, rule), (input, _))| match party {
-                Party::Unit(u) if u < units => Some((u, round, rule, input.clone())),
+                Party::Unit(u) if u < units => {
+                    Some((u, as_u32(round), as_u32(rule), input.clone()))
+                }
                 _ => None,
-            });
-        let all = bulk
-            .into_iter()
-            .filter(|e| e.unit < units)
-            .map(|e| (e.unit, e.round, e.rule, e.input))
-            .chain(in_map);
-        // A counting sort: how many each unit has, where each unit's begin, then each in its place.
-        let mut starts = vec![0u32; units + 1];
-        let mut placed: Vec<(usize, (u32, u32, Input))> = Vec::new();
-        for (u, round, rule, input) in all {
-            starts[u + 1] += 1;
-            placed.push((u, (as_u32(round), as_u32(rule), input)));
-        }
+            })
+            .collect();
+        in_map.sort_unstable_by_key(|e| e.0);
+        let mut in_map = in_map.into_iter().peekable();
+        let mut bulk = bulk.into_iter().filter(|e| e.unit < units).peekable();
+        let mut starts = Vec::with_capacity(units + 1);
+        let mut entries = Vec::with_capacity(bulk.size_hint().1.unwrap_or(0) + in_map.len());
         for u in 0..units {
-            starts[u + 1] += starts[u];
+            starts.push(as_u32(entries.len()));
+            while let Some(e) = bulk.next_if(|e| e.unit == u) {
+                entries.push((as_u32(e.round), as_u32(e.rule), e.input));
+            }
+            while let Some((_, round, rule, input)) = in_map.next_if(|e| e.0 == u) {
+                entries.push((round, rule, input));
+            }
         }
-        let mut next = starts.clone();
-        let mut entries = vec![(u32::MAX, u32::MAX, Input::NotApplicable); placed.len()];
-        for (u, entry) in placed {
-            entries[next[u] as usize] = entry;
-            next[u] += 1;
-        }
+        starts.push(as_u32(entries.len()));
         EntriesByUnit { starts, entries }
     }
 
