@@ -42,6 +42,17 @@ impl UnitEntry {
     }
 }
 
+/// A conflict [`Scorer::absorb`] found between two scorers' findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// The origin of the finding that caused it: the later of the two.
+    pub line: u64,
+    /// For a second score-setting entry, the (party, round, rule) it sets: the entry it cites may itself
+    /// give way to an earlier one added later ([`Scorer::add_entries`]), found by [`Scorer::first_origin`].
+    pub key: Option<(Party, RoundId, RuleId)>,
+    pub error: FindingError,
+}
+
 /// What results carry beyond the totals, sections and ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
@@ -464,12 +475,7 @@ impl<'r> Scorer<'r> {
     /// # Errors
     /// The conflicts `add` would have reported for the combined findings (a second score-setting entry, an
     /// ambiguous inheritance), each with the origin of the finding that caused it. The rest is still merged.
-    pub fn absorb(
-        &mut self,
-        other: Scorer<'r>,
-        remap: &[UnitId],
-        units: &Units,
-    ) -> Vec<(u64, FindingError)> {
+    pub fn absorb(&mut self, other: Scorer<'r>, remap: &[UnitId], units: &Units) -> Vec<Conflict> {
         assert!(
             self.focus.is_none() && other.focus.is_none(),
             "focused scorers are not merged"
@@ -497,14 +503,11 @@ impl<'r> Scorer<'r> {
         for ((p, round, rule), (input, origin)) in other.entries {
             let key = (map(p), round, rule);
             match self.entries.get(&key) {
-                Some(&(_, previous)) => conflicts.push((
-                    origin.max(previous),
-                    FindingError::Duplicate {
-                        code: self.rubric.rules()[rule].code.clone(),
-                        round: self.rubric.rounds()[round].name.clone(),
-                        previous: origin.min(previous),
-                    },
-                )),
+                Some(&(_, previous)) => conflicts.push(Conflict {
+                    line: origin.max(previous),
+                    key: Some(key),
+                    error: self.duplicate(rule, round, origin.min(previous)),
+                }),
                 None => {
                     self.entries.insert(key, (input, origin));
                 }
@@ -523,14 +526,13 @@ impl<'r> Scorer<'r> {
         let raw_scores_met = !self.raw_scores.is_empty();
         for (key, (input, origin)) in self.entries.iter().filter(|_| raw_scores_met) {
             if let (Input::NotApplicable, Some(&(_, _, raw))) = (input, self.raw_scores.get(key)) {
-                let already = conflicts
-                    .iter()
-                    .any(|(line, _)| *line == (*origin).max(raw));
+                let already = conflicts.iter().any(|c| c.line == (*origin).max(raw));
                 if !already {
-                    conflicts.push((
-                        (*origin).max(raw),
-                        self.duplicate(key.2, key.1, (*origin).min(raw)),
-                    ));
+                    conflicts.push(Conflict {
+                        line: (*origin).max(raw),
+                        key: Some(*key),
+                        error: self.duplicate(key.2, key.1, (*origin).min(raw)),
+                    });
                 }
             }
         }
@@ -545,14 +547,15 @@ impl<'r> Scorer<'r> {
         for ((u, item), g) in other.inherits {
             let (g, origin) = g;
             match self.inherits.get(&(remap[u], item)) {
-                Some(&(mine, first)) if mine != g => conflicts.push((
-                    origin.max(first),
-                    FindingError::AmbiguousInheritance {
+                Some(&(mine, first)) if mine != g => conflicts.push(Conflict {
+                    line: origin.max(first),
+                    key: None,
+                    error: FindingError::AmbiguousInheritance {
                         unit: units.unit(remap[u]).code.clone(),
                         item: self.rubric.items()[item].code.clone(),
                         groups: [units.group(mine).code.clone(), units.group(g).code.clone()],
                     },
-                )),
+                }),
                 _ => {
                     self.inherits.entry((remap[u], item)).or_insert((g, origin));
                 }

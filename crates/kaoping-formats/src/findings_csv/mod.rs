@@ -12,7 +12,6 @@ use kaoping_core::rubric::{RoundId, Rubric, RuleId};
 use kaoping_core::score::{Detail, Scorer, UnitEntry, UnitResult};
 use kaoping_core::units::{Party, Units};
 use kaoping_core::Decimal;
-use rustc_hash::FxHashMap;
 
 mod line_reader;
 mod plain_rows;
@@ -549,22 +548,15 @@ pub fn score_findings_bytes(
     let adding = tracing::debug_span!("entries").entered();
     let refused = scorer.add_entries(plain_entries);
     drop(adding);
-    // Each refused entry cites the earliest for its rule; an entry that gave way to an earlier plain one
-    // may be what a conflict found while merging cites, which then cites the earliest too.
-    let gave_way: FxHashMap<u64, u64> = refused
-        .iter()
-        .filter_map(|(line, e)| match e {
-            FindingError::Duplicate { previous, .. } => Some((*line, *previous)),
-            _ => None,
-        })
-        .collect();
-    for (line, mut error) in absorbed {
-        if let FindingError::Duplicate { previous, .. } = &mut error {
-            *previous = gave_way.get(previous).copied().unwrap_or(*previous);
+    // A conflict found while merging cites the earlier of two parts' entries; a plain entry added since
+    // may be earlier still, so a keyed one is cited again below, as the parts' own are.
+    for conflict in absorbed {
+        if let Some(key) = conflict.key {
+            duplicates.push((conflict.line, key, conflict.error.clone()));
         }
         errors.push(RowError {
-            line,
-            message: error.message_with(cite_line),
+            line: conflict.line,
+            message: conflict.error.message_with(cite_line),
         });
     }
     errors.extend(refused.into_iter().map(|(line, error)| RowError {
