@@ -92,6 +92,9 @@ pub(super) struct Scratch {
     counts: SlotCounts,
     /// Per round, the items to visit.
     visit: Vec<Vec<ItemId>>,
+    /// The items to visit in one round, a bit each: marked in any order, read in ascending order (a
+    /// sort per round and unit had been 4% of scoring).
+    marked: Vec<u64>,
 }
 
 impl Scratch {
@@ -99,6 +102,7 @@ impl Scratch {
         Scratch {
             counts: SlotCounts::new(scorer.stride()),
             visit: vec![Vec::new(); scorer.rubric.rounds().len()],
+            marked: vec![0; scorer.rubric.items().len().div_ceil(64)],
         }
     }
 }
@@ -118,21 +122,23 @@ pub(super) fn score_unit(
     // only count (a missing entry or a frequency rule scores without findings). The rest keep their full
     // points. A unit in a group scores every item: its groups' findings count too.
     let rules = rubric.rules().len();
-    for items in &mut scratch.visit {
+    for (round, items) in scratch.visit.iter_mut().enumerate() {
         items.clear();
-        if unit.groups.is_empty() {
-            items.extend_from_slice(&scorer.uncounted_items);
-        } else {
+        if !unit.groups.is_empty() {
             items.extend(0..rubric.items().len());
+            continue;
         }
-    }
-    if unit.groups.is_empty() {
-        for slot in scratch.counts.slots() {
-            scratch.visit[slot / rules].push(rubric.rules()[slot % rules].item);
+        let marked = &mut scratch.marked;
+        let mut mark = |item: ItemId| marked[item / 64] |= 1 << (item % 64);
+        scorer.uncounted_items.iter().for_each(|&i| mark(i));
+        for slot in scratch.counts.slots().filter(|slot| slot / rules == round) {
+            mark(rubric.rules()[slot % rules].item);
         }
-        for items in &mut scratch.visit {
-            items.sort_unstable();
-            items.dedup();
+        for (w, word) in marked.iter_mut().enumerate() {
+            while *word != 0 {
+                items.push(w * 64 + word.trailing_zeros() as usize);
+                *word &= *word - 1;
+            }
         }
     }
     let run: &SlotCounts = &scratch.counts;
@@ -561,7 +567,7 @@ impl<'s> UnitScoring<'s, '_> {
             if d.is_empty() {
                 continue;
             }
-            let deducted = deduction(rule, &d);
+            let deducted = deduction(rule, &d, self.trace.is_some());
             if self.trace.is_none() {
                 // Bulk scoring: only the points matter, not how the trace words them.
                 if let Deduction::Points { allowed, .. } = deducted {
@@ -759,11 +765,13 @@ fn progressive_sum(first: Decimal, step: Decimal, n: u64) -> Decimal {
     (first * Decimal::from(n)).saturating_add(step.saturating_mul(pairs))
 }
 
-/// What a deduction rule asks for, before the item's or pool's bounds.
-fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
+/// What a deduction rule asks for, before the item's or pool's bounds; with the limits that applied when
+/// `explain` (a trace words them; bulk scoring, with no trace, would only allocate them to drop them).
+fn deduction(rule: &Rule, d: &RuleData<'_>, explain: bool) -> Deduction {
+    let limit = |cap: Cap| if explain { vec![cap] } else { Vec::new() };
     let once = |found: u64| {
         if found > 1 {
-            vec![Cap::AppliedOnce { found }]
+            limit(Cap::AppliedOnce { found })
         } else {
             Vec::new()
         }
@@ -778,10 +786,10 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
                 Some(m) if d.count > u64::from(*m) => Deduction::Points {
                     requested,
                     allowed: amount * Decimal::from(*m),
-                    caps: vec![Cap::MaxCount {
+                    caps: limit(Cap::MaxCount {
                         found: d.count,
                         max: *m,
-                    }],
+                    }),
                 },
                 _ => Deduction::plain(requested, Vec::new()),
             }
@@ -792,7 +800,7 @@ fn deduction(rule: &Rule, d: &RuleData<'_>) -> Deduction {
                 Some(c) if requested > *c => Deduction::Points {
                     requested,
                     allowed: *c,
-                    caps: vec![Cap::RuleCap(*c)],
+                    caps: limit(Cap::RuleCap(*c)),
                 },
                 _ => Deduction::plain(requested, Vec::new()),
             }
