@@ -619,7 +619,10 @@ impl<'r> Scorer<'r> {
         let mut results: Vec<UnitResult> = if threads == 1 {
             let mut scratch = unit::Scratch::new(scorer);
             (0..n)
-                .map(|u| unit::score_unit(scorer, units, awards, u, &mut scratch))
+                .map(|u| {
+                    scorer.unit_counts.prefetch(u, 2);
+                    unit::score_unit(scorer, units, awards, u, &mut scratch)
+                })
                 .collect()
         } else {
             // Units in blocks taken by whichever thread is free: one core slower than the other (a
@@ -641,6 +644,7 @@ impl<'r> Scorer<'r> {
                                 }
                                 let scored = (start..(start + BLOCK).min(n))
                                     .map(|u| {
+                                        scorer.unit_counts.prefetch(u, 2);
                                         unit::score_unit(scorer, units, awards, u, &mut scratch)
                                     })
                                     .collect::<Vec<_>>();

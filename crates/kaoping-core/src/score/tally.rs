@@ -44,15 +44,31 @@ struct Part {
 }
 
 impl Part {
-    fn of(&self, unit: UnitId) -> &[(u64, u64)] {
+    /// The part's index of `unit`, from `first`.
+    fn local(&self, unit: UnitId) -> Option<usize> {
         let local = match &self.local {
             None => unit,
             Some(map) => match map.get(unit) {
                 Some(&l) if l != u32::MAX => l as usize,
-                _ => return &[],
+                _ => return None,
             },
         };
-        let Some(local) = local.checked_sub(self.first) else {
+        local.checked_sub(self.first)
+    }
+
+    /// Starts loading where `unit`'s run is recorded.
+    fn prefetch_span(&self, unit: UnitId) {
+        let Some(local) = self.local(unit) else {
+            return;
+        };
+        match &self.spans {
+            Some(spans) => spans.get(local).map(prefetch),
+            None => self.starts.get(local).map(prefetch),
+        };
+    }
+
+    fn of(&self, unit: UnitId) -> &[(u64, u64)] {
+        let Some(local) = self.local(unit) else {
             return &[];
         };
         if let Some(spans) = &self.spans {
@@ -204,6 +220,19 @@ impl UnitTallies {
         });
     }
 
+    /// Asks the processor to start loading what scoring `ahead` units from now will read: where unit
+    /// `unit + 2 * ahead`'s runs are recorded, and unit `unit + ahead`'s runs themselves (recorded where
+    /// the previous call asked for). A unit's runs lie wherever their part put them (a ledger in time
+    /// order scatters them), and each was a cache miss that scoring waited on.
+    pub(super) fn prefetch(&self, unit: UnitId, ahead: usize) {
+        for part in &self.parts {
+            part.prefetch_span(unit + 2 * ahead);
+            if let Some(first) = part.of(unit + ahead).first() {
+                prefetch(first);
+            }
+        }
+    }
+
     /// A sealed unit's tallies.
     pub(super) fn of_unit(&self, unit: UnitId) -> UnitRun<'_> {
         debug_assert!(
@@ -223,6 +252,18 @@ impl UnitTallies {
         UnitRun { runs, rest }
     }
 }
+
+/// Starts loading the cache line of `value` without waiting for it.
+#[cfg(target_arch = "x86_64")]
+fn prefetch<T>(value: &T) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: a prefetch is a hint: it reads nothing into the program and cannot fault, and the address
+    // is a live reference's besides. SSE, which has it, is part of every x86-64.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(value).cast()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch<T>(_: &T) {}
 
 /// One unit's sealed tallies, from each part.
 #[derive(Debug, Clone)]
