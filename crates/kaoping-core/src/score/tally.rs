@@ -255,7 +255,7 @@ impl UnitTallies {
 
 /// Starts loading the cache line of `value` without waiting for it.
 #[cfg(target_arch = "x86_64")]
-fn prefetch<T>(value: &T) {
+pub(super) fn prefetch<T>(value: &T) {
     use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
     // SAFETY: a prefetch is a hint: it reads nothing into the program and cannot fault, and the address
     // is a live reference's besides. SSE, which has it, is part of every x86-64.
@@ -263,7 +263,7 @@ fn prefetch<T>(value: &T) {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn prefetch<T>(_: &T) {}
+pub(super) fn prefetch<T>(_: &T) {}
 
 /// One unit's sealed tallies, from each part.
 #[derive(Debug, Clone)]
