@@ -5,6 +5,7 @@
 //! [`Scorer::with_trace`] every finding is also kept so each point can be explained.
 
 mod entries_by_unit;
+mod prefetch;
 mod rank;
 mod result;
 mod tally;
@@ -412,7 +413,7 @@ impl<'r> Scorer<'r> {
         const AHEAD: usize = 8;
         for (at, &(_, i)) in order.iter().enumerate() {
             if let Some(&(_, next)) = order.get(at + AHEAD) {
-                tally::prefetch(&entries[next as usize]);
+                prefetch::prefetch(&entries[next as usize]);
             }
             let Some(e) = entries[i as usize].take() else {
                 continue;
@@ -621,14 +622,13 @@ impl<'r> Scorer<'r> {
         let threads = threads.clamp(1, n.max(1));
         let scorer = &self;
         let awards = &awards;
+        let score = |u: UnitId, scratch: &mut unit::Scratch| {
+            scorer.unit_counts.prefetch(u, 2);
+            unit::score_unit(scorer, units, awards, u, scratch)
+        };
         let mut results: Vec<UnitResult> = if threads == 1 {
             let mut scratch = unit::Scratch::new(scorer);
-            (0..n)
-                .map(|u| {
-                    scorer.unit_counts.prefetch(u, 2);
-                    unit::score_unit(scorer, units, awards, u, &mut scratch)
-                })
-                .collect()
+            (0..n).map(|u| score(u, &mut scratch)).collect()
         } else {
             // Units in blocks taken by whichever thread is free: one core slower than the other (a
             // busy machine, a virtual one) then costs its share, not half the phase.
@@ -648,10 +648,7 @@ impl<'r> Scorer<'r> {
                                     return done;
                                 }
                                 let scored = (start..(start + BLOCK).min(n))
-                                    .map(|u| {
-                                        scorer.unit_counts.prefetch(u, 2);
-                                        unit::score_unit(scorer, units, awards, u, &mut scratch)
-                                    })
+                                    .map(|u| score(u, &mut scratch))
                                     .collect::<Vec<_>>();
                                 done.push((block, scored));
                             }

@@ -10,6 +10,7 @@
 //! merging them keeps the sorted parts side by side (a unit's count is the sum over parts) instead of
 //! sorting everything again on one thread.
 
+use super::prefetch::prefetch;
 use crate::units::UnitId;
 
 /// A tally's key: the unit in the high 32 bits and the (round, rule) slot in the low 32 bits, so sorting
@@ -252,18 +253,6 @@ impl UnitTallies {
         UnitRun { runs, rest }
     }
 }
-
-/// Starts loading the cache line of `value` without waiting for it.
-#[cfg(target_arch = "x86_64")]
-pub(super) fn prefetch<T>(value: &T) {
-    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-    // SAFETY: a prefetch is a hint: it reads nothing into the program and cannot fault, and the address
-    // is a live reference's besides. SSE, which has it, is part of every x86-64.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(value).cast()) }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-pub(super) fn prefetch<T>(_: &T) {}
 
 /// One unit's sealed tallies, from each part.
 #[derive(Debug, Clone)]

@@ -88,8 +88,22 @@ fn ranked_indices(units: &Units, results: &[UnitResult]) -> Vec<usize> {
     keyed.into_iter().map(|k| k.3).collect()
 }
 
-/// One CSV row per unit: `unit,name,group,rank,total,bonus,final,pass,grade,incomplete`, then one column
-/// per section, headed by the section code.
+/// The CSV report's columns before the sections'.
+const CSV_COLUMNS: [&str; 10] = [
+    "unit",
+    "name",
+    "group",
+    "rank",
+    "total",
+    "bonus",
+    "final",
+    "pass",
+    "grade",
+    "incomplete",
+];
+
+/// One CSV row per unit: `unit,name,group,rank,total,bonus,final,pass,grade,incomplete`
+/// ([`CSV_COLUMNS`]), then one column per section, headed by the section code.
 ///
 /// # Errors
 /// Writing failed.
@@ -119,21 +133,8 @@ pub fn write_csv_on<W: Write>(
     results: &[UnitResult],
     threads: usize,
 ) -> io::Result<()> {
-    let mut header: Vec<String> = [
-        "unit",
-        "name",
-        "group",
-        "rank",
-        "total",
-        "bonus",
-        "final",
-        "pass",
-        "grade",
-        "incomplete",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend(rubric.sections().iter().map(|s| s.code.clone()));
+    let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
+    header.extend(rubric.sections().iter().map(|s| s.code.as_str()));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header)?;
     out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
@@ -206,9 +207,9 @@ fn row_pieces(rubric: &Rubric, units: &Units, results: &[UnitResult]) -> io::Res
     // row: the unit's three fields (never the lone empty field a writer would quote), whose line end
     // stands for the comma before the rank; then the rest, after an empty first field that puts the comma
     // after it.
+    // Each record is flushed to learn where it ends, so the writer's own buffer holds one at most.
     let mut w = csv::WriterBuilder::new()
         .flexible(true)
-        .buffer_capacity(1 << 16)
         .from_writer(Vec::with_capacity(results.len() * 64));
     // One reused buffer for every number: a report of 100,000 units makes no allocation per field.
     let mut buf = String::new();
@@ -307,18 +308,7 @@ mod tests {
             r.pass = [None, Some(true), Some(false)][i % 3];
         }
         let mut want = csv::Writer::from_writer(Vec::new());
-        let mut header = vec![
-            "unit",
-            "name",
-            "group",
-            "rank",
-            "total",
-            "bonus",
-            "final",
-            "pass",
-            "grade",
-            "incomplete",
-        ];
+        let mut header = CSV_COLUMNS.to_vec();
         header.extend(rubric.sections().iter().map(|s| s.code.as_str()));
         want.write_record(&header).expect("header");
         for r in ranked(&units, &results) {
