@@ -929,13 +929,14 @@ fn frequency(clause: &str, sentence: &str) -> Option<(u32, Decimal)> {
         Some(n) => u32::try_from(number(n.as_str())?.trunc().mantissa()).ok()?,
         None => 1,
     };
-    let periods = match &m[1] {
+    let periods: u32 = match &m[1] {
         "每月" => 12,
         "每季度" | "每季" => 4,
         "每半年" => 2,
         _ => 1,
     };
-    Some((periods * per_period, value))
+    // A count past u32 over the year is no schedule a rubric could hold (limits.rs bounds counts far below).
+    Some((periods.checked_mul(per_period)?, value))
 }
 
 #[cfg(test)]
@@ -1226,5 +1227,14 @@ mod tests {
     fn chinese_numerals_and_half_points() {
         let p = parse_criteria("每少一次扣两分；迟到一次扣半分。");
         assert_eq!(kinds(&p), ["per 2", "per 0.5"]);
+    }
+
+    /// A count no rubric could hold (a fuzzer's `每月至少1111111111次`) is not read as a frequency: twelve
+    /// months of it overflowed the yearly total and panicked.
+    #[test]
+    fn a_frequency_too_large_to_count_is_not_read_as_one() {
+        let clause = "每月至少1111111111次，少一次扣0.5分";
+        assert_eq!(frequency(clause, clause), None);
+        let _ = parse_criteria("党员学习全体人员:::::::未向职工述廉扣5分::::\0\x18:每月'至少1111111111次，少一次扣0.5分");
     }
 }
